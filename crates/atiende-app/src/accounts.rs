@@ -1,0 +1,185 @@
+//! Accounts: creation and settings, with secrets split out, sealed and never returned.
+use crate::auth::Actor;
+use crate::{App, AppError};
+use atiende_core::{required_text, ChannelKind};
+use atiende_store::accounts::{self, AccountRow};
+use serde_json::{json, Map, Value};
+
+/// Setting names whose values are credentials: stored sealed, write-only in the API.
+pub const SECRET_KEYS: &[&str] = &["password", "secret", "webhook_secret", "access_token", "app_secret", "api_key", "token", "private_key"];
+
+/// Channel kinds whose adapters exist in this version.
+pub const AVAILABLE_KINDS: &[ChannelKind] = &[ChannelKind::Api];
+
+/// An account as the API shows it: settings without secrets, and which secrets are set.
+pub fn to_json(app: &App, a: &AccountRow) -> Value {
+    let settings: Value = serde_json::from_str(&a.settings).unwrap_or_else(|_| json!({}));
+    let mut present = Vec::new();
+    if let Ok(secrets) = open_secrets(app, a) {
+        secret_paths(&secrets, "", &mut present);
+    }
+    json!({
+        "id": a.id,
+        "kind": a.kind,
+        "name": a.name,
+        "settings": settings,
+        "secrets_set": present,
+        "status": a.status,
+        "status_reason": a.status_reason,
+        "created_at": atiende_core::time::rfc3339(a.created_at),
+        "updated_at": atiende_core::time::rfc3339(a.updated_at),
+    })
+}
+
+fn secret_paths(v: &Value, prefix: &str, out: &mut Vec<String>) {
+    if let Value::Object(m) = v {
+        for (k, v) in m {
+            let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+            if v.is_object() { secret_paths(v, &path, out) } else { out.push(path) }
+        }
+    }
+}
+
+/// The decrypted secrets of an account (an object; empty when none are set).
+pub fn open_secrets(app: &App, a: &AccountRow) -> Result<Value, AppError> {
+    match &a.secrets {
+        None => Ok(json!({})),
+        Some(sealed) => {
+            let plain = app.sealer.open(sealed)?;
+            serde_json::from_slice(&plain).map_err(|e| AppError::Internal(e.to_string()))
+        }
+    }
+}
+
+/// Moves every secret-named string out of `settings` into a parallel object.
+fn split_secrets(settings: &mut Map<String, Value>) -> Map<String, Value> {
+    let mut secrets = Map::new();
+    let keys: Vec<String> = settings.keys().cloned().collect();
+    for k in keys {
+        if SECRET_KEYS.contains(&k.as_str()) && (settings[&k].is_string() || settings[&k].is_null()) {
+            if let Some(v) = settings.remove(&k) {
+                secrets.insert(k, v);
+            }
+        } else if let Some(Value::Object(inner)) = settings.get_mut(&k) {
+            let s = split_secrets(inner);
+            if !s.is_empty() {
+                secrets.insert(k, Value::Object(s));
+            }
+        }
+    }
+    secrets
+}
+
+/// JSON merge patch (RFC 7396): objects merge, `null` removes, anything else replaces.
+pub fn merge(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+/// Checks the settings of one kind. Settings common to every kind (SLA, automatic
+/// actions, general options) are kept as given until their issue validates them.
+fn validate(kind: ChannelKind, settings: &Map<String, Value>, secrets: &Map<String, Value>) -> Result<(), AppError> {
+    if kind == ChannelKind::Api {
+        if let Some(url) = settings.get("webhook_url") {
+            let url = url.as_str().ok_or_else(|| AppError::invalid("settings.webhook_url", "must be a string"))?;
+            atiende_channels::api::check_webhook_url(url).map_err(|m| AppError::invalid("settings.webhook_url", m))?;
+        }
+        if let Some(s) = secrets.get("webhook_secret") {
+            let s = s.as_str().unwrap_or("");
+            if s.len() < 16 || s.len() > 256 {
+                return Err(AppError::invalid("settings.webhook_secret", "must be 16 to 256 characters long"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn name(name: &str) -> Result<String, AppError> {
+    Ok(required_text(name, "name", 120)?)
+}
+
+pub async fn create(app: &App, actor: &Actor, kind: &str, account_name: &str, settings: Value) -> Result<AccountRow, AppError> {
+    actor.require_admin()?;
+    let kind = ChannelKind::parse(kind, "kind")?;
+    if !AVAILABLE_KINDS.contains(&kind) {
+        return Err(AppError::invalid("kind", format!("the {kind} channel is not available in this version yet")));
+    }
+    let account_name = name(account_name)?;
+    let Value::Object(mut settings) = settings else {
+        return Err(AppError::invalid("settings", "must be an object"));
+    };
+    let secrets = split_secrets(&mut settings);
+    validate(kind, &settings, &secrets)?;
+    let sealed = if secrets.is_empty() { None } else { Some(app.sealer.seal(Value::Object(secrets).to_string().as_bytes())?) };
+    let id = accounts::create(
+        &app.db,
+        actor.org_id,
+        kind.as_str(),
+        &account_name,
+        &Value::Object(settings).to_string(),
+        sealed.as_deref(),
+        "active",
+        app.now(),
+    )
+    .await?;
+    Ok(accounts::get(&app.db, actor.org_id, id).await?)
+}
+
+/// Updates the name and merges `patch` into the settings (and sealed secrets).
+pub async fn update(app: &App, actor: &Actor, id: i64, new_name: Option<&str>, patch: Option<Value>) -> Result<AccountRow, AppError> {
+    actor.require_admin()?;
+    let a = accounts::get(&app.db, actor.org_id, id).await?;
+    let kind = ChannelKind::parse(&a.kind, "kind")?;
+    let account_name = match new_name {
+        Some(n) => name(n)?,
+        None => a.name.clone(),
+    };
+    let mut settings: Value = serde_json::from_str(&a.settings).unwrap_or_else(|_| json!({}));
+    let mut secrets = open_secrets(app, &a)?;
+    if let Some(patch) = patch {
+        let Value::Object(mut patch) = patch else {
+            return Err(AppError::invalid("settings", "must be an object"));
+        };
+        let secret_patch = split_secrets(&mut patch);
+        merge(&mut settings, &Value::Object(patch));
+        merge(&mut secrets, &Value::Object(secret_patch));
+    }
+    let (Value::Object(s), Value::Object(sec)) = (&settings, &secrets) else {
+        return Err(AppError::invalid("settings", "must be an object"));
+    };
+    validate(kind, s, sec)?;
+    let sealed = if sec.is_empty() { None } else { Some(app.sealer.seal(secrets.to_string().as_bytes())?) };
+    accounts::update(&app.db, actor.org_id, id, &account_name, &settings.to_string(), sealed.as_deref(), app.now()).await?;
+    Ok(accounts::get(&app.db, actor.org_id, id).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_split_at_any_depth() {
+        let mut s = json!({"webhook_url": "http://x", "webhook_secret": "s3", "imap": {"host": "h", "password": "p"}});
+        let Value::Object(m) = &mut s else { unreachable!() };
+        let secrets = split_secrets(m);
+        assert_eq!(Value::Object(secrets), json!({"webhook_secret": "s3", "imap": {"password": "p"}}));
+        assert_eq!(s, json!({"webhook_url": "http://x", "imap": {"host": "h"}}));
+    }
+
+    #[test]
+    fn merge_patch_follows_rfc7396() {
+        let mut t = json!({"a": 1, "b": {"c": 2, "d": 3}});
+        merge(&mut t, &json!({"a": null, "b": {"c": 5}, "e": [1]}));
+        assert_eq!(t, json!({"b": {"c": 5, "d": 3}, "e": [1]}));
+    }
+}

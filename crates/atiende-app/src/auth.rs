@@ -1,0 +1,208 @@
+//! Who is asking: passwords (argon2), personal API tokens (stored as SHA-256),
+//! web sessions with their CSRF token, and the login rate limit.
+use crate::{App, AppError};
+use atiende_core::{Role, Roles};
+use atiende_store::users::{self, UserRow};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The authenticated user of a request, with the organization every query is scoped to.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: i64,
+    pub org_id: i64,
+    pub roles: Roles,
+    /// Set for cookie sessions: unsafe requests must echo it (CSRF).
+    pub csrf: Option<String>,
+}
+
+impl Actor {
+    pub fn from_user(u: &UserRow, csrf: Option<String>) -> Self {
+        Self { user_id: u.id, org_id: u.org_id, roles: Roles::from_db(&u.roles), csrf }
+    }
+    pub fn is(&self, role: Role) -> bool {
+        self.roles.has(role)
+    }
+    /// Passes when the actor holds any of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
+        if roles.iter().any(|r| self.roles.has(*r)) {
+            Ok(())
+        } else {
+            let names: Vec<_> = roles.iter().map(|r| r.as_str()).collect();
+            Err(AppError::Forbidden(format!("requires the role {}", names.join(" or "))))
+        }
+    }
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        self.require(&[Role::Admin])
+    }
+    /// Admins and agents work tickets; analysts only read.
+    pub fn require_worker(&self) -> Result<(), AppError> {
+        self.require(&[Role::Admin, Role::Agent])
+    }
+}
+
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    use argon2::password_hash::PasswordHasher;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    use argon2::password_hash::phc::PasswordHash;
+    use argon2::password_hash::PasswordVerifier;
+    PasswordHash::new(hash)
+        .map(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+/// Passwords: 8 to 256 characters.
+pub fn check_password(password: &str) -> Result<(), AppError> {
+    let n = password.chars().count();
+    if !(8..=256).contains(&n) {
+        return Err(AppError::invalid("password", "must be 8 to 256 characters long"));
+    }
+    Ok(())
+}
+
+/// A new random secret: `prefix` + 64 hex digits.
+pub fn random_secret(prefix: &str) -> Result<String, AppError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(format!("{prefix}{}", hex::encode(bytes)))
+}
+
+/// How tokens and session ids are stored: SHA-256 hex (they are random, so no salt is needed).
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Creates a personal API token for `user_id`; the clear token is shown once.
+pub async fn create_token(app: &App, user_id: i64, name: &str) -> Result<String, AppError> {
+    let token = random_secret("atd_")?;
+    users::create_token(&app.db, user_id, &secret_hash(&token), name, app.now()).await?;
+    Ok(token)
+}
+
+pub async fn actor_for_token(app: &App, token: &str) -> Result<Actor, AppError> {
+    match users::by_token_hash(&app.db, &secret_hash(token)).await? {
+        Some(u) => Ok(Actor::from_user(&u, None)),
+        None => Err(AppError::Unauthenticated),
+    }
+}
+
+pub async fn actor_for_session(app: &App, session_id: &str) -> Result<Actor, AppError> {
+    match users::by_session(&app.db, &secret_hash(session_id), app.now()).await? {
+        Some((u, csrf)) => Ok(Actor::from_user(&u, Some(csrf))),
+        None => Err(AppError::Unauthenticated),
+    }
+}
+
+/// A new web session: (session id for the cookie, CSRF token).
+pub struct NewSession {
+    pub id: String,
+    pub csrf: String,
+    pub user: UserRow,
+}
+
+/// Checks email and password, rate-limited per client address and per email.
+pub async fn login(app: &App, limiter: &LoginLimiter, peer: &str, email: &str, password: &str) -> Result<NewSession, AppError> {
+    let email = email.trim().to_lowercase();
+    let keys = [format!("ip:{peer}"), format!("email:{email}")];
+    if keys.iter().any(|k| limiter.blocked(k)) {
+        return Err(AppError::RateLimited);
+    }
+    let user = users::by_email(&app.db, &email).await?;
+    let ok = match &user {
+        Some(u) if u.active => u.password_hash.as_deref().is_some_and(|h| verify_password(password, h)),
+        _ => {
+            // Spend the same effort for unknown users, so timing does not tell who exists.
+            let _ = verify_password(password, DUMMY_HASH);
+            false
+        }
+    };
+    let Some(user) = user.filter(|_| ok) else {
+        for k in &keys {
+            limiter.fail(k);
+        }
+        return Err(AppError::Unauthenticated);
+    };
+    limiter.clear(&keys[1]);
+    let id = random_secret("")?;
+    let csrf = random_secret("")?;
+    let now = app.now();
+    let ttl = app.config.session_ttl.as_micros() as i64;
+    users::create_session(&app.db, &secret_hash(&id), user.id, &csrf, now, now + ttl).await?;
+    Ok(NewSession { id, csrf, user })
+}
+
+/// Ends a session. When it was the user's last one, the user goes Offline (SPEC §2).
+pub async fn logout(app: &App, session_id: &str) -> Result<(), AppError> {
+    if let Some((user_id, left)) = users::delete_session(&app.db, &secret_hash(session_id)).await? {
+        if left == 0 {
+            crate::users::go_offline(app, user_id).await?;
+        }
+    }
+    Ok(())
+}
+
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$hVtRFXO8ZDzwbMCs8o1zGfN04VJJGYRRkvhRCb4HKk0";
+
+/// Counts failed logins per key in a sliding window (per node).
+pub struct LoginLimiter {
+    max: u32,
+    window: Duration,
+    failures: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+impl LoginLimiter {
+    pub fn new(max: u32, window: Duration) -> Self {
+        Self { max, window, failures: Mutex::new(HashMap::new()) }
+    }
+    fn blocked(&self, key: &str) -> bool {
+        let mut m = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let Some(v) = m.get_mut(key) else { return false };
+        v.retain(|t| now.duration_since(*t) < self.window);
+        v.len() as u32 >= self.max
+    }
+    fn fail(&self, key: &str) {
+        let mut m = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if m.len() > 100_000 {
+            m.clear();
+        }
+        m.entry(key.to_string()).or_default().push(Instant::now());
+    }
+    fn clear(&self, key: &str) {
+        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let h = hash_password("correct horse").unwrap();
+        assert!(h.starts_with("$argon2"));
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("wrong horse", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn limiter_blocks_after_max_failures() {
+        let l = LoginLimiter::new(3, Duration::from_secs(60));
+        for _ in 0..3 {
+            assert!(!l.blocked("k"));
+            l.fail("k");
+        }
+        assert!(l.blocked("k"));
+        l.clear("k");
+        assert!(!l.blocked("k"));
+    }
+}

@@ -1,0 +1,54 @@
+//! Settings of the application layer (the binary fills them from file and environment).
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// This node's name in job leases (defaults to host name and process id).
+    pub node_id: String,
+    /// First retry delay of an outbound delivery; doubles each attempt.
+    pub outbox_backoff: Duration,
+    /// Longest delay between two delivery attempts.
+    pub outbox_backoff_max: Duration,
+    /// Attempts before a delivery is marked failed.
+    pub outbox_max_attempts: i64,
+    /// How long a node holds a claimed job before another node may take it.
+    pub job_lease: Duration,
+    /// How often the job worker looks for due jobs when nothing woke it.
+    pub job_poll_interval: Duration,
+    /// Jobs run at once by this node.
+    pub job_concurrency: usize,
+    /// Timeout of one outbound HTTP call.
+    pub webhook_timeout: Duration,
+    /// Most inbound messages written in one transaction.
+    pub ingest_batch_max: usize,
+    /// Parallel ingest writers (1 on SQLite, which has one writer).
+    pub ingest_writers: usize,
+    /// Realtime events are kept this long for reconnecting clients, then pruned.
+    pub event_retention: Duration,
+    /// Lifetime of a web session.
+    pub session_ttl: Duration,
+    /// Failed logins allowed per address and per email in `login_window`.
+    pub login_max_failures: u32,
+    pub login_window: Duration,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            node_id: format!("node-{}", std::process::id()),
+            outbox_backoff: Duration::from_secs(2),
+            outbox_backoff_max: Duration::from_secs(600),
+            outbox_max_attempts: 12,
+            job_lease: Duration::from_secs(60),
+            job_poll_interval: Duration::from_millis(500),
+            job_concurrency: 16,
+            webhook_timeout: Duration::from_secs(10),
+            ingest_batch_max: 512,
+            ingest_writers: 1,
+            event_retention: Duration::from_secs(7 * 24 * 3600),
+            session_ttl: Duration::from_secs(14 * 24 * 3600),
+            login_max_failures: 10,
+            login_window: Duration::from_secs(15 * 60),
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! Atiende's application layer: use cases with their permission checks, the
+//! group-commit ingest, realtime fan-out and the background workers.
+#![forbid(unsafe_code)]
+
+pub mod accounts;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod ingest;
+pub mod metrics;
+pub mod realtime;
+pub mod secrets;
+pub mod tickets;
+pub mod users;
+pub mod worker;
+
+pub use atiende_core as core;
+pub use atiende_store as store;
+pub use config::AppConfig;
+pub use error::AppError;
+
+use atiende_core::time::Clock;
+use atiende_store::Db;
+use std::sync::Arc;
+
+/// Everything a request or worker needs. Cheap to clone.
+#[derive(Clone)]
+pub struct App(Arc<Inner>);
+
+pub struct Inner {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub config: AppConfig,
+    pub sealer: secrets::Sealer,
+    pub metrics: metrics::Metrics,
+    pub realtime: realtime::Bus,
+    pub ingestor: ingest::Ingestor,
+    pub http: reqwest::Client,
+    /// Wakes the job worker when a job was queued on this node.
+    pub job_wake: Arc<tokio::sync::Notify>,
+}
+
+impl std::ops::Deref for App {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl App {
+    /// Wires the application over an open, migrated database.
+    pub fn new(db: Db, clock: Arc<dyn Clock>, config: AppConfig, sealer: secrets::Sealer) -> App {
+        let metrics = metrics::Metrics::default();
+        let realtime = realtime::Bus::new();
+        let ingestor = ingest::Ingestor::start(&db, clock.clone(), &config, metrics.clone(), realtime.clone());
+        let http = atiende_channels::http_client(config.webhook_timeout);
+        App(Arc::new(Inner { db, clock, config, sealer, metrics, realtime, ingestor, http, job_wake: Arc::default() }))
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}

@@ -1,0 +1,121 @@
+//! Ticket use cases: reading, replying, closing, reopening and assigning.
+use crate::auth::Actor;
+use crate::{App, AppError};
+use atiende_core::{bounded_text, required_text, AuthorKind, Direction, Role, TicketState};
+use atiende_store::messages::{self, MessageRow, NewMessage};
+use atiende_store::tickets::{self, TicketRow};
+use atiende_store::{events, on_tx, users};
+use serde_json::json;
+
+/// Longest message text accepted, in characters.
+pub const MAX_TEXT: usize = 100_000;
+
+/// Any role may read the organization's tickets.
+pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<TicketRow, AppError> {
+    actor.require(&[Role::Admin, Role::Agent, Role::Analyst])?;
+    Ok(tickets::get(&app.db, actor.org_id, id).await?)
+}
+
+/// Sends an agent's reply (delivered through the outbox) or stores an internal note.
+pub async fn reply(app: &App, actor: &Actor, ticket_id: i64, text: &str, note: bool) -> Result<MessageRow, AppError> {
+    actor.require_worker()?;
+    let text = required_text(text, "text", MAX_TEXT)?;
+    let mut tx = app.db.begin().await?;
+    let t = tickets::get_tx(&mut tx, actor.org_id, ticket_id).await?;
+    if t.state == TicketState::Closed.as_str() && !note {
+        return Err(AppError::conflict("state", "the ticket is closed; reopen it to reply"));
+    }
+    let now = app.now();
+    let (msg, _) = messages::append(
+        &mut tx,
+        &t,
+        &NewMessage {
+            direction: Direction::Out,
+            author: if note { AuthorKind::Note } else { AuthorKind::Agent },
+            author_user_id: Some(actor.user_id),
+            text: &text,
+            html: None,
+            external_id: None,
+            deliver: !note,
+        },
+        now,
+    )
+    .await?;
+    events::notify_on_commit(&mut tx).await?;
+    tx.commit().await?;
+    app.realtime.wake();
+    crate::worker::kick(app);
+    Ok(msg)
+}
+
+pub async fn close(app: &App, actor: &Actor, id: i64) -> Result<TicketRow, AppError> {
+    actor.require_worker()?;
+    let mut tx = app.db.begin().await?;
+    let t = tickets::close(&mut tx, actor.org_id, id, Some(actor.user_id), app.now()).await?;
+    events::notify_on_commit(&mut tx).await?;
+    tx.commit().await?;
+    app.realtime.wake();
+    Ok(t)
+}
+
+/// Reopens a closed ticket by hand (counted as reopened). Refused while the client
+/// already has another open ticket on the account.
+pub async fn reopen(app: &App, actor: &Actor, id: i64) -> Result<TicketRow, AppError> {
+    actor.require_worker()?;
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
+    let t = tickets::get_tx(&mut tx, actor.org_id, id).await?;
+    if t.state != TicketState::Closed.as_str() {
+        return Ok(t);
+    }
+    let r = on_tx!(&mut tx, |c| sqlx::query(
+        "UPDATE tickets SET state = 'open', closed_at = NULL, reopened_count = reopened_count + 1, updated_at = $1 WHERE id = $2"
+    )
+    .bind(now)
+    .bind(id)
+    .execute(c)
+    .await.map(|r| r.rows_affected()));
+    if let Err(e) = r {
+        let e = atiende_store::StoreError::from(e);
+        return Err(if e.is_unique_violation() {
+            AppError::conflict("state", "the client already has an open ticket on this account")
+        } else {
+            e.into()
+        });
+    }
+    let t = tickets::get_tx(&mut tx, actor.org_id, id).await?;
+    events::record(&mut tx, actor.org_id, "ticket.reopened", Some(id), None, &json!({"ticket": t.to_json()}), now).await?;
+    events::notify_on_commit(&mut tx).await?;
+    tx.commit().await?;
+    app.realtime.wake();
+    Ok(t)
+}
+
+/// Assigns to a user of the organization, or releases with `None`.
+pub async fn assign(app: &App, actor: &Actor, id: i64, user_id: Option<i64>) -> Result<TicketRow, AppError> {
+    actor.require_worker()?;
+    if let Some(u) = user_id {
+        match users::get(&app.db, actor.org_id, u).await {
+            Ok(user) if user.active => {}
+            Ok(_) => return Err(AppError::invalid("user_id", "that user is deactivated")),
+            Err(atiende_store::StoreError::NotFound) => return Err(AppError::invalid("user_id", "no such user in this organization")),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let reason = match user_id {
+        Some(u) if u == actor.user_id => "assigned to themself",
+        Some(_) => "assigned by hand",
+        None => "released by hand",
+    };
+    let mut tx = app.db.begin().await?;
+    let t = tickets::assign(&mut tx, actor.org_id, id, user_id, Some(actor.user_id), reason, app.now()).await?;
+    events::notify_on_commit(&mut tx).await?;
+    tx.commit().await?;
+    app.realtime.wake();
+    Ok(t)
+}
+
+/// Validates inbound text: may be empty of letters but not absent; bounded.
+pub fn inbound_text(text: &str) -> Result<String, AppError> {
+    Ok(bounded_text(text, "text", MAX_TEXT)?.to_string())
+}

@@ -1,0 +1,194 @@
+//! Users and connection statuses.
+use crate::auth::{self, Actor};
+use crate::{App, AppError};
+use atiende_core::{required_text, EmailAddress, Language, Role, Roles};
+use atiende_store::users::{self, NewUser, UserPatch, UserRow};
+use atiende_store::{on_tx, orgs, tickets, StoreError};
+
+/// What is needed to create a user.
+#[derive(Debug, Clone, Default)]
+pub struct UserInput {
+    pub email: String,
+    pub password: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: String,
+    pub department: String,
+    pub language: Option<String>,
+    pub roles: Vec<String>,
+}
+
+struct Checked {
+    email: EmailAddress,
+    hash: Option<String>,
+    language: Language,
+    roles: Roles,
+}
+
+fn check(input: &UserInput) -> Result<Checked, AppError> {
+    let email = EmailAddress::parse(&input.email, "email")?;
+    let hash = match &input.password {
+        Some(p) => {
+            auth::check_password(p)?;
+            Some(auth::hash_password(p)?)
+        }
+        None => None,
+    };
+    let language = Language::parse(input.language.as_deref().unwrap_or("es"), "language")?;
+    let roles = Roles::parse_list(&input.roles, "roles")?;
+    for (field, v) in [("first_name", &input.first_name), ("last_name", &input.last_name), ("phone", &input.phone), ("department", &input.department)] {
+        atiende_core::bounded_text(v, field, 120)?;
+    }
+    Ok(Checked { email, hash, language, roles })
+}
+
+async fn insert(app: &App, org_id: Option<i64>, org_name: &str, input: &UserInput) -> Result<UserRow, AppError> {
+    let c = check(input)?;
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
+    let org_id = match org_id {
+        Some(id) => id,
+        None => {
+            let existing: Option<i64> = on_tx!(&mut tx, |x| sqlx::query_scalar("SELECT id FROM organizations WHERE name = $1")
+                .bind(org_name)
+                .fetch_optional(x)
+                .await)
+            .map_err(StoreError::from)?;
+            match existing {
+                Some(id) => id,
+                None => orgs::create(&mut tx, org_name, now).await?,
+            }
+        }
+    };
+    let id = users::create(
+        &mut tx,
+        &NewUser {
+            org_id,
+            email: c.email.as_str(),
+            password_hash: c.hash.as_deref(),
+            first_name: input.first_name.trim(),
+            last_name: input.last_name.trim(),
+            phone: input.phone.trim(),
+            department: input.department.trim(),
+            language: c.language.as_str(),
+            roles: &c.roles.to_db(),
+        },
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Conflict(_) => AppError::conflict("email", "this email address is already used by a user"),
+        e => e.into(),
+    })?;
+    tx.commit().await?;
+    Ok(users::get(&app.db, org_id, id).await?)
+}
+
+/// The CLI's `user create`: creates the organization when it is new.
+pub async fn create_in_org(app: &App, org_name: &str, input: &UserInput) -> Result<UserRow, AppError> {
+    let org_name = required_text(org_name, "org", 120)?;
+    insert(app, None, &org_name, input).await
+}
+
+/// An admin creates a user in their organization.
+pub async fn create(app: &App, actor: &Actor, input: &UserInput) -> Result<UserRow, AppError> {
+    actor.require_admin()?;
+    insert(app, Some(actor.org_id), "", input).await
+}
+
+pub async fn list(app: &App, actor: &Actor, after: i64, limit: i64) -> Result<Vec<UserRow>, AppError> {
+    actor.require(&[Role::Admin, Role::Agent, Role::Analyst])?;
+    Ok(users::list(&app.db, actor.org_id, after, limit).await?)
+}
+
+/// Tickets a deactivated user opened in this window are released (SPEC §2).
+const DEACTIVATION_RELEASE_WINDOW_MICROS: i64 = 5 * 24 * 3600 * 1_000_000;
+
+/// Changes a user. Admins change anything; a user may change their own
+/// connection status. The first user of an organization is never deactivated.
+pub async fn patch(app: &App, actor: &Actor, id: i64, p: UserPatchInput) -> Result<UserRow, AppError> {
+    let own_status_only = p.active.is_none() && p.roles.is_none() && id == actor.user_id;
+    if !own_status_only {
+        actor.require_admin()?;
+    }
+    let target = users::get(&app.db, actor.org_id, id).await?;
+    let mut patch = UserPatch { active: p.active, ..Default::default() };
+    if let Some(roles) = &p.roles {
+        patch.roles = Some(Roles::parse_list(roles, "roles")?.to_db());
+    }
+    if let Some(status) = p.connection_status_id {
+        match users::status(&app.db, actor.org_id, status).await {
+            Ok(_) => patch.connection_status_id = Some(status),
+            Err(StoreError::NotFound) => return Err(AppError::invalid("connection_status_id", "no such connection status")),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if p.active == Some(false) && target.is_first {
+        return Err(AppError::conflict("active", "the first user of an organization cannot be deactivated"));
+    }
+    if target.is_first && patch.roles.as_deref().is_some_and(|r| !Roles::from_db(r).has(Role::Admin)) {
+        return Err(AppError::conflict("roles", "the first user of an organization stays an admin"));
+    }
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
+    users::update(&mut tx, actor.org_id, id, &patch, now).await?;
+    if p.active == Some(false) && target.active {
+        deactivate(&mut tx, actor, id, now).await?;
+    }
+    atiende_store::events::notify_on_commit(&mut tx).await?;
+    tx.commit().await?;
+    app.realtime.wake();
+    Ok(users::get(&app.db, actor.org_id, id).await?)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct UserPatchInput {
+    pub active: Option<bool>,
+    pub roles: Option<Vec<String>>,
+    pub connection_status_id: Option<i64>,
+}
+
+/// Ends the user's sessions and releases their recent open tickets.
+async fn deactivate(tx: &mut atiende_store::Tx, actor: &Actor, user_id: i64, now: i64) -> Result<(), AppError> {
+    on_tx!(tx, |c| sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(c).await.map(|r| r.rows_affected())).map_err(StoreError::from)?;
+    let ids: Vec<i64> = on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT id FROM tickets WHERE org_id = $1 AND assignee_id = $2 AND state <> 'closed' AND created_at >= $3"
+    )
+    .bind(actor.org_id)
+    .bind(user_id)
+    .bind(now - DEACTIVATION_RELEASE_WINDOW_MICROS)
+    .fetch_all(c)
+    .await)
+    .map_err(StoreError::from)?;
+    for t in ids {
+        tickets::assign(tx, actor.org_id, t, None, Some(actor.user_id), "released: the assignee was deactivated", now).await?;
+    }
+    Ok(())
+}
+
+/// Sets the user's status to the organization's built-in Offline.
+pub async fn go_offline(app: &App, user_id: i64) -> Result<(), AppError> {
+    let org_id: Option<i64> = atiende_store::on_db!(&app.db, |c| sqlx::query_scalar("SELECT org_id FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(c)
+        .await)
+    .map_err(StoreError::from)?;
+    let Some(org_id) = org_id else { return Ok(()) };
+    let offline = users::statuses(&app.db, org_id).await?.into_iter().find(|s| s.builtin.as_deref() == Some("offline"));
+    if let Some(s) = offline {
+        let mut tx = app.db.begin().await?;
+        users::set_status(&mut tx, org_id, user_id, s.id, app.now()).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+pub async fn create_status(app: &App, actor: &Actor, name: &str, assignable: bool) -> Result<users::StatusRow, AppError> {
+    actor.require_admin()?;
+    let name = required_text(name, "name", 60)?;
+    let id = users::create_status(&app.db, actor.org_id, &name, assignable).await.map_err(|e| match e {
+        StoreError::Conflict(_) => AppError::conflict("name", "a connection status with this name exists"),
+        e => e.into(),
+    })?;
+    Ok(users::status(&app.db, actor.org_id, id).await?)
+}

@@ -1,0 +1,209 @@
+//! Background work: the job runner (outbox deliveries, timers) and housekeeping.
+//! Every node runs it; leases and `SKIP LOCKED` make each job run on one node.
+use crate::App;
+use atiende_channels::DeliveryError;
+use atiende_store::jobs::{self, JobRow};
+use atiende_store::{accounts, events, messages, on_db, StoreError};
+use serde_json::{json, Value};
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+/// Wakes this node's job runner (a job was just queued).
+pub fn kick(app: &App) {
+    app.job_wake.notify_one();
+}
+
+/// Claims and runs due jobs until shutdown.
+pub async fn run(app: App, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut last_prune = std::time::Instant::now() - Duration::from_secs(3600);
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        let ran = run_due(&app).await;
+        if last_prune.elapsed() > Duration::from_secs(3600) {
+            last_prune = std::time::Instant::now();
+            let before = app.now() - app.config.event_retention.as_micros() as i64;
+            match events::prune(&app.db, before).await {
+                Ok(n) if n > 0 => tracing::info!(pruned = n, "old events pruned"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "event pruning failed"),
+            }
+        }
+        if ran == 0 {
+            tokio::select! {
+                _ = app.job_wake.notified() => {}
+                _ = tokio::time::sleep(app.config.job_poll_interval) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}
+
+/// Runs one round of due jobs; returns how many were claimed. Tests call it to
+/// drive background work to completion deterministically.
+pub async fn run_due(app: &App) -> usize {
+    let lease = app.config.job_lease.as_micros() as i64;
+    let claimed = match jobs::claim(&app.db, &app.config.node_id, app.now(), lease, app.config.job_concurrency as i64).await {
+        Ok(j) => j,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot claim jobs");
+            return 0;
+        }
+    };
+    let n = claimed.len();
+    let mut set = tokio::task::JoinSet::new();
+    for job in claimed {
+        let app = app.clone();
+        set.spawn(async move { run_one(&app, job).await });
+    }
+    while set.join_next().await.is_some() {}
+    n
+}
+
+async fn run_one(app: &App, job: JobRow) {
+    let r = match job.kind.as_str() {
+        jobs::DELIVER => deliver(app, &job).await,
+        other => Err(JobError::Final(format!("unknown job kind {other}"))),
+    };
+    let node = &app.config.node_id;
+    match r {
+        Ok(()) => {
+            app.metrics.jobs_done.fetch_add(1, Relaxed);
+        }
+        Err(JobError::Retry(reason, after)) => {
+            app.metrics.jobs_retried.fetch_add(1, Relaxed);
+            let at = app.now() + after.as_micros() as i64;
+            if let Err(e) = jobs::retry(&app.db, job.id, node, at, &reason).await {
+                tracing::warn!(error = %e, job = job.id, "cannot reschedule job");
+            }
+        }
+        Err(JobError::Final(reason)) => {
+            app.metrics.jobs_failed.fetch_add(1, Relaxed);
+            tracing::warn!(job = job.id, kind = %job.kind, %reason, "job failed for good");
+            if let Ok(mut tx) = app.db.begin().await {
+                let _ = jobs::complete(&mut tx, job.id, node).await;
+                let _ = tx.commit().await;
+            }
+        }
+    }
+}
+
+enum JobError {
+    Retry(String, Duration),
+    Final(String),
+}
+
+impl From<StoreError> for JobError {
+    fn from(e: StoreError) -> Self {
+        JobError::Retry(format!("database: {e}"), Duration::from_secs(5))
+    }
+}
+
+/// Exponential backoff for the `attempt`-th failure (1-based), capped.
+pub fn backoff(base: Duration, max: Duration, attempt: i64) -> Duration {
+    let exp = (attempt.clamp(1, 30) - 1) as u32;
+    base.saturating_mul(2u32.saturating_pow(exp)).min(max)
+}
+
+/// Delivers an outbound message through its account's channel.
+async fn deliver(app: &App, job: &JobRow) -> Result<(), JobError> {
+    let payload: Value = serde_json::from_str(&job.payload).map_err(|e| JobError::Final(e.to_string()))?;
+    let id = payload["message_id"].as_i64().ok_or_else(|| JobError::Final("payload without message_id".into()))?;
+    let msg = match messages::get(&app.db, id).await {
+        Ok(m) => m,
+        Err(StoreError::NotFound) => return finish(app, job, None).await,
+        Err(e) => return Err(e.into()),
+    };
+    if msg.delivery.as_deref() != Some("pending") {
+        // Already settled by an earlier run of this job: never send twice.
+        return finish(app, job, None).await;
+    }
+    let account = accounts::get_any(&app.db, msg.account_id).await?;
+    let result = match account.kind.as_str() {
+        "api" => deliver_api(app, &account, &msg).await,
+        other => Err(DeliveryError { reason: format!("the {other} channel cannot send yet"), retryable: false, retry_after: None }),
+    };
+    match result {
+        Ok(()) => {
+            app.metrics.deliveries_sent.fetch_add(1, Relaxed);
+            finish(app, job, Some(("sent", None))).await
+        }
+        Err(e) if e.retryable && job.attempts < app.config.outbox_max_attempts => {
+            let wait = e.retry_after.unwrap_or_else(|| backoff(app.config.outbox_backoff, app.config.outbox_backoff_max, job.attempts));
+            let mut tx = app.db.begin().await?;
+            messages::set_delivery(&mut tx, id, "pending", Some(&format!("attempt {}: {}", job.attempts, e.reason)), None, app.now()).await?;
+            events::notify_on_commit(&mut tx).await?;
+            tx.commit().await?;
+            app.realtime.wake();
+            Err(JobError::Retry(e.reason, wait))
+        }
+        Err(e) => {
+            app.metrics.deliveries_failed.fetch_add(1, Relaxed);
+            finish(app, job, Some(("failed", Some(e.reason)))).await
+        }
+    }
+}
+
+/// Completes the job and, when given, records the delivery outcome — together.
+async fn finish(app: &App, job: &JobRow, outcome: Option<(&str, Option<String>)>) -> Result<(), JobError> {
+    let mut tx = app.db.begin().await?;
+    if let Some((state, reason)) = &outcome {
+        let id = serde_json::from_str::<Value>(&job.payload).ok().and_then(|p| p["message_id"].as_i64()).unwrap_or(0);
+        messages::set_delivery(&mut tx, id, state, reason.as_deref(), None, app.now()).await?;
+        events::notify_on_commit(&mut tx).await?;
+    }
+    jobs::complete(&mut tx, job.id, &app.config.node_id).await?;
+    tx.commit().await?;
+    if outcome.is_some() {
+        app.realtime.wake();
+    }
+    Ok(())
+}
+
+async fn deliver_api(app: &App, account: &accounts::AccountRow, msg: &messages::MessageRow) -> Result<(), DeliveryError> {
+    let fail = |reason: &str| DeliveryError { reason: reason.to_string(), retryable: false, retry_after: None };
+    let settings: Value = serde_json::from_str(&account.settings).unwrap_or_default();
+    let url = settings["webhook_url"].as_str().ok_or_else(|| fail("the account has no webhook_url"))?;
+    let secrets = crate::accounts::open_secrets(app, account).map_err(|e| fail(&e.to_string()))?;
+    let secret = secrets["webhook_secret"].as_str().unwrap_or("");
+    let ticket = atiende_store::tickets::get(&app.db, msg.org_id, msg.ticket_id).await.map_err(|e| DeliveryError {
+        reason: e.to_string(),
+        retryable: true,
+        retry_after: None,
+    })?;
+    let client_ext: Option<String> = on_db!(&app.db, |c| sqlx::query_scalar(
+        "SELECT value FROM client_identities WHERE client_id = $1 AND kind = 'api' ORDER BY id LIMIT 1"
+    )
+    .bind(ticket.client_id)
+    .fetch_optional(c)
+    .await)
+    .ok()
+    .flatten();
+    let body = json!({
+        "event": "message.created",
+        "delivery_id": msg.id.to_string(),
+        "account_id": account.id,
+        "ticket": ticket.to_json(),
+        "message": msg.to_json(),
+        "client": {"id": ticket.client_id, "external_id": client_ext},
+    });
+    let body = serde_json::to_vec(&body).map_err(|e| fail(&e.to_string()))?;
+    atiende_channels::api::deliver(&app.http, url, secret.as_bytes(), &msg.id.to_string(), body).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let b = Duration::from_secs(2);
+        let m = Duration::from_secs(60);
+        assert_eq!(backoff(b, m, 1), Duration::from_secs(2));
+        assert_eq!(backoff(b, m, 2), Duration::from_secs(4));
+        assert_eq!(backoff(b, m, 4), Duration::from_secs(16));
+        assert_eq!(backoff(b, m, 10), m);
+        assert_eq!(backoff(b, m, 1000), m);
+    }
+}

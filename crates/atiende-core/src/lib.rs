@@ -1,0 +1,11 @@
+//! Atiende's domain: validated value types, entity enums, the ticket rules and
+//! domain events. Nothing here does I/O; everything is unit-testable.
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod time;
+pub mod types;
+pub mod ticket;
+
+pub use error::ValidationError;
+pub use types::*;

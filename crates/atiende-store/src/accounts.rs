@@ -1,0 +1,106 @@
+//! Accounts: one connected channel (mailbox, page, number, widget, API…).
+//! `settings` is the public JSON; `secrets` is an encrypted JSON blob (sealed by the app).
+use crate::{found, on_db, Db, StoreError};
+use atiende_core::time::Micros;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccountRow {
+    pub id: i64,
+    pub org_id: i64,
+    pub kind: String,
+    pub name: String,
+    pub settings: String,
+    pub secrets: Option<Vec<u8>>,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const COLS: &str = "id, org_id, kind, name, settings, secrets, status, status_reason, created_at, updated_at";
+
+pub async fn create(
+    db: &Db,
+    org_id: i64,
+    kind: &str,
+    name: &str,
+    settings: &str,
+    secrets: Option<&[u8]>,
+    status: &str,
+    now: Micros,
+) -> Result<i64, StoreError> {
+    Ok(on_db!(db, |c| sqlx::query_scalar(
+        "INSERT INTO accounts (org_id, kind, name, settings, secrets, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id"
+    )
+    .bind(org_id)
+    .bind(kind)
+    .bind(name)
+    .bind(settings)
+    .bind(secrets)
+    .bind(status)
+    .bind(now)
+    .fetch_one(c)
+    .await)?)
+}
+
+pub async fn get(db: &Db, org_id: i64, id: i64) -> Result<AccountRow, StoreError> {
+    let sql = format!("SELECT {COLS} FROM accounts WHERE org_id = $1 AND id = $2");
+    found(on_db!(db, |c| sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(sql)).bind(org_id).bind(id).fetch_optional(c).await)?)
+}
+
+/// An account by id alone, for background workers that act across organizations.
+pub async fn get_any(db: &Db, id: i64) -> Result<AccountRow, StoreError> {
+    let sql = format!("SELECT {COLS} FROM accounts WHERE id = $1");
+    found(on_db!(db, |c| sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)?)
+}
+
+pub async fn list(db: &Db, org_id: i64) -> Result<Vec<AccountRow>, StoreError> {
+    let sql = format!("SELECT {COLS} FROM accounts WHERE org_id = $1 ORDER BY id");
+    Ok(on_db!(db, |c| sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(sql)).bind(org_id).fetch_all(c).await)?)
+}
+
+pub async fn update(
+    db: &Db,
+    org_id: i64,
+    id: i64,
+    name: &str,
+    settings: &str,
+    secrets: Option<&[u8]>,
+    now: Micros,
+) -> Result<(), StoreError> {
+    let n = on_db!(db, |c| sqlx::query(
+        "UPDATE accounts SET name = $3, settings = $4, secrets = $5, updated_at = $6 WHERE org_id = $1 AND id = $2"
+    )
+    .bind(org_id)
+    .bind(id)
+    .bind(name)
+    .bind(settings)
+    .bind(secrets)
+    .bind(now)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+/// Sets an agent's mode on an account (SPEC §7): disabled, manual or auto.
+pub async fn set_agent_mode(db: &Db, account_id: i64, user_id: i64, mode: &str) -> Result<(), StoreError> {
+    on_db!(db, |c| sqlx::query(
+        "INSERT INTO account_agents (account_id, user_id, mode) VALUES ($1, $2, $3) \
+         ON CONFLICT (account_id, user_id) DO UPDATE SET mode = excluded.mode"
+    )
+    .bind(account_id)
+    .bind(user_id)
+    .bind(mode)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn agent_mode(db: &Db, account_id: i64, user_id: i64) -> Result<Option<String>, StoreError> {
+    Ok(on_db!(db, |c| sqlx::query_scalar("SELECT mode FROM account_agents WHERE account_id = $1 AND user_id = $2")
+        .bind(account_id)
+        .bind(user_id)
+        .fetch_optional(c)
+        .await)?)
+}

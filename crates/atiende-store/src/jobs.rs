@@ -1,0 +1,90 @@
+//! The durable job queue: outbox deliveries and timers. A job is claimed with a
+//! lease (`locked_until`); on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so several
+//! nodes share the queue and each job runs once. A node that dies mid-job loses
+//! its lease, and another node runs the job again (jobs are idempotent).
+use crate::{on_db, on_tx, Db, StoreError, Tx};
+use atiende_core::time::Micros;
+
+/// Deliver an outbound message: payload `{"message_id": N}`.
+pub const DELIVER: &str = "deliver";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobRow {
+    pub id: i64,
+    pub kind: String,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+/// Queues a job due at `run_at`. A `dedupe_key` already queued is not queued twice.
+pub async fn enqueue(tx: &mut Tx, kind: &str, payload: &str, dedupe_key: Option<&str>, run_at: Micros) -> Result<(), StoreError> {
+    on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO jobs (kind, payload, dedupe_key, run_at, created_at) VALUES ($1, $2, $3, $4, $4) ON CONFLICT (dedupe_key) DO NOTHING"
+    )
+    .bind(kind)
+    .bind(payload)
+    .bind(dedupe_key)
+    .bind(run_at)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Claims up to `limit` due jobs for `node` until `now + lease`.
+pub async fn claim(db: &Db, node: &str, now: Micros, lease: Micros, limit: i64) -> Result<Vec<JobRow>, StoreError> {
+    let rows = match db {
+        Db::Pg(p) => {
+            sqlx::query_as::<_, JobRow>(
+                "UPDATE jobs SET locked_until = $1, locked_by = $2, attempts = attempts + 1 WHERE id IN \
+                 (SELECT id FROM jobs WHERE run_at <= $3 AND locked_until <= $3 ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, kind, payload, attempts",
+            )
+            .bind(now + lease)
+            .bind(node)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(p)
+            .await?
+        }
+        // One writer at a time on SQLite: the UPDATE itself is the lock.
+        Db::Sqlite(p) => {
+            sqlx::query_as::<_, JobRow>(
+                "UPDATE jobs SET locked_until = $1, locked_by = $2, attempts = attempts + 1 WHERE id IN \
+                 (SELECT id FROM jobs WHERE run_at <= $3 AND locked_until <= $3 ORDER BY run_at, id LIMIT $4) \
+                 RETURNING id, kind, payload, attempts",
+            )
+            .bind(now + lease)
+            .bind(node)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(p)
+            .await?
+        }
+    };
+    Ok(rows)
+}
+
+/// Removes a finished job (only while `node` still holds it).
+pub async fn complete(tx: &mut Tx, id: i64, node: &str) -> Result<bool, StoreError> {
+    let n = on_tx!(tx, |c| sqlx::query("DELETE FROM jobs WHERE id = $1 AND locked_by = $2").bind(id).bind(node).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Releases a job to run again at `run_at`, keeping the error for operators.
+pub async fn retry(db: &Db, id: i64, node: &str, run_at: Micros, error: &str) -> Result<(), StoreError> {
+    on_db!(db, |c| sqlx::query(
+        "UPDATE jobs SET run_at = $1, locked_until = 0, locked_by = NULL, last_error = $2 WHERE id = $3 AND locked_by = $4"
+    )
+    .bind(run_at)
+    .bind(error)
+    .bind(id)
+    .bind(node)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Jobs waiting (all kinds), for the metrics.
+pub async fn depth(db: &Db) -> Result<Vec<(String, i64)>, StoreError> {
+    Ok(on_db!(db, |c| sqlx::query_as("SELECT kind, COUNT(*) FROM jobs GROUP BY kind ORDER BY kind").fetch_all(c).await)?)
+}

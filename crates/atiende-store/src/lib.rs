@@ -1,0 +1,194 @@
+//! The database. [`Db`] is an enum over the native sqlx pools; the [`on_db!`] and
+//! [`on_tx!`] macros run the same statement text on either arm, each arm checked
+//! against its own driver. Where the dialects differ, both statements stand side
+//! by side in the same function.
+//!
+//! Conventions (decided once): ids are 64-bit integers; times are integer
+//! microseconds since the Unix epoch, UTC; JSON documents are stored as text.
+#![forbid(unsafe_code)]
+
+pub mod accounts;
+pub mod clients;
+pub mod events;
+pub mod ingest;
+pub mod jobs;
+pub mod messages;
+pub mod orgs;
+pub mod tickets;
+pub mod users;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Runs `$body` with `$c` bound to the pool of whichever backend `$db` is.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, |$c:ident| $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite($c) => $body,
+            $crate::Db::Pg($c) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$c` bound to the connection of the transaction `$tx`.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, |$c:ident| $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::Tx::Pg(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// A database of either backend. Cheap to clone.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Pg(PgPool),
+}
+
+/// A transaction of either backend.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Pg(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Pg(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+    pub fn is_pg(&self) -> bool {
+        matches!(self, Tx::Pg(_))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// A failure that a retry of the whole transaction may cure: unique races
+    /// between nodes, deadlocks, serialization failures, a busy SQLite file.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Conflict(_) => true,
+            StoreError::Db(sqlx::Error::Database(e)) => {
+                matches!(e.code().as_deref(), Some("23505" | "40001" | "40P01" | "5" | "6" | "517" | "2067" | "1555"))
+                    || e.is_unique_violation()
+            }
+            _ => false,
+        }
+    }
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Db(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+}
+
+/// Options for opening the database.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub max_connections: u32,
+    /// SQLite `synchronous`: FULL (default) survives power loss; NORMAL survives process crashes.
+    pub sqlite_synchronous_full: bool,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        Self { max_connections: 16, sqlite_synchronous_full: true }
+    }
+}
+
+impl Db {
+    /// Opens `url`: `sqlite://PATH` (created if missing) or `postgres://…`.
+    pub async fn connect(url: &str, opts: &DbOptions) -> Result<Db, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let o = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(opts.max_connections)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(o)
+                .await?;
+            Ok(Db::Pg(pool))
+        } else {
+            let o = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(if opts.sqlite_synchronous_full { SqliteSynchronous::Full } else { SqliteSynchronous::Normal })
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(30))
+                .pragma("cache_size", "-32000")
+                .pragma("temp_store", "memory");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(opts.max_connections.min(8))
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(o)
+                .await?;
+            Ok(Db::Sqlite(pool))
+        }
+    }
+
+    /// Applies the migrations of this backend.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Db::Pg(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Begins a transaction. On SQLite it starts `IMMEDIATE`, taking the write lock
+    /// up front, so read-then-write transactions never fail on lock upgrade.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Pg(p) => Tx::Pg(p.begin().await?),
+        })
+    }
+
+    pub fn is_pg(&self) -> bool {
+        matches!(self, Db::Pg(_))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        if self.is_pg() { "postgres" } else { "sqlite" }
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_db!(self, |c| sqlx::query("SELECT 1").execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_db!(self, |c| c.close().await)
+    }
+}
+
+/// Maps "no row" to [`StoreError::NotFound`].
+pub(crate) fn found<T>(row: Option<T>) -> Result<T, StoreError> {
+    row.ok_or(StoreError::NotFound)
+}

@@ -1,0 +1,221 @@
+//! Messages of a ticket. [`append`] is the one way a message enters a ticket: it
+//! stores the message, applies the ticket rules of `atiende-core`, records the
+//! events and, for outbound messages, queues their delivery — all in one transaction.
+use crate::tickets::TicketRow;
+use crate::{events, found, jobs, on_db, on_tx, tickets, Db, StoreError, Tx};
+use atiende_core::ticket::MessageFacts;
+use atiende_core::time::{rfc3339, Micros};
+use atiende_core::{AuthorKind, Direction};
+use serde_json::json;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MessageRow {
+    pub id: i64,
+    pub org_id: i64,
+    pub ticket_id: i64,
+    pub account_id: i64,
+    pub direction: String,
+    pub author_kind: String,
+    pub author_user_id: Option<i64>,
+    pub text: String,
+    pub html: Option<String>,
+    pub delivery: Option<String>,
+    pub delivery_error: Option<String>,
+    pub delivery_attempts: i64,
+    pub external_id: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+const COLS: &str = "id, org_id, ticket_id, account_id, direction, author_kind, author_user_id, text, html, delivery, \
+    delivery_error, delivery_attempts, external_id, created_at, sent_at";
+
+/// The API shape of a message (SPEC §11.1).
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageView {
+    pub id: i64,
+    pub ticket_id: i64,
+    /// `in` (from the client) or `out`.
+    pub direction: String,
+    /// `client`, `agent`, `automatic` or `note` (internal, never sent).
+    pub author_kind: String,
+    pub author_user_id: Option<i64>,
+    pub text: String,
+    /// Sanitized HTML, when the channel sent HTML.
+    pub html: Option<String>,
+    /// Outbound delivery: `pending`, `sent`, `failed`; null for inbound messages and notes.
+    pub delivery: Option<String>,
+    /// Why the last delivery attempt failed.
+    pub delivery_error: Option<String>,
+    pub external_id: Option<String>,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+}
+
+impl MessageRow {
+    pub fn view(&self) -> MessageView {
+        MessageView {
+            id: self.id,
+            ticket_id: self.ticket_id,
+            direction: self.direction.clone(),
+            author_kind: self.author_kind.clone(),
+            author_user_id: self.author_user_id,
+            text: self.text.clone(),
+            html: self.html.clone(),
+            delivery: self.delivery.clone(),
+            delivery_error: self.delivery_error.clone(),
+            external_id: self.external_id.clone(),
+            created_at: rfc3339(self.created_at),
+            sent_at: self.sent_at.map(rfc3339),
+        }
+    }
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self.view()).unwrap_or_default()
+    }
+}
+
+/// A message to add to a ticket.
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    pub direction: Direction,
+    pub author: AuthorKind,
+    pub author_user_id: Option<i64>,
+    pub text: &'a str,
+    pub html: Option<&'a str>,
+    pub external_id: Option<&'a str>,
+    /// Queue delivery through the outbox (outbound messages of a channel that sends).
+    pub deliver: bool,
+}
+
+const EXCERPT_CHARS: usize = 140;
+
+fn excerpt(text: &str) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    flat.chars().take(EXCERPT_CHARS).collect()
+}
+
+/// Adds a message to `ticket`, updates the ticket's facts and records
+/// `message.created` (and `ticket.updated`). Returns the message and the ticket after.
+pub async fn append(tx: &mut Tx, ticket: &TicketRow, m: &NewMessage<'_>, now: Micros) -> Result<(MessageRow, TicketRow), StoreError> {
+    let delivery = m.deliver.then_some("pending");
+    let id: i64 = on_tx!(tx, |c| sqlx::query_scalar(
+        "INSERT INTO messages (org_id, ticket_id, account_id, direction, author_kind, author_user_id, text, html, delivery, external_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id"
+    )
+    .bind(ticket.org_id)
+    .bind(ticket.id)
+    .bind(ticket.account_id)
+    .bind(m.direction.as_str())
+    .bind(m.author.as_str())
+    .bind(m.author_user_id)
+    .bind(m.text)
+    .bind(m.html)
+    .bind(delivery)
+    .bind(m.external_id)
+    .bind(now)
+    .fetch_one(c)
+    .await)?;
+    let before = MessageFacts {
+        updated_at: ticket.updated_at,
+        addressed: ticket.addressed,
+        addressed_at: ticket.addressed_at,
+        awaiting_answer: ticket.awaiting_answer,
+        waiting_since: ticket.waiting_since,
+        last_agent_message_at: ticket.last_agent_message_at,
+    };
+    let after = before.apply(m.author, now);
+    let ticket = if after != before || m.author != AuthorKind::Note {
+        let ex = if m.author == AuthorKind::Note { ticket.excerpt.clone() } else { excerpt(m.text) };
+        on_tx!(tx, |c| sqlx::query(
+            "UPDATE tickets SET updated_at = $1, addressed = $2, addressed_at = $3, awaiting_answer = $4, waiting_since = $5, \
+             last_agent_message_at = $6, excerpt = $7 WHERE id = $8"
+        )
+        .bind(after.updated_at)
+        .bind(after.addressed)
+        .bind(after.addressed_at)
+        .bind(after.awaiting_answer)
+        .bind(after.waiting_since)
+        .bind(after.last_agent_message_at)
+        .bind(ex)
+        .bind(ticket.id)
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+        tickets::get_tx(tx, ticket.org_id, ticket.id).await?
+    } else {
+        ticket.clone()
+    };
+    let msg = get_tx(tx, id).await?;
+    events::record(
+        tx,
+        ticket.org_id,
+        "message.created",
+        Some(ticket.id),
+        Some(id),
+        &json!({"ticket": ticket.to_json(), "message": msg.to_json()}),
+        now,
+    )
+    .await?;
+    if m.deliver {
+        jobs::enqueue(tx, jobs::DELIVER, &json!({"message_id": id}).to_string(), Some(&format!("deliver:{id}")), now).await?;
+    }
+    Ok((msg, ticket))
+}
+
+async fn get_tx(tx: &mut Tx, id: i64) -> Result<MessageRow, StoreError> {
+    let sql = format!("SELECT {COLS} FROM messages WHERE id = $1");
+    found(on_tx!(tx, |c| sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)?)
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<MessageRow, StoreError> {
+    let sql = format!("SELECT {COLS} FROM messages WHERE id = $1");
+    found(on_db!(db, |c| sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)?)
+}
+
+/// The messages of a ticket, oldest first, after message id `after_id`.
+pub async fn list(db: &Db, org_id: i64, ticket_id: i64, after_id: i64, limit: i64) -> Result<Vec<MessageRow>, StoreError> {
+    let sql = format!("SELECT {COLS} FROM messages WHERE org_id = $1 AND ticket_id = $2 AND id > $3 ORDER BY id LIMIT $4");
+    Ok(on_db!(db, |c| sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql))
+        .bind(org_id)
+        .bind(ticket_id)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// An inbound message already stored under the platform's id, if any.
+pub async fn find_inbound(tx: &mut Tx, account_id: i64, external_id: &str) -> Result<Option<(i64, i64)>, StoreError> {
+    Ok(on_tx!(tx, |c| sqlx::query_as(
+        "SELECT id, ticket_id FROM messages WHERE account_id = $1 AND direction = 'in' AND external_id = $2"
+    )
+    .bind(account_id)
+    .bind(external_id)
+    .fetch_optional(c)
+    .await)?)
+}
+
+/// Records the outcome of a delivery attempt and the matching event.
+pub async fn set_delivery(
+    tx: &mut Tx,
+    id: i64,
+    delivery: &str,
+    error: Option<&str>,
+    external_id: Option<&str>,
+    now: Micros,
+) -> Result<MessageRow, StoreError> {
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE messages SET delivery = $1, delivery_error = $2, delivery_attempts = delivery_attempts + 1, \
+         sent_at = CASE WHEN $1 = 'sent' THEN $3 ELSE sent_at END, external_id = COALESCE($4, external_id) WHERE id = $5"
+    )
+    .bind(delivery)
+    .bind(error)
+    .bind(now)
+    .bind(external_id)
+    .bind(id)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    let m = get_tx(tx, id).await?;
+    events::record(tx, m.org_id, "message.delivery", Some(m.ticket_id), Some(id), &json!({"message": m.to_json()}), now).await?;
+    Ok(m)
+}

@@ -1,0 +1,281 @@
+//! Users, their API tokens, web sessions and connection statuses.
+use crate::{found, on_db, on_tx, Db, StoreError, Tx};
+use atiende_core::time::Micros;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub org_id: i64,
+    pub email: String,
+    pub password_hash: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: String,
+    pub department: String,
+    pub language: String,
+    pub roles: String,
+    pub active: bool,
+    pub is_first: bool,
+    pub connection_status_id: Option<i64>,
+    pub created_at: i64,
+}
+
+const USER_COLS: &str = "id, org_id, email, password_hash, first_name, last_name, phone, department, language, roles, active, is_first, connection_status_id, created_at";
+
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub org_id: i64,
+    pub email: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub phone: &'a str,
+    pub department: &'a str,
+    pub language: &'a str,
+    pub roles: &'a str,
+}
+
+pub async fn create(tx: &mut Tx, u: &NewUser<'_>, now: Micros) -> Result<i64, StoreError> {
+    let first: bool = !on_tx!(tx, |c| sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM users WHERE org_id = $1)")
+        .bind(u.org_id)
+        .fetch_one(c)
+        .await)?;
+    let offline: Option<i64> = on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT id FROM connection_statuses WHERE org_id = $1 AND builtin = 'offline'"
+    )
+    .bind(u.org_id)
+    .fetch_optional(c)
+    .await)?;
+    let r = on_tx!(tx, |c| sqlx::query_scalar::<_, i64>(
+        "INSERT INTO users (org_id, email, password_hash, first_name, last_name, phone, department, language, roles, is_first, connection_status_id, status_changed_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id"
+    )
+    .bind(u.org_id)
+    .bind(u.email)
+    .bind(u.password_hash)
+    .bind(u.first_name)
+    .bind(u.last_name)
+    .bind(u.phone)
+    .bind(u.department)
+    .bind(u.language)
+    .bind(u.roles)
+    .bind(first)
+    .bind(offline)
+    .bind(now)
+    .fetch_one(c)
+    .await);
+    match r {
+        Ok(id) => Ok(id),
+        Err(e) => {
+            let e = StoreError::from(e);
+            if e.is_unique_violation() { Err(StoreError::Conflict("email".into())) } else { Err(e) }
+        }
+    }
+}
+
+pub async fn get(db: &Db, org_id: i64, id: i64) -> Result<UserRow, StoreError> {
+    let sql = format!("SELECT {USER_COLS} FROM users WHERE org_id = $1 AND id = $2");
+    found(on_db!(db, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).bind(org_id).bind(id).fetch_optional(c).await)?)
+}
+
+pub async fn by_email(db: &Db, email: &str) -> Result<Option<UserRow>, StoreError> {
+    let sql = format!("SELECT {USER_COLS} FROM users WHERE email = $1");
+    Ok(on_db!(db, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).bind(email).fetch_optional(c).await)?)
+}
+
+/// Users of an organization, by id, after `after_id`.
+pub async fn list(db: &Db, org_id: i64, after_id: i64, limit: i64) -> Result<Vec<UserRow>, StoreError> {
+    let sql = format!("SELECT {USER_COLS} FROM users WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3");
+    Ok(on_db!(db, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).bind(org_id).bind(after_id).bind(limit).fetch_all(c).await)?)
+}
+
+/// The fields a PATCH may change; `None` leaves a field as it is.
+#[derive(Debug, Default, Clone)]
+pub struct UserPatch {
+    pub active: Option<bool>,
+    pub roles: Option<String>,
+    pub connection_status_id: Option<i64>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone: Option<String>,
+    pub department: Option<String>,
+    pub language: Option<String>,
+    pub password_hash: Option<String>,
+}
+
+pub async fn update(tx: &mut Tx, org_id: i64, id: i64, p: &UserPatch, now: Micros) -> Result<(), StoreError> {
+    let n = on_tx!(tx, |c| sqlx::query(
+        "UPDATE users SET active = COALESCE($3, active), roles = COALESCE($4, roles), \
+         first_name = COALESCE($5, first_name), last_name = COALESCE($6, last_name), phone = COALESCE($7, phone), \
+         department = COALESCE($8, department), language = COALESCE($9, language), password_hash = COALESCE($10, password_hash) \
+         WHERE org_id = $1 AND id = $2"
+    )
+    .bind(org_id)
+    .bind(id)
+    .bind(p.active)
+    .bind(p.roles.as_deref())
+    .bind(p.first_name.as_deref())
+    .bind(p.last_name.as_deref())
+    .bind(p.phone.as_deref())
+    .bind(p.department.as_deref())
+    .bind(p.language.as_deref())
+    .bind(p.password_hash.as_deref())
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    if let Some(status) = p.connection_status_id {
+        set_status(tx, org_id, id, status, now).await?;
+    }
+    Ok(())
+}
+
+/// Switches a user's connection status and records the time spent in the previous one.
+pub async fn set_status(tx: &mut Tx, org_id: i64, user_id: i64, status_id: i64, now: Micros) -> Result<(), StoreError> {
+    let current: Option<Option<i64>> = on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT connection_status_id FROM users WHERE org_id = $1 AND id = $2"
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .fetch_optional(c)
+    .await)?;
+    let current = found(current)?;
+    if current == Some(status_id) {
+        return Ok(());
+    }
+    on_tx!(tx, |c| sqlx::query("UPDATE user_status_log SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
+        .bind(now)
+        .bind(user_id)
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+    on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO user_status_log (org_id, user_id, connection_status_id, started_at) VALUES ($1, $2, $3, $4)"
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .bind(status_id)
+    .bind(now)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    on_tx!(tx, |c| sqlx::query("UPDATE users SET connection_status_id = $1, status_changed_at = $2 WHERE id = $3")
+        .bind(status_id)
+        .bind(now)
+        .bind(user_id)
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+// ---- connection statuses ----
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StatusRow {
+    pub id: i64,
+    pub name: String,
+    pub assignable: bool,
+    pub builtin: Option<String>,
+}
+
+pub async fn statuses(db: &Db, org_id: i64) -> Result<Vec<StatusRow>, StoreError> {
+    Ok(on_db!(db, |c| sqlx::query_as::<_, StatusRow>(
+        "SELECT id, name, assignable, builtin FROM connection_statuses WHERE org_id = $1 ORDER BY position, id"
+    )
+    .bind(org_id)
+    .fetch_all(c)
+    .await)?)
+}
+
+pub async fn status(db: &Db, org_id: i64, id: i64) -> Result<StatusRow, StoreError> {
+    found(on_db!(db, |c| sqlx::query_as::<_, StatusRow>(
+        "SELECT id, name, assignable, builtin FROM connection_statuses WHERE org_id = $1 AND id = $2"
+    )
+    .bind(org_id)
+    .bind(id)
+    .fetch_optional(c)
+    .await)?)
+}
+
+pub async fn create_status(db: &Db, org_id: i64, name: &str, assignable: bool) -> Result<i64, StoreError> {
+    let r = on_db!(db, |c| sqlx::query_scalar::<_, i64>(
+        "INSERT INTO connection_statuses (org_id, name, assignable, position) \
+         VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM connection_statuses WHERE org_id = $1)) RETURNING id"
+    )
+    .bind(org_id)
+    .bind(name)
+    .bind(assignable)
+    .fetch_one(c)
+    .await);
+    r.map_err(|e| {
+        let e = StoreError::from(e);
+        if e.is_unique_violation() { StoreError::Conflict("name".into()) } else { e }
+    })
+}
+
+// ---- API tokens ----
+
+pub async fn create_token(db: &Db, user_id: i64, token_hash: &str, name: &str, now: Micros) -> Result<i64, StoreError> {
+    Ok(on_db!(db, |c| sqlx::query_scalar(
+        "INSERT INTO api_tokens (user_id, token_hash, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id"
+    )
+    .bind(user_id)
+    .bind(token_hash)
+    .bind(name)
+    .bind(now)
+    .fetch_one(c)
+    .await)?)
+}
+
+/// The active user owning a token hash.
+pub async fn by_token_hash(db: &Db, token_hash: &str) -> Result<Option<UserRow>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM users u JOIN api_tokens t ON t.user_id = u.id WHERE t.token_hash = $1 AND u.active = $2",
+        USER_COLS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+    );
+    Ok(on_db!(db, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).bind(token_hash).bind(true).fetch_optional(c).await)?)
+}
+
+// ---- web sessions ----
+
+pub async fn create_session(db: &Db, id_hash: &str, user_id: i64, csrf: &str, now: Micros, expires: Micros) -> Result<(), StoreError> {
+    on_db!(db, |c| sqlx::query(
+        "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)"
+    )
+    .bind(id_hash)
+    .bind(user_id)
+    .bind(csrf)
+    .bind(now)
+    .bind(expires)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The active user of an unexpired session, with the session's CSRF token.
+pub async fn by_session(db: &Db, id_hash: &str, now: Micros) -> Result<Option<(UserRow, String)>, StoreError> {
+    let s: Option<(i64, String)> = on_db!(db, |c| sqlx::query_as(
+        "SELECT user_id, csrf_token FROM sessions WHERE id_hash = $1 AND expires_at > $2"
+    )
+    .bind(id_hash)
+    .bind(now)
+    .fetch_optional(c)
+    .await)?;
+    let Some((user_id, csrf)) = s else { return Ok(None) };
+    let sql = format!("SELECT {USER_COLS} FROM users WHERE id = $1 AND active = $2");
+    let user = on_db!(db, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(true).fetch_optional(c).await)?;
+    Ok(user.map(|u| (u, csrf)))
+}
+
+/// Deletes a session; returns the user id and how many sessions that user has left.
+pub async fn delete_session(db: &Db, id_hash: &str) -> Result<Option<(i64, i64)>, StoreError> {
+    let user: Option<i64> = on_db!(db, |c| sqlx::query_scalar("DELETE FROM sessions WHERE id_hash = $1 RETURNING user_id")
+        .bind(id_hash)
+        .fetch_optional(c)
+        .await)?;
+    let Some(user) = user else { return Ok(None) };
+    let left: i64 = on_db!(db, |c| sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1")
+        .bind(user)
+        .fetch_one(c)
+        .await)?;
+    Ok(Some((user, left)))
+}

@@ -1,0 +1,182 @@
+//! Accounts, their agents' modes, and the inbound endpoint of the `api` kind.
+use super::id;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Auth, JsonBody};
+use crate::Web;
+use atiende_app::accounts;
+use atiende_app::tickets::inbound_text;
+use atiende_core::{required_text, AgentMode, ChannelKind, Role};
+use atiende_store::ingest::{Inbound, Outcome};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn routes() -> Router<Web> {
+    Router::new()
+        .route("/accounts", post(create).get(list))
+        .route("/accounts/{id}", get(show).patch(update))
+        .route("/accounts/{id}/inbound", post(inbound))
+        .route("/accounts/{id}/agents/{user_id}", put(set_agent))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CreateAccount {
+    /// Channel kind; this version accepts `api`.
+    pub kind: String,
+    pub name: String,
+    /// Settings of the kind; secrets (`webhook_secret`, `password`…) are write-only.
+    #[serde(default = "empty_object")]
+    #[schema(value_type = Object)]
+    pub settings: Value,
+}
+
+fn empty_object() -> Value {
+    json!({})
+}
+
+/// An account. `settings` never contains secrets; `secrets_set` names the ones stored.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct AccountOut {
+    pub id: i64,
+    pub kind: String,
+    pub name: String,
+    #[schema(value_type = Object)]
+    pub settings: Value,
+    pub secrets_set: Vec<String>,
+    /// `active`, `needs_reconnection` or `not_validated`.
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct AccountList {
+    pub items: Vec<AccountOut>,
+}
+
+fn out(web: &Web, a: &atiende_store::accounts::AccountRow) -> Json<Value> {
+    Json(accounts::to_json(&web.app, a))
+}
+
+/// Creates an account (admins).
+#[utoipa::path(post, path = "/api/v1/accounts", request_body = CreateAccount, tag = "accounts",
+    responses((status = 201, body = AccountOut), (status = 422), (status = 403)))]
+pub async fn create(State(web): State<Web>, Auth(actor): Auth, JsonBody(b): JsonBody<CreateAccount>) -> ApiResult<(StatusCode, Json<Value>)> {
+    let a = accounts::create(&web.app, &actor, &b.kind, &b.name, b.settings).await?;
+    Ok((StatusCode::CREATED, out(&web, &a)))
+}
+
+/// The organization's accounts.
+#[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", responses((status = 200, body = AccountList)))]
+pub async fn list(State(web): State<Web>, Auth(actor): Auth) -> ApiResult<Json<Value>> {
+    actor.require(&[Role::Admin, Role::Agent, Role::Analyst])?;
+    let rows = atiende_store::accounts::list(&web.app.db, actor.org_id).await?;
+    let items: Vec<Value> = rows.iter().map(|a| accounts::to_json(&web.app, a)).collect();
+    Ok(Json(json!({"items": items})))
+}
+
+#[utoipa::path(get, path = "/api/v1/accounts/{id}", tag = "accounts", responses((status = 200, body = AccountOut), (status = 404)))]
+pub async fn show(State(web): State<Web>, Auth(actor): Auth, Path(aid): Path<String>) -> ApiResult<Json<Value>> {
+    actor.require(&[Role::Admin, Role::Agent, Role::Analyst])?;
+    let a = atiende_store::accounts::get(&web.app.db, actor.org_id, id(&aid)?).await?;
+    Ok(out(&web, &a))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct UpdateAccount {
+    pub name: Option<String>,
+    /// Merged into the current settings (JSON merge patch: `null` removes a key).
+    #[schema(value_type = Object)]
+    pub settings: Option<Value>,
+}
+
+/// Renames an account and/or merges settings (admins).
+#[utoipa::path(patch, path = "/api/v1/accounts/{id}", request_body = UpdateAccount, tag = "accounts",
+    responses((status = 200, body = AccountOut), (status = 422), (status = 404)))]
+pub async fn update(State(web): State<Web>, Auth(actor): Auth, Path(aid): Path<String>, JsonBody(b): JsonBody<UpdateAccount>) -> ApiResult<Json<Value>> {
+    let a = accounts::update(&web.app, &actor, id(&aid)?, b.name.as_deref(), b.settings).await?;
+    Ok(out(&web, &a))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct InboundClient {
+    /// The client's id in the calling system.
+    pub external_id: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct InboundBody {
+    /// The message's id in the calling system: a repeated id is stored once.
+    pub external_id: String,
+    pub client: InboundClient,
+    pub text: String,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct InboundAccepted {
+    pub message_id: i64,
+    pub ticket_id: i64,
+    /// True when this `external_id` had already been stored.
+    pub duplicate: bool,
+}
+
+/// Receives a client's message on an `api` account. Answers 202 only once the
+/// message is committed; a repeated `external_id` answers 202 and stores nothing new.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/inbound", request_body = InboundBody, tag = "accounts",
+    responses((status = 202, body = InboundAccepted), (status = 422), (status = 404)))]
+pub async fn inbound(State(web): State<Web>, Auth(actor): Auth, Path(aid): Path<String>, JsonBody(b): JsonBody<InboundBody>) -> ApiResult<(StatusCode, Json<Value>)> {
+    actor.require_admin()?;
+    let account = atiende_store::accounts::get(&web.app.db, actor.org_id, id(&aid)?).await?;
+    if account.kind != ChannelKind::Api.as_str() {
+        return Err(ApiError::new(StatusCode::CONFLICT, "wrong_kind", "only accounts of kind api take inbound messages here").field("id"));
+    }
+    let external_id = required_text(&b.external_id, "external_id", 255).map_err(atiende_app::AppError::from)?;
+    let client_ext = required_text(&b.client.external_id, "client.external_id", 255).map_err(atiende_app::AppError::from)?;
+    let name = atiende_core::bounded_text(b.client.name.trim(), "client.name", 200).map_err(atiende_app::AppError::from)?.to_string();
+    let text = inbound_text(&b.text)?;
+    if text.trim().is_empty() {
+        return Err(ApiError::invalid("text", "must not be empty"));
+    }
+    let settings: Value = serde_json::from_str(&account.settings).unwrap_or_default();
+    let item = Inbound {
+        org_id: actor.org_id,
+        account_id: account.id,
+        identity_kind: "api".into(),
+        identity_value: client_ext,
+        client_name: name,
+        external_id: Some(external_id),
+        text,
+        html: None,
+        create_ignored: settings["general"]["create_ignored"].as_bool().unwrap_or(false),
+    };
+    let (message_id, ticket_id, duplicate) = match web.app.ingestor.submit(item).await? {
+        Outcome::Stored { message_id, ticket_id, .. } => (message_id, ticket_id, false),
+        Outcome::Duplicate { message_id, ticket_id } => (message_id, ticket_id, true),
+    };
+    Ok((StatusCode::ACCEPTED, Json(json!({"message_id": message_id, "ticket_id": ticket_id, "duplicate": duplicate}))))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct AgentModeBody {
+    /// `disabled`, `manual` or `auto`.
+    pub mode: String,
+}
+
+/// Sets an agent's mode on the account (admins).
+#[utoipa::path(put, path = "/api/v1/accounts/{id}/agents/{user_id}", request_body = AgentModeBody, tag = "accounts",
+    responses((status = 200), (status = 404), (status = 422)))]
+pub async fn set_agent(State(web): State<Web>, Auth(actor): Auth, Path((aid, uid)): Path<(String, String)>, JsonBody(b): JsonBody<AgentModeBody>) -> ApiResult<Json<Value>> {
+    actor.require_admin()?;
+    let mode = AgentMode::parse(&b.mode, "mode").map_err(atiende_app::AppError::from)?;
+    let account = atiende_store::accounts::get(&web.app.db, actor.org_id, id(&aid)?).await?;
+    let user = atiende_store::users::get(&web.app.db, actor.org_id, id(&uid)?).await?;
+    atiende_store::accounts::set_agent_mode(&web.app.db, account.id, user.id, mode.as_str()).await?;
+    Ok(Json(json!({"account_id": account.id, "user_id": user.id, "mode": mode.as_str()})))
+}
+

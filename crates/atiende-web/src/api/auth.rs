@@ -1,0 +1,63 @@
+//! Web sessions: log in with email and password, log out.
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{cookie, parse_json, SESSION_COOKIE};
+use crate::Web;
+use atiende_app::auth;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use std::net::SocketAddr;
+
+pub fn routes() -> Router<Web> {
+    Router::new().route("/auth/login", post(login)).route("/auth/logout", post(logout))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct LoginBody {
+    pub email: String,
+    pub password: String,
+}
+
+/// Logs in (JSON or form body); sets the session cookie and returns the CSRF token
+/// that every unsafe request made with the cookie must send as `X-CSRF-Token`.
+#[utoipa::path(post, path = "/auth/login", request_body = LoginBody, tag = "auth",
+    responses((status = 200, description = "logged in"), (status = 401), (status = 429)))]
+pub async fn login(State(web): State<Web>, req: Request) -> ApiResult<Response> {
+    let (mut parts, body) = req.into_parts();
+    let peer = ConnectInfo::<SocketAddr>::from_request_parts(&mut parts, &web)
+        .await
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|_| "unknown".into());
+    let form = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").starts_with("application/x-www-form-urlencoded");
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "body too large"))?;
+    let b: LoginBody = if form {
+        serde_urlencoded::from_bytes::<LoginBody>(&bytes).map_err(|e| ApiError::invalid("email", e.to_string()))?
+    } else {
+        parse_json(&bytes)?
+    };
+    let s = auth::login(&web.app, &web.limiter, &peer, &b.email, &b.password).await?;
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+        s.id,
+        web.app.config.session_ttl.as_secs()
+    );
+    let body = json!({"user": super::users::UserOut::from(&s.user), "csrf_token": s.csrf});
+    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+/// Ends the session; the last session of a user sets them Offline.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", responses((status = 204)))]
+pub async fn logout(State(web): State<Web>, req: Request) -> ApiResult<Response> {
+    let (parts, _) = req.into_parts();
+    if let Some(id) = cookie(&parts, SESSION_COOKIE) {
+        auth::logout(&web.app, id).await?;
+    }
+    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
+}

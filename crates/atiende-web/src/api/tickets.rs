@@ -1,0 +1,180 @@
+//! Tickets and their messages.
+use super::{id, Params};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Auth, JsonBody};
+use crate::Web;
+use atiende_app::tickets;
+use atiende_core::time::rfc3339;
+use atiende_core::{Role, TicketState};
+use atiende_store::messages::MessageView;
+use atiende_store::tickets::{AssigneeFilter, TicketFilter, TicketView};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+pub fn routes() -> Router<Web> {
+    Router::new()
+        .route("/tickets", get(list))
+        .route("/tickets/{id}", get(show))
+        .route("/tickets/{id}/close", post(close))
+        .route("/tickets/{id}/reopen", post(reopen))
+        .route("/tickets/{id}/assign", post(assign))
+        .route("/tickets/{id}/assignments", get(assignments))
+        .route("/tickets/{id}/messages", get(messages).post(reply))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TicketPage {
+    pub items: Vec<TicketView>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+fn parse_cursor(text: &str) -> Result<(i64, i64), ApiError> {
+    let bad = || ApiError::invalid("cursor", "is not a cursor returned by this list");
+    let (u, i) = text.split_once('_').ok_or_else(bad)?;
+    Ok((u.parse().map_err(|_| bad())?, i.parse().map_err(|_| bad())?))
+}
+
+/// Tickets of the organization, most recently updated first, with cursor pagination.
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets",
+    params(
+        ("state" = Option<String>, Query, description = "open, closed or ignored"),
+        ("account_id" = Option<i64>, Query), ("client_id" = Option<i64>, Query),
+        ("assignee_id" = Option<String>, Query, description = "a user id, or `none` for unassigned"),
+        ("important" = Option<bool>, Query),
+        ("limit" = Option<i64>, Query, description = "1 to 200, default 50"),
+        ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = TicketPage), (status = 422)))]
+pub async fn list(State(web): State<Web>, Auth(actor): Auth, p: Params) -> ApiResult<Json<TicketPage>> {
+    actor.require(&[Role::Admin, Role::Agent, Role::Analyst])?;
+    let state = p.str("state").map(|s| TicketState::parse(s, "state")).transpose().map_err(atiende_app::AppError::from)?;
+    let assignee = match p.str("assignee_id") {
+        None => None,
+        Some("none") => Some(AssigneeFilter::None),
+        Some(v) => Some(AssigneeFilter::User(v.parse().map_err(|_| ApiError::invalid("assignee_id", "must be a user id or none"))?)),
+    };
+    let f = TicketFilter {
+        state: state.map(|s| s.as_str().to_string()),
+        account_id: p.i64("account_id")?,
+        client_id: p.i64("client_id")?,
+        assignee,
+        important: p.bool("important")?,
+    };
+    let limit = p.limit()?;
+    let cursor = p.str("cursor").map(parse_cursor).transpose()?;
+    let rows = atiende_store::tickets::list(&web.app.db, actor.org_id, &f, cursor, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    let rows = &rows[..rows.len().min(limit as usize)];
+    let next_cursor = if more { rows.last().map(|t| format!("{}_{}", t.updated_at, t.id)) } else { None };
+    Ok(Json(TicketPage { items: rows.iter().map(|t| t.view()).collect(), next_cursor }))
+}
+
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", responses((status = 200, body = TicketView), (status = 404)))]
+pub async fn show(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path<String>) -> ApiResult<Json<TicketView>> {
+    Ok(Json(tickets::get(&web.app, &actor, id(&tid)?).await?.view()))
+}
+
+/// Closes the ticket (admins and agents).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/close", tag = "tickets", responses((status = 200, body = TicketView), (status = 404)))]
+pub async fn close(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path<String>) -> ApiResult<Json<TicketView>> {
+    Ok(Json(tickets::close(&web.app, &actor, id(&tid)?).await?.view()))
+}
+
+/// Reopens a closed ticket (admins and agents); 409 while the client has another open ticket.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/reopen", tag = "tickets", responses((status = 200, body = TicketView), (status = 409)))]
+pub async fn reopen(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path<String>) -> ApiResult<Json<TicketView>> {
+    Ok(Json(tickets::reopen(&web.app, &actor, id(&tid)?).await?.view()))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct AssignBody {
+    /// The user to assign to, or null to release the ticket.
+    pub user_id: Option<i64>,
+}
+
+/// Assigns the ticket to a user, or releases it with `{"user_id": null}`.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/assign", request_body = AssignBody, tag = "tickets",
+    responses((status = 200, body = TicketView), (status = 422)))]
+pub async fn assign(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path<String>, JsonBody(b): JsonBody<serde_json::Value>) -> ApiResult<Json<TicketView>> {
+    // `user_id` must be present: absent is a mistake, null is a release.
+    let user_id = match b.get("user_id") {
+        None => return Err(ApiError::invalid("user_id", "is required (null releases the ticket)")),
+        Some(serde_json::Value::Null) => None,
+        Some(v) => Some(v.as_i64().ok_or_else(|| ApiError::invalid("user_id", "must be an integer or null"))?),
+    };
+    Ok(Json(tickets::assign(&web.app, &actor, id(&tid)?, user_id).await?.view()))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AssignmentOut {
+    pub user_id: Option<i64>,
+    pub previous_user_id: Option<i64>,
+    /// The user who made the change; null for automatic rules.
+    pub actor_user_id: Option<i64>,
+    pub reason: String,
+    pub at: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AssignmentList {
+    pub items: Vec<AssignmentOut>,
+}
+
+/// The ticket's assignment history, oldest first.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/assignments", tag = "tickets", responses((status = 200, body = AssignmentList)))]
+pub async fn assignments(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path<String>) -> ApiResult<Json<AssignmentList>> {
+    let t = tickets::get(&web.app, &actor, id(&tid)?).await?;
+    let rows = atiende_store::tickets::assignments(&web.app.db, t.id).await?;
+    let items = rows
+        .into_iter()
+        .map(|r| AssignmentOut { user_id: r.user_id, previous_user_id: r.previous_user_id, actor_user_id: r.actor_user_id, reason: r.reason, at: rfc3339(r.at) })
+        .collect();
+    Ok(Json(AssignmentList { items }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MessageList {
+    pub items: Vec<MessageView>,
+    pub next_cursor: Option<String>,
+}
+
+/// The ticket's messages, oldest first (pages of `limit`, `cursor` = last id seen).
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/messages", tag = "tickets",
+    params(("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = MessageList)))]
+pub async fn messages(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path<String>, p: Params) -> ApiResult<Json<MessageList>> {
+    let t = tickets::get(&web.app, &actor, id(&tid)?).await?;
+    let limit = match p.i64("limit")? {
+        None => 200,
+        Some(n) if (1..=500).contains(&n) => n,
+        Some(_) => return Err(ApiError::invalid("limit", "must be from 1 to 500")),
+    };
+    let after = match p.str("cursor") {
+        None => 0,
+        Some(c) => c.parse().map_err(|_| ApiError::invalid("cursor", "is not a cursor returned by this list"))?,
+    };
+    let rows = atiende_store::messages::list(&web.app.db, actor.org_id, t.id, after, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    let rows = &rows[..rows.len().min(limit as usize)];
+    let next_cursor = if more { rows.last().map(|m| m.id.to_string()) } else { None };
+    Ok(Json(MessageList { items: rows.iter().map(|m| m.view()).collect(), next_cursor }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ReplyBody {
+    pub text: String,
+    /// An internal note: stored on the ticket, never sent to the client.
+    #[serde(default)]
+    pub note: bool,
+}
+
+/// Replies as the caller (delivered through the outbox), or adds an internal note.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", request_body = ReplyBody, tag = "tickets",
+    responses((status = 201, body = MessageView), (status = 409), (status = 422)))]
+pub async fn reply(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path<String>, JsonBody(b): JsonBody<ReplyBody>) -> ApiResult<(StatusCode, Json<MessageView>)> {
+    let m = tickets::reply(&web.app, &actor, id(&tid)?, &b.text, b.note).await?;
+    Ok((StatusCode::CREATED, Json(m.view())))
+}

@@ -1,0 +1,133 @@
+//! Request extractors: who is asking ([`Auth`]) and validated JSON bodies ([`JsonBody`]).
+use crate::error::ApiError;
+use crate::Web;
+use atiende_app::auth::{self, Actor};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, Method, StatusCode};
+use serde::de::DeserializeOwned;
+
+pub const SESSION_COOKIE: &str = "atiende_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The authenticated actor: a bearer token, or the session cookie (whose unsafe
+/// requests must carry the session's CSRF token in `X-CSRF-Token`).
+pub struct Auth(pub Actor);
+
+pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts.headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == name).then_some(v)
+    })
+}
+
+impl FromRequestParts<Web> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, ApiError> {
+        if let Some(h) = parts.headers.get(header::AUTHORIZATION) {
+            let token = h.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim).unwrap_or("");
+            if token.is_empty() {
+                return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "use Authorization: Bearer TOKEN"));
+            }
+            return Ok(Auth(auth::actor_for_token(&web.app, token).await?));
+        }
+        let Some(session) = cookie(parts, SESSION_COOKIE) else {
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "log in or use Authorization: Bearer TOKEN"));
+        };
+        let actor = auth::actor_for_session(&web.app, session).await?;
+        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if !safe {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let expected = actor.csrf.as_deref().unwrap_or("");
+            if expected.is_empty() || !constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
+                return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf", "missing or wrong X-CSRF-Token header"));
+            }
+        }
+        Ok(Auth(actor))
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A JSON body parsed into `T`; errors name the offending field.
+pub struct JsonBody<T>(pub T);
+
+/// Largest request body accepted by the API.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+impl<T: DeserializeOwned> FromRequest<Web> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _web: &Web) -> Result<Self, ApiError> {
+        let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if !ct.starts_with("application/json") {
+            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send Content-Type: application/json"));
+        }
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY).await.map_err(|_| {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("the body must be at most {MAX_BODY} bytes"))
+        })?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+/// Parses JSON into `T`, mapping syntax errors to 400 and shape errors to 422 with the field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if std::str::from_utf8(bytes).is_err() {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", "the body is not valid UTF-8"));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if inner.is_syntax() || inner.is_eof() {
+                return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("the body is not valid JSON: {inner}")));
+            }
+            let msg = inner.to_string();
+            // serde reports a missing field at its parent: name the field itself.
+            let field = match msg.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
+                Some(name) if path == "." => name.to_string(),
+                Some(name) => format!("{path}.{name}"),
+                None => path,
+            };
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            Err(ApiError::invalid(&field, msg))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Inner {
+        name: String,
+    }
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Body {
+        text: String,
+        client: Inner,
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        let e = parse_json::<Body>(br#"{"client": {"name": "a"}}"#).unwrap_err();
+        assert_eq!((e.status.as_u16(), e.field.as_deref()), (422, Some("text")));
+        let e = parse_json::<Body>(br#"{"text": "x", "client": {}}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("client.name"));
+        let e = parse_json::<Body>(br#"{"text": 5, "client": {"name": "a"}}"#).unwrap_err();
+        assert_eq!((e.status.as_u16(), e.field.as_deref()), (422, Some("text")));
+        assert!(e.message.contains("invalid type"));
+        let e = parse_json::<Body>(b"{\"text\": \"\xff\"}").unwrap_err();
+        assert_eq!(e.status.as_u16(), 400);
+        let e = parse_json::<Body>(b"{nope").unwrap_err();
+        assert_eq!(e.code, "invalid_json");
+    }
+}

@@ -1,0 +1,75 @@
+//! Atiende's HTTP layer: `/api/v1` with its OpenAPI document, web sessions,
+//! the realtime event stream, health and metrics.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+
+use atiende_app::auth::LoginLimiter;
+use atiende_app::App;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use std::sync::Arc;
+
+/// The state of every handler.
+#[derive(Clone)]
+pub struct Web {
+    pub app: App,
+    pub limiter: Arc<LoginLimiter>,
+}
+
+impl Web {
+    pub fn new(app: App) -> Self {
+        let limiter = Arc::new(LoginLimiter::new(app.config.login_max_failures, app.config.login_window));
+        Self { app, limiter }
+    }
+}
+
+/// The whole HTTP application.
+pub fn router(web: Web) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .merge(api::auth::routes())
+        .nest("/api/v1", api::routes())
+        .layer(axum::extract::DefaultBodyLimit::max(extract::MAX_BODY))
+        .layer(middleware::from_fn_with_state(web.clone(), count_and_harden))
+        .with_state(web)
+}
+
+/// Counts requests for the metrics and sets protective headers on every answer.
+async fn count_and_harden(State(web): State<Web>, req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    web.app.metrics.http(resp.status().as_u16());
+    let h = resp.headers_mut();
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    resp
+}
+
+async fn healthz(State(web): State<Web>) -> Response {
+    match web.app.db.ping().await {
+        Ok(()) => (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "database": web.app.db.backend_name()}))).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"status": "unavailable"}))).into_response()
+        }
+    }
+}
+
+async fn metrics(State(web): State<Web>) -> Response {
+    let depth = atiende_store::jobs::depth(&web.app.db).await.unwrap_or_default();
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], web.app.metrics.render(&depth)).into_response()
+}
+
+async fn index() -> Html<&'static str> {
+    Html(include_str!("index.html"))
+}

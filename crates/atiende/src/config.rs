@@ -1,0 +1,213 @@
+//! Configuration: defaults, then a TOML file (`--config` / `ATIENDE_CONFIG`), then
+//! `ATIENDE_*` environment variables, then command-line flags. `atiende config
+//! example` prints an annotated file with every setting.
+use anyhow::{bail, Context};
+use atiende_app::AppConfig;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Every setting, all optional in the file and the environment.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    pub secret_key: Option<String>,
+    pub node_id: Option<String>,
+    pub log: Option<String>,
+    pub db_max_connections: Option<u32>,
+    pub sqlite_synchronous: Option<String>,
+    pub ingest_batch_max: Option<usize>,
+    pub ingest_writers: Option<usize>,
+    pub outbox_backoff_ms: Option<u64>,
+    pub outbox_backoff_max_secs: Option<u64>,
+    pub outbox_max_attempts: Option<i64>,
+    pub job_lease_secs: Option<u64>,
+    pub job_poll_ms: Option<u64>,
+    pub job_concurrency: Option<usize>,
+    pub webhook_timeout_secs: Option<u64>,
+    pub event_retention_hours: Option<u64>,
+    pub session_ttl_hours: Option<u64>,
+    pub login_max_failures: Option<u32>,
+    pub login_window_secs: Option<u64>,
+}
+
+pub const EXAMPLE: &str = r#"# Atiende configuration. Every setting is optional; the environment variable
+# ATIENDE_<NAME in capitals> overrides the file (DATABASE_URL for database_url).
+
+# Where the SQLite database and the generated secret key live.
+# data_dir = "./atiende-data"
+# postgres://user@host/db to run on PostgreSQL; default: SQLite in data_dir.
+# database_url = "sqlite://./atiende-data/atiende.db"
+# Address to listen on. Keep it on loopback behind a reverse proxy.
+# listen = "127.0.0.1:8080"
+# 64 hex digits sealing account secrets at rest. Default: generated once into
+# data_dir/secret.key. Several nodes must share the same key.
+# secret_key = "…"
+# Name of this node in job leases and logs (default: node-<pid>).
+# node_id = "node-a"
+# Log filter (tracing EnvFilter syntax).
+# log = "info"
+# Database connections per node.
+# db_max_connections = 16
+# SQLite durability: "full" survives power loss, "normal" only process crashes.
+# sqlite_synchronous = "full"
+# Most inbound messages per ingest transaction (group commit).
+# ingest_batch_max = 512
+# Parallel ingest writers on PostgreSQL (SQLite always uses one).
+# ingest_writers = 4
+# Outbound delivery: first retry delay, longest delay, attempts before "failed".
+# outbox_backoff_ms = 2000
+# outbox_backoff_max_secs = 600
+# outbox_max_attempts = 12
+# How long a node holds a claimed job before another may take it over.
+# job_lease_secs = 60
+# How often idle workers look for due jobs, and how many run at once per node.
+# job_poll_ms = 500
+# job_concurrency = 16
+# Timeout of one outbound HTTP call.
+# webhook_timeout_secs = 10
+# Realtime events kept for reconnecting clients.
+# event_retention_hours = 168
+# Web session lifetime.
+# session_ttl_hours = 336
+# Failed logins allowed per client address and per email within the window.
+# login_max_failures = 10
+# login_window_secs = 900
+"#;
+
+/// The resolved configuration of one process.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub listen: String,
+    pub secret_key: Option<String>,
+    pub log: String,
+    pub db_max_connections: u32,
+    pub sqlite_synchronous_full: bool,
+    pub app: AppConfig,
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn env_parse<T: std::str::FromStr>(name: &str) -> anyhow::Result<Option<T>> {
+    match env_var(name) {
+        None => Ok(None),
+        Some(v) => v.trim().parse::<T>().map(Some).map_err(|_| anyhow::anyhow!("{name}: cannot parse {v:?}")),
+    }
+}
+
+impl FileConfig {
+    pub fn read(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("in {}", path.display()))
+    }
+
+    /// Overrides from the environment.
+    pub fn apply_env(&mut self) -> anyhow::Result<()> {
+        macro_rules! env {
+            ($field:ident, $name:literal) => {
+                if let Some(v) = env_parse($name)? {
+                    self.$field = Some(v);
+                }
+            };
+        }
+        env!(data_dir, "ATIENDE_DATA_DIR");
+        env!(database_url, "DATABASE_URL");
+        env!(database_url, "ATIENDE_DATABASE_URL");
+        env!(listen, "ATIENDE_LISTEN");
+        env!(secret_key, "ATIENDE_SECRET_KEY");
+        env!(node_id, "ATIENDE_NODE_ID");
+        env!(log, "ATIENDE_LOG");
+        env!(db_max_connections, "ATIENDE_DB_MAX_CONNECTIONS");
+        env!(sqlite_synchronous, "ATIENDE_SQLITE_SYNCHRONOUS");
+        env!(ingest_batch_max, "ATIENDE_INGEST_BATCH_MAX");
+        env!(ingest_writers, "ATIENDE_INGEST_WRITERS");
+        env!(outbox_backoff_ms, "ATIENDE_OUTBOX_BACKOFF_MS");
+        env!(outbox_backoff_max_secs, "ATIENDE_OUTBOX_BACKOFF_MAX_SECS");
+        env!(outbox_max_attempts, "ATIENDE_OUTBOX_MAX_ATTEMPTS");
+        env!(job_lease_secs, "ATIENDE_JOB_LEASE_SECS");
+        env!(job_poll_ms, "ATIENDE_JOB_POLL_MS");
+        env!(job_concurrency, "ATIENDE_JOB_CONCURRENCY");
+        env!(webhook_timeout_secs, "ATIENDE_WEBHOOK_TIMEOUT_SECS");
+        env!(event_retention_hours, "ATIENDE_EVENT_RETENTION_HOURS");
+        env!(session_ttl_hours, "ATIENDE_SESSION_TTL_HOURS");
+        env!(login_max_failures, "ATIENDE_LOGIN_MAX_FAILURES");
+        env!(login_window_secs, "ATIENDE_LOGIN_WINDOW_SECS");
+        Ok(())
+    }
+
+    /// Fills defaults and checks values.
+    pub fn resolve(self) -> anyhow::Result<Config> {
+        let data_dir = self.data_dir.unwrap_or_else(|| PathBuf::from("./atiende-data"));
+        let database_url = match self.database_url {
+            Some(u) => u,
+            None => format!("sqlite://{}", data_dir.join("atiende.db").display()),
+        };
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            bail!("database_url must start with sqlite:, postgres:// or postgresql://");
+        }
+        let sqlite_synchronous_full = match self.sqlite_synchronous.as_deref().unwrap_or("full") {
+            "full" => true,
+            "normal" => false,
+            other => bail!("sqlite_synchronous must be full or normal, not {other:?}"),
+        };
+        let d = AppConfig::default();
+        let ms = Duration::from_millis;
+        let secs = Duration::from_secs;
+        let app = AppConfig {
+            node_id: self.node_id.unwrap_or(d.node_id),
+            outbox_backoff: self.outbox_backoff_ms.map(ms).unwrap_or(d.outbox_backoff),
+            outbox_backoff_max: self.outbox_backoff_max_secs.map(secs).unwrap_or(d.outbox_backoff_max),
+            outbox_max_attempts: self.outbox_max_attempts.unwrap_or(d.outbox_max_attempts).max(1),
+            job_lease: self.job_lease_secs.map(secs).unwrap_or(d.job_lease),
+            job_poll_interval: self.job_poll_ms.map(ms).unwrap_or(d.job_poll_interval),
+            job_concurrency: self.job_concurrency.unwrap_or(d.job_concurrency).max(1),
+            webhook_timeout: self.webhook_timeout_secs.map(secs).unwrap_or(d.webhook_timeout),
+            ingest_batch_max: self.ingest_batch_max.unwrap_or(d.ingest_batch_max).clamp(1, 10_000),
+            ingest_writers: self.ingest_writers.unwrap_or(4).clamp(1, 64),
+            event_retention: self.event_retention_hours.map(|h| secs(h * 3600)).unwrap_or(d.event_retention),
+            session_ttl: self.session_ttl_hours.map(|h| secs(h * 3600)).unwrap_or(d.session_ttl),
+            login_max_failures: self.login_max_failures.unwrap_or(d.login_max_failures).max(1),
+            login_window: self.login_window_secs.map(secs).unwrap_or(d.login_window),
+        };
+        Ok(Config {
+            data_dir,
+            database_url,
+            listen: self.listen.unwrap_or_else(|| "127.0.0.1:8080".into()),
+            secret_key: self.secret_key,
+            log: self.log.unwrap_or_else(|| "info".into()),
+            db_max_connections: self.db_max_connections.unwrap_or(16).clamp(2, 1000),
+            sqlite_synchronous_full,
+            app,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_file_parses_and_defaults_resolve() {
+        let f: FileConfig = toml::from_str(EXAMPLE).unwrap();
+        let c = f.resolve().unwrap();
+        assert_eq!(c.listen, "127.0.0.1:8080");
+        assert!(c.database_url.starts_with("sqlite://"));
+        assert!(c.sqlite_synchronous_full);
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        let f: FileConfig = toml::from_str("sqlite_synchronous = \"off\"").unwrap();
+        assert!(f.resolve().is_err());
+        assert!(toml::from_str::<FileConfig>("nonsense = 1").is_err());
+        let f: FileConfig = toml::from_str("database_url = \"mysql://x\"").unwrap();
+        assert!(f.resolve().is_err());
+    }
+}
