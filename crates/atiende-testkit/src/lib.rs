@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod sink;
+pub mod sse;
 
 use atiende::config::{Config, FileConfig};
 use atiende::server::{self, Server};
@@ -15,6 +16,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use sink::WebhookSink;
+pub use sse::EventStream;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
