@@ -4,6 +4,7 @@
 //! (`ATIENDE_TEST_PG`, default `postgres://postgres@127.0.0.1:5432`), dropped afterwards.
 #![forbid(unsafe_code)]
 
+pub mod process;
 pub mod sink;
 pub mod sse;
 
@@ -51,9 +52,16 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn new() -> TestDb {
+        Self::on(backend()).await
+    }
+
+    /// A database on a given backend, whatever the suite's default.
+    pub async fn on(backend: Backend) -> TestDb {
+        // reqwest is built without a default TLS provider: tests' clients need one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = std::env::temp_dir().join(random_name("atiende-test-"));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        match backend() {
+        match backend {
             Backend::Sqlite => TestDb { url: format!("sqlite://{}", dir.join("atiende.db").display()), dir, pg_name: None },
             Backend::Postgres => {
                 let name = random_name("atiende_test_");
