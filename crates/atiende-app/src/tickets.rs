@@ -68,13 +68,11 @@ pub async fn reopen(app: &App, actor: &Actor, id: i64) -> Result<TicketRow, AppE
     if t.state != TicketState::Closed.as_str() {
         return Ok(t);
     }
-    let r = on_tx!(&mut tx, |c| sqlx::query(
+    let r = on_tx!(&mut tx, exec |c| sqlx::query(
         "UPDATE tickets SET state = 'open', closed_at = NULL, reopened_count = reopened_count + 1, updated_at = $1 WHERE id = $2"
     )
     .bind(now)
-    .bind(id)
-    .execute(c)
-    .await.map(|r| r.rows_affected()));
+    .bind(id));
     if let Err(e) = r {
         let e = atiende_store::StoreError::from(e);
         return Err(if e.is_unique_violation() {

@@ -150,7 +150,7 @@ pub struct UserPatchInput {
 
 /// Ends the user's sessions and releases their recent open tickets.
 async fn deactivate(tx: &mut atiende_store::Tx, actor: &Actor, user_id: i64, now: i64) -> Result<(), AppError> {
-    on_tx!(tx, |c| sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(c).await.map(|r| r.rows_affected())).map_err(StoreError::from)?;
+    on_tx!(tx, exec |c| sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id)).map_err(StoreError::from)?;
     let ids: Vec<i64> = on_tx!(tx, |c| sqlx::query_scalar(
         "SELECT id FROM tickets WHERE org_id = $1 AND assignee_id = $2 AND state <> 'closed' AND created_at >= $3"
     )

@@ -55,12 +55,10 @@ pub async fn find_or_create(
         .bind(now)
         .fetch_one(c)
         .await)?;
-    on_tx!(tx, |c| sqlx::query("INSERT INTO client_identities (org_id, client_id, kind, value) VALUES ($1, $2, $3, $4)")
+    on_tx!(tx, exec |c| sqlx::query("INSERT INTO client_identities (org_id, client_id, kind, value) VALUES ($1, $2, $3, $4)")
         .bind(org_id)
         .bind(id)
         .bind(kind)
-        .bind(value)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+        .bind(value))?;
     Ok((id, true))
 }

@@ -26,7 +26,7 @@ pub async fn record(
     payload: &serde_json::Value,
     now: Micros,
 ) -> Result<(), StoreError> {
-    on_tx!(tx, |c| sqlx::query(
+    on_tx!(tx, exec |c| sqlx::query(
         "INSERT INTO events (org_id, kind, ticket_id, message_id, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
     )
     .bind(org_id)
@@ -34,9 +34,7 @@ pub async fn record(
     .bind(ticket_id)
     .bind(message_id)
     .bind(payload.to_string())
-    .bind(now)
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .bind(now))?;
     Ok(())
 }
 
@@ -66,7 +64,7 @@ pub async fn max_id(db: &Db) -> Result<i64, StoreError> {
 
 /// Deletes events older than `before`; returns how many.
 pub async fn prune(db: &Db, before: Micros) -> Result<u64, StoreError> {
-    Ok(on_db!(db, |c| sqlx::query("DELETE FROM events WHERE created_at < $1").bind(before).execute(c).await.map(|r| r.rows_affected()))?)
+    Ok(on_db!(db, exec |c| sqlx::query("DELETE FROM events WHERE created_at < $1").bind(before))?)
 }
 
 /// Events of one organization after `after_id` (replay for a reconnecting client).

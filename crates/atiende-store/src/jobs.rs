@@ -18,15 +18,13 @@ pub struct JobRow {
 
 /// Queues a job due at `run_at`. A `dedupe_key` already queued is not queued twice.
 pub async fn enqueue(tx: &mut Tx, kind: &str, payload: &str, dedupe_key: Option<&str>, run_at: Micros) -> Result<(), StoreError> {
-    on_tx!(tx, |c| sqlx::query(
+    on_tx!(tx, exec |c| sqlx::query(
         "INSERT INTO jobs (kind, payload, dedupe_key, run_at, created_at) VALUES ($1, $2, $3, $4, $4) ON CONFLICT (dedupe_key) DO NOTHING"
     )
     .bind(kind)
     .bind(payload)
     .bind(dedupe_key)
-    .bind(run_at)
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .bind(run_at))?;
     Ok(())
 }
 
@@ -66,21 +64,19 @@ pub async fn claim(db: &Db, node: &str, now: Micros, lease: Micros, limit: i64) 
 
 /// Removes a finished job (only while `node` still holds it).
 pub async fn complete(tx: &mut Tx, id: i64, node: &str) -> Result<bool, StoreError> {
-    let n = on_tx!(tx, |c| sqlx::query("DELETE FROM jobs WHERE id = $1 AND locked_by = $2").bind(id).bind(node).execute(c).await.map(|r| r.rows_affected()))?;
+    let n = on_tx!(tx, exec |c| sqlx::query("DELETE FROM jobs WHERE id = $1 AND locked_by = $2").bind(id).bind(node))?;
     Ok(n == 1)
 }
 
 /// Releases a job to run again at `run_at`, keeping the error for operators.
 pub async fn retry(db: &Db, id: i64, node: &str, run_at: Micros, error: &str) -> Result<(), StoreError> {
-    on_db!(db, |c| sqlx::query(
+    on_db!(db, exec |c| sqlx::query(
         "UPDATE jobs SET run_at = $1, locked_until = 0, locked_by = NULL, last_error = $2 WHERE id = $3 AND locked_by = $4"
     )
     .bind(run_at)
     .bind(error)
     .bind(id)
-    .bind(node)
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .bind(node))?;
     Ok(())
 }
 

@@ -24,8 +24,16 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// Runs `$body` with `$c` bound to the pool of whichever backend `$db` is.
+/// The `exec` form runs a statement and gives the number of rows it changed
+/// (the two drivers' result types differ, the count does not).
 #[macro_export]
 macro_rules! on_db {
+    ($db:expr, exec |$c:ident| $q:expr) => {
+        match $db {
+            $crate::Db::Sqlite($c) => $q.execute($c).await.map(|r| r.rows_affected()),
+            $crate::Db::Pg($c) => $q.execute($c).await.map(|r| r.rows_affected()),
+        }
+    };
     ($db:expr, |$c:ident| $body:expr) => {
         match $db {
             $crate::Db::Sqlite($c) => $body,
@@ -34,9 +42,16 @@ macro_rules! on_db {
     };
 }
 
-/// Runs `$body` with `$c` bound to the connection of the transaction `$tx`.
+/// Runs `$body` with `$c` bound to the connection of the transaction `$tx`
+/// (`exec` form: see [`on_db!`]).
 #[macro_export]
 macro_rules! on_tx {
+    ($tx:expr, exec |$c:ident| $q:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(t) => $q.execute(&mut **t).await.map(|r| r.rows_affected()),
+            $crate::Tx::Pg(t) => $q.execute(&mut **t).await.map(|r| r.rows_affected()),
+        }
+    };
     ($tx:expr, |$c:ident| $body:expr) => {
         match $tx {
             $crate::Tx::Sqlite(t) => {
@@ -179,7 +194,7 @@ impl Db {
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {
-        on_db!(self, |c| sqlx::query("SELECT 1").execute(c).await.map(|r| r.rows_affected()))?;
+        on_db!(self, exec |c| sqlx::query("SELECT 1"))?;
         Ok(())
     }
 

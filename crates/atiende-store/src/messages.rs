@@ -127,7 +127,7 @@ pub async fn append(tx: &mut Tx, ticket: &TicketRow, m: &NewMessage<'_>, now: Mi
     let after = before.apply(m.author, now);
     let ticket = if after != before || m.author != AuthorKind::Note {
         let ex = if m.author == AuthorKind::Note { ticket.excerpt.clone() } else { excerpt(m.text) };
-        on_tx!(tx, |c| sqlx::query(
+        on_tx!(tx, exec |c| sqlx::query(
             "UPDATE tickets SET updated_at = $1, addressed = $2, addressed_at = $3, awaiting_answer = $4, waiting_since = $5, \
              last_agent_message_at = $6, excerpt = $7 WHERE id = $8"
         )
@@ -138,9 +138,7 @@ pub async fn append(tx: &mut Tx, ticket: &TicketRow, m: &NewMessage<'_>, now: Mi
         .bind(after.waiting_since)
         .bind(after.last_agent_message_at)
         .bind(ex)
-        .bind(ticket.id)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+        .bind(ticket.id))?;
         tickets::get_tx(tx, ticket.org_id, ticket.id).await?
     } else {
         ticket.clone()
@@ -204,7 +202,7 @@ pub async fn set_delivery(
     external_id: Option<&str>,
     now: Micros,
 ) -> Result<MessageRow, StoreError> {
-    on_tx!(tx, |c| sqlx::query(
+    on_tx!(tx, exec |c| sqlx::query(
         "UPDATE messages SET delivery = $1, delivery_error = $2, delivery_attempts = delivery_attempts + 1, \
          sent_at = CASE WHEN $1 = 'sent' THEN $3 ELSE sent_at END, external_id = COALESCE($4, external_id) WHERE id = $5"
     )
@@ -212,9 +210,7 @@ pub async fn set_delivery(
     .bind(error)
     .bind(now)
     .bind(external_id)
-    .bind(id)
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .bind(id))?;
     let m = get_tx(tx, id).await?;
     events::record(tx, m.org_id, "message.delivery", Some(m.ticket_id), Some(id), &json!({"message": m.to_json()}), now).await?;
     Ok(m)

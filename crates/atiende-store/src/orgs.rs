@@ -39,16 +39,14 @@ pub async fn create(tx: &mut Tx, name: &str, now: Micros) -> Result<i64, StoreEr
         .fetch_one(c)
         .await)?;
     for (pos, (status, assignable, builtin)) in DEFAULT_STATUSES.iter().enumerate() {
-        on_tx!(tx, |c| sqlx::query(
+        on_tx!(tx, exec |c| sqlx::query(
             "INSERT INTO connection_statuses (org_id, name, assignable, builtin, position) VALUES ($1, $2, $3, $4, $5)"
         )
         .bind(id)
         .bind(*status)
         .bind(*assignable)
         .bind(*builtin)
-        .bind(pos as i64)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+        .bind(pos as i64))?;
     }
     Ok(id)
 }

@@ -171,11 +171,9 @@ pub async fn close(tx: &mut Tx, org_id: i64, id: i64, actor: Option<i64>, now: M
     if t.state == "closed" {
         return Ok(t);
     }
-    on_tx!(tx, |c| sqlx::query("UPDATE tickets SET state = 'closed', closed_at = $1, updated_at = $1 WHERE id = $2")
+    on_tx!(tx, exec |c| sqlx::query("UPDATE tickets SET state = 'closed', closed_at = $1, updated_at = $1 WHERE id = $2")
         .bind(now)
-        .bind(id)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+        .bind(id))?;
     let t = get_tx(tx, org_id, id).await?;
     events::record(tx, org_id, "ticket.closed", Some(id), None, &json!({"ticket": t.to_json(), "actor_user_id": actor}), now).await?;
     Ok(t)
@@ -195,13 +193,11 @@ pub async fn assign(
     if t.assignee_id == user {
         return Ok(t);
     }
-    on_tx!(tx, |c| sqlx::query("UPDATE tickets SET assignee_id = $1, updated_at = $2 WHERE id = $3")
+    on_tx!(tx, exec |c| sqlx::query("UPDATE tickets SET assignee_id = $1, updated_at = $2 WHERE id = $3")
         .bind(user)
         .bind(now)
-        .bind(id)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
-    on_tx!(tx, |c| sqlx::query(
+        .bind(id))?;
+    on_tx!(tx, exec |c| sqlx::query(
         "INSERT INTO assignments (org_id, ticket_id, user_id, previous_user_id, actor_user_id, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
     )
     .bind(org_id)
@@ -210,9 +206,7 @@ pub async fn assign(
     .bind(t.assignee_id)
     .bind(actor)
     .bind(reason)
-    .bind(now)
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .bind(now))?;
     let t = get_tx(tx, org_id, id).await?;
     events::record(tx, org_id, "ticket.assigned", Some(id), None, &json!({"ticket": t.to_json(), "actor_user_id": actor}), now).await?;
     Ok(t)

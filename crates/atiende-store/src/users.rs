@@ -104,7 +104,7 @@ pub struct UserPatch {
 }
 
 pub async fn update(tx: &mut Tx, org_id: i64, id: i64, p: &UserPatch, now: Micros) -> Result<(), StoreError> {
-    let n = on_tx!(tx, |c| sqlx::query(
+    let n = on_tx!(tx, exec |c| sqlx::query(
         "UPDATE users SET active = COALESCE($3, active), roles = COALESCE($4, roles), \
          first_name = COALESCE($5, first_name), last_name = COALESCE($6, last_name), phone = COALESCE($7, phone), \
          department = COALESCE($8, department), language = COALESCE($9, language), password_hash = COALESCE($10, password_hash) \
@@ -119,9 +119,7 @@ pub async fn update(tx: &mut Tx, org_id: i64, id: i64, p: &UserPatch, now: Micro
     .bind(p.phone.as_deref())
     .bind(p.department.as_deref())
     .bind(p.language.as_deref())
-    .bind(p.password_hash.as_deref())
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .bind(p.password_hash.as_deref()))?;
     if n == 0 {
         return Err(StoreError::NotFound);
     }
@@ -144,26 +142,20 @@ pub async fn set_status(tx: &mut Tx, org_id: i64, user_id: i64, status_id: i64, 
     if current == Some(status_id) {
         return Ok(());
     }
-    on_tx!(tx, |c| sqlx::query("UPDATE user_status_log SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
+    on_tx!(tx, exec |c| sqlx::query("UPDATE user_status_log SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
         .bind(now)
-        .bind(user_id)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
-    on_tx!(tx, |c| sqlx::query(
+        .bind(user_id))?;
+    on_tx!(tx, exec |c| sqlx::query(
         "INSERT INTO user_status_log (org_id, user_id, connection_status_id, started_at) VALUES ($1, $2, $3, $4)"
     )
     .bind(org_id)
     .bind(user_id)
     .bind(status_id)
-    .bind(now)
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
-    on_tx!(tx, |c| sqlx::query("UPDATE users SET connection_status_id = $1, status_changed_at = $2 WHERE id = $3")
+    .bind(now))?;
+    on_tx!(tx, exec |c| sqlx::query("UPDATE users SET connection_status_id = $1, status_changed_at = $2 WHERE id = $3")
         .bind(status_id)
         .bind(now)
-        .bind(user_id)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+        .bind(user_id))?;
     Ok(())
 }
 
@@ -238,16 +230,14 @@ pub async fn by_token_hash(db: &Db, token_hash: &str) -> Result<Option<UserRow>,
 // ---- web sessions ----
 
 pub async fn create_session(db: &Db, id_hash: &str, user_id: i64, csrf: &str, now: Micros, expires: Micros) -> Result<(), StoreError> {
-    on_db!(db, |c| sqlx::query(
+    on_db!(db, exec |c| sqlx::query(
         "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)"
     )
     .bind(id_hash)
     .bind(user_id)
     .bind(csrf)
     .bind(now)
-    .bind(expires)
-    .execute(c)
-    .await.map(|r| r.rows_affected()))?;
+    .bind(expires))?;
     Ok(())
 }
 

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: unit tests, then every integration test on SQLite
+# and again on PostgreSQL. Installs or starts what the tests need, idempotently.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# PostgreSQL on 127.0.0.1:5432 (trust auth). Start the local cluster if it is down.
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  if command -v pg_ctlcluster >/dev/null 2>&1; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  fi
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+pg_isready -h 127.0.0.1 -p 5432
+
+if ! cargo nextest --version >/dev/null 2>&1; then
+  cargo install --locked cargo-nextest
+fi
+
+echo "== tests on SQLite =="
+ATIENDE_TEST_BACKEND=sqlite cargo nextest run --workspace --no-fail-fast
+echo "== tests on PostgreSQL =="
+ATIENDE_TEST_BACKEND=postgres cargo nextest run --workspace --no-fail-fast
