@@ -59,6 +59,8 @@ pub async fn claim(db: &Db, node: &str, now: Micros, lease: Micros, limit: i64) 
             .await?
         }
     };
+    let mut rows = rows;
+    rows.sort_by_key(|j| j.id); // RETURNING has no order on PostgreSQL
     Ok(rows)
 }
 
