@@ -41,7 +41,6 @@ pub async fn reply(app: &App, actor: &Actor, ticket_id: i64, text: &str, note: b
         now,
     )
     .await?;
-    events::notify_on_commit(&mut tx).await?;
     tx.commit().await?;
     app.realtime.wake();
     crate::worker::kick(app);
@@ -52,7 +51,6 @@ pub async fn close(app: &App, actor: &Actor, id: i64) -> Result<TicketRow, AppEr
     actor.require_worker()?;
     let mut tx = app.db.begin().await?;
     let t = tickets::close(&mut tx, actor.org_id, id, Some(actor.user_id), app.now()).await?;
-    events::notify_on_commit(&mut tx).await?;
     tx.commit().await?;
     app.realtime.wake();
     Ok(t)
@@ -83,7 +81,6 @@ pub async fn reopen(app: &App, actor: &Actor, id: i64) -> Result<TicketRow, AppE
     }
     let t = tickets::get_tx(&mut tx, actor.org_id, id).await?;
     events::record(&mut tx, actor.org_id, "ticket.reopened", Some(id), None, &json!({"ticket": t.to_json()}), now).await?;
-    events::notify_on_commit(&mut tx).await?;
     tx.commit().await?;
     app.realtime.wake();
     Ok(t)
@@ -107,7 +104,6 @@ pub async fn assign(app: &App, actor: &Actor, id: i64, user_id: Option<i64>) -> 
     };
     let mut tx = app.db.begin().await?;
     let t = tickets::assign(&mut tx, actor.org_id, id, user_id, Some(actor.user_id), reason, app.now()).await?;
-    events::notify_on_commit(&mut tx).await?;
     tx.commit().await?;
     app.realtime.wake();
     Ok(t)

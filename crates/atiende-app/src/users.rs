@@ -135,7 +135,6 @@ pub async fn patch(app: &App, actor: &Actor, id: i64, p: UserPatchInput) -> Resu
     if p.active == Some(false) && target.active {
         deactivate(&mut tx, actor, id, now).await?;
     }
-    atiende_store::events::notify_on_commit(&mut tx).await?;
     tx.commit().await?;
     app.realtime.wake();
     Ok(users::get(&app.db, actor.org_id, id).await?)

@@ -44,6 +44,14 @@ pub async fn run(app: App, mut shutdown: tokio::sync::watch::Receiver<bool>) {
 /// drive background work to completion deterministically.
 pub async fn run_due(app: &App) -> usize {
     let lease = app.config.job_lease.as_micros() as i64;
+    match jobs::any_due(&app.db, app.now()).await {
+        Ok(true) => {}
+        Ok(false) => return 0,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot look for due jobs");
+            return 0;
+        }
+    }
     let claimed = match jobs::claim(&app.db, &app.config.node_id, app.now(), lease, app.config.job_concurrency as i64).await {
         Ok(j) => j,
         Err(e) => {
@@ -133,7 +141,6 @@ async fn deliver(app: &App, job: &JobRow) -> Result<(), JobError> {
             let wait = e.retry_after.unwrap_or_else(|| backoff(app.config.outbox_backoff, app.config.outbox_backoff_max, job.attempts));
             let mut tx = app.db.begin().await?;
             messages::set_delivery(&mut tx, id, "pending", Some(&format!("attempt {}: {}", job.attempts, e.reason)), None, app.now()).await?;
-            events::notify_on_commit(&mut tx).await?;
             tx.commit().await?;
             app.realtime.wake();
             Err(JobError::Retry(e.reason, wait))
@@ -151,7 +158,6 @@ async fn finish(app: &App, job: &JobRow, outcome: Option<(&str, Option<String>)>
     if let Some((state, reason)) = &outcome {
         let id = serde_json::from_str::<Value>(&job.payload).ok().and_then(|p| p["message_id"].as_i64()).unwrap_or(0);
         messages::set_delivery(&mut tx, id, state, reason.as_deref(), None, app.now()).await?;
-        events::notify_on_commit(&mut tx).await?;
     }
     jobs::complete(&mut tx, job.id, &app.config.node_id).await?;
     tx.commit().await?;

@@ -194,15 +194,11 @@ async fn ingest(http: &reqwest::Client, url: &str, token: &str, acc: i64, run: u
         let mut carry = Vec::new();
         while let Some(Ok(chunk)) = body.next().await {
             carry.extend_from_slice(&chunk);
-            let text = String::from_utf8_lossy(&carry).to_string();
-            let count = text.matches("event: message.created\n").count();
-            if count > 0 {
-                seen2.fetch_add(count, Ordering::Relaxed);
-            }
-            match text.rfind("\n\n") {
-                Some(end) => carry = text[end + 2..].as_bytes().to_vec(),
-                None => {}
-            }
+            // Count only complete frames; keep the partial one for the next chunk.
+            let Some(end) = carry.windows(2).rposition(|w| w == b"\n\n") else { continue };
+            let done: Vec<u8> = carry.drain(..end + 2).collect();
+            let count = String::from_utf8_lossy(&done).matches("event: message.created\n").count();
+            seen2.fetch_add(count, Ordering::Relaxed);
         }
     });
     tokio::time::sleep(Duration::from_millis(100)).await;

@@ -1,6 +1,6 @@
 //! The event outbox: every change records its events in the same transaction,
 //! and reactions (realtime fan-out, webhooks…) read them after commit.
-use crate::{on_db, on_tx, Db, StoreError, Tx};
+use crate::{on_db, on_tx, Db, StoreError, Tx, TxConn};
 use atiende_core::time::Micros;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -17,31 +17,58 @@ pub struct EventRow {
 /// PostgreSQL channel on which committed events are announced to every node.
 pub const NOTIFY_CHANNEL: &str = "atiende_events";
 
+/// An event recorded in a transaction, written at its commit.
+pub(crate) struct PendingEvent {
+    org_id: i64,
+    kind: &'static str,
+    ticket_id: Option<i64>,
+    message_id: Option<i64>,
+    payload: String,
+    created_at: Micros,
+}
+
+/// Records an event in `tx`; it is written (and announced) when `tx` commits.
 pub async fn record(
     tx: &mut Tx,
     org_id: i64,
-    kind: &str,
+    kind: &'static str,
     ticket_id: Option<i64>,
     message_id: Option<i64>,
     payload: &serde_json::Value,
     now: Micros,
 ) -> Result<(), StoreError> {
-    on_tx!(tx, exec |c| sqlx::query(
-        "INSERT INTO events (org_id, kind, ticket_id, message_id, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
-    )
-    .bind(org_id)
-    .bind(kind)
-    .bind(ticket_id)
-    .bind(message_id)
-    .bind(payload.to_string())
-    .bind(now))?;
+    tx.events.push(PendingEvent { org_id, kind, ticket_id, message_id, payload: payload.to_string(), created_at: now });
     Ok(())
 }
 
-/// Announces, at commit, that events were recorded (PostgreSQL; a no-op on SQLite,
-/// where every writer is in this process and wakes the reader directly).
-pub async fn notify_on_commit(tx: &mut Tx) -> Result<(), StoreError> {
-    if let Tx::Pg(t) = tx {
+/// Rows per multi-row INSERT (6 parameters each; well under both backends' limits).
+const FLUSH_ROWS: usize = 500;
+
+/// Writes the pending events of `tx` in id order, then (PostgreSQL) sends the
+/// NOTIFY that every node's realtime pump listens for; it is delivered at commit.
+pub(crate) async fn flush(tx: &mut Tx) -> Result<(), StoreError> {
+    if tx.events.is_empty() {
+        return Ok(());
+    }
+    let pending = std::mem::take(&mut tx.events);
+    for chunk in pending.chunks(FLUSH_ROWS) {
+        let mut sql = String::from("INSERT INTO events (org_id, kind, ticket_id, message_id, payload, created_at) VALUES ");
+        for i in 0..chunk.len() {
+            let b = i * 6;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("(${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6));
+        }
+        on_tx!(tx, exec |c| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for e in chunk {
+                q = q.bind(e.org_id).bind(e.kind).bind(e.ticket_id).bind(e.message_id).bind(e.payload.as_str()).bind(e.created_at);
+            }
+            q
+        })?;
+    }
+    if let TxConn::Pg(t) = &mut tx.conn {
         sqlx::query("SELECT pg_notify($1, '')").bind(NOTIFY_CHANNEL).execute(&mut **t).await?;
     }
     Ok(())

@@ -61,7 +61,6 @@ async fn store_all(db: &Db, items: &[Inbound], now: Micros) -> Result<Vec<Outcom
             for item in items {
                 out.push(store_one(&mut tx, item, now).await?);
             }
-            events::notify_on_commit(&mut tx).await?;
             tx.commit().await?;
             Ok::<_, StoreError>(out)
         }

@@ -86,3 +86,12 @@ pub async fn retry(db: &Db, id: i64, node: &str, run_at: Micros, error: &str) ->
 pub async fn depth(db: &Db) -> Result<Vec<(String, i64)>, StoreError> {
     Ok(on_db!(db, |c| sqlx::query_as("SELECT kind, COUNT(*) FROM jobs GROUP BY kind ORDER BY kind").fetch_all(c).await)?)
 }
+
+/// Whether any job is due and unclaimed. A plain read: idle workers poll with it
+/// instead of taking SQLite's write lock away from the ingest.
+pub async fn any_due(db: &Db, now: Micros) -> Result<bool, StoreError> {
+    Ok(on_db!(db, |c| sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM jobs WHERE run_at <= $1 AND locked_until <= $1)")
+        .bind(now)
+        .fetch_one(c)
+        .await)?)
+}

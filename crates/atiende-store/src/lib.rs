@@ -47,18 +47,18 @@ macro_rules! on_db {
 #[macro_export]
 macro_rules! on_tx {
     ($tx:expr, exec |$c:ident| $q:expr) => {
-        match $tx {
-            $crate::Tx::Sqlite(t) => $q.execute(&mut **t).await.map(|r| r.rows_affected()),
-            $crate::Tx::Pg(t) => $q.execute(&mut **t).await.map(|r| r.rows_affected()),
+        match &mut ($tx).conn {
+            $crate::TxConn::Sqlite(t) => $q.execute(&mut **t).await.map(|r| r.rows_affected()),
+            $crate::TxConn::Pg(t) => $q.execute(&mut **t).await.map(|r| r.rows_affected()),
         }
     };
     ($tx:expr, |$c:ident| $body:expr) => {
-        match $tx {
-            $crate::Tx::Sqlite(t) => {
+        match &mut ($tx).conn {
+            $crate::TxConn::Sqlite(t) => {
                 let $c = &mut **t;
                 $body
             }
-            $crate::Tx::Pg(t) => {
+            $crate::TxConn::Pg(t) => {
                 let $c = &mut **t;
                 $body
             }
@@ -73,22 +73,32 @@ pub enum Db {
     Pg(PgPool),
 }
 
-/// A transaction of either backend.
-pub enum Tx {
+/// A transaction of either backend, with the events it records. The events are
+/// written in one multi-row statement just before commit (and announced to every
+/// node on PostgreSQL), so a use case never writes or notifies them one by one.
+pub struct Tx {
+    pub conn: TxConn,
+    pub(crate) events: Vec<events::PendingEvent>,
+}
+
+pub enum TxConn {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
     Pg(sqlx::Transaction<'static, Postgres>),
 }
 
 impl Tx {
-    pub async fn commit(self) -> Result<(), StoreError> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Pg(t) => t.commit().await?,
+    /// Writes the recorded events and commits. Returns how many events were written.
+    pub async fn commit(mut self) -> Result<usize, StoreError> {
+        let n = self.events.len();
+        events::flush(&mut self).await?;
+        match self.conn {
+            TxConn::Sqlite(t) => t.commit().await?,
+            TxConn::Pg(t) => t.commit().await?,
         }
-        Ok(())
+        Ok(n)
     }
     pub fn is_pg(&self) -> bool {
-        matches!(self, Tx::Pg(_))
+        matches!(self.conn, TxConn::Pg(_))
     }
 }
 
@@ -179,10 +189,11 @@ impl Db {
     /// Begins a transaction. On SQLite it starts `IMMEDIATE`, taking the write lock
     /// up front, so read-then-write transactions never fail on lock upgrade.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Pg(p) => Tx::Pg(p.begin().await?),
-        })
+        let conn = match self {
+            Db::Sqlite(p) => TxConn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Pg(p) => TxConn::Pg(p.begin().await?),
+        };
+        Ok(Tx { conn, events: Vec::new() })
     }
 
     pub fn is_pg(&self) -> bool {

@@ -2,7 +2,7 @@
 //! stores the message, applies the ticket rules of `atiende-core`, records the
 //! events and, for outbound messages, queues their delivery — all in one transaction.
 use crate::tickets::TicketRow;
-use crate::{events, found, jobs, on_db, on_tx, tickets, Db, StoreError, Tx};
+use crate::{events, found, jobs, on_db, on_tx, Db, StoreError, Tx};
 use atiende_core::ticket::MessageFacts;
 use atiende_core::time::{rfc3339, Micros};
 use atiende_core::{AuthorKind, Direction};
@@ -99,23 +99,24 @@ fn excerpt(text: &str) -> String {
 /// `message.created` (and `ticket.updated`). Returns the message and the ticket after.
 pub async fn append(tx: &mut Tx, ticket: &TicketRow, m: &NewMessage<'_>, now: Micros) -> Result<(MessageRow, TicketRow), StoreError> {
     let delivery = m.deliver.then_some("pending");
-    let id: i64 = on_tx!(tx, |c| sqlx::query_scalar(
+    let sql = format!(
         "INSERT INTO messages (org_id, ticket_id, account_id, direction, author_kind, author_user_id, text, html, delivery, external_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id"
-    )
-    .bind(ticket.org_id)
-    .bind(ticket.id)
-    .bind(ticket.account_id)
-    .bind(m.direction.as_str())
-    .bind(m.author.as_str())
-    .bind(m.author_user_id)
-    .bind(m.text)
-    .bind(m.html)
-    .bind(delivery)
-    .bind(m.external_id)
-    .bind(now)
-    .fetch_one(c)
-    .await)?;
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {COLS}"
+    );
+    let msg = on_tx!(tx, |c| sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql))
+        .bind(ticket.org_id)
+        .bind(ticket.id)
+        .bind(ticket.account_id)
+        .bind(m.direction.as_str())
+        .bind(m.author.as_str())
+        .bind(m.author_user_id)
+        .bind(m.text)
+        .bind(m.html)
+        .bind(delivery)
+        .bind(m.external_id)
+        .bind(now)
+        .fetch_one(c)
+        .await)?;
     let before = MessageFacts {
         updated_at: ticket.updated_at,
         addressed: ticket.addressed,
@@ -125,37 +126,40 @@ pub async fn append(tx: &mut Tx, ticket: &TicketRow, m: &NewMessage<'_>, now: Mi
         last_agent_message_at: ticket.last_agent_message_at,
     };
     let after = before.apply(m.author, now);
-    let ticket = if after != before || m.author != AuthorKind::Note {
-        let ex = if m.author == AuthorKind::Note { ticket.excerpt.clone() } else { excerpt(m.text) };
+    let mut ticket = ticket.clone();
+    if m.author != AuthorKind::Note {
+        ticket.excerpt = excerpt(m.text);
+        ticket.updated_at = after.updated_at;
+        ticket.addressed = after.addressed;
+        ticket.addressed_at = after.addressed_at;
+        ticket.awaiting_answer = after.awaiting_answer;
+        ticket.waiting_since = after.waiting_since;
+        ticket.last_agent_message_at = after.last_agent_message_at;
         on_tx!(tx, exec |c| sqlx::query(
             "UPDATE tickets SET updated_at = $1, addressed = $2, addressed_at = $3, awaiting_answer = $4, waiting_since = $5, \
              last_agent_message_at = $6, excerpt = $7 WHERE id = $8"
         )
-        .bind(after.updated_at)
-        .bind(after.addressed)
-        .bind(after.addressed_at)
-        .bind(after.awaiting_answer)
-        .bind(after.waiting_since)
-        .bind(after.last_agent_message_at)
-        .bind(ex)
+        .bind(ticket.updated_at)
+        .bind(ticket.addressed)
+        .bind(ticket.addressed_at)
+        .bind(ticket.awaiting_answer)
+        .bind(ticket.waiting_since)
+        .bind(ticket.last_agent_message_at)
+        .bind(&ticket.excerpt)
         .bind(ticket.id))?;
-        tickets::get_tx(tx, ticket.org_id, ticket.id).await?
-    } else {
-        ticket.clone()
-    };
-    let msg = get_tx(tx, id).await?;
+    }
     events::record(
         tx,
         ticket.org_id,
         "message.created",
         Some(ticket.id),
-        Some(id),
+        Some(msg.id),
         &json!({"ticket": ticket.to_json(), "message": msg.to_json()}),
         now,
     )
     .await?;
     if m.deliver {
-        jobs::enqueue(tx, jobs::DELIVER, &json!({"message_id": id}).to_string(), Some(&format!("deliver:{id}")), now).await?;
+        jobs::enqueue(tx, jobs::DELIVER, &json!({"message_id": msg.id}).to_string(), Some(&format!("deliver:{}", msg.id)), now).await?;
     }
     Ok((msg, ticket))
 }

@@ -288,7 +288,6 @@ async fn events_are_read_in_order_per_organization_and_pruned() {
     events::record(&mut tx, 1, "ticket.created", Some(1), None, &serde_json::json!({"n": 1}), 10).await.unwrap();
     events::record(&mut tx, 2, "ticket.created", Some(2), None, &serde_json::json!({"n": 2}), 20).await.unwrap();
     events::record(&mut tx, 1, "message.created", Some(1), Some(5), &serde_json::json!({"n": 3}), 30).await.unwrap();
-    events::notify_on_commit(&mut tx).await.unwrap();
     tx.commit().await.unwrap();
     let all = events::after(db, 0, 10).await.unwrap();
     assert_eq!(all.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["ticket.created", "ticket.created", "message.created"]);
