@@ -160,6 +160,7 @@ pub async fn update(app: &App, actor: &Actor, id: i64, new_name: Option<&str>, p
     validate(kind, s, sec)?;
     let sealed = if sec.is_empty() { None } else { Some(app.sealer.seal(secrets.to_string().as_bytes())?) };
     accounts::update(&app.db, actor.org_id, id, &account_name, &settings.to_string(), sealed.as_deref(), app.now()).await?;
+    app.account_cache.clear();
     Ok(accounts::get(&app.db, actor.org_id, id).await?)
 }
 
@@ -182,4 +183,14 @@ mod tests {
         merge(&mut t, &json!({"a": null, "b": {"c": 5}, "e": [1]}));
         assert_eq!(t, json!({"b": {"c": 5, "d": 3}, "e": [1]}));
     }
+}
+
+/// An account of the actor's organization, through the short-lived cache (inbound path).
+pub async fn cached(app: &App, org_id: i64, id: i64) -> Result<AccountRow, AppError> {
+    if let Some(a) = app.account_cache.get(&id) {
+        return if a.org_id == org_id { Ok(a) } else { Err(AppError::NotFound) };
+    }
+    let a = accounts::get(&app.db, org_id, id).await?;
+    app.account_cache.put(id, a.clone());
+    Ok(a)
 }

@@ -88,8 +88,16 @@ pub async fn create_token(app: &App, user_id: i64, name: &str) -> Result<String,
 }
 
 pub async fn actor_for_token(app: &App, token: &str) -> Result<Actor, AppError> {
-    match users::by_token_hash(&app.db, &secret_hash(token)).await? {
-        Some(u) => Ok(Actor::from_user(&u, None)),
+    let hash = secret_hash(token);
+    if let Some(u) = app.token_cache.get(&hash) {
+        return Ok(Actor::from_user(&u, None));
+    }
+    match users::by_token_hash(&app.db, &hash).await? {
+        Some(u) => {
+            let actor = Actor::from_user(&u, None);
+            app.token_cache.put(hash, u);
+            Ok(actor)
+        }
         None => Err(AppError::Unauthenticated),
     }
 }

@@ -30,6 +30,9 @@ pub struct AppConfig {
     /// Failed logins allowed per address and per email in `login_window`.
     pub login_max_failures: u32,
     pub login_window: Duration,
+    /// How long a node trusts a cached API token or account (0 disables the cache).
+    /// Changes made on this node apply at once; those made on another node within this time.
+    pub auth_cache_ttl: Duration,
 }
 
 impl Default for AppConfig {
@@ -49,6 +52,7 @@ impl Default for AppConfig {
             session_ttl: Duration::from_secs(14 * 24 * 3600),
             login_max_failures: 10,
             login_window: Duration::from_secs(15 * 60),
+            auth_cache_ttl: Duration::from_secs(2),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod error;
 pub mod ingest;
@@ -38,6 +39,10 @@ pub struct Inner {
     pub http: reqwest::Client,
     /// Wakes the job worker when a job was queued on this node.
     pub job_wake: Arc<tokio::sync::Notify>,
+    /// API token (hash) → its active user.
+    pub token_cache: cache::TtlCache<String, atiende_store::users::UserRow>,
+    /// Account id → account, for the inbound path.
+    pub account_cache: cache::TtlCache<i64, atiende_store::accounts::AccountRow>,
 }
 
 impl std::ops::Deref for App {
@@ -54,7 +59,9 @@ impl App {
         let realtime = realtime::Bus::new();
         let ingestor = ingest::Ingestor::start(&db, clock.clone(), &config, metrics.clone(), realtime.clone());
         let http = atiende_channels::http_client(config.webhook_timeout);
-        App(Arc::new(Inner { db, clock, config, sealer, metrics, realtime, ingestor, http, job_wake: Arc::default() }))
+        let token_cache = cache::TtlCache::new(config.auth_cache_ttl, 10_000);
+        let account_cache = cache::TtlCache::new(config.auth_cache_ttl, 10_000);
+        App(Arc::new(Inner { db, clock, config, sealer, metrics, realtime, ingestor, http, job_wake: Arc::default(), token_cache, account_cache }))
     }
 
     pub fn now(&self) -> i64 {

@@ -136,6 +136,8 @@ pub async fn patch(app: &App, actor: &Actor, id: i64, p: UserPatchInput) -> Resu
         deactivate(&mut tx, actor, id, now).await?;
     }
     tx.commit().await?;
+    // Roles or the active flag may have changed: cached tokens must be looked up again.
+    app.token_cache.clear();
     app.realtime.wake();
     Ok(users::get(&app.db, actor.org_id, id).await?)
 }

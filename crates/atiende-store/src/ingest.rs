@@ -1,12 +1,19 @@
 //! Inbound messages, written in batches (group commit): one transaction stores
-//! many messages, and each sender is answered only after that commit.
-use crate::messages::{self, NewMessage};
+//! many messages with a handful of set-based statements, and each sender is
+//! answered only after that commit.
+//!
+//! Per batch: one dedupe query per account, one identity query per channel,
+//! one open-ticket query per account, one multi-row insert each for new tickets
+//! and for messages, one multi-row update of the touched tickets, and the events
+//! at commit. New clients are inserted one by one (they are the rare case).
+use crate::messages::{excerpt, MessageRow, COLS as MESSAGE_COLS};
 use crate::tickets::{TicketRow, COLS as TICKET_COLS};
-use crate::{clients, events, on_tx, orgs, Db, StoreError, Tx};
+use crate::{clients, events, on_tx, Db, StoreError, Tx, TxConn};
 use atiende_core::ticket::{inbound_target, InboundTarget, MessageFacts};
 use atiende_core::time::Micros;
-use atiende_core::{AuthorKind, Direction, TicketState};
+use atiende_core::{AuthorKind, TicketState};
 use serde_json::json;
+use std::collections::HashMap;
 
 /// One inbound message, already validated.
 #[derive(Debug, Clone)]
@@ -17,8 +24,9 @@ pub struct Inbound {
     pub identity_kind: String,
     pub identity_value: String,
     pub client_name: String,
-    /// The platform's id of the message, for deduplication.
-    pub external_id: Option<String>,
+    /// The platform's id of the message, for deduplication (adapters synthesize
+    /// a stable one when the platform has none).
+    pub external_id: String,
     pub text: String,
     pub html: Option<String>,
     /// Start new tickets ignored (SPEC §4.3 "create tickets as ignored").
@@ -32,12 +40,22 @@ pub enum Outcome {
     Duplicate { message_id: i64, ticket_id: i64 },
 }
 
+/// Most messages in one batch (keeps every statement under the parameter limits).
+pub const MAX_BATCH: usize = 2000;
+
 /// How many times a batch is retried after a race with another node.
 const RETRIES: usize = 5;
 
 /// Stores `items` in one transaction, returning one outcome per item. On a
 /// failure that only one item causes, the batch is split so the others still land.
 pub async fn store_batch(db: &Db, items: &[Inbound], now: Micros) -> Vec<Result<Outcome, StoreError>> {
+    if items.len() > MAX_BATCH {
+        let mut out = Vec::with_capacity(items.len());
+        for chunk in items.chunks(MAX_BATCH) {
+            out.extend(Box::pin(store_batch(db, chunk, now)).await);
+        }
+        return out;
+    }
     match store_all(db, items, now).await {
         Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
         Err(e) if items.len() == 1 => vec![Err(e)],
@@ -57,10 +75,7 @@ async fn store_all(db: &Db, items: &[Inbound], now: Micros) -> Result<Vec<Outcom
     loop {
         let r = async {
             let mut tx = db.begin().await?;
-            let mut out = Vec::with_capacity(items.len());
-            for item in items {
-                out.push(store_one(&mut tx, item, now).await?);
-            }
+            let out = store_set(&mut tx, items, now).await?;
             tx.commit().await?;
             Ok::<_, StoreError>(out)
         }
@@ -76,68 +91,260 @@ async fn store_all(db: &Db, items: &[Inbound], now: Micros) -> Result<Vec<Outcom
     }
 }
 
-async fn store_one(tx: &mut Tx, item: &Inbound, now: Micros) -> Result<Outcome, StoreError> {
-    if let Some(ext) = &item.external_id {
-        if let Some((message_id, ticket_id)) = messages::find_inbound(tx, item.account_id, ext).await? {
-            return Ok(Outcome::Duplicate { message_id, ticket_id });
-        }
-    }
-    let (client_id, client_created) =
-        clients::find_or_create(tx, item.org_id, &item.identity_kind, &item.identity_value, &item.client_name, now).await?;
-    let sql = format!("SELECT {TICKET_COLS} FROM tickets WHERE account_id = $1 AND client_id = $2 AND state <> 'closed'");
-    let current = on_tx!(tx, |c| sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql))
-        .bind(item.account_id)
-        .bind(client_id)
-        .fetch_optional(c)
-        .await)?;
-    let current_state = current.as_ref().map(|t| (t.id, TicketState::parse(&t.state, "state").unwrap_or(TicketState::Open)));
-    let (ticket, created) = match (inbound_target(current_state), current) {
-        (InboundTarget::Join(_), Some(t)) => (t, false),
-        _ => (create_ticket(tx, item, client_id, now).await?, true),
-    };
-    let (msg, _) = messages::append(
-        tx,
-        &ticket,
-        &NewMessage {
-            direction: Direction::In,
-            author: AuthorKind::Client,
-            author_user_id: None,
-            text: &item.text,
-            html: item.html.as_deref(),
-            external_id: item.external_id.as_deref(),
-            deliver: false,
-        },
-        now,
-    )
-    .await?;
-    Ok(Outcome::Stored { message_id: msg.id, ticket_id: ticket.id, ticket_created: created, client_created })
+/// `$a, $b, …` for `n` parameters starting after `from`.
+fn params(from: usize, n: usize) -> String {
+    (from + 1..=from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
-async fn create_ticket(tx: &mut Tx, item: &Inbound, client_id: i64, now: Micros) -> Result<TicketRow, StoreError> {
-    let number = orgs::next_ticket_number(tx, item.org_id).await?;
-    let state = if item.create_ignored { TicketState::Ignored } else { TicketState::Open };
-    // The facts before the first message: `append` then applies the client's message.
-    let f = MessageFacts { awaiting_answer: false, waiting_since: None, ..MessageFacts::new_from_client(now) };
-    let sql = format!(
-        "INSERT INTO tickets (org_id, number, account_id, client_id, state, awaiting_answer, waiting_since, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {TICKET_COLS}"
-    );
-    let t = on_tx!(tx, |c| sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql))
-        .bind(item.org_id)
-        .bind(number)
-        .bind(item.account_id)
-        .bind(client_id)
-        .bind(state.as_str())
-        .bind(f.awaiting_answer)
-        .bind(f.waiting_since)
-        .bind(now)
+/// Groups item indices by a key, keeping first-appearance order.
+fn group_by<K: std::hash::Hash + Eq + Clone>(idx: &[usize], key: impl Fn(usize) -> K) -> Vec<(K, Vec<usize>)> {
+    let mut order: Vec<(K, Vec<usize>)> = Vec::new();
+    let mut pos: HashMap<K, usize> = HashMap::new();
+    for &i in idx {
+        let k = key(i);
+        match pos.get(&k) {
+            Some(&p) => order[p].1.push(i),
+            None => {
+                pos.insert(k.clone(), order.len());
+                order.push((k, vec![i]));
+            }
+        }
+    }
+    order
+}
+
+async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Outcome>, StoreError> {
+    let mut out: Vec<Option<Outcome>> = vec![None; items.len()];
+    // 1. Duplicates inside the batch: later copies answer like the first.
+    let mut first_of: HashMap<(i64, &str), usize> = HashMap::new();
+    let mut copy_of: Vec<Option<usize>> = vec![None; items.len()];
+    for (i, it) in items.iter().enumerate() {
+        match first_of.get(&(it.account_id, it.external_id.as_str())) {
+            Some(&f) => copy_of[i] = Some(f),
+            None => {
+                first_of.insert((it.account_id, it.external_id.as_str()), i);
+            }
+        }
+    }
+    let firsts: Vec<usize> = (0..items.len()).filter(|i| copy_of[*i].is_none()).collect();
+    // 2. Duplicates already stored.
+    for (account, idx) in group_by(&firsts, |i| items[i].account_id) {
+        let sql = format!(
+            "SELECT external_id, id, ticket_id FROM messages WHERE account_id = $1 AND direction = 'in' AND external_id IN ({})",
+            params(1, idx.len())
+        );
+        let found: Vec<(String, i64, i64)> = on_tx!(tx, |c| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(account);
+            for &i in &idx {
+                q = q.bind(items[i].external_id.as_str());
+            }
+            q.fetch_all(c).await
+        })?;
+        let found: HashMap<String, (i64, i64)> = found.into_iter().map(|(e, m, t)| (e, (m, t))).collect();
+        for &i in &idx {
+            if let Some(&(message_id, ticket_id)) = found.get(&items[i].external_id) {
+                out[i] = Some(Outcome::Duplicate { message_id, ticket_id });
+            }
+        }
+    }
+    let fresh: Vec<usize> = firsts.into_iter().filter(|i| out[*i].is_none()).collect();
+    // 3. Clients by identity; new ones created.
+    let mut client_of: HashMap<(i64, &str, &str), (i64, bool)> = HashMap::new();
+    for ((org, kind), idx) in group_by(&fresh, |i| (items[i].org_id, items[i].identity_kind.as_str())) {
+        let mut values: Vec<&str> = idx.iter().map(|&i| items[i].identity_value.as_str()).collect();
+        values.sort_unstable();
+        values.dedup();
+        let sql = format!(
+            "SELECT value, client_id FROM client_identities WHERE org_id = $1 AND kind = $2 AND value IN ({})",
+            params(2, values.len())
+        );
+        let found: Vec<(String, i64)> = on_tx!(tx, |c| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(org).bind(kind);
+            for v in &values {
+                q = q.bind(*v);
+            }
+            q.fetch_all(c).await
+        })?;
+        let found: HashMap<String, i64> = found.into_iter().collect();
+        for &i in &idx {
+            let it = &items[i];
+            let key = (org, kind, it.identity_value.as_str());
+            if client_of.contains_key(&key) {
+                continue;
+            }
+            let entry = match found.get(&it.identity_value) {
+                Some(&id) => (id, false),
+                None => clients::find_or_create(tx, org, kind, &it.identity_value, &it.client_name, now).await?,
+            };
+            client_of.insert(key, entry);
+        }
+    }
+    let client = |i: usize| client_of[&(items[i].org_id, items[i].identity_kind.as_str(), items[i].identity_value.as_str())];
+    // 4. The clients' open (or ignored) tickets.
+    let mut ticket_of: HashMap<(i64, i64), TicketRow> = HashMap::new();
+    for (account, idx) in group_by(&fresh, |i| items[i].account_id) {
+        let mut ids: Vec<i64> = idx.iter().map(|&i| client(i).0).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let sql = format!(
+            "SELECT {TICKET_COLS} FROM tickets WHERE account_id = $1 AND state <> 'closed' AND client_id IN ({})",
+            params(1, ids.len())
+        );
+        let rows: Vec<TicketRow> = on_tx!(tx, |c| {
+            let mut q = sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql)).bind(account);
+            for id in &ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(c).await
+        })?;
+        for t in rows {
+            let state = TicketState::parse(&t.state, "state").unwrap_or(TicketState::Open);
+            if let InboundTarget::Join(_) = inbound_target(Some((t.id, state))) {
+                ticket_of.insert((t.account_id, t.client_id), t);
+            }
+        }
+    }
+    // 5. New tickets, numbered per organization, in arrival order.
+    let needs: Vec<(i64, Vec<usize>)> = group_by(&fresh, |i| items[i].org_id)
+        .into_iter()
+        .map(|(org, idx)| {
+            let mut seen = std::collections::HashSet::new();
+            let firsts = idx.into_iter().filter(|&i| !ticket_of.contains_key(&(items[i].account_id, client(i).0)) && seen.insert((items[i].account_id, client(i).0))).collect();
+            (org, firsts)
+        })
+        .collect();
+    let mut created: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    for (org, idx) in needs.into_iter().filter(|(_, v)| !v.is_empty()) {
+        let k = idx.len() as i64;
+        let first: i64 = on_tx!(tx, |c| sqlx::query_scalar(
+            "UPDATE organizations SET next_ticket_number = next_ticket_number + $2 WHERE id = $1 RETURNING next_ticket_number - $2"
+        )
+        .bind(org)
+        .bind(k)
         .fetch_one(c)
-        .await)
-    .map_err(|e| {
-        let e = StoreError::from(e);
-        // Another node opened this client's ticket first: the retry joins it.
-        if e.is_unique_violation() { StoreError::Conflict("open ticket".into()) } else { e }
-    })?;
-    events::record(tx, item.org_id, "ticket.created", Some(t.id), None, &json!({"ticket": t.to_json()}), now).await?;
-    Ok(t)
+        .await)?;
+        let rows = (0..idx.len()).map(|r| format!("({})", params(r * 7, 7))).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "INSERT INTO tickets (org_id, number, account_id, client_id, state, created_at, updated_at) VALUES {rows} RETURNING {TICKET_COLS}"
+        );
+        let inserted: Vec<TicketRow> = on_tx!(tx, |c| {
+            let mut q = sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql));
+            for (n, &i) in idx.iter().enumerate() {
+                let state = if items[i].create_ignored { TicketState::Ignored } else { TicketState::Open };
+                q = q.bind(org).bind(first + n as i64).bind(items[i].account_id).bind(client(i).0).bind(state.as_str()).bind(now).bind(now);
+            }
+            q.fetch_all(c).await
+        })
+        .map_err(|e| {
+            let e = StoreError::from(e);
+            // Another node opened one of these clients' tickets first: the retry joins it.
+            if e.is_unique_violation() { StoreError::Conflict("open ticket".into()) } else { e }
+        })?;
+        let mut inserted: Vec<TicketRow> = inserted;
+        inserted.sort_by_key(|t| t.number);
+        for mut t in inserted {
+            // The facts before the first message: its own message then applies.
+            t.awaiting_answer = false;
+            t.waiting_since = None;
+            events::record(tx, org, "ticket.created", Some(t.id), None, &json!({"ticket": t.to_json()}), now).await?;
+            created.insert(t.id);
+            ticket_of.insert((t.account_id, t.client_id), t);
+        }
+    }
+    // 6. The messages, in one statement.
+    let mut message_of: HashMap<(i64, String), MessageRow> = HashMap::new();
+    if !fresh.is_empty() {
+        let rows = (0..fresh.len()).map(|r| format!("({}, 'in', 'client')", params(r * 7, 7))).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "INSERT INTO messages (org_id, ticket_id, account_id, text, html, external_id, created_at, direction, author_kind) VALUES {rows} RETURNING {MESSAGE_COLS}"
+        );
+        let rows: Vec<MessageRow> = on_tx!(tx, |c| {
+            let mut q = sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql));
+            for &i in &fresh {
+                let it = &items[i];
+                let t = &ticket_of[&(it.account_id, client(i).0)];
+                q = q.bind(it.org_id).bind(t.id).bind(it.account_id).bind(it.text.as_str()).bind(it.html.as_deref()).bind(it.external_id.as_str()).bind(now);
+            }
+            q.fetch_all(c).await
+        })?;
+        for m in rows {
+            let key = (m.account_id, m.external_id.clone().unwrap_or_default());
+            message_of.insert(key, m);
+        }
+    }
+    // 7. Ticket facts, message by message, and their events.
+    let mut touched: Vec<(i64, i64)> = Vec::new();
+    let mut new_clients = std::collections::HashSet::new();
+    for &i in &fresh {
+        let it = &items[i];
+        let (client_id, client_created) = client(i);
+        let key = (it.account_id, client_id);
+        let m = message_of.get(&(it.account_id, it.external_id.clone())).ok_or_else(|| StoreError::Corrupt("inserted message not returned".into()))?;
+        let t = ticket_of.get_mut(&key).ok_or_else(|| StoreError::Corrupt("ticket missing".into()))?;
+        let f = MessageFacts {
+            updated_at: t.updated_at,
+            addressed: t.addressed,
+            addressed_at: t.addressed_at,
+            awaiting_answer: t.awaiting_answer,
+            waiting_since: t.waiting_since,
+            last_agent_message_at: t.last_agent_message_at,
+        }
+        .apply(AuthorKind::Client, now);
+        t.updated_at = f.updated_at;
+        t.awaiting_answer = f.awaiting_answer;
+        t.waiting_since = f.waiting_since;
+        t.excerpt = excerpt(&it.text);
+        if !touched.contains(&key) {
+            touched.push(key);
+        }
+        events::record(tx, it.org_id, "message.created", Some(t.id), Some(m.id), &json!({"ticket": t.to_json(), "message": m.to_json()}), now).await?;
+        // Only the first message of a new ticket (or client) created it.
+        let ticket_created = created.remove(&t.id);
+        let client_created = client_created && new_clients.insert(client_id);
+        out[i] = Some(Outcome::Stored { message_id: m.id, ticket_id: t.id, ticket_created, client_created });
+    }
+    // 8. The touched tickets, in one statement.
+    if !touched.is_empty() {
+        let pg = matches!(tx.conn, TxConn::Pg(_));
+        let cast = |p: String, ty: &str| if pg { format!("{p}::{ty}") } else { p };
+        let rows = (0..touched.len())
+            .map(|r| {
+                let b = r * 5;
+                format!(
+                    "({}, {}, {}, {}, {})",
+                    cast(format!("${}", b + 1), "bigint"),
+                    cast(format!("${}", b + 2), "bigint"),
+                    cast(format!("${}", b + 3), "boolean"),
+                    cast(format!("${}", b + 4), "bigint"),
+                    cast(format!("${}", b + 5), "text")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "WITH v(id, updated_at, awaiting_answer, waiting_since, excerpt) AS (VALUES {rows}) \
+             UPDATE tickets SET updated_at = v.updated_at, awaiting_answer = v.awaiting_answer, waiting_since = v.waiting_since, excerpt = v.excerpt \
+             FROM v WHERE tickets.id = v.id"
+        );
+        on_tx!(tx, exec |c| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for key in &touched {
+                let t = &ticket_of[key];
+                q = q.bind(t.id).bind(t.updated_at).bind(t.awaiting_answer).bind(t.waiting_since).bind(t.excerpt.as_str());
+            }
+            q
+        })?;
+    }
+    // Copies inside the batch answer like their first.
+    for i in 0..items.len() {
+        if let Some(f) = copy_of[i] {
+            out[i] = Some(match &out[f] {
+                Some(Outcome::Stored { message_id, ticket_id, .. }) | Some(Outcome::Duplicate { message_id, ticket_id }) => {
+                    Outcome::Duplicate { message_id: *message_id, ticket_id: *ticket_id }
+                }
+                None => return Err(StoreError::Corrupt("batch outcome missing".into())),
+            });
+        }
+    }
+    out.into_iter().map(|o| o.ok_or_else(|| StoreError::Corrupt("batch outcome missing".into()))).collect()
 }

@@ -27,7 +27,7 @@ pub struct MessageRow {
     pub sent_at: Option<i64>,
 }
 
-const COLS: &str = "id, org_id, ticket_id, account_id, direction, author_kind, author_user_id, text, html, delivery, \
+pub(crate) const COLS: &str = "id, org_id, ticket_id, account_id, direction, author_kind, author_user_id, text, html, delivery, \
     delivery_error, delivery_attempts, external_id, created_at, sent_at";
 
 /// The API shape of a message (SPEC §11.1).
@@ -90,7 +90,7 @@ pub struct NewMessage<'a> {
 
 const EXCERPT_CHARS: usize = 140;
 
-fn excerpt(text: &str) -> String {
+pub(crate) fn excerpt(text: &str) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     flat.chars().take(EXCERPT_CHARS).collect()
 }
@@ -184,17 +184,6 @@ pub async fn list(db: &Db, org_id: i64, ticket_id: i64, after_id: i64, limit: i6
         .bind(limit)
         .fetch_all(c)
         .await)?)
-}
-
-/// An inbound message already stored under the platform's id, if any.
-pub async fn find_inbound(tx: &mut Tx, account_id: i64, external_id: &str) -> Result<Option<(i64, i64)>, StoreError> {
-    Ok(on_tx!(tx, |c| sqlx::query_as(
-        "SELECT id, ticket_id FROM messages WHERE account_id = $1 AND direction = 'in' AND external_id = $2"
-    )
-    .bind(account_id)
-    .bind(external_id)
-    .fetch_optional(c)
-    .await)?)
 }
 
 /// Records the outcome of a delivery attempt and the matching event.

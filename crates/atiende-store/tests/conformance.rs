@@ -71,7 +71,7 @@ fn inbound(org: i64, acc: i64, ext: &str, client: &str) -> Inbound {
         identity_kind: "api".into(),
         identity_value: client.into(),
         client_name: client.into(),
-        external_id: Some(ext.into()),
+        external_id: ext.into(),
         text: format!("text of {ext}"),
         html: None,
         create_ignored: false,

@@ -32,6 +32,7 @@ pub struct FileConfig {
     pub session_ttl_hours: Option<u64>,
     pub login_max_failures: Option<u32>,
     pub login_window_secs: Option<u64>,
+    pub auth_cache_ms: Option<u64>,
 }
 
 pub const EXAMPLE: &str = r#"# Atiende configuration. Every setting is optional; the environment variable
@@ -76,6 +77,9 @@ pub const EXAMPLE: &str = r#"# Atiende configuration. Every setting is optional;
 # Failed logins allowed per client address and per email within the window.
 # login_max_failures = 10
 # login_window_secs = 900
+# How long a node trusts a cached API token or account before reading it again
+# (0 disables). Changes made on another node apply within this time.
+# auth_cache_ms = 2000
 "#;
 
 /// The resolved configuration of one process.
@@ -139,6 +143,7 @@ impl FileConfig {
         env!(session_ttl_hours, "ATIENDE_SESSION_TTL_HOURS");
         env!(login_max_failures, "ATIENDE_LOGIN_MAX_FAILURES");
         env!(login_window_secs, "ATIENDE_LOGIN_WINDOW_SECS");
+        env!(auth_cache_ms, "ATIENDE_AUTH_CACHE_MS");
         Ok(())
     }
 
@@ -169,12 +174,13 @@ impl FileConfig {
             job_poll_interval: self.job_poll_ms.map(ms).unwrap_or(d.job_poll_interval),
             job_concurrency: self.job_concurrency.unwrap_or(d.job_concurrency).max(1),
             webhook_timeout: self.webhook_timeout_secs.map(secs).unwrap_or(d.webhook_timeout),
-            ingest_batch_max: self.ingest_batch_max.unwrap_or(d.ingest_batch_max).clamp(1, 10_000),
+            ingest_batch_max: self.ingest_batch_max.unwrap_or(d.ingest_batch_max).clamp(1, atiende_store::ingest::MAX_BATCH),
             ingest_writers: self.ingest_writers.unwrap_or(4).clamp(1, 64),
             event_retention: self.event_retention_hours.map(|h| secs(h * 3600)).unwrap_or(d.event_retention),
             session_ttl: self.session_ttl_hours.map(|h| secs(h * 3600)).unwrap_or(d.session_ttl),
             login_max_failures: self.login_max_failures.unwrap_or(d.login_max_failures).max(1),
             login_window: self.login_window_secs.map(secs).unwrap_or(d.login_window),
+            auth_cache_ttl: self.auth_cache_ms.map(ms).unwrap_or(d.auth_cache_ttl),
         };
         Ok(Config {
             data_dir,

@@ -132,7 +132,7 @@ pub struct InboundAccepted {
     responses((status = 202, body = InboundAccepted), (status = 422), (status = 404)))]
 pub async fn inbound(State(web): State<Web>, Auth(actor): Auth, Path(aid): Path<String>, JsonBody(b): JsonBody<InboundBody>) -> ApiResult<(StatusCode, Json<Value>)> {
     actor.require_admin()?;
-    let account = atiende_store::accounts::get(&web.app.db, actor.org_id, id(&aid)?).await?;
+    let account = accounts::cached(&web.app, actor.org_id, id(&aid)?).await?;
     if account.kind != ChannelKind::Api.as_str() {
         return Err(ApiError::new(StatusCode::CONFLICT, "wrong_kind", "only accounts of kind api take inbound messages here").field("id"));
     }
@@ -150,7 +150,7 @@ pub async fn inbound(State(web): State<Web>, Auth(actor): Auth, Path(aid): Path<
         identity_kind: "api".into(),
         identity_value: client_ext,
         client_name: name,
-        external_id: Some(external_id),
+        external_id,
         text,
         html: None,
         create_ignored: settings["general"]["create_ignored"].as_bool().unwrap_or(false),
