@@ -61,11 +61,13 @@ impl Node {
             .spawn()
             .expect("atiende serve starts");
         let url = format!("http://127.0.0.1:{port}");
+        // Owned from here on: a panic below still kills the process.
+        let node = Node { child, url, port };
         let http = reqwest::Client::new();
         for _ in 0..400 {
-            if let Ok(r) = http.get(format!("{url}/healthz")).send().await {
+            if let Ok(r) = http.get(format!("{}/healthz", node.url)).send().await {
                 if r.status() == 200 {
-                    return Node { child, url, port };
+                    return node;
                 }
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
