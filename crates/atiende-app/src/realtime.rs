@@ -23,7 +23,7 @@ impl Default for Bus {
 
 impl Bus {
     pub fn new() -> Self {
-        let (tx, _) = broadcast::channel(16_384);
+        let (tx, _) = broadcast::channel(4096);
         Self { tx, wake: Arc::new(Notify::new()) }
     }
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<EventRow>> {

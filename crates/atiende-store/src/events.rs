@@ -51,15 +51,10 @@ pub(crate) async fn flush(tx: &mut Tx) -> Result<(), StoreError> {
         return Ok(());
     }
     let pending = std::mem::take(&mut tx.events);
+    let pg = tx.is_pg();
     for chunk in pending.chunks(FLUSH_ROWS) {
-        let mut sql = String::from("INSERT INTO events (org_id, kind, ticket_id, message_id, payload, created_at) VALUES ");
-        for i in 0..chunk.len() {
-            let b = i * 6;
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("(${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6));
-        }
+        let rows = (0..chunk.len()).map(|i| format!("({})", crate::placeholders(pg, i * 6, 6))).collect::<Vec<_>>().join(", ");
+        let sql = format!("INSERT INTO events (org_id, kind, ticket_id, message_id, payload, created_at) VALUES {rows}");
         on_tx!(tx, exec |c| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
             for e in chunk {

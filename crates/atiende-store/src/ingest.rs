@@ -8,7 +8,7 @@
 //! at commit. New clients are inserted one by one (they are the rare case).
 use crate::messages::{excerpt, MessageRow, COLS as MESSAGE_COLS};
 use crate::tickets::{TicketRow, COLS as TICKET_COLS};
-use crate::{clients, events, on_tx, Db, StoreError, Tx, TxConn};
+use crate::{clients, events, on_tx, Db, StoreError, Tx};
 use atiende_core::ticket::{inbound_target, InboundTarget, MessageFacts};
 use atiende_core::time::Micros;
 use atiende_core::{AuthorKind, TicketState};
@@ -91,11 +91,6 @@ async fn store_all(db: &Db, items: &[Inbound], now: Micros) -> Result<Vec<Outcom
     }
 }
 
-/// `$a, $b, …` for `n` parameters starting after `from`.
-fn params(from: usize, n: usize) -> String {
-    (from + 1..=from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-}
-
 /// Groups item indices by a key, keeping first-appearance order.
 fn group_by<K: std::hash::Hash + Eq + Clone>(idx: &[usize], key: impl Fn(usize) -> K) -> Vec<(K, Vec<usize>)> {
     let mut order: Vec<(K, Vec<usize>)> = Vec::new();
@@ -114,6 +109,8 @@ fn group_by<K: std::hash::Hash + Eq + Clone>(idx: &[usize], key: impl Fn(usize) 
 }
 
 async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Outcome>, StoreError> {
+    let pg = tx.is_pg();
+    let params = |from: usize, n: usize| crate::placeholders(pg, from, n);
     let mut out: Vec<Option<Outcome>> = vec![None; items.len()];
     // 1. Duplicates inside the batch: later copies answer like the first.
     let mut first_of: HashMap<(i64, &str), usize> = HashMap::new();
@@ -130,7 +127,8 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
     // 2. Duplicates already stored.
     for (account, idx) in group_by(&firsts, |i| items[i].account_id) {
         let sql = format!(
-            "SELECT external_id, id, ticket_id FROM messages WHERE account_id = $1 AND direction = 'in' AND external_id IN ({})",
+            "SELECT external_id, id, ticket_id FROM messages WHERE account_id = {} AND direction = 'in' AND external_id IN ({})",
+            params(0, 1),
             params(1, idx.len())
         );
         let found: Vec<(String, i64, i64)> = on_tx!(tx, |c| {
@@ -155,7 +153,9 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
         values.sort_unstable();
         values.dedup();
         let sql = format!(
-            "SELECT value, client_id FROM client_identities WHERE org_id = $1 AND kind = $2 AND value IN ({})",
+            "SELECT value, client_id FROM client_identities WHERE org_id = {} AND kind = {} AND value IN ({})",
+            params(0, 1),
+            params(1, 1),
             params(2, values.len())
         );
         let found: Vec<(String, i64)> = on_tx!(tx, |c| {
@@ -187,7 +187,8 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
         ids.sort_unstable();
         ids.dedup();
         let sql = format!(
-            "SELECT {TICKET_COLS} FROM tickets WHERE account_id = $1 AND state <> 'closed' AND client_id IN ({})",
+            "SELECT {TICKET_COLS} FROM tickets WHERE account_id = {} AND state <> 'closed' AND client_id IN ({})",
+            params(0, 1),
             params(1, ids.len())
         );
         let rows: Vec<TicketRow> = on_tx!(tx, |c| {
@@ -274,6 +275,7 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
     }
     // 7. Ticket facts, message by message, and their events.
     let mut touched: Vec<(i64, i64)> = Vec::new();
+    let mut touched_set = std::collections::HashSet::new();
     let mut new_clients = std::collections::HashSet::new();
     for &i in &fresh {
         let it = &items[i];
@@ -294,7 +296,7 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
         t.awaiting_answer = f.awaiting_answer;
         t.waiting_since = f.waiting_since;
         t.excerpt = excerpt(&it.text);
-        if !touched.contains(&key) {
+        if touched_set.insert(key) {
             touched.push(key);
         }
         events::record(tx, it.org_id, "message.created", Some(t.id), Some(m.id), &json!({"ticket": t.to_json(), "message": m.to_json()}), now).await?;
@@ -305,19 +307,14 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
     }
     // 8. The touched tickets, in one statement.
     if !touched.is_empty() {
-        let pg = matches!(tx.conn, TxConn::Pg(_));
-        let cast = |p: String, ty: &str| if pg { format!("{p}::{ty}") } else { p };
         let rows = (0..touched.len())
             .map(|r| {
                 let b = r * 5;
-                format!(
-                    "({}, {}, {}, {}, {})",
-                    cast(format!("${}", b + 1), "bigint"),
-                    cast(format!("${}", b + 2), "bigint"),
-                    cast(format!("${}", b + 3), "boolean"),
-                    cast(format!("${}", b + 4), "bigint"),
-                    cast(format!("${}", b + 5), "text")
-                )
+                if pg {
+                    format!("(${}::bigint, ${}::bigint, ${}::boolean, ${}::bigint, ${}::text)", b + 1, b + 2, b + 3, b + 4, b + 5)
+                } else {
+                    "(?, ?, ?, ?, ?)".to_string()
+                }
             })
             .collect::<Vec<_>>()
             .join(", ");

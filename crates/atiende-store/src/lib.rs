@@ -214,6 +214,18 @@ impl Db {
     }
 }
 
+/// `n` placeholders for parameters `from + 1 …= from + n`: `$N` on PostgreSQL, `?`
+/// on SQLite, where sqlx resolves every named parameter by a linear search (so a
+/// statement of thousands of `$N` binds in quadratic time). Each placeholder
+/// must appear once, in bind order.
+pub(crate) fn placeholders(pg: bool, from: usize, n: usize) -> String {
+    if pg {
+        (from + 1..=from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    } else {
+        vec!["?"; n].join(", ")
+    }
+}
+
 /// Maps "no row" to [`StoreError::NotFound`].
 pub(crate) fn found<T>(row: Option<T>) -> Result<T, StoreError> {
     row.ok_or(StoreError::NotFound)
