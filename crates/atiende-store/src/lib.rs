@@ -166,8 +166,12 @@ impl Db {
                 .synchronous(if opts.sqlite_synchronous_full { SqliteSynchronous::Full } else { SqliteSynchronous::Normal })
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
+                // Batch statements vary in size: keep their prepared forms.
+                .statement_cache_capacity(1024)
                 .pragma("cache_size", "-32000")
-                .pragma("temp_store", "memory");
+                .pragma("temp_store", "memory")
+                // Reads through a memory map: no copy per page read, shared by every connection.
+                .pragma("mmap_size", "268435456");
             let pool = SqlitePoolOptions::new()
                 .max_connections(opts.max_connections.min(8))
                 .acquire_timeout(Duration::from_secs(30))
