@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod board;
 pub mod cache;
 pub mod config;
 pub mod error;

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod clients;
+pub mod columns;
 pub mod events;
 pub mod ingest;
 pub mod jobs;

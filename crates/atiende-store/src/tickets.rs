@@ -1,5 +1,6 @@
 //! Tickets: reads, filtered keyset listing, and the state changes agents make.
 use crate::{events, found, on_db, on_tx, Db, StoreError, Tx};
+use atiende_core::board::ColumnSort;
 use atiende_core::time::{rfc3339, Micros};
 use serde_json::json;
 
@@ -97,22 +98,41 @@ pub async fn get_tx(tx: &mut Tx, org_id: i64, id: i64) -> Result<TicketRow, Stor
 }
 
 /// Which assignee a list asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AssigneeFilter {
+    /// Unassigned tickets.
     None,
+    /// Assigned to anyone.
+    Anyone,
     User(i64),
+    Users(Vec<i64>),
 }
 
+/// Filters shared by the API's ticket list and the board's columns. Unset: no filter.
 #[derive(Debug, Clone, Default)]
 pub struct TicketFilter {
     pub state: Option<String>,
     pub account_id: Option<i64>,
+    pub account_ids: Vec<i64>,
+    /// Channel kinds of the ticket's account.
+    pub kinds: Vec<String>,
     pub client_id: Option<i64>,
+    /// Substring of the client's name or of one of its identities, any case.
+    pub client_text: Option<String>,
     pub assignee: Option<AssigneeFilter>,
     pub important: Option<bool>,
+    pub addressed: Option<bool>,
+    pub awaiting_answer: Option<bool>,
+    /// Every one of these tags.
+    pub tags: Vec<String>,
+    /// `[from, to)` in microseconds.
+    pub created: (Option<i64>, Option<i64>),
+    pub updated: (Option<i64>, Option<i64>),
+    pub sort: ColumnSort,
 }
 
-/// The position after which a page starts: (updated_at, id) of the last row seen.
+/// The position after which a page starts: (sort key, id) of the last row seen,
+/// where the sort key is `updated_at` or `created_at` as the sort says.
 pub type TicketCursor = (i64, i64);
 
 enum Arg {
@@ -121,39 +141,93 @@ enum Arg {
     B(bool),
 }
 
-/// Tickets matching `f`, most recently updated first, `limit` at most, after `cursor`.
-pub async fn list(db: &Db, org_id: i64, f: &TicketFilter, cursor: Option<TicketCursor>, limit: i64) -> Result<Vec<TicketRow>, StoreError> {
-    let mut sql = format!("SELECT {COLS} FROM tickets WHERE org_id = $1");
-    let mut args = vec![Arg::I(org_id)];
-    let mut push = |cond: &str, arg: Arg, sql: &mut String| {
-        args.push(arg);
-        sql.push_str(&cond.replace('?', &format!("${}", args.len())));
-    };
+/// SQL `WHERE` text and its arguments, numbered `$1…` (SQLite reads `$N` by name).
+struct Where {
+    sql: String,
+    args: Vec<Arg>,
+}
+
+impl Where {
+    fn arg(&mut self, a: Arg) -> String {
+        self.args.push(a);
+        format!("${}", self.args.len())
+    }
+    fn and(&mut self, cond: &str, a: Arg) {
+        let p = self.arg(a);
+        self.sql.push_str(&cond.replace('?', &p));
+    }
+    fn list(&mut self, ids: impl IntoIterator<Item = Arg>) -> String {
+        ids.into_iter().map(|a| self.arg(a)).collect::<Vec<_>>().join(", ")
+    }
+}
+
+fn like_pattern(s: &str) -> String {
+    let escaped = s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+fn filter_sql(org_id: i64, f: &TicketFilter) -> Where {
+    let mut w = Where { sql: String::from(" WHERE org_id = $1"), args: vec![Arg::I(org_id)] };
     if let Some(s) = &f.state {
-        push(" AND state = ?", Arg::S(s.clone()), &mut sql);
+        w.and(" AND state = ?", Arg::S(s.clone()));
     }
     if let Some(a) = f.account_id {
-        push(" AND account_id = ?", Arg::I(a), &mut sql);
+        w.and(" AND account_id = ?", Arg::I(a));
+    }
+    if !f.account_ids.is_empty() {
+        let l = w.list(f.account_ids.iter().map(|v| Arg::I(*v)));
+        w.sql.push_str(&format!(" AND account_id IN ({l})"));
+    }
+    if !f.kinds.is_empty() {
+        let l = w.list(f.kinds.iter().map(|v| Arg::S(v.clone())));
+        w.sql.push_str(&format!(" AND account_id IN (SELECT id FROM accounts WHERE org_id = $1 AND kind IN ({l}))"));
     }
     if let Some(cl) = f.client_id {
-        push(" AND client_id = ?", Arg::I(cl), &mut sql);
+        w.and(" AND client_id = ?", Arg::I(cl));
     }
-    match f.assignee {
-        Some(AssigneeFilter::None) => sql.push_str(" AND assignee_id IS NULL"),
-        Some(AssigneeFilter::User(u)) => push(" AND assignee_id = ?", Arg::I(u), &mut sql),
+    if let Some(text) = &f.client_text {
+        let p = w.arg(Arg::S(like_pattern(text)));
+        w.sql.push_str(&format!(
+            " AND client_id IN (SELECT id FROM clients WHERE org_id = $1 AND LOWER(name) LIKE {p} ESCAPE '\\' \
+             UNION SELECT client_id FROM client_identities WHERE org_id = $1 AND LOWER(value) LIKE {p} ESCAPE '\\')"
+        ));
+    }
+    match &f.assignee {
+        Some(AssigneeFilter::None) => w.sql.push_str(" AND assignee_id IS NULL"),
+        Some(AssigneeFilter::Anyone) => w.sql.push_str(" AND assignee_id IS NOT NULL"),
+        Some(AssigneeFilter::User(u)) => w.and(" AND assignee_id = ?", Arg::I(*u)),
+        Some(AssigneeFilter::Users(us)) => {
+            let l = w.list(us.iter().map(|v| Arg::I(*v)));
+            w.sql.push_str(&format!(" AND assignee_id IN ({l})"));
+        }
         None => {}
     }
-    if let Some(i) = f.important {
-        push(" AND important = ?", Arg::B(i), &mut sql);
+    for (col, v) in [("important", f.important), ("addressed", f.addressed), ("awaiting_answer", f.awaiting_answer)] {
+        if let Some(v) = v {
+            w.and(&format!(" AND {col} = ?"), Arg::B(v));
+        }
     }
-    if let Some((u, id)) = cursor {
-        push(" AND (updated_at < ?", Arg::I(u), &mut sql);
-        push(" OR (updated_at = ?", Arg::I(u), &mut sql);
-        push(" AND id < ?))", Arg::I(id), &mut sql);
+    for tag in &f.tags {
+        let quoted = serde_json::to_string(tag).unwrap_or_default();
+        w.and(" AND LOWER(tags) LIKE ? ESCAPE '\\'", Arg::S(like_pattern(&quoted)));
     }
-    push(" ORDER BY updated_at DESC, id DESC LIMIT ?", Arg::I(limit), &mut sql);
+    for (col, (from, to)) in [("created_at", f.created), ("updated_at", f.updated)] {
+        if let Some(v) = from {
+            w.and(&format!(" AND {col} >= ?"), Arg::I(v));
+        }
+        if let Some(v) = to {
+            w.and(&format!(" AND {col} < ?"), Arg::I(v));
+        }
+    }
+    w
+}
+
+async fn fetch<T>(db: &Db, sql: String, args: Vec<Arg>) -> Result<Vec<T>, StoreError>
+where
+    T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+{
     Ok(on_db!(db, |c| {
-        let mut q = sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql));
+        let mut q = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql));
         for a in &args {
             q = match a {
                 Arg::I(v) => q.bind(*v),
@@ -163,6 +237,35 @@ pub async fn list(db: &Db, org_id: i64, f: &TicketFilter, cursor: Option<TicketC
         }
         q.fetch_all(c).await
     })?)
+}
+
+/// Tickets matching `f` in its sort order, `limit` at most, after `cursor`.
+pub async fn list(db: &Db, org_id: i64, f: &TicketFilter, cursor: Option<TicketCursor>, limit: i64) -> Result<Vec<TicketRow>, StoreError> {
+    let mut w = filter_sql(org_id, f);
+    let key = if f.sort.by_created() { "created_at" } else { "updated_at" };
+    let (cmp, dir) = if f.sort.descending() { ("<", "DESC") } else { (">", "ASC") };
+    if let Some((k, id)) = cursor {
+        let a = w.arg(Arg::I(k));
+        let b = w.arg(Arg::I(id));
+        w.sql.push_str(&format!(" AND ({key} {cmp} {a} OR ({key} = {a} AND id {cmp} {b}))"));
+    }
+    let l = w.arg(Arg::I(limit));
+    let sql = format!("SELECT {COLS} FROM tickets{} ORDER BY {key} {dir}, id {dir} LIMIT {l}", w.sql);
+    fetch(db, sql, w.args).await
+}
+
+/// The cursor that continues a list after `t`.
+pub fn cursor_after(t: &TicketRow, sort: ColumnSort) -> TicketCursor {
+    (if sort.by_created() { t.created_at } else { t.updated_at }, t.id)
+}
+
+/// How many tickets match `f`, counting at most `cap` (a column shows "1000+" beyond).
+pub async fn count_matching(db: &Db, org_id: i64, f: &TicketFilter, cap: i64) -> Result<i64, StoreError> {
+    let mut w = filter_sql(org_id, f);
+    let l = w.arg(Arg::I(cap));
+    let sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM tickets{} LIMIT {l}) AS capped", w.sql);
+    let rows: Vec<(i64,)> = fetch(db, sql, w.args).await?;
+    Ok(rows.first().map_or(0, |r| r.0))
 }
 
 /// Closes a ticket (no-op when already closed). Returns the updated row.

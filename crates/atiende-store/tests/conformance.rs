@@ -300,3 +300,77 @@ async fn events_are_read_in_order_per_organization_and_pruned() {
     assert_eq!(events::after(db, 0, 10).await.unwrap().len(), 1);
     t.close().await;
 }
+
+#[tokio::test]
+async fn column_filters_sorts_counts_and_columns() {
+    use atiende_core::board::ColumnSort;
+    let t = open().await;
+    let db = &t.db;
+    let (org, user, acc) = org_user_account(db).await;
+    let other = accounts::create(db, org, "email", "Mail", "{}", None, "active", 1).await.unwrap();
+    // Four tickets: created at 100..400; names with a LIKE wildcard in one.
+    for (i, c) in ["ana", "bea_x", "carla", "Dora%"].iter().enumerate() {
+        let a = if i == 3 { other } else { acc };
+        store_batch(db, &[inbound(org, a, &format!("m{i}"), c)], 100 * (i as i64 + 1)).await;
+    }
+    let all = tickets::list(db, org, &TicketFilter::default(), None, 10).await.unwrap();
+    let by_name = |n: usize| all.iter().find(|t| t.number == n as i64).unwrap().clone();
+    // Touch ticket 1 last, tag ticket 2, pin ticket 3.
+    on_db!(db, exec |c| sqlx::query("UPDATE tickets SET updated_at = 900 WHERE id = $1").bind(by_name(1).id)).unwrap();
+    on_db!(db, exec |c| sqlx::query("UPDATE tickets SET tags = '[\"vip\",\"Billing\"]' WHERE id = $1").bind(by_name(2).id)).unwrap();
+    on_db!(db, exec |c| sqlx::query("UPDATE tickets SET important = $1, addressed = $1 WHERE id = $2").bind(true).bind(by_name(3).id)).unwrap();
+    let numbers = |rows: Vec<tickets::TicketRow>| rows.iter().map(|t| t.number).collect::<Vec<_>>();
+    let list = |f: TicketFilter| async move { numbers(tickets::list(db, org, &f, None, 10).await.unwrap()) };
+
+    assert_eq!(list(TicketFilter::default()).await, [1, 4, 3, 2], "updated, newest first");
+    assert_eq!(list(TicketFilter { sort: ColumnSort::UpdatedAsc, ..Default::default() }).await, [2, 3, 4, 1]);
+    assert_eq!(list(TicketFilter { sort: ColumnSort::CreatedDesc, ..Default::default() }).await, [4, 3, 2, 1]);
+    assert_eq!(list(TicketFilter { sort: ColumnSort::CreatedAsc, ..Default::default() }).await, [1, 2, 3, 4]);
+    assert_eq!(list(TicketFilter { kinds: vec!["email".into()], ..Default::default() }).await, [4]);
+    assert_eq!(list(TicketFilter { account_ids: vec![acc], ..Default::default() }).await, [1, 3, 2]);
+    assert_eq!(list(TicketFilter { client_text: Some("CAR".into()), ..Default::default() }).await, [3]);
+    assert_eq!(list(TicketFilter { client_text: Some("a_x".into()), ..Default::default() }).await, [2], "_ is literal");
+    assert_eq!(list(TicketFilter { client_text: Some("%".into()), ..Default::default() }).await, [4], "% is literal");
+    assert_eq!(list(TicketFilter { tags: vec!["billing".into()], ..Default::default() }).await, [2]);
+    assert_eq!(list(TicketFilter { tags: vec!["vip".into(), "nope".into()], ..Default::default() }).await, Vec::<i64>::new());
+    assert_eq!(list(TicketFilter { important: Some(true), addressed: Some(true), ..Default::default() }).await, [3]);
+    assert_eq!(list(TicketFilter { addressed: Some(false), ..Default::default() }).await, [1, 4, 2]);
+    assert_eq!(list(TicketFilter { created: (Some(200), Some(400)), ..Default::default() }).await, [3, 2]);
+    assert_eq!(list(TicketFilter { updated: (Some(850), None), ..Default::default() }).await, [1]);
+    assert_eq!(list(TicketFilter { assignee: Some(AssigneeFilter::Anyone), ..Default::default() }).await, Vec::<i64>::new());
+    assert_eq!(list(TicketFilter { assignee: Some(AssigneeFilter::Users(vec![user])), ..Default::default() }).await, Vec::<i64>::new());
+    // Keyset paging in every sort visits each ticket once.
+    for sort in ColumnSort::ALL {
+        let f = TicketFilter { sort, ..Default::default() };
+        let mut seen = vec![];
+        let mut cursor = None;
+        loop {
+            let page = tickets::list(db, org, &f, cursor, 1).await.unwrap();
+            let Some(last) = page.last() else { break };
+            cursor = Some(tickets::cursor_after(last, sort));
+            seen.push(last.number);
+        }
+        assert_eq!(seen, list(f.clone()).await, "{sort:?}");
+    }
+    assert_eq!(tickets::count_matching(db, org, &TicketFilter::default(), 1000).await.unwrap(), 4);
+    assert_eq!(tickets::count_matching(db, org, &TicketFilter::default(), 2).await.unwrap(), 2, "capped");
+    assert_eq!(tickets::count_matching(db, org + 1, &TicketFilter::default(), 1000).await.unwrap(), 0);
+
+    // Columns: appended in order, reordered, updated, deleted; per user.
+    let a = columns::create(db, org, user, "A", "{}", 1).await.unwrap();
+    let b = columns::create(db, org, user, "B", "{}", 1).await.unwrap();
+    assert_eq!(columns::list(db, user).await.unwrap().iter().map(|c| c.id).collect::<Vec<_>>(), [a, b]);
+    columns::reorder(db, user, &[b, a]).await.unwrap();
+    assert_eq!(columns::list(db, user).await.unwrap().iter().map(|c| c.id).collect::<Vec<_>>(), [b, a]);
+    columns::update(db, user, a, "A2", "{\"state\":\"closed\"}").await.unwrap();
+    assert_eq!(columns::get(db, user, a).await.unwrap().name, "A2");
+    assert!(matches!(columns::update(db, user + 1, a, "x", "{}").await, Err(StoreError::NotFound)));
+    assert!(matches!(columns::get(db, user + 1, a).await, Err(StoreError::NotFound)));
+    columns::delete(db, user, b).await.unwrap();
+    assert_eq!(columns::list(db, user).await.unwrap().len(), 1);
+    // Unread markers.
+    columns::mark_read(db, user, by_name(1).id, 50).await.unwrap();
+    columns::mark_read(db, user, by_name(1).id, 60).await.unwrap();
+    assert_eq!(columns::seen(db, user, &[by_name(1).id, by_name(2).id]).await.unwrap(), vec![(by_name(1).id, 60)]);
+    t.close().await;
+}

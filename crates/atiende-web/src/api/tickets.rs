@@ -62,6 +62,7 @@ pub async fn list(State(web): State<Web>, Auth(actor): Auth, p: Params) -> ApiRe
         client_id: p.i64("client_id")?,
         assignee,
         important: p.bool("important")?,
+        ..TicketFilter::default()
     };
     let limit = p.limit()?;
     let cursor = p.str("cursor").map(parse_cursor).transpose()?;
