@@ -21,3 +21,12 @@ echo "== tests on SQLite =="
 ATIENDE_TEST_BACKEND=sqlite cargo nextest run --workspace --no-fail-fast
 echo "== tests on PostgreSQL =="
 ATIENDE_TEST_BACKEND=postgres cargo nextest run --workspace --no-fail-fast
+
+# Browser tests: Debian's Chromium driven by playwright-core (no browser download).
+if ! command -v chromium >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+echo "== browser tests (Chromium) =="
+cargo build -p atiende
+(cd tests/browser && npm ci --no-audit --no-fund --silent && node --test)

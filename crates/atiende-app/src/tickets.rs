@@ -56,14 +56,14 @@ pub async fn close(app: &App, actor: &Actor, id: i64) -> Result<TicketRow, AppEr
     Ok(t)
 }
 
-/// Reopens a closed ticket by hand (counted as reopened). Refused while the client
+/// Reopens a closed (or ignored) ticket by hand (counted as reopened). Refused while the client
 /// already has another open ticket on the account.
 pub async fn reopen(app: &App, actor: &Actor, id: i64) -> Result<TicketRow, AppError> {
     actor.require_worker()?;
     let now = app.now();
     let mut tx = app.db.begin().await?;
     let t = tickets::get_tx(&mut tx, actor.org_id, id).await?;
-    if t.state != TicketState::Closed.as_str() {
+    if t.state == TicketState::Open.as_str() {
         return Ok(t);
     }
     let r = on_tx!(&mut tx, exec |c| sqlx::query(
@@ -112,4 +112,48 @@ pub async fn assign(app: &App, actor: &Actor, id: i64, user_id: Option<i64>) -> 
 /// Validates inbound text: may be empty of letters but not absent; bounded.
 pub fn inbound_text(text: &str) -> Result<String, AppError> {
     Ok(bounded_text(text, "text", MAX_TEXT)?.to_string())
+}
+
+/// A change an agent makes to a ticket's flags.
+#[derive(Debug, Clone, Copy)]
+pub enum Flag {
+    Important(bool),
+    /// 0 to 5; admins only (SPEC §5).
+    Priority(i64),
+    /// Marks an open ticket ignored (reports count it as closed without being addressed).
+    Ignore,
+}
+
+pub async fn set_flag(app: &App, actor: &Actor, id: i64, flag: Flag) -> Result<TicketRow, AppError> {
+    actor.require_worker()?;
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
+    let t = tickets::get_tx(&mut tx, actor.org_id, id).await?;
+    let (sql, kind): (&str, &str) = match flag {
+        Flag::Important(_) => ("UPDATE tickets SET important = $1, updated_at = $2 WHERE id = $3", "ticket.updated"),
+        Flag::Priority(p) => {
+            actor.require_admin()?;
+            if !(0..=5).contains(&p) {
+                return Err(AppError::invalid("priority", "must be 0 to 5"));
+            }
+            ("UPDATE tickets SET priority = $1, updated_at = $2 WHERE id = $3", "ticket.updated")
+        }
+        Flag::Ignore => {
+            if t.state != TicketState::Open.as_str() {
+                return Err(AppError::conflict("state", "only an open ticket can be ignored"));
+            }
+            ("UPDATE tickets SET state = 'ignored', closed_at = $1, updated_at = $1 WHERE id = $2", "ticket.ignored")
+        }
+    };
+    match flag {
+        Flag::Important(v) => on_tx!(&mut tx, exec |c| sqlx::query(sql).bind(v).bind(now).bind(id)),
+        Flag::Priority(v) => on_tx!(&mut tx, exec |c| sqlx::query(sql).bind(v).bind(now).bind(id)),
+        Flag::Ignore => on_tx!(&mut tx, exec |c| sqlx::query(sql).bind(now).bind(id)),
+    }
+    .map_err(atiende_store::StoreError::from)?;
+    let t = tickets::get_tx(&mut tx, actor.org_id, id).await?;
+    events::record(&mut tx, actor.org_id, kind, Some(id), None, &json!({"ticket": t.to_json(), "actor_user_id": actor.user_id}), now).await?;
+    tx.commit().await?;
+    app.realtime.wake();
+    Ok(t)
 }

@@ -193,3 +193,42 @@ pub async fn create_status(app: &App, actor: &Actor, name: &str, assignable: boo
     })?;
     Ok(users::status(&app.db, actor.org_id, id).await?)
 }
+
+/// What a user changes on their own profile (SPEC §2). A new password needs the current one.
+#[derive(Debug, Default, Clone)]
+pub struct ProfileInput {
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: String,
+    pub department: String,
+    pub language: String,
+    pub current_password: String,
+    pub new_password: String,
+}
+
+pub async fn update_profile(app: &App, actor: &Actor, p: &ProfileInput) -> Result<UserRow, AppError> {
+    let me = users::get(&app.db, actor.org_id, actor.user_id).await?;
+    for (field, v) in [("first_name", &p.first_name), ("last_name", &p.last_name), ("phone", &p.phone), ("department", &p.department)] {
+        atiende_core::bounded_text(v, field, 120)?;
+    }
+    let language = Language::parse(&p.language, "language")?;
+    let mut patch = UserPatch {
+        first_name: Some(p.first_name.trim().to_string()),
+        last_name: Some(p.last_name.trim().to_string()),
+        phone: Some(p.phone.trim().to_string()),
+        department: Some(p.department.trim().to_string()),
+        language: Some(language.as_str().to_string()),
+        ..Default::default()
+    };
+    if !p.new_password.is_empty() {
+        if !me.password_hash.as_deref().is_some_and(|h| auth::verify_password(&p.current_password, h)) {
+            return Err(AppError::invalid("current_password", "the current password is not right"));
+        }
+        auth::check_password(&p.new_password).map_err(|_| AppError::invalid("new_password", "must be 8 to 256 characters long"))?;
+        patch.password_hash = Some(auth::hash_password(&p.new_password)?);
+    }
+    let mut tx = app.db.begin().await?;
+    users::update(&mut tx, actor.org_id, actor.user_id, &patch, app.now()).await?;
+    tx.commit().await?;
+    Ok(users::get(&app.db, actor.org_id, actor.user_id).await?)
+}

@@ -154,10 +154,10 @@ impl ColumnFilter {
             }
         }
         for (from, to, field) in [(&self.created_from, &self.created_to, "created_to"), (&self.updated_from, &self.updated_to, "updated_to")] {
-            if let (Some(a), Some(b)) = (from, to) {
-                if b < a {
-                    return Err(ValidationError::new(field, "must not be before the start of the range"));
-                }
+            if let (Some(a), Some(b)) = (from, to)
+                && b < a
+            {
+                return Err(ValidationError::new(field, "must not be before the start of the range"));
             }
         }
         self.account_ids.sort_unstable();

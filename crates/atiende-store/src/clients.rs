@@ -62,3 +62,19 @@ pub async fn find_or_create(
         .bind(value))?;
     Ok((id, true))
 }
+
+/// Names of the organization's clients among `ids`.
+pub async fn names(db: &Db, org_id: i64, ids: &[i64]) -> Result<Vec<(i64, String)>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let ph = crate::placeholders(true, 1, ids.len());
+    let sql = format!("SELECT id, name FROM clients WHERE org_id = $1 AND id IN ({ph})");
+    Ok(on_db!(db, |c| {
+        let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql)).bind(org_id);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(c).await
+    })?)
+}

@@ -86,7 +86,7 @@ pub async fn seen(db: &Db, user_id: i64, ticket_ids: &[i64]) -> Result<Vec<(i64,
     if ticket_ids.is_empty() {
         return Ok(vec![]);
     }
-    let ph = crate::placeholders(db.is_pg(), 1, ticket_ids.len());
+    let ph = crate::placeholders(true, 1, ticket_ids.len());
     let sql = format!("SELECT ticket_id, seen_at FROM ticket_reads WHERE user_id = $1 AND ticket_id IN ({ph})");
     Ok(on_db!(db, |c| {
         let mut q = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql)).bind(user_id);

@@ -223,6 +223,8 @@ impl Db {
 /// on SQLite, where sqlx resolves every named parameter by a linear search (so a
 /// statement of thousands of `$N` binds in quadratic time). Each placeholder
 /// must appear once, in bind order.
+/// `$N` (numbered, valid on both backends) or, for long SQLite batches, `?` (positional:
+/// never mix `?` with `$N` in one statement — sqlx counts `?` from the first argument).
 pub(crate) fn placeholders(pg: bool, from: usize, n: usize) -> String {
     if pg {
         (from + 1..=from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")

@@ -371,6 +371,14 @@ async fn column_filters_sorts_counts_and_columns() {
     // Unread markers.
     columns::mark_read(db, user, by_name(1).id, 50).await.unwrap();
     columns::mark_read(db, user, by_name(1).id, 60).await.unwrap();
-    assert_eq!(columns::seen(db, user, &[by_name(1).id, by_name(2).id]).await.unwrap(), vec![(by_name(1).id, 60)]);
+    columns::mark_read(db, user, by_name(3).id, 70).await.unwrap();
+    let mut seen = columns::seen(db, user, &[by_name(1).id, by_name(2).id, by_name(3).id]).await.unwrap();
+    seen.sort();
+    assert_eq!(seen, vec![(by_name(1).id, 60), (by_name(3).id, 70)]);
+    let ids: Vec<i64> = all.iter().map(|t| t.client_id).collect();
+    let mut names = clients::names(db, org, &ids).await.unwrap();
+    names.sort();
+    assert_eq!(names.iter().map(|n| n.1.as_str()).collect::<Vec<_>>(), ["ana", "bea_x", "carla", "Dora%"]);
+    assert!(clients::names(db, org + 1, &ids).await.unwrap().is_empty());
     t.close().await;
 }

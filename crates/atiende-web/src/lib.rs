@@ -6,13 +6,14 @@ pub mod api;
 pub mod error;
 pub mod extract;
 pub mod openapi;
+pub mod ui;
 
 use atiende_app::auth::LoginLimiter;
 use atiende_app::App;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use std::sync::Arc;
@@ -34,10 +35,10 @@ impl Web {
 /// The whole HTTP application.
 pub fn router(web: Web) -> Router {
     Router::new()
-        .route("/", get(index))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .merge(api::auth::routes())
+        .merge(ui::routes())
         .nest("/api/v1", api::routes())
         .layer(axum::extract::DefaultBodyLimit::max(extract::MAX_BODY))
         .layer(middleware::from_fn_with_state(web.clone(), count_and_harden))
@@ -68,8 +69,4 @@ async fn healthz(State(web): State<Web>) -> Response {
 async fn metrics(State(web): State<Web>) -> Response {
     let depth = atiende_store::jobs::depth(&web.app.db).await.unwrap_or_default();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], web.app.metrics.render(&depth)).into_response()
-}
-
-async fn index() -> Html<&'static str> {
-    Html(include_str!("index.html"))
 }

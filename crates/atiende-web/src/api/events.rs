@@ -6,7 +6,7 @@ use crate::extract::Auth;
 use crate::Web;
 use atiende_core::Role;
 use atiende_store::events::{self, EventRow};
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
@@ -49,16 +49,24 @@ fn to_sse(e: &EventRow) -> Event {
     Event::default().id(e.id.to_string()).event(e.kind.clone()).data(data)
 }
 
+#[derive(serde::Deserialize)]
+pub struct Since {
+    since: Option<i64>,
+}
+
 /// Streams `ticket.*` and `message.*` events as they are committed, on any node.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
     responses((status = 200, description = "text/event-stream of {id, kind, ticket_id, message_id, payload}")))]
-pub async fn stream(State(web): State<Web>, Auth(actor): Auth, headers: HeaderMap) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+pub async fn stream(State(web): State<Web>, Auth(actor): Auth, headers: HeaderMap, Query(q): Query<Since>) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     actor.require(&[Role::Admin, Role::Agent, Role::Analyst])?;
     // Subscribe before reading the backlog, so nothing falls between the two.
     let rx = web.app.realtime.subscribe();
     let mut backlog = VecDeque::new();
     let mut last_id = 0;
-    if let Some(since) = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok()) {
+    // A reconnecting browser sends Last-Event-ID; a page passes `?since=` the last event
+    // id it was rendered after, so nothing committed in between is missed.
+    let header = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
+    if let Some(since) = header.or(q.since) {
         backlog.extend(events::after_for_org(&web.app.db, actor.org_id, since, 5000).await?);
         last_id = since;
     }

@@ -1,0 +1,215 @@
+//! The UI's texts in Spanish and English. A missing key renders as `⟦key⟧`, which the
+//! tests look for on every page.
+use atiende_core::Language;
+
+/// (key, Spanish, English)
+const TEXTS: &[(&str, &str, &str)] = &[
+    ("app.tagline", "Atención omnicanal", "Omnichannel customer service"),
+    ("nav.board", "Mesón", "Board"),
+    ("nav.profile", "Perfil", "Profile"),
+    ("nav.logout", "Salir", "Log out"),
+    ("nav.help", "Atajos", "Shortcuts"),
+    ("nav.status", "Estado de conexión", "Connection status"),
+    ("login.title", "Ingresar", "Log in"),
+    ("login.email", "Correo electrónico", "Email"),
+    ("login.password", "Contraseña", "Password"),
+    ("login.submit", "Ingresar", "Log in"),
+    ("login.failed", "Correo o contraseña incorrectos.", "Wrong email or password."),
+    ("login.limited", "Demasiados intentos. Espera unos minutos.", "Too many attempts. Wait a few minutes."),
+    ("login.forgot", "¿Olvidaste tu contraseña?", "Forgot your password?"),
+    ("reset.title", "Recuperar contraseña", "Reset your password"),
+    ("reset.intro", "Te enviaremos un enlace para elegir una nueva contraseña.", "We will send you a link to choose a new password."),
+    ("reset.send", "Enviar enlace", "Send link"),
+    ("reset.sent", "Si el correo pertenece a un usuario, recibirá un enlace válido por una hora.", "If the address belongs to a user, it will receive a link valid for one hour."),
+    ("reset.new", "Nueva contraseña", "New password"),
+    ("reset.save", "Guardar contraseña", "Save password"),
+    ("reset.invalid", "El enlace no es válido o ya expiró.", "The link is invalid or has expired."),
+    ("reset.done", "Contraseña cambiada. Ya puedes ingresar.", "Password changed. You can log in now."),
+    ("board.empty.title", "Tu mesón está vacío", "Your board is empty"),
+    ("board.empty.intro", "Cada columna es un filtro guardado. Empieza con un flujo recomendado o crea tus columnas.", "Each column is a saved filter. Start from a recommended flow or build your own columns."),
+    ("board.flow.mine", "Flujo recomendado: mis tickets", "Recommended flow: my tickets"),
+    ("board.flow.team", "Flujo recomendado: todo el equipo", "Recommended flow: the whole team"),
+    ("board.add", "Nueva columna", "New column"),
+    ("board.more", "Cargar más", "Load more"),
+    ("board.none", "Sin tickets", "No tickets"),
+    ("board.unassigned", "Sin asignar", "Unassigned"),
+    ("board.unread", "No leído", "Unread"),
+    ("board.live", "En vivo", "Live"),
+    ("board.offline", "Reconectando…", "Reconnecting…"),
+    ("column.new", "Nuevos", "New"),
+    ("column.awaiting", "Abordados esperando respuesta", "Addressed, awaiting answer"),
+    ("column.answered", "Abordados respondidos", "Addressed, answered"),
+    ("column.edit", "Editar", "Edit"),
+    ("column.left", "Mover a la izquierda", "Move left"),
+    ("column.right", "Mover a la derecha", "Move right"),
+    ("column.delete", "Eliminar columna", "Delete column"),
+    ("column.form.new", "Nueva columna", "New column"),
+    ("column.form.edit", "Editar columna", "Edit column"),
+    ("column.name", "Nombre", "Name"),
+    ("column.state", "Estado", "State"),
+    ("column.addressed", "Abordado", "Addressed"),
+    ("column.awaiting_answer", "Esperando respuesta", "Awaiting answer"),
+    ("column.important", "Importante", "Important"),
+    ("column.kinds", "Canales", "Channels"),
+    ("column.accounts", "Cuentas", "Accounts"),
+    ("column.assignee", "Asignado a", "Assigned to"),
+    ("column.assignee_ids", "Ejecutivos", "Agents"),
+    ("column.client", "Cliente (nombre, correo, teléfono, usuario)", "Client (name, email, phone, handle)"),
+    ("column.tags", "Etiquetas (separadas por coma)", "Tags (comma separated)"),
+    ("column.created", "Creado entre", "Created between"),
+    ("column.updated", "Actualizado entre", "Updated between"),
+    ("column.sort", "Orden", "Sort"),
+    ("column.save", "Guardar", "Save"),
+    ("column.cancel", "Cancelar", "Cancel"),
+    ("any", "Cualquiera", "Any"),
+    ("yes", "Sí", "Yes"),
+    ("no", "No", "No"),
+    ("assignee.any", "Cualquiera", "Anyone or no one"),
+    ("assignee.none", "Nadie (sin asignar)", "No one (unassigned)"),
+    ("assignee.me", "A mí", "Me"),
+    ("assignee.users", "Ejecutivos elegidos", "Chosen agents"),
+    ("sort.updated_desc", "Actualizados recientemente primero", "Recently updated first"),
+    ("sort.updated_asc", "Más tiempo sin actualizar primero", "Longest without update first"),
+    ("sort.created_desc", "Más nuevos primero", "Newest first"),
+    ("sort.created_asc", "Más antiguos primero", "Oldest first"),
+    ("state.open", "Abierto", "Open"),
+    ("state.closed", "Cerrado", "Closed"),
+    ("state.ignored", "Ignorado", "Ignored"),
+    ("ticket.back", "Volver al mesón", "Back to the board"),
+    ("ticket.reply", "Responder", "Reply"),
+    ("ticket.note", "Nota interna", "Internal note"),
+    ("ticket.send", "Enviar", "Send"),
+    ("ticket.send_hint", "Ctrl+Enter para enviar", "Ctrl+Enter to send"),
+    ("ticket.reply_placeholder", "Escribe tu respuesta al cliente…", "Write your answer to the client…"),
+    ("ticket.close", "Cerrar ticket", "Close ticket"),
+    ("ticket.ignore", "Ignorar", "Ignore"),
+    ("ticket.reopen", "Reabrir", "Reopen"),
+    ("ticket.pin", "Marcar importante", "Mark important"),
+    ("ticket.unpin", "Quitar importante", "Unmark important"),
+    ("ticket.assign", "Asignar a", "Assign to"),
+    ("ticket.assign_me", "Tomar", "Take it"),
+    ("ticket.release", "Liberar", "Release"),
+    ("ticket.priority", "Prioridad", "Priority"),
+    ("ticket.apply", "Aplicar", "Apply"),
+    ("ticket.client", "Cliente", "Client"),
+    ("ticket.previous", "Tickets anteriores", "Previous tickets"),
+    ("ticket.history", "Historial de asignación", "Assignment history"),
+    ("ticket.no_history", "Nunca asignado.", "Never assigned."),
+    ("ticket.created", "Creado", "Created"),
+    ("ticket.updated", "Actualizado", "Updated"),
+    ("ticket.addressed", "Abordado", "Addressed"),
+    ("ticket.not_addressed", "No abordado", "Not addressed"),
+    ("ticket.account", "Cuenta", "Account"),
+    ("ticket.influencer", "Influenciador", "Influencer"),
+    ("ticket.empty", "Sin mensajes.", "No messages."),
+    ("author.client", "Cliente", "Client"),
+    ("author.agent", "Ejecutivo", "Agent"),
+    ("author.automatic", "Automático", "Automatic"),
+    ("author.note", "Nota interna", "Internal note"),
+    ("delivery.pending", "Enviando", "Sending"),
+    ("delivery.sent", "Enviado", "Sent"),
+    ("delivery.failed", "Falló", "Failed"),
+    ("profile.title", "Mi perfil", "My profile"),
+    ("profile.first_name", "Nombre", "First name"),
+    ("profile.last_name", "Apellido", "Last name"),
+    ("profile.phone", "Teléfono", "Phone"),
+    ("profile.department", "Departamento", "Department"),
+    ("profile.language", "Idioma", "Language"),
+    ("profile.save", "Guardar", "Save"),
+    ("profile.saved", "Perfil guardado.", "Profile saved."),
+    ("profile.password", "Cambiar contraseña", "Change password"),
+    ("profile.current_password", "Contraseña actual", "Current password"),
+    ("profile.new_password", "Nueva contraseña", "New password"),
+    ("lang.es", "Español", "Spanish"),
+    ("lang.en", "Inglés", "English"),
+    ("help.title", "Atajos de teclado", "Keyboard shortcuts"),
+    ("help.jk", "Ticket siguiente / anterior en la columna", "Next / previous ticket in the column"),
+    ("help.hl", "Columna anterior / siguiente", "Previous / next column"),
+    ("help.open", "Abrir el ticket seleccionado", "Open the selected ticket"),
+    ("help.reply", "Escribir una respuesta", "Write a reply"),
+    ("help.send", "Enviar la respuesta", "Send the reply"),
+    ("help.close", "Cerrar el ticket (en el ticket)", "Close the ticket (on a ticket)"),
+    ("help.back", "Volver al mesón", "Back to the board"),
+    ("help.help", "Mostrar u ocultar esta ayuda", "Show or hide this help"),
+    ("help.dismiss", "Cerrar", "Close"),
+    ("error.title", "Algo salió mal", "Something went wrong"),
+    ("error.not_found", "No existe o no tienes acceso.", "It does not exist or you have no access."),
+    ("error.forbidden", "No tienes permiso para esto.", "You are not allowed to do this."),
+    ("error.csrf", "La sesión cambió; recarga la página e intenta de nuevo.", "Your session changed; reload the page and try again."),
+    ("status.available", "Disponible", "Available"),
+    ("status.break", "Descanso", "Break"),
+    ("status.lunch", "Almuerzo", "Lunch"),
+    ("status.offline", "Desconectado", "Offline"),
+    ("wait.now", "ahora", "now"),
+];
+
+/// The language a page speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tr(pub Language);
+
+impl Tr {
+    pub fn t(&self, key: &str) -> &'static str {
+        match TEXTS.iter().find(|(k, _, _)| *k == key) {
+            Some((_, es, en)) => match self.0 {
+                Language::Es => es,
+                Language::En => en,
+            },
+            None => {
+                tracing::error!(key, "missing UI text");
+                "⟦missing text⟧"
+            }
+        }
+    }
+    /// A translation when the key exists, else `fallback` (names stored by users).
+    pub fn t_or<'a>(&self, key: &str, fallback: &'a str) -> &'a str {
+        match TEXTS.iter().find(|(k, _, _)| *k == key) {
+            Some((_, es, en)) => match self.0 {
+                Language::Es => es,
+                Language::En => en,
+            },
+            None => fallback,
+        }
+    }
+    pub fn code(&self) -> &'static str {
+        self.0.as_str()
+    }
+    /// Picks a language from `Accept-Language` (Spanish unless English comes first).
+    pub fn from_accept(header: Option<&str>) -> Tr {
+        let first = header.unwrap_or("").split(',').next().unwrap_or("").trim().to_ascii_lowercase();
+        Tr(if first.starts_with("en") { Language::En } else { Language::Es })
+    }
+    /// "5 min", "2 h", "3 d": a waiting time.
+    pub fn elapsed(&self, micros: i64) -> String {
+        let s = micros / 1_000_000;
+        if s < 60 {
+            self.t("wait.now").to_string()
+        } else if s < 3600 {
+            format!("{} min", s / 60)
+        } else if s < 86_400 {
+            format!("{} h", s / 3600)
+        } else {
+            format!("{} d", s / 86_400)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_both_languages_filled() {
+        let mut keys: Vec<_> = TEXTS.iter().map(|t| t.0).collect();
+        keys.sort();
+        let n = keys.len();
+        keys.dedup();
+        assert_eq!(keys.len(), n, "duplicate keys");
+        assert!(TEXTS.iter().all(|(_, es, en)| !es.is_empty() && !en.is_empty()));
+        assert_eq!(Tr(Language::En).t("nav.board"), "Board");
+        assert_eq!(Tr(Language::Es).t("nav.board"), "Mesón");
+        assert_eq!(Tr(Language::Es).t("nope"), "⟦missing text⟧");
+        assert_eq!(Tr::from_accept(Some("en-US,es;q=0.5")).0, Language::En);
+        assert_eq!(Tr::from_accept(None).0, Language::Es);
+        assert_eq!(Tr(Language::En).elapsed(7_200_000_000), "2 h");
+    }
+}

@@ -1,0 +1,132 @@
+//! Login, logout, the profile and the connection-status switcher.
+use super::i18n::Tr;
+use super::{back_to, read_form, render, Chrome, Page, UiError};
+use crate::extract::SESSION_COOKIE;
+use crate::Web;
+use askama::Template;
+use atiende_app::users::{ProfileInput, UserPatchInput};
+use atiende_app::{auth, AppError};
+use atiende_core::Language;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use std::net::SocketAddr;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    tr: Tr,
+    email: String,
+    error: Option<&'static str>,
+}
+
+pub async fn login_page(page: Option<Page>, headers: HeaderMap) -> Response {
+    if page.is_some() {
+        return Redirect::to("/").into_response();
+    }
+    let tr = Tr::from_accept(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    render(StatusCode::OK, &LoginPage { tr, email: String::new(), error: None })
+}
+
+pub async fn login(State(web): State<Web>, req: Request) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let tr = Tr::from_accept(parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    let peer = <ConnectInfo<SocketAddr> as axum::extract::FromRequestParts<Web>>::from_request_parts(&mut parts, &web)
+        .await
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|_| "unknown".into());
+    let form = read_form(body).await;
+    let email = form.get("email").to_string();
+    match auth::login(&web.app, &web.limiter, &peer, &email, form.get("password")).await {
+        Ok(s) => {
+            let cookie = format!("{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}", s.id, web.app.config.session_ttl.as_secs());
+            ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
+        }
+        Err(e) => {
+            let (status, key) = match e {
+                AppError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "login.limited"),
+                _ => (StatusCode::UNAUTHORIZED, "login.failed"),
+            };
+            render(status, &LoginPage { tr, email, error: Some(tr.t(key)) })
+        }
+    }
+}
+
+pub async fn logout(State(web): State<Web>, page: Page, req: Request) -> Result<Response, UiError> {
+    let (parts, body) = req.into_parts();
+    read_form(body).await.check_csrf(&page)?;
+    if let Some(id) = crate::extract::cookie(&parts, SESSION_COOKIE) {
+        auth::logout(&web.app, id).await?;
+    }
+    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    Ok(([(header::SET_COOKIE, clear)], Redirect::to("/login")).into_response())
+}
+
+pub async fn set_status(State(web): State<Web>, page: Page, req: Request) -> Result<Response, UiError> {
+    let form = read_form(req.into_body()).await;
+    form.check_csrf(&page)?;
+    let status = form.get("status_id").parse::<i64>().map_err(|_| AppError::invalid("status_id", "choose a status"))?;
+    atiende_app::users::patch(&web.app, &page.actor, page.actor.user_id, UserPatchInput { connection_status_id: Some(status), ..Default::default() })
+        .await?;
+    Ok(back_to(form.get("back")))
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage {
+    c: Chrome,
+    p: ProfileInput,
+    email: String,
+    error_field: String,
+    error: String,
+    saved: bool,
+}
+
+impl ProfilePage {
+    /// The error text when it concerns `field`.
+    fn err(&self, field: &str) -> &str {
+        if self.error_field == field { &self.error } else { "" }
+    }
+}
+
+pub async fn profile_page(State(web): State<Web>, page: Page, headers: HeaderMap) -> Result<Response, UiError> {
+    let u = &page.user;
+    let p = ProfileInput {
+        first_name: u.first_name.clone(),
+        last_name: u.last_name.clone(),
+        phone: u.phone.clone(),
+        department: u.department.clone(),
+        language: u.language.clone(),
+        ..Default::default()
+    };
+    let saved = headers.get(header::REFERER).and_then(|v| v.to_str().ok()).is_some_and(|r| r.ends_with("/profile"));
+    let c = page.chrome(&web).await?;
+    Ok(render(StatusCode::OK, &ProfilePage { c, p, email: u.email.clone(), error_field: String::new(), error: String::new(), saved }))
+}
+
+pub async fn profile_save(State(web): State<Web>, page: Page, req: Request) -> Result<Response, UiError> {
+    let form = read_form(req.into_body()).await;
+    form.check_csrf(&page)?;
+    let p = ProfileInput {
+        first_name: form.get("first_name").into(),
+        last_name: form.get("last_name").into(),
+        phone: form.get("phone").into(),
+        department: form.get("department").into(),
+        language: form.get("language").into(),
+        current_password: form.get("current_password").into(),
+        new_password: form.get("new_password").into(),
+    };
+    match atiende_app::users::update_profile(&web.app, &page.actor, &p).await {
+        Ok(_) => Ok(Redirect::to("/profile").into_response()),
+        Err(AppError::Invalid(v)) => {
+            let c = page.chrome(&web).await?;
+            let p = ProfileInput { current_password: String::new(), new_password: String::new(), ..p };
+            let page = ProfilePage { c, p, email: page.user.email.clone(), error_field: v.field, error: v.message, saved: false };
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Both languages, for the profile's choice.
+pub const LANGUAGES: [Language; 2] = [Language::Es, Language::En];

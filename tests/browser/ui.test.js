@@ -1,0 +1,284 @@
+// Browser tests of the web UI: a real `atiende serve` (fresh SQLite data directory),
+// Debian's Chromium driven by playwright-core, a webhook receiver on loopback.
+// Run by scripts/test.sh; alone: (cd tests/browser && npm test) after `cargo build -p atiende`.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import http from "node:http";
+import { chromium } from "playwright-core";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const BIN = process.env.ATIENDE_BIN || join(ROOT, "target/debug/atiende");
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const SHOTS = process.env.ATIENDE_SCREENSHOTS || "";
+const PASSWORD = "correct horse battery";
+
+let dataDir, server, base, token, browser, sink, sinkUrl;
+const received = [];
+
+function cli(args, input) {
+  return execFileSync(BIN, [...args, "--data-dir", dataDir], { input, encoding: "utf8", env: { ...process.env, RUST_LOG: "warn" } });
+}
+
+async function api(method, path, body) {
+  const r = await fetch(base + path, {
+    method,
+    headers: { authorization: "Bearer " + token, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  return { status: r.status, json: text ? JSON.parse(text) : null };
+}
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "atiende-ui-"));
+  sink = http.createServer((req, res) => {
+    let b = "";
+    req.on("data", (c) => (b += c));
+    req.on("end", () => { received.push(JSON.parse(b)); res.writeHead(200).end("ok"); });
+  });
+  await new Promise((r) => sink.listen(0, "127.0.0.1", r));
+  sinkUrl = `http://127.0.0.1:${sink.address().port}/hook`;
+  cli(["user", "create", "--org", "Acme", "--email", "ana@acme.test", "--role", "admin", "--password-stdin"], PASSWORD);
+  cli(["user", "create", "--org", "Acme", "--email", "beto@acme.test", "--role", "agent", "--password-stdin"], PASSWORD);
+  token = cli(["token", "create", "--email", "ana@acme.test"]).trim().split("\n").pop();
+  server = spawn(BIN, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir], { env: { ...process.env, RUST_LOG: "warn" } });
+  base = await new Promise((ok, fail) => {
+    let out = "";
+    server.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/running at (http:\/\/[^/\s]+)\//);
+      if (m) ok(m[1]);
+    });
+    server.on("exit", (code) => fail(new Error("server exited " + code)));
+  });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill("SIGTERM");
+  sink?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function login(page, email) {
+  await page.goto(base + "/login");
+  await page.fill("#email", email);
+  await page.fill("#password", PASSWORD);
+  await Promise.all([page.waitForURL(base + "/"), page.click("button[type=submit]")]);
+}
+
+async function waitUntil(cond, ms = 10000) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function column(page, name) {
+  return page.locator("section.column", { has: page.locator("h2", { hasText: new RegExp("^" + name + "$") }) });
+}
+
+async function noMissingTexts(page) {
+  assert.ok(!(await page.content()).includes("⟦"), "every text of the page is translated");
+}
+
+test("log in, build the board, see a ticket arrive live, reply, deliver, close (Spanish)", async () => {
+  const acc = await api("POST", "/api/v1/accounts", { kind: "api", name: "Web", settings: { webhook_url: sinkUrl, webhook_secret: "s3cret-s3cret-s3cret" } });
+  assert.equal(acc.status, 201);
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 1024 }, locale: "es-CL" });
+  const page = await ctx.newPage();
+
+  // Wrong password: an error, still on the login page.
+  await page.goto(base + "/login");
+  await page.fill("#email", "ana@acme.test");
+  await page.fill("#password", "wrong password");
+  await page.click("button[type=submit]");
+  assert.match(await page.textContent("#login-error"), /incorrectos/);
+
+  await login(page, "ana@acme.test");
+  assert.match(await page.textContent("h1"), /Tu mesón está vacío/);
+  await noMissingTexts(page);
+
+  // The recommended team flow creates the three columns.
+  await Promise.all([page.waitForURL(base + "/"), page.click("text=Flujo recomendado: todo el equipo")]);
+  assert.deepEqual(await page.locator("section.column h2").allTextContents(), ["Nuevos", "Abordados esperando respuesta", "Abordados respondidos"]);
+
+  // A column with a bad date is refused next to the field, and nothing is stored.
+  await page.goto(base + "/columns/new");
+  await page.fill("#name", "Abiertos");
+  await page.fill("input[name=created_from]", "2026-05-02");
+  await page.fill("input[name=created_to]", "2026-05-01");
+  await page.click("button[type=submit]");
+  assert.match(await page.textContent('[data-field="created_to"]'), /before the start/);
+  const empty = await page.evaluate(() => document.querySelector("#name").value);
+  assert.equal(empty, "Abiertos", "the form keeps what was typed");
+  await page.fill("#name", "");
+  await page.fill("input[name=created_from]", "");
+  await page.fill("input[name=created_to]", "");
+  await page.click("button[type=submit]");
+  assert.match(await page.textContent('[data-field="name"]'), /must not be empty/);
+  await page.goto(base + "/");
+  assert.equal(await page.locator("section.column").count(), 3, "no column was stored by the refused forms");
+
+  // Build a column: every open ticket, newest first.
+  await page.goto(base + "/columns/new");
+  await page.fill("#name", "Abiertos");
+  await Promise.all([page.waitForURL(base + "/"), page.click("button[type=submit]")]);
+  assert.equal(await page.locator("section.column").count(), 4);
+  await page.waitForSelector("#live.on");
+
+  // A ticket posted through the API appears live, without reload.
+  const r = await api("POST", `/api/v1/accounts/${acc.json.id}/inbound`, { external_id: "m-1", client: { external_id: "c-1", name: "Carla Pérez" }, text: "Hola, mi pedido no llegó" });
+  assert.equal(r.status, 202);
+  await column(page, "Nuevos").locator(".card", { hasText: "Carla Pérez" }).waitFor();
+  await column(page, "Abiertos").locator(".card", { hasText: "Hola, mi pedido no llegó" }).waitFor();
+  assert.equal(await column(page, "Nuevos").locator(".count").textContent(), "1");
+  if (SHOTS) {
+    for (let i = 2; i <= 6; i++) {
+      await api("POST", `/api/v1/accounts/${acc.json.id}/inbound`, { external_id: "m-" + i, client: { external_id: "c-" + i, name: ["Diego Soto", "Elena Ruiz", "Fabián Mora", "Gabriela Díaz", "Hugo Lagos"][i - 2] }, text: ["¿Tienen despacho a regiones?", "Quiero cambiar mi dirección de envío", "La boleta salió con otro RUT", "¿Cuándo vuelve a haber stock?", "Necesito anular la compra #4411"][i - 2] });
+    }
+    await column(page, "Nuevos").locator(".card", { hasText: "Hugo Lagos" }).waitFor();
+  }
+
+  // Open it from the keyboard: j selects the first card, Enter opens it.
+  await page.keyboard.press("Escape");
+  await column(page, "Nuevos").locator(".card", { hasText: "Carla Pérez" }).click();
+  await page.waitForSelector("#ticket");
+  await noMissingTexts(page);
+  assert.match(await page.textContent("#messages"), /mi pedido no llegó/);
+
+  // Reply with Ctrl+Enter: the message shows, then its delivery turns to sent.
+  await page.keyboard.press("r");
+  await page.keyboard.type("Hola Carla, lo revisamos ahora mismo.");
+  await Promise.all([page.waitForNavigation(), page.keyboard.press("Control+Enter")]);
+  const out = page.locator(".msg.out", { hasText: "lo revisamos" });
+  await out.waitFor();
+  await out.locator('.delivery[data-delivery="sent"]').waitFor({ timeout: 15000 }).catch(async (e) => {
+    console.error("DEBUG", await out.innerHTML(), JSON.stringify(received));
+    throw e;
+  });
+  assert.equal(await out.locator(".delivery").textContent(), "Enviado");
+  assert.equal(received.filter((m) => m.message.text === "Hola Carla, lo revisamos ahora mismo.").length, 1);
+
+  // An empty reply is refused next to the box.
+  await page.fill("#reply-text", "   ");
+  await page.click("#send");
+  assert.ok((await page.textContent('[data-field="text"]')).length > 0);
+
+  // A new client message on the open ticket appears live in the conversation.
+  await api("POST", `/api/v1/accounts/${acc.json.id}/inbound`, { external_id: "m-1b", client: { external_id: "c-1", name: "Carla Pérez" }, text: "Gracias, quedo atenta" });
+  await page.locator(".msg.in", { hasText: "quedo atenta" }).waitFor();
+  if (SHOTS) {
+    await page.reload();
+    await page.screenshot({ path: join(SHOTS, "ticket.png") });
+  }
+
+  // On the board it moved from "Nuevos" to "awaiting answer".
+  await page.goto(base + "/");
+  await column(page, "Abordados esperando respuesta").locator(".card", { hasText: "Carla Pérez" }).waitFor();
+  assert.equal(await column(page, "Nuevos").locator(".card", { hasText: "Carla Pérez" }).count(), 0);
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, "board.png") });
+
+  // Close it: it leaves the open columns, live in a second tab.
+  const watcher = await ctx.newPage();
+  await watcher.goto(base + "/");
+  await watcher.waitForSelector("#live.on");
+  await column(page, "Abordados esperando respuesta").locator(".card", { hasText: "Carla Pérez" }).click();
+  await page.waitForSelector("#close-ticket");
+  await Promise.all([page.waitForNavigation(), page.keyboard.press("c")]);
+  assert.equal(await page.textContent("#ticket-state"), "Cerrado");
+  await column(watcher, "Abiertos").locator(".card", { hasText: "Carla Pérez" }).waitFor({ state: "detached" });
+  assert.equal(await column(watcher, "Abordados esperando respuesta").locator(".card", { hasText: "Carla Pérez" }).count(), 0);
+  await ctx.close();
+});
+
+test("two agents on one ticket see each other's replies; English profile", async () => {
+  const accs = await api("GET", "/api/v1/accounts");
+  const acc = accs.json.items[0];
+  await api("POST", `/api/v1/accounts/${acc.id}/inbound`, { external_id: "x-1", client: { external_id: "c-9", name: "Iris Vega" }, text: "Need help with my invoice" });
+  const list = await api("GET", "/api/v1/tickets?state=open");
+  const t = list.json.items.find((x) => x.client_id && x.excerpt.includes("invoice"));
+  assert.ok(t);
+
+  const ctxA = await browser.newContext({ viewport: { width: 1280, height: 1024 } });
+  const ctxB = await browser.newContext({ viewport: { width: 1280, height: 1024 } });
+  const a = await ctxA.newPage();
+  const b = await ctxB.newPage();
+  await login(a, "ana@acme.test");
+  await login(b, "beto@acme.test");
+
+  // Beto switches his profile to English: the whole UI follows.
+  await b.goto(base + "/profile");
+  await b.selectOption("#language", "en");
+  await Promise.all([b.waitForNavigation(), b.click("button[type=submit]")]);
+  assert.equal(await b.textContent("h1"), "My profile");
+  await b.fill("#new_password", "short");
+  await b.fill("#current_password", PASSWORD);
+  await b.click("button[type=submit]");
+  assert.match(await b.textContent('[data-field="new_password"]'), /8 to 256/);
+  await b.goto(base + "/");
+  assert.equal(await b.textContent("h1"), "Your board is empty");
+  await Promise.all([b.waitForURL(base + "/"), b.click("text=Recommended flow: my tickets")]);
+  assert.deepEqual(await b.locator("section.column h2").allTextContents(), ["New", "Addressed, awaiting answer", "Addressed, answered"]);
+  await noMissingTexts(b);
+  assert.equal(await b.locator("section.column .card").count(), 0, "'my tickets' shows only Beto's");
+
+  // Both open the ticket; Ana answers, Beto sees it without reloading, and back.
+  await a.goto(`${base}/tickets/${t.id}`);
+  await b.goto(`${base}/tickets/${t.id}`);
+  await b.waitForSelector("#live.on");
+  await a.waitForSelector("#live.on");
+  await noMissingTexts(b);
+  await a.fill("#reply-text", "Hi Iris, checking your invoice.");
+  await Promise.all([a.waitForNavigation(), a.click("#send")]);
+  await b.locator(".msg.out", { hasText: "checking your invoice" }).waitFor();
+  await b.click("input[value=note]");
+  await b.fill("#reply-text", "Internal: invoice 88 is duplicated");
+  await Promise.all([b.waitForNavigation(), b.click("#send")]);
+  await a.locator(".msg-note", { hasText: "invoice 88" }).waitFor();
+  await waitUntil(() => received.some((m) => m.message.text.includes("checking your invoice")));
+  assert.equal(received.filter((m) => m.message.text.includes("invoice 88")).length, 0, "notes are never sent");
+
+  // Beto takes it; the history says who and why; his "New"… columns now show it.
+  await Promise.all([b.waitForNavigation(), b.click("button[value=take]")]);
+  assert.match(await b.textContent(".history"), /assigned to themself/);
+  await b.goto(base + "/");
+  await column(b, "Addressed, awaiting answer").locator(".card", { hasText: "Iris Vega" }).count();
+  assert.equal(await b.locator("section.column .card", { hasText: "Iris Vega" }).count(), 1);
+
+  // The status switcher is always there and switches.
+  await Promise.all([b.waitForNavigation(), b.selectOption("#status-select", { label: "○ Lunch" })]);
+  const me = await api("GET", "/api/v1/users");
+  const beto = me.json.items.find((u) => u.email === "beto@acme.test");
+  const statuses = await api("GET", "/api/v1/connection-statuses");
+  assert.equal(statuses.json.items.find((s) => s.id === beto.connection_status_id).name, "Lunch");
+  await ctxA.close();
+  await ctxB.close();
+});
+
+test("pages need a session and forms need the CSRF field", async () => {
+  const r = await fetch(base + "/", { redirect: "manual" });
+  assert.equal(r.status, 303);
+  assert.equal(r.headers.get("location"), "/login");
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await login(page, "ana@acme.test");
+  const cookies = await ctx.cookies();
+  const session = cookies.find((c) => c.name === "atiende_session").value;
+  const forged = await fetch(base + "/columns", {
+    method: "POST",
+    headers: { cookie: "atiende_session=" + session, "content-type": "application/x-www-form-urlencoded" },
+    body: "name=Forged&state=open&sort=updated_desc&assignee=any",
+    redirect: "manual",
+  });
+  assert.equal(forged.status, 403);
+  await page.goto(base + "/");
+  assert.equal(await page.locator("section.column h2", { hasText: "Forged" }).count(), 0);
+  await ctx.close();
+});
