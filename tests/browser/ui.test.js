@@ -282,3 +282,83 @@ test("pages need a session and forms need the CSRF field", async () => {
   assert.equal(await page.locator("section.column h2", { hasText: "Forged" }).count(), 0);
   await ctx.close();
 });
+
+test("admin screens: users, statuses, accounts, tokens — bad input refused next to the field", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 1024 } });
+  const page = await ctx.newPage();
+  await login(page, "ana@acme.test");
+  const count = async (path) => (await api("GET", path)).json.items.length;
+
+  // Users: a bad email is refused next to the field and nothing is stored.
+  const before = await count("/api/v1/users");
+  await page.goto(base + "/admin/users");
+  await noMissingTexts(page);
+  await page.fill("#nu-first", "Dora");
+  await page.fill("#nu-email", "not-an-email");
+  await page.fill("#nu-password", PASSWORD);
+  await page.click("form.grid-form button[type=submit]");
+  assert.ok((await page.textContent('[data-field="email"]')).length > 0);
+  assert.equal(await page.inputValue("#nu-first"), "Dora", "what was typed is kept");
+  assert.equal(await count("/api/v1/users"), before);
+  await page.fill("#nu-email", "dora@acme.test");
+  await page.fill("#nu-password", PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click("form.grid-form button[type=submit]")]);
+  assert.equal(await count("/api/v1/users"), before + 1);
+  // The first user has no deactivate button; Dora can be deactivated and then cannot log in.
+  const first = page.locator("tr", { hasText: "ana@acme.test" });
+  assert.equal(await first.locator("button[value=deactivate]").count(), 0);
+  const dora = page.locator("tr", { hasText: "dora@acme.test" });
+  await Promise.all([page.waitForNavigation(), dora.locator("button[value=deactivate]").click()]);
+  assert.equal(await page.locator("tr", { hasText: "dora@acme.test" }).locator("button[value=activate]").count(), 1);
+  const denied = await fetch(base + "/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "dora@acme.test", password: PASSWORD }) });
+  assert.equal(denied.status, 401);
+
+  // Connection statuses: an empty name is refused; a new assignable one appears in the switcher.
+  await page.goto(base + "/admin/statuses");
+  await page.click("form.inline >> text=Crear");
+  assert.ok((await page.textContent('[data-field="name"]')).length > 0);
+  await page.fill("#new-status", "En terreno");
+  await page.check("form[action='/admin/statuses'] input[name=assignable]");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/admin/statuses'] button")]);
+  assert.equal(await page.locator("#status-select option", { hasText: "En terreno" }).count(), 1);
+
+  // Accounts: a short webhook secret is refused next to its field; a good account is created.
+  const accounts = await count("/api/v1/accounts");
+  await page.goto(base + "/admin/accounts");
+  await page.fill("#new-acc-name", "Tienda");
+  await page.fill("#new-acc-url", sinkUrl);
+  await page.fill("#new-acc-secret", "short");
+  await page.click("form[action='/admin/accounts'] button");
+  assert.match(await page.textContent('form[action="/admin/accounts"] [data-field="webhook_secret"]'), /16 to 256/);
+  assert.equal(await count("/api/v1/accounts"), accounts);
+  await page.fill("#new-acc-secret", "a-long-enough-secret");
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/admin/accounts'] button")]);
+  assert.equal(await count("/api/v1/accounts"), accounts + 1);
+  const created = (await api("GET", "/api/v1/accounts")).json.items.find((a) => a.name === "Tienda");
+  assert.deepEqual(created.secrets_set, ["webhook_secret"]);
+  assert.equal(created.settings.webhook_url, sinkUrl);
+
+  // Tokens: shown once, work at once, revoked at once.
+  await page.goto(base + "/tokens");
+  await page.fill("#token-name", "zapier");
+  await page.click("form[action='/tokens'] button");
+  const mine = (await page.textContent("#new-token")).trim();
+  const me = await fetch(base + "/api/v1/me", { headers: { authorization: "Bearer " + mine } });
+  assert.equal(me.status, 200);
+  await page.goto(base + "/tokens");
+  assert.equal(await page.locator("#new-token").count(), 0, "never shown again");
+  await Promise.all([page.waitForNavigation(), page.locator("tr", { hasText: "zapier" }).locator("button").click()]);
+  const gone = await fetch(base + "/api/v1/me", { headers: { authorization: "Bearer " + mine } });
+  assert.equal(gone.status, 401);
+  if (SHOTS) {
+    await page.goto(base + "/admin/users");
+    await page.screenshot({ path: join(SHOTS, "admin-users.png") });
+  }
+
+  // An agent cannot open the admin screens.
+  const agent = await (await browser.newContext()).newPage();
+  await login(agent, "beto@acme.test");
+  const r = await agent.goto(base + "/admin/users");
+  assert.equal(r.status(), 403);
+  await ctx.close();
+});

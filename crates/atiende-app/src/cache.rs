@@ -40,6 +40,10 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
         m.insert(k, (Instant::now(), v));
     }
 
+    pub fn remove(&self, k: &K) {
+        self.map.lock().unwrap_or_else(|p| p.into_inner()).remove(k);
+    }
+
     pub fn clear(&self) {
         self.map.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }

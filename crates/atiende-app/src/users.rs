@@ -232,3 +232,20 @@ pub async fn update_profile(app: &App, actor: &Actor, p: &ProfileInput) -> Resul
     tx.commit().await?;
     Ok(users::get(&app.db, actor.org_id, actor.user_id).await?)
 }
+
+pub async fn update_status(app: &App, actor: &Actor, id: i64, name: &str, assignable: bool) -> Result<users::StatusRow, AppError> {
+    actor.require_admin()?;
+    let name = required_text(name, "name", 60)?;
+    users::update_status(&app.db, actor.org_id, id, &name, assignable).await.map_err(|e| match e {
+        StoreError::Conflict(_) => AppError::conflict("name", "a connection status with this name exists"),
+        e => e.into(),
+    })?;
+    Ok(users::status(&app.db, actor.org_id, id).await?)
+}
+
+/// Revokes one of the actor's own API tokens; it stops working at once on this node.
+pub async fn revoke_token(app: &App, actor: &Actor, id: i64) -> Result<(), AppError> {
+    let hash = users::delete_token(&app.db, actor.user_id, id).await?;
+    app.token_cache.remove(&hash);
+    Ok(())
+}

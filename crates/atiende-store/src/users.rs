@@ -204,7 +204,49 @@ pub async fn create_status(db: &Db, org_id: i64, name: &str, assignable: bool) -
     })
 }
 
+/// Renames a status or changes whether it is assignable.
+pub async fn update_status(db: &Db, org_id: i64, id: i64, name: &str, assignable: bool) -> Result<(), StoreError> {
+    let r = on_db!(db, exec |c| sqlx::query("UPDATE connection_statuses SET name = $1, assignable = $2 WHERE org_id = $3 AND id = $4")
+        .bind(name)
+        .bind(assignable)
+        .bind(org_id)
+        .bind(id));
+    match r {
+        Ok(0) => Err(StoreError::NotFound),
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = StoreError::from(e);
+            Err(if e.is_unique_violation() { StoreError::Conflict("name".into()) } else { e })
+        }
+    }
+}
+
 // ---- API tokens ----
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+pub async fn tokens(db: &Db, user_id: i64) -> Result<Vec<TokenRow>, StoreError> {
+    Ok(on_db!(db, |c| sqlx::query_as::<_, TokenRow>("SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = $1 ORDER BY id")
+        .bind(user_id)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// Revokes one of the user's tokens. Returns its hash (for cache eviction).
+pub async fn delete_token(db: &Db, user_id: i64, id: i64) -> Result<String, StoreError> {
+    let hash: Option<String> = on_db!(db, |c| sqlx::query_scalar("DELETE FROM api_tokens WHERE user_id = $1 AND id = $2 RETURNING token_hash")
+        .bind(user_id)
+        .bind(id)
+        .fetch_optional(c)
+        .await)?;
+    found(hash)
+}
 
 pub async fn create_token(db: &Db, user_id: i64, token_hash: &str, name: &str, now: Micros) -> Result<i64, StoreError> {
     Ok(on_db!(db, |c| sqlx::query_scalar(

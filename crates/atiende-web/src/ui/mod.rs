@@ -1,6 +1,7 @@
 //! The agents' and admins' web application: server-rendered pages (askama templates
 //! compiled into the binary), plain HTML forms with a CSRF field, and a small script
 //! (`static/app.js`) for live updates and keyboard shortcuts.
+pub mod admin;
 pub mod board;
 pub mod i18n;
 pub mod session;
@@ -39,6 +40,14 @@ pub fn routes() -> Router<Web> {
         .route("/tickets/{id}", get(ticket::show))
         .route("/tickets/{id}/messages", post(ticket::reply))
         .route("/tickets/{id}/action", post(ticket::action))
+        .route("/admin/users", get(admin::users_show).post(admin::users_create))
+        .route("/admin/users/{id}", post(admin::users_update))
+        .route("/admin/statuses", get(admin::statuses_show).post(admin::statuses_create))
+        .route("/admin/statuses/{id}", post(admin::statuses_update))
+        .route("/admin/accounts", get(admin::accounts_show).post(admin::accounts_create))
+        .route("/admin/accounts/{id}", post(admin::accounts_update))
+        .route("/tokens", get(admin::tokens_show).post(admin::tokens_create))
+        .route("/tokens/{id}/delete", post(admin::tokens_delete))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
 }
@@ -140,6 +149,9 @@ pub struct StatusOption {
 impl Chrome {
     pub fn t(&self, key: &str) -> &'static str {
         self.tr.t(key)
+    }
+    pub fn t_role(&self, role: &str) -> &'static str {
+        self.tr.t(&format!("role.{role}"))
     }
     pub fn lang(&self) -> &'static str {
         self.tr.code()

@@ -1,0 +1,323 @@
+//! Admin screens: users, connection statuses, accounts (the `api` kind's settings form;
+//! other kinds add their forms in the same shape), and every user's own API tokens.
+use super::{datetime, display_name, read_form, render, Chrome, Form, Page, UiError};
+use crate::Web;
+use askama::Template;
+use atiende_app::users::{UserInput, UserPatchInput};
+use atiende_app::{accounts as acc_uc, auth, users as users_uc, AppError};
+use atiende_core::{Role, Roles};
+use atiende_store::{accounts, users};
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::json;
+use std::collections::HashMap;
+
+/// A form's failure to show next to its field, and what was typed.
+#[derive(Default)]
+pub struct Errors {
+    /// Which form failed (pages hold several).
+    pub form: String,
+    pub field: String,
+    pub message: String,
+    pub values: HashMap<String, String>,
+}
+
+impl Errors {
+    fn from_app(form: &str, e: AppError, sent: &Form) -> Result<Errors, UiError> {
+        let (field, message) = match e {
+            AppError::Invalid(v) => (v.field, v.message),
+            AppError::Conflict { field, message } => (field.unwrap_or_default(), message),
+            e => return Err(e.into()),
+        };
+        let values = sent.0.iter().filter(|(k, _)| !k.contains("password") && !k.contains("secret") && k != "_csrf").cloned().collect();
+        Ok(Errors { form: form.into(), field, message, values })
+    }
+    /// The message for `field` of `form`, if that is what failed.
+    pub fn err(&self, form: &str, field: &str) -> &str {
+        if self.form == form && (self.field == field || self.field.ends_with(&format!(".{field}"))) { &self.message } else { "" }
+    }
+    /// A failure of `form` not tied to a field shown on it.
+    pub fn general(&self, form: &str, fields: &[&str]) -> &str {
+        if self.form == form && !fields.iter().any(|f| self.field == *f || self.field.ends_with(&format!(".{f}"))) { &self.message } else { "" }
+    }
+    pub fn value(&self, form: &str, name: &str) -> &str {
+        if self.form == form { self.values.get(name).map(String::as_str).unwrap_or("") } else { "" }
+    }
+}
+
+fn admin(page: &Page) -> Result<(), UiError> {
+    page.actor.require_admin().map_err(UiError::App)
+}
+
+// ---- users ----
+
+pub struct UserLine {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub roles: Vec<(&'static str, bool)>,
+    pub active: bool,
+    pub is_first: bool,
+    pub status: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+struct UsersPage {
+    c: Chrome,
+    tab: &'static str,
+    users: Vec<UserLine>,
+    e: Errors,
+}
+
+async fn users_page(web: &Web, page: &Page, e: Errors) -> Result<UsersPage, UiError> {
+    admin(page)?;
+    let c = page.chrome(web).await?;
+    let statuses: HashMap<i64, String> = c.statuses.iter().map(|s| (s.id, s.name.clone())).collect();
+    let users = users::list(&web.app.db, page.actor.org_id, 0, 10_000)
+        .await?
+        .into_iter()
+        .map(|u| {
+            let roles = Roles::from_db(&u.roles);
+            UserLine {
+                id: u.id,
+                name: display_name(&u),
+                email: u.email.clone(),
+                roles: Role::ALL.iter().map(|r| (r.as_str(), roles.has(*r))).collect(),
+                active: u.active,
+                is_first: u.is_first,
+                status: u.connection_status_id.and_then(|s| statuses.get(&s).cloned()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    Ok(UsersPage { c, tab: "users", users, e })
+}
+
+pub async fn users_show(State(web): State<Web>, page: Page) -> Result<Response, UiError> {
+    Ok(render(StatusCode::OK, &users_page(&web, &page, Errors::default()).await?))
+}
+
+pub async fn users_create(State(web): State<Web>, page: Page, req: Request) -> Result<Response, UiError> {
+    let form = read_form(req.into_body()).await;
+    form.check_csrf(&page)?;
+    let input = UserInput {
+        email: form.get("email").into(),
+        password: Some(form.get("password").into()),
+        first_name: form.get("first_name").into(),
+        last_name: form.get("last_name").into(),
+        language: Some(form.get("language").into()),
+        roles: form.all("roles").into_iter().map(str::to_string).collect(),
+        ..Default::default()
+    };
+    match users_uc::create(&web.app, &page.actor, &input).await {
+        Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
+        Err(e) => {
+            let e = Errors::from_app("create", e, &form)?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &users_page(&web, &page, e).await?))
+        }
+    }
+}
+
+pub async fn users_update(State(web): State<Web>, page: Page, Path(id): Path<i64>, req: Request) -> Result<Response, UiError> {
+    let form = read_form(req.into_body()).await;
+    form.check_csrf(&page)?;
+    let patch = match form.get("do") {
+        "deactivate" => UserPatchInput { active: Some(false), ..Default::default() },
+        "activate" => UserPatchInput { active: Some(true), ..Default::default() },
+        _ => UserPatchInput { roles: Some(form.all("roles").into_iter().map(str::to_string).collect()), ..Default::default() },
+    };
+    match users_uc::patch(&web.app, &page.actor, id, patch).await {
+        Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
+        Err(e) => {
+            let e = Errors::from_app(&format!("user-{id}"), e, &form)?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &users_page(&web, &page, e).await?))
+        }
+    }
+}
+
+// ---- connection statuses ----
+
+#[derive(Template)]
+#[template(path = "admin_statuses.html")]
+struct StatusesPage {
+    c: Chrome,
+    tab: &'static str,
+    statuses: Vec<users::StatusRow>,
+    e: Errors,
+}
+
+async fn statuses_page(web: &Web, page: &Page, e: Errors) -> Result<StatusesPage, UiError> {
+    admin(page)?;
+    let c = page.chrome(web).await?;
+    let statuses = users::statuses(&web.app.db, page.actor.org_id).await?;
+    Ok(StatusesPage { c, tab: "statuses", statuses, e })
+}
+
+pub async fn statuses_show(State(web): State<Web>, page: Page) -> Result<Response, UiError> {
+    Ok(render(StatusCode::OK, &statuses_page(&web, &page, Errors::default()).await?))
+}
+
+pub async fn statuses_create(State(web): State<Web>, page: Page, req: Request) -> Result<Response, UiError> {
+    let form = read_form(req.into_body()).await;
+    form.check_csrf(&page)?;
+    match users_uc::create_status(&web.app, &page.actor, form.get("name"), form.get("assignable") == "on").await {
+        Ok(_) => Ok(Redirect::to("/admin/statuses").into_response()),
+        Err(e) => {
+            let e = Errors::from_app("create", e, &form)?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &statuses_page(&web, &page, e).await?))
+        }
+    }
+}
+
+pub async fn statuses_update(State(web): State<Web>, page: Page, Path(id): Path<i64>, req: Request) -> Result<Response, UiError> {
+    let form = read_form(req.into_body()).await;
+    form.check_csrf(&page)?;
+    match users_uc::update_status(&web.app, &page.actor, id, form.get("name"), form.get("assignable") == "on").await {
+        Ok(_) => Ok(Redirect::to("/admin/statuses").into_response()),
+        Err(e) => {
+            let e = Errors::from_app(&format!("status-{id}"), e, &form)?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &statuses_page(&web, &page, e).await?))
+        }
+    }
+}
+
+// ---- accounts ----
+
+pub struct AccountLine {
+    pub id: i64,
+    pub kind: String,
+    pub name: String,
+    pub status: String,
+    pub webhook_url: String,
+    pub secret_set: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_accounts.html")]
+struct AccountsPage {
+    c: Chrome,
+    tab: &'static str,
+    accounts: Vec<AccountLine>,
+    e: Errors,
+}
+
+async fn accounts_page(web: &Web, page: &Page, e: Errors) -> Result<AccountsPage, UiError> {
+    admin(page)?;
+    let c = page.chrome(web).await?;
+    let accounts = accounts::list(&web.app.db, page.actor.org_id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let j = acc_uc::to_json(&web.app, &a);
+            AccountLine {
+                id: a.id,
+                kind: a.kind.clone(),
+                name: a.name.clone(),
+                status: a.status.clone(),
+                webhook_url: j["settings"]["webhook_url"].as_str().unwrap_or("").to_string(),
+                secret_set: j["secrets_set"].as_array().is_some_and(|s| s.iter().any(|v| v == "webhook_secret")),
+            }
+        })
+        .collect();
+    Ok(AccountsPage { c, tab: "accounts", accounts, e })
+}
+
+pub async fn accounts_show(State(web): State<Web>, page: Page) -> Result<Response, UiError> {
+    Ok(render(StatusCode::OK, &accounts_page(&web, &page, Errors::default()).await?))
+}
+
+/// The `api` kind's settings from its form; an empty secret keeps the stored one.
+fn api_settings(form: &Form) -> serde_json::Value {
+    let mut s = json!({"webhook_url": form.get("webhook_url").trim()});
+    if form.get("webhook_url").trim().is_empty() {
+        s["webhook_url"] = serde_json::Value::Null;
+    }
+    if !form.get("webhook_secret").is_empty() {
+        s["webhook_secret"] = json!(form.get("webhook_secret"));
+    }
+    s
+}
+
+pub async fn accounts_create(State(web): State<Web>, page: Page, req: Request) -> Result<Response, UiError> {
+    let form = read_form(req.into_body()).await;
+    form.check_csrf(&page)?;
+    let mut settings = api_settings(&form);
+    if settings["webhook_url"].is_null() {
+        settings.as_object_mut().map(|m| m.remove("webhook_url"));
+    }
+    match acc_uc::create(&web.app, &page.actor, "api", form.get("name"), settings).await {
+        Ok(_) => Ok(Redirect::to("/admin/accounts").into_response()),
+        Err(e) => {
+            let e = Errors::from_app("create", e, &form)?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &accounts_page(&web, &page, e).await?))
+        }
+    }
+}
+
+pub async fn accounts_update(State(web): State<Web>, page: Page, Path(id): Path<i64>, req: Request) -> Result<Response, UiError> {
+    let form = read_form(req.into_body()).await;
+    form.check_csrf(&page)?;
+    match acc_uc::update(&web.app, &page.actor, id, Some(form.get("name")), Some(api_settings(&form))).await {
+        Ok(_) => Ok(Redirect::to("/admin/accounts").into_response()),
+        Err(e) => {
+            let e = Errors::from_app(&format!("account-{id}"), e, &form)?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &accounts_page(&web, &page, e).await?))
+        }
+    }
+}
+
+// ---- API tokens (every user, their own) ----
+
+pub struct TokenLine {
+    pub id: i64,
+    pub name: String,
+    pub created: String,
+    pub last_used: String,
+}
+
+#[derive(Template)]
+#[template(path = "tokens.html")]
+struct TokensPage {
+    c: Chrome,
+    tab: &'static str,
+    tokens: Vec<TokenLine>,
+    created: String,
+    e: Errors,
+}
+
+async fn tokens_page(web: &Web, page: &Page, created: String, e: Errors) -> Result<TokensPage, UiError> {
+    let c = page.chrome(web).await?;
+    let tokens = users::tokens(&web.app.db, page.actor.user_id)
+        .await?
+        .into_iter()
+        .map(|t| TokenLine { id: t.id, name: t.name, created: datetime(t.created_at), last_used: t.last_used_at.map(datetime).unwrap_or_default() })
+        .collect();
+    Ok(TokensPage { c, tab: "tokens", tokens, created, e })
+}
+
+pub async fn tokens_show(State(web): State<Web>, page: Page) -> Result<Response, UiError> {
+    Ok(render(StatusCode::OK, &tokens_page(&web, &page, String::new(), Errors::default()).await?))
+}
+
+pub async fn tokens_create(State(web): State<Web>, page: Page, req: Request) -> Result<Response, UiError> {
+    let form = read_form(req.into_body()).await;
+    form.check_csrf(&page)?;
+    let name = match atiende_core::required_text(form.get("name"), "name", 120) {
+        Ok(n) => n,
+        Err(v) => {
+            let e = Errors::from_app("create", v.into(), &form)?;
+            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &tokens_page(&web, &page, String::new(), e).await?));
+        }
+    };
+    let token = auth::create_token(&web.app, page.actor.user_id, &name).await?;
+    // Shown once, in this answer only; never stored in clear.
+    Ok(render(StatusCode::OK, &tokens_page(&web, &page, token, Errors::default()).await?))
+}
+
+pub async fn tokens_delete(State(web): State<Web>, page: Page, Path(id): Path<i64>, req: Request) -> Result<Response, UiError> {
+    let form = read_form(req.into_body()).await;
+    form.check_csrf(&page)?;
+    users_uc::revoke_token(&web.app, &page.actor, id).await?;
+    Ok(Redirect::to("/tokens").into_response())
+}
