@@ -18,6 +18,7 @@ const PASSWORD = "correct horse battery";
 
 let dataDir, server, base, token, browser, sink, sinkUrl;
 const received = [];
+let serverLog = "";
 
 function cli(args, input) {
   return execFileSync(BIN, [...args, "--data-dir", dataDir], { input, encoding: "utf8", env: { ...process.env, RUST_LOG: "warn" } });
@@ -46,6 +47,7 @@ before(async () => {
   cli(["user", "create", "--org", "Acme", "--email", "beto@acme.test", "--role", "agent", "--password-stdin"], PASSWORD);
   token = cli(["token", "create", "--email", "ana@acme.test"]).trim().split("\n").pop();
   server = spawn(BIN, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir], { env: { ...process.env, RUST_LOG: "warn" } });
+  server.stderr.on("data", (d) => (serverLog += d));
   base = await new Promise((ok, fail) => {
     let out = "";
     server.stdout.on("data", (d) => {
@@ -360,5 +362,41 @@ test("admin screens: users, statuses, accounts, tokens — bad input refused nex
   await login(agent, "beto@acme.test");
   const r = await agent.goto(base + "/admin/users");
   assert.equal(r.status(), 403);
+  await ctx.close();
+});
+
+test("password reset by a one-use link (logged while no mail sender is configured)", async () => {
+  const ctx = await browser.newContext({ locale: "en-US" });
+  const page = await ctx.newPage();
+  await page.goto(base + "/login");
+  await page.click("text=Forgot your password?");
+  await page.fill("#email", "beto@acme.test");
+  await page.click("button[type=submit]");
+  await page.waitForSelector("#reset-sent");
+  // An unknown address gets the same answer and no link.
+  await page.goto(base + "/password/forgot");
+  await page.fill("#email", "nobody@acme.test");
+  await page.click("button[type=submit]");
+  await page.waitForSelector("#reset-sent");
+  await waitUntil(() => /password\/reset\?token=\w+/.test(serverLog));
+  const links = serverLog.match(/http:\/\/[^\s]+\/password\/reset\?token=\w+/g);
+  assert.equal(links.length, 1, "one link, for the real user only");
+  const link = links[0];
+  await page.goto(link);
+  await page.fill("#password", "short");
+  await page.click("button[type=submit]");
+  assert.match(await page.textContent('[data-field="password"]'), /8 to 256/);
+  await page.fill("#password", "a brand new password");
+  await page.click("button[type=submit]");
+  await page.waitForSelector("#reset-done");
+  // The link works once.
+  await page.goto(link);
+  await page.fill("#password", "yet another password");
+  await page.click("button[type=submit]");
+  await page.waitForSelector("#reset-invalid");
+  // The new password logs in; the old one does not.
+  const tryLogin = (password) => fetch(base + "/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "beto@acme.test", password }) });
+  assert.equal((await tryLogin(PASSWORD)).status, 401);
+  assert.equal((await tryLogin("a brand new password")).status, 200);
   await ctx.close();
 });

@@ -33,6 +33,9 @@ pub struct AppConfig {
     /// How long a node trusts a cached API token or account (0 disables the cache).
     /// Changes made on this node apply at once; those made on another node within this time.
     pub auth_cache_ttl: Duration,
+    /// The address people use to reach Atiende (links in emails, e.g. password reset).
+    /// Empty: `http://` and the listening address.
+    pub public_url: String,
 }
 
 impl Default for AppConfig {
@@ -53,6 +56,7 @@ impl Default for AppConfig {
             login_max_failures: 10,
             login_window: Duration::from_secs(15 * 60),
             auth_cache_ttl: Duration::from_secs(2),
+            public_url: String::new(),
         }
     }
 }

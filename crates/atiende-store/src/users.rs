@@ -311,3 +311,42 @@ pub async fn delete_session(db: &Db, id_hash: &str) -> Result<Option<(i64, i64)>
         .await)?;
     Ok(Some((user, left)))
 }
+
+// ---- password resets ----
+
+pub async fn create_reset(db: &Db, token_hash: &str, user_id: i64, now: Micros, expires: Micros) -> Result<(), StoreError> {
+    on_db!(db, exec |c| sqlx::query("INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now)
+        .bind(expires))?;
+    Ok(())
+}
+
+/// Resets requested for a user since `since` (to rate-limit requests).
+pub async fn recent_resets(db: &Db, user_id: i64, since: Micros) -> Result<i64, StoreError> {
+    Ok(on_db!(db, |c| sqlx::query_scalar("SELECT COUNT(*) FROM password_resets WHERE user_id = $1 AND created_at >= $2")
+        .bind(user_id)
+        .bind(since)
+        .fetch_one(c)
+        .await)?)
+}
+
+/// Uses a reset token once: sets the new password hash, marks the token used and ends
+/// every session of the user, atomically. Returns the user id, or None for a token that
+/// is unknown, used or expired.
+pub async fn use_reset(db: &Db, token_hash: &str, password_hash: &str, now: Micros) -> Result<Option<i64>, StoreError> {
+    let mut tx = db.begin().await?;
+    let user: Option<i64> = on_tx!(&mut tx, |c| sqlx::query_scalar(
+        "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id"
+    )
+    .bind(now)
+    .bind(token_hash)
+    .fetch_optional(c)
+    .await)?;
+    let Some(user_id) = user else { return Ok(None) };
+    on_tx!(&mut tx, exec |c| sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND active = $3").bind(password_hash).bind(user_id).bind(true))?;
+    on_tx!(&mut tx, exec |c| sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id))?;
+    tx.commit().await?;
+    Ok(Some(user_id))
+}

@@ -33,6 +33,7 @@ pub struct FileConfig {
     pub login_max_failures: Option<u32>,
     pub login_window_secs: Option<u64>,
     pub auth_cache_ms: Option<u64>,
+    pub public_url: Option<String>,
 }
 
 pub const EXAMPLE: &str = r#"# Atiende configuration. Every setting is optional; the environment variable
@@ -80,6 +81,9 @@ pub const EXAMPLE: &str = r#"# Atiende configuration. Every setting is optional;
 # How long a node trusts a cached API token or account before reading it again
 # (0 disables). Changes made on another node apply within this time.
 # auth_cache_ms = 2000
+# The address people use to reach Atiende, for links in emails (password reset).
+# Default: http:// and the listening address.
+# public_url = "https://help.example.com"
 "#;
 
 /// The resolved configuration of one process.
@@ -144,6 +148,7 @@ impl FileConfig {
         env!(login_max_failures, "ATIENDE_LOGIN_MAX_FAILURES");
         env!(login_window_secs, "ATIENDE_LOGIN_WINDOW_SECS");
         env!(auth_cache_ms, "ATIENDE_AUTH_CACHE_MS");
+        env!(public_url, "ATIENDE_PUBLIC_URL");
         Ok(())
     }
 
@@ -181,7 +186,11 @@ impl FileConfig {
             login_max_failures: self.login_max_failures.unwrap_or(d.login_max_failures).max(1),
             login_window: self.login_window_secs.map(secs).unwrap_or(d.login_window),
             auth_cache_ttl: self.auth_cache_ms.map(ms).unwrap_or(d.auth_cache_ttl),
+            public_url: self.public_url.unwrap_or_default().trim_end_matches('/').to_string(),
         };
+        if !(app.public_url.is_empty() || app.public_url.starts_with("http://") || app.public_url.starts_with("https://")) {
+            bail!("public_url must start with http:// or https://");
+        }
         Ok(Config {
             data_dir,
             database_url,

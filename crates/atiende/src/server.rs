@@ -76,12 +76,16 @@ pub async fn start(cfg: &Config, clock: Option<Arc<dyn Clock>>) -> anyhow::Resul
     let db = open_db(cfg).await?;
     let sealer = load_sealer(cfg)?;
     let clock = clock.unwrap_or_else(|| Arc::new(SystemClock));
-    let app = App::new(db, clock, cfg.app.clone(), sealer);
+    let listener = tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("listening on {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    let mut app_cfg = cfg.app.clone();
+    if app_cfg.public_url.is_empty() {
+        app_cfg.public_url = format!("http://{addr}");
+    }
+    let app = App::new(db, clock, app_cfg, sealer);
     let (shutdown, rx) = watch::channel(false);
     tokio::spawn(atiende_app::realtime::pump(app.clone(), rx.clone()));
     tokio::spawn(atiende_app::worker::run(app.clone(), rx.clone()));
-    let listener = tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("listening on {}", cfg.listen))?;
-    let addr = listener.local_addr()?;
     let router = atiende_web::router(atiende_web::Web::new(app.clone()));
     let mut stop = rx;
     let handle = tokio::spawn(async move {

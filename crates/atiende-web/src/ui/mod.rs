@@ -27,6 +27,8 @@ pub fn routes() -> Router<Web> {
         .route("/", get(board::show))
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
+        .route("/password/forgot", get(session::forgot_page).post(session::forgot))
+        .route("/password/reset", get(session::reset_page).post(session::reset))
         .route("/profile", get(session::profile_page).post(session::profile_save))
         .route("/status", post(session::set_status))
         .route("/board/flow", post(board::flow))

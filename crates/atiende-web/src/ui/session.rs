@@ -130,3 +130,53 @@ pub async fn profile_save(State(web): State<Web>, page: Page, req: Request) -> R
 
 /// Both languages, for the profile's choice.
 pub const LANGUAGES: [Language; 2] = [Language::Es, Language::En];
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    tr: Tr,
+    /// "forgot", "sent", "reset", "invalid" or "done".
+    step: &'static str,
+    token: String,
+    error: String,
+}
+
+fn lang_of(headers: &HeaderMap) -> Tr {
+    Tr::from_accept(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
+}
+
+pub async fn forgot_page(headers: HeaderMap) -> Response {
+    render(StatusCode::OK, &PasswordPage { tr: lang_of(&headers), step: "forgot", token: String::new(), error: String::new() })
+}
+
+pub async fn forgot(State(web): State<Web>, req: Request) -> Result<Response, UiError> {
+    let tr = lang_of(req.headers());
+    let form = read_form(req.into_body()).await;
+    auth::request_reset(&web.app, form.get("email")).await?;
+    Ok(render(StatusCode::OK, &PasswordPage { tr, step: "sent", token: String::new(), error: String::new() }))
+}
+
+#[derive(serde::Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+pub async fn reset_page(headers: HeaderMap, axum::extract::Query(q): axum::extract::Query<TokenQuery>) -> Response {
+    let token = q.token.unwrap_or_default();
+    let step = if token.is_empty() { "invalid" } else { "reset" };
+    render(StatusCode::OK, &PasswordPage { tr: lang_of(&headers), step, token, error: String::new() })
+}
+
+pub async fn reset(State(web): State<Web>, req: Request) -> Result<Response, UiError> {
+    let tr = lang_of(req.headers());
+    let form = read_form(req.into_body()).await;
+    let token = form.get("token").to_string();
+    match auth::reset_password(&web.app, &token, form.get("password")).await {
+        Ok(()) => Ok(render(StatusCode::OK, &PasswordPage { tr, step: "done", token: String::new(), error: String::new() })),
+        Err(AppError::Invalid(v)) if v.field == "token" => {
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &PasswordPage { tr, step: "invalid", token: String::new(), error: String::new() }))
+        }
+        Err(AppError::Invalid(v)) => Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &PasswordPage { tr, step: "reset", token, error: v.message })),
+        Err(e) => Err(e.into()),
+    }
+}
