@@ -117,14 +117,14 @@ test("log in, build the board, see a ticket arrive live, reply, deliver, close (
   await page.fill("input[name=created_from]", "2026-05-02");
   await page.fill("input[name=created_to]", "2026-05-01");
   await page.click("button[type=submit]");
-  assert.match(await page.textContent('[data-field="created_to"]'), /before the start/);
+  assert.match(await page.textContent('[data-field="created_to"]'), /no puede ser anterior al inicio/);
   const empty = await page.evaluate(() => document.querySelector("#name").value);
   assert.equal(empty, "Abiertos", "the form keeps what was typed");
   await page.fill("#name", "");
   await page.fill("input[name=created_from]", "");
   await page.fill("input[name=created_to]", "");
   await page.click("button[type=submit]");
-  assert.match(await page.textContent('[data-field="name"]'), /must not be empty/);
+  assert.match(await page.textContent('[data-field="name"]'), /no puede estar vacío/);
   await page.goto(base + "/");
   assert.equal(await page.locator("section.column").count(), 3, "no column was stored by the refused forms");
 
@@ -331,7 +331,7 @@ test("admin screens: users, statuses, accounts, tokens — bad input refused nex
   await page.fill("#new-acc-url", sinkUrl);
   await page.fill("#new-acc-secret", "short");
   await page.click("form[action='/admin/accounts'] button");
-  assert.match(await page.textContent('form[action="/admin/accounts"] [data-field="webhook_secret"]'), /16 to 256/);
+  assert.match(await page.textContent('form[action="/admin/accounts"] [data-field="webhook_secret"]'), /entre 16 y 256/);
   assert.equal(await count("/api/v1/accounts"), accounts);
   await page.fill("#new-acc-secret", "a-long-enough-secret");
   await Promise.all([page.waitForNavigation(), page.click("form[action='/admin/accounts'] button")]);

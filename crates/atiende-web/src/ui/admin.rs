@@ -1,5 +1,6 @@
 //! Admin screens: users, connection statuses, accounts (the `api` kind's settings form;
 //! other kinds add their forms in the same shape), and every user's own API tokens.
+use super::i18n::Tr;
 use super::{datetime, display_name, read_form, render, Chrome, Form, Page, UiError};
 use crate::Web;
 use askama::Template;
@@ -24,14 +25,14 @@ pub struct Errors {
 }
 
 impl Errors {
-    fn from_app(form: &str, e: AppError, sent: &Form) -> Result<Errors, UiError> {
+    fn from_app(form: &str, e: AppError, sent: &Form, tr: Tr) -> Result<Errors, UiError> {
         let (field, message) = match e {
             AppError::Invalid(v) => (v.field, v.message),
             AppError::Conflict { field, message } => (field.unwrap_or_default(), message),
             e => return Err(e.into()),
         };
         let values = sent.0.iter().filter(|(k, _)| !k.contains("password") && !k.contains("secret") && k != "_csrf").cloned().collect();
-        Ok(Errors { form: form.into(), field, message, values })
+        Ok(Errors { form: form.into(), field, message: tr.msg(&message), values })
     }
     /// The message for `field` of `form`, if that is what failed.
     pub fn err(&self, form: &str, field: &str) -> &str {
@@ -113,7 +114,7 @@ pub async fn users_create(State(web): State<Web>, page: Page, req: Request) -> R
     match users_uc::create(&web.app, &page.actor, &input).await {
         Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
         Err(e) => {
-            let e = Errors::from_app("create", e, &form)?;
+            let e = Errors::from_app("create", e, &form, page.tr)?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &users_page(&web, &page, e).await?))
         }
     }
@@ -130,7 +131,7 @@ pub async fn users_update(State(web): State<Web>, page: Page, Path(id): Path<i64
     match users_uc::patch(&web.app, &page.actor, id, patch).await {
         Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
         Err(e) => {
-            let e = Errors::from_app(&format!("user-{id}"), e, &form)?;
+            let e = Errors::from_app(&format!("user-{id}"), e, &form, page.tr)?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &users_page(&web, &page, e).await?))
         }
     }
@@ -164,7 +165,7 @@ pub async fn statuses_create(State(web): State<Web>, page: Page, req: Request) -
     match users_uc::create_status(&web.app, &page.actor, form.get("name"), form.get("assignable") == "on").await {
         Ok(_) => Ok(Redirect::to("/admin/statuses").into_response()),
         Err(e) => {
-            let e = Errors::from_app("create", e, &form)?;
+            let e = Errors::from_app("create", e, &form, page.tr)?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &statuses_page(&web, &page, e).await?))
         }
     }
@@ -176,7 +177,7 @@ pub async fn statuses_update(State(web): State<Web>, page: Page, Path(id): Path<
     match users_uc::update_status(&web.app, &page.actor, id, form.get("name"), form.get("assignable") == "on").await {
         Ok(_) => Ok(Redirect::to("/admin/statuses").into_response()),
         Err(e) => {
-            let e = Errors::from_app(&format!("status-{id}"), e, &form)?;
+            let e = Errors::from_app(&format!("status-{id}"), e, &form, page.tr)?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &statuses_page(&web, &page, e).await?))
         }
     }
@@ -249,7 +250,7 @@ pub async fn accounts_create(State(web): State<Web>, page: Page, req: Request) -
     match acc_uc::create(&web.app, &page.actor, "api", form.get("name"), settings).await {
         Ok(_) => Ok(Redirect::to("/admin/accounts").into_response()),
         Err(e) => {
-            let e = Errors::from_app("create", e, &form)?;
+            let e = Errors::from_app("create", e, &form, page.tr)?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &accounts_page(&web, &page, e).await?))
         }
     }
@@ -261,7 +262,7 @@ pub async fn accounts_update(State(web): State<Web>, page: Page, Path(id): Path<
     match acc_uc::update(&web.app, &page.actor, id, Some(form.get("name")), Some(api_settings(&form))).await {
         Ok(_) => Ok(Redirect::to("/admin/accounts").into_response()),
         Err(e) => {
-            let e = Errors::from_app(&format!("account-{id}"), e, &form)?;
+            let e = Errors::from_app(&format!("account-{id}"), e, &form, page.tr)?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &accounts_page(&web, &page, e).await?))
         }
     }
@@ -306,7 +307,7 @@ pub async fn tokens_create(State(web): State<Web>, page: Page, req: Request) -> 
     let name = match atiende_core::required_text(form.get("name"), "name", 120) {
         Ok(n) => n,
         Err(v) => {
-            let e = Errors::from_app("create", v.into(), &form)?;
+            let e = Errors::from_app("create", v.into(), &form, page.tr)?;
             return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &tokens_page(&web, &page, String::new(), e).await?));
         }
     };

@@ -352,6 +352,7 @@ async fn save(web: Web, page: Page, req: Request, id: Option<i64>) -> Result<Res
         None => ("/columns".to_string(), "column.form.new"),
         Some(id) => (format!("/columns/{id}"), "column.form.edit"),
     };
+    let message = page.tr.msg(&message);
     let mut p = form_page(&web, &page, action, title, name, &shown, Some((field, message))).await?;
     p.client = form.get("client").into();
     p.tags = form.get("tags").into();

@@ -173,6 +173,44 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("role.analyst", "Analista", "Analyst"),
 ];
 
+/// Server validation messages in Spanish (English → Spanish).
+const MESSAGES: &[(&str, &str)] = &[
+    ("must not be empty", "no puede estar vacío"),
+    ("must be 8 to 256 characters long", "debe tener entre 8 y 256 caracteres"),
+    ("must be 16 to 256 characters long", "debe tener entre 16 y 256 caracteres"),
+    ("must be an email address like name@example.com", "debe ser un correo como nombre@ejemplo.com"),
+    ("must be a date YYYY-MM-DD", "debe ser una fecha AAAA-MM-DD"),
+    ("must not be before the start of the range", "no puede ser anterior al inicio del rango"),
+    ("choose at least one agent", "elige al menos un ejecutivo"),
+    ("choose a status", "elige un estado"),
+    ("at most 20 tags", "como máximo 20 etiquetas"),
+    ("must be 0 to 5", "debe ser de 0 a 5"),
+    ("must be an integer from 0 to 5", "debe ser un entero de 0 a 5"),
+    ("must start with http:// or https://", "debe empezar con http:// o https://"),
+    ("must name a host", "debe indicar un servidor"),
+    ("must not contain NUL characters", "no puede contener caracteres NUL"),
+    ("no such account in this organization", "no existe esa cuenta en esta organización"),
+    ("no such user in this organization", "no existe ese usuario en esta organización"),
+    ("no such connection status", "no existe ese estado de conexión"),
+    ("only an open ticket can be ignored", "solo un ticket abierto se puede ignorar"),
+    ("that user is deactivated", "ese usuario está desactivado"),
+    ("the client already has an open ticket on this account", "el cliente ya tiene un ticket abierto en esta cuenta"),
+    ("the current password is not right", "la contraseña actual no es correcta"),
+    ("the first user of an organization cannot be deactivated", "el primer usuario de una organización no se puede desactivar"),
+    ("the first user of an organization stays an admin", "el primer usuario de una organización sigue siendo administrador"),
+    ("the ticket is closed; reopen it to reply", "el ticket está cerrado; reábrelo para responder"),
+    ("this email address is already used by a user", "este correo ya lo usa otro usuario"),
+    ("a connection status with this name exists", "ya existe un estado de conexión con ese nombre"),
+    ("a board holds at most 12 columns", "un mesón tiene como máximo 12 columnas"),
+];
+
+/// Messages with a variable end (English prefix → Spanish prefix).
+const MESSAGE_PREFIXES: &[(&str, &str)] = &[
+    ("must be at most ", "debe tener como máximo "),
+    ("must be one of: ", "debe ser uno de: "),
+    ("is not a valid URL", "no es una URL válida"),
+];
+
 /// The language a page speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tr(pub Language);
@@ -199,6 +237,22 @@ impl Tr {
             },
             None => fallback,
         }
+    }
+    /// A validation message of the server (written in English) in the page's language.
+    /// Unknown messages stay in English.
+    pub fn msg(&self, english: &str) -> String {
+        if self.0 == Language::En {
+            return english.to_string();
+        }
+        if let Some((_, es)) = MESSAGES.iter().find(|(en, _)| *en == english) {
+            return es.to_string();
+        }
+        for (prefix, es) in MESSAGE_PREFIXES {
+            if let Some(rest) = english.strip_prefix(prefix) {
+                return format!("{es}{rest}").replace(" characters", " caracteres");
+            }
+        }
+        english.to_string()
     }
     pub fn code(&self) -> &'static str {
         self.0.as_str()
@@ -241,5 +295,9 @@ mod tests {
         assert_eq!(Tr::from_accept(Some("en-US,es;q=0.5")).0, Language::En);
         assert_eq!(Tr::from_accept(None).0, Language::Es);
         assert_eq!(Tr(Language::En).elapsed(7_200_000_000), "2 h");
+        assert_eq!(Tr(Language::Es).msg("must not be empty"), "no puede estar vacío");
+        assert_eq!(Tr(Language::Es).msg("must be at most 60 characters"), "debe tener como máximo 60 caracteres");
+        assert_eq!(Tr(Language::En).msg("must not be empty"), "must not be empty");
+        assert_eq!(Tr(Language::Es).msg("something new"), "something new");
     }
 }

@@ -121,7 +121,7 @@ pub async fn profile_save(State(web): State<Web>, page: Page, req: Request) -> R
         Err(AppError::Invalid(v)) => {
             let c = page.chrome(&web).await?;
             let p = ProfileInput { current_password: String::new(), new_password: String::new(), ..p };
-            let page = ProfilePage { c, p, email: page.user.email.clone(), error_field: v.field, error: v.message, saved: false };
+            let page = ProfilePage { c, p, email: page.user.email.clone(), error_field: v.field, error: page.tr.msg(&v.message), saved: false };
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(e) => Err(e.into()),
@@ -176,7 +176,7 @@ pub async fn reset(State(web): State<Web>, req: Request) -> Result<Response, UiE
         Err(AppError::Invalid(v)) if v.field == "token" => {
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &PasswordPage { tr, step: "invalid", token: String::new(), error: String::new() }))
         }
-        Err(AppError::Invalid(v)) => Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &PasswordPage { tr, step: "reset", token, error: v.message })),
+        Err(AppError::Invalid(v)) => Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &PasswordPage { tr, step: "reset", token, error: tr.msg(&v.message) })),
         Err(e) => Err(e.into()),
     }
 }

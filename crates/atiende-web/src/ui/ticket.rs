@@ -164,11 +164,11 @@ pub async fn reply(State(web): State<Web>, page: Page, Path(id): Path<i64>, req:
     match uc::reply(&web.app, &page.actor, id, form.get("text"), note).await {
         Ok(_) => Ok(Redirect::to(&format!("/tickets/{id}")).into_response()),
         Err(AppError::Invalid(v)) => {
-            let p = page_for(&web, &page, id, form.get("text").into(), v.message).await?;
+            let p = page_for(&web, &page, id, form.get("text").into(), page.tr.msg(&v.message)).await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &p))
         }
         Err(AppError::Conflict { message, .. }) => {
-            let p = page_for(&web, &page, id, form.get("text").into(), message).await?;
+            let p = page_for(&web, &page, id, form.get("text").into(), page.tr.msg(&message)).await?;
             Ok(render(StatusCode::CONFLICT, &p))
         }
         Err(e) => Err(e.into()),
@@ -201,8 +201,8 @@ pub async fn action(State(web): State<Web>, page: Page, Path(id): Path<i64>, req
     };
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/tickets/{id}")).into_response()),
-        Err(AppError::Invalid(v)) => Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page_for(&web, &page, id, String::new(), v.message).await?)),
-        Err(AppError::Conflict { message, .. }) => Ok(render(StatusCode::CONFLICT, &page_for(&web, &page, id, String::new(), message).await?)),
+        Err(AppError::Invalid(v)) => Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page_for(&web, &page, id, String::new(), page.tr.msg(&v.message)).await?)),
+        Err(AppError::Conflict { message, .. }) => Ok(render(StatusCode::CONFLICT, &page_for(&web, &page, id, String::new(), page.tr.msg(&message)).await?)),
         Err(e) => Err(e.into()),
     }
 }
