@@ -149,8 +149,13 @@ test("log in, build the board, see a ticket arrive live, reply, deliver, close (
   }
 
   // Open it from the keyboard: j selects the first card, Enter opens it.
-  await page.keyboard.press("Escape");
-  await column(page, "Nuevos").locator(".card", { hasText: "Carla Pérez" }).click();
+  await page.keyboard.press("j");
+  assert.match(await page.textContent(".card.selected"), /Carla Pérez/, "j selects the longest-waiting new ticket");
+  await page.keyboard.press("l");
+  assert.ok((await page.textContent(".card.selected")).length > 0, "l moves to the next column with tickets");
+  await page.keyboard.press("h");
+  assert.match(await page.textContent(".card.selected"), /Carla Pérez/);
+  await Promise.all([page.waitForURL(/\/tickets\/\d+$/), page.keyboard.press("Enter")]);
   await page.waitForSelector("#ticket");
   await noMissingTexts(page);
   assert.match(await page.textContent("#messages"), /mi pedido no llegó/);

@@ -176,6 +176,7 @@ async fn run(args: &Args, bin: &PathBuf, dir: &PathBuf, db_url: &str) -> anyhow:
             list_latency(&http, &server.url, &token, label, &q, args.list_requests).await?;
         }
         deep_page_latency(&http, &server.url, &token, args.list_requests / 10).await?;
+        board_latency(&http, &server.url, args.list_requests / 4).await?;
         let (now, peak) = rss_kib(server.child.id());
         println!("RSS after list load: {:.1} MiB (peak {:.1} MiB)", now as f64 / 1024.0, peak as f64 / 1024.0);
     }
@@ -287,5 +288,55 @@ async fn deep_page_latency(http: &reqwest::Client, url: &str, token: &str, walks
     }
     lat.sort();
     println!("ticket list (cursor pages 1-20): p50 {:.2} ms, p99 {:.2} ms over {} requests", percentile(&lat, 0.5), percentile(&lat, 0.99), lat.len());
+    Ok(())
+}
+
+/// The web board with the three recommended team columns over the seeded tickets: the whole
+/// page (three columns of 50 cards with their counts) and one column's live-refresh fragment.
+async fn board_latency(http: &reqwest::Client, url: &str, n: usize) -> anyhow::Result<()> {
+    let r = http.post(format!("{url}/auth/login")).json(&json!({"email": "bench@example.com", "password": "bench password"})).send().await?;
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .context("session cookie")?
+        .to_string();
+    let csrf = r.json::<Value>().await?["csrf_token"].as_str().context("csrf")?.to_string();
+    let r = http
+        .post(format!("{url}/board/flow"))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("_csrf={csrf}&flow=team"))
+        .send()
+        .await?;
+    if !(r.status().is_success() || r.status().is_redirection()) {
+        bail!("board flow answered {}", r.status());
+    }
+    let mut page = Vec::with_capacity(n);
+    let mut column = Vec::with_capacity(n);
+    let mut first_column = None;
+    for _ in 0..n.max(1) {
+        let t = Instant::now();
+        let html = http.get(format!("{url}/")).header("cookie", &cookie).send().await?.text().await?;
+        page.push(t.elapsed());
+        if first_column.is_none() {
+            first_column = html.split("data-column-id=\"").nth(1).and_then(|s| s.split('"').next()).map(str::to_string);
+            let cards = html.matches("class=\"card").count();
+            println!("board: {cards} cards rendered in 3 columns");
+        }
+        let id = first_column.as_deref().context("a column on the board")?;
+        let t = Instant::now();
+        let r = http.get(format!("{url}/board/columns/{id}?limit=50")).header("cookie", &cookie).send().await?;
+        if r.status() != 200 {
+            bail!("column fragment answered {}", r.status());
+        }
+        let _ = r.bytes().await?;
+        column.push(t.elapsed());
+    }
+    page.sort();
+    column.sort();
+    println!("board page (3 columns): p50 {:.2} ms, p99 {:.2} ms over {} requests", percentile(&page, 0.5), percentile(&page, 0.99), page.len());
+    println!("board column refresh: p50 {:.2} ms, p99 {:.2} ms over {} requests", percentile(&column, 0.5), percentile(&column, 0.99), column.len());
     Ok(())
 }
