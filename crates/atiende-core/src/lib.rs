@@ -2,6 +2,7 @@
 //! domain events. Nothing here does I/O; everything is unit-testable.
 #![forbid(unsafe_code)]
 
+pub mod assign;
 pub mod board;
 pub mod error;
 pub mod time;
