@@ -63,6 +63,16 @@ fn rss_kib(pid: u32) -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// Resident memory split: (anonymous, file-backed) — the latter is SQLite's memory-mapped
+/// database file, shared with the page cache, not memory the process allocated.
+fn rss_split_kib(pid: u32) -> (u64, u64) {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        s.lines().find(|l| l.starts_with(name)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0)
+    };
+    (field("RssAnon:"), field("RssFile:") + field("RssShmem:"))
+}
+
 fn run_cli(bin: &PathBuf, dir: &PathBuf, db: &str, args: &[&str], stdin: Option<&str>) -> anyhow::Result<String> {
     use std::io::Write;
     let mut c = Command::new(bin)
@@ -178,7 +188,14 @@ async fn run(args: &Args, bin: &PathBuf, dir: &PathBuf, db_url: &str) -> anyhow:
         deep_page_latency(&http, &server.url, &token, args.list_requests / 10).await?;
         board_latency(&http, &server.url, args.list_requests / 4).await?;
         let (now, peak) = rss_kib(server.child.id());
-        println!("RSS after list load: {:.1} MiB (peak {:.1} MiB)", now as f64 / 1024.0, peak as f64 / 1024.0);
+        let (anon, file) = rss_split_kib(server.child.id());
+        println!(
+            "RSS after list load: {:.1} MiB (peak {:.1} MiB; anonymous {:.1} MiB, file-backed {:.1} MiB)",
+            now as f64 / 1024.0,
+            peak as f64 / 1024.0,
+            anon as f64 / 1024.0,
+            file as f64 / 1024.0
+        );
     }
     Ok(())
 }
@@ -322,7 +339,7 @@ async fn board_latency(http: &reqwest::Client, url: &str, n: usize) -> anyhow::R
         page.push(t.elapsed());
         if first_column.is_none() {
             first_column = html.split("data-column-id=\"").nth(1).and_then(|s| s.split('"').next()).map(str::to_string);
-            let cards = html.matches("class=\"card").count();
+            let cards = html.matches("data-ticket-id=").count();
             println!("board: {cards} cards rendered in 3 columns");
         }
         let id = first_column.as_deref().context("a column on the board")?;
