@@ -5,6 +5,7 @@
 pub mod assign;
 pub mod board;
 pub mod error;
+pub mod hours;
 pub mod time;
 pub mod types;
 pub mod ticket;
