@@ -11,6 +11,7 @@ pub mod error;
 pub mod ingest;
 pub mod metrics;
 pub mod realtime;
+pub mod schedules;
 pub mod secrets;
 pub mod tickets;
 pub mod users;

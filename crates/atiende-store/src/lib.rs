@@ -15,6 +15,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod messages;
 pub mod orgs;
+pub mod schedules;
 pub mod tickets;
 pub mod users;
 

@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi};
         api::users::me, api::users::list, api::users::show, api::users::create, api::users::update,
         api::users::statuses, api::users::create_status, api::users::create_token,
         api::events::stream,
+        api::schedules::create, api::schedules::list, api::schedules::show, api::schedules::replace,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("session" = []))

@@ -3,6 +3,7 @@ pub mod accounts;
 pub mod auth;
 pub mod clients;
 pub mod events;
+pub mod schedules;
 pub mod tickets;
 pub mod users;
 
@@ -20,6 +21,7 @@ pub fn routes() -> Router<Web> {
         .merge(clients::routes())
         .merge(users::routes())
         .merge(events::routes())
+        .merge(schedules::routes())
         .fallback(|| async { ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
 }
 
