@@ -29,4 +29,5 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 echo "== browser tests (Chromium) =="
 cargo build -p atiende
-(cd tests/browser && npm ci --no-audit --no-fund --silent && node --test)
+target_dir=$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
+(cd tests/browser && npm ci --no-audit --no-fund --silent && ATIENDE_BIN="$target_dir/debug/atiende" node --test)
