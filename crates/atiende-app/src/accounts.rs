@@ -104,6 +104,22 @@ fn validate(kind: ChannelKind, settings: &Map<String, Value>, secrets: &Map<Stri
     Ok(())
 }
 
+/// Settings that name other objects of the organization must name existing ones:
+/// `schedule_id` (business hours, SPEC §6; `null` or absent: always inside hours).
+async fn check_references(app: &App, org_id: i64, settings: &Map<String, Value>) -> Result<(), AppError> {
+    match settings.get("schedule_id") {
+        None | Some(Value::Null) => Ok(()),
+        Some(v) => {
+            let id = v.as_i64().ok_or_else(|| AppError::invalid("settings.schedule_id", "must be a schedule id or null"))?;
+            match atiende_store::schedules::get(&app.db, org_id, id).await {
+                Ok(_) => Ok(()),
+                Err(atiende_store::StoreError::NotFound) => Err(AppError::invalid("settings.schedule_id", "no such schedule in this organization")),
+                Err(e) => Err(e.into()),
+            }
+        }
+    }
+}
+
 fn name(name: &str) -> Result<String, AppError> {
     Ok(required_text(name, "name", 120)?)
 }
@@ -120,6 +136,7 @@ pub async fn create(app: &App, actor: &Actor, kind: &str, account_name: &str, se
     };
     let secrets = split_secrets(&mut settings);
     validate(kind, &settings, &secrets)?;
+    check_references(app, actor.org_id, &settings).await?;
     let sealed = if secrets.is_empty() { None } else { Some(app.sealer.seal(Value::Object(secrets).to_string().as_bytes())?) };
     let id = accounts::create(
         &app.db,
@@ -158,6 +175,7 @@ pub async fn update(app: &App, actor: &Actor, id: i64, new_name: Option<&str>, p
         return Err(AppError::invalid("settings", "must be an object"));
     };
     validate(kind, s, sec)?;
+    check_references(app, actor.org_id, s).await?;
     let sealed = if sec.is_empty() { None } else { Some(app.sealer.seal(secrets.to_string().as_bytes())?) };
     accounts::update(&app.db, actor.org_id, id, &account_name, &settings.to_string(), sealed.as_deref(), app.now()).await?;
     app.account_cache.clear();
