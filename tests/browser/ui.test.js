@@ -405,3 +405,29 @@ test("password reset by a one-use link (logged while no mail sender is configure
   assert.equal((await tryLogin("a brand new password")).status, 200);
   await ctx.close();
 });
+
+test("business hours: a schedule with bad times is refused next to the day; copy to every day", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 1024 }, locale: "es-CL" });
+  const page = await ctx.newPage();
+  await login(page, "ana@acme.test");
+  await page.goto(base + "/admin/schedules");
+  await noMissingTexts(page);
+  await page.fill("#sch-name", "Oficina Santiago");
+  await page.fill("#day-tue", "09:00-25:00");
+  await page.click("#schedule-form button[type=submit]");
+  assert.match(await page.textContent('[data-field="day_tue"]'), /HH:MM/);
+  assert.equal(await page.inputValue("#day-tue"), "09:00-25:00", "the form keeps what was typed");
+  assert.equal((await api("GET", "/api/v1/schedules")).json.items.length, 0, "nothing stored");
+  await page.fill("#day-mon", "09:00-13:00, 14:00-18:00");
+  await page.check("#copy-monday");
+  assert.equal(await page.inputValue("#day-sun"), "09:00-13:00, 14:00-18:00");
+  await page.fill("#sch-holidays", "2026-12-25, 2027-01-01");
+  await Promise.all([page.waitForNavigation(), page.click("#schedule-form button[type=submit]")]);
+  const items = (await api("GET", "/api/v1/schedules")).json.items;
+  assert.equal(items.length, 1);
+  assert.deepEqual(items[0].days.sun, [["09:00", "13:00"], ["14:00", "18:00"]]);
+  assert.deepEqual(items[0].holidays, ["2026-12-25", "2027-01-01"]);
+  assert.equal(await page.locator("table.list tr", { hasText: "Oficina Santiago" }).count(), 1);
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, "admin-schedules.png"), fullPage: true });
+  await ctx.close();
+});

@@ -15,6 +15,14 @@
     sel.form.submit();
   }));
 
+  // Business hours: "copy Monday to every day" fills the other days at once.
+  const copy = $("#copy-monday");
+  if (copy) copy.addEventListener("change", () => {
+    if (!copy.checked) return;
+    const mon = $("#day-mon").value;
+    ["tue", "wed", "thu", "fri", "sat", "sun"].forEach((d) => { $("#day-" + d).value = mon; });
+  });
+
   // Waiting times count on without a reload.
   function elapsed(ms) {
     const s = Math.floor(ms / 1000);

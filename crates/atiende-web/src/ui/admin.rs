@@ -322,3 +322,142 @@ pub async fn tokens_delete(State(web): State<Web>, page: Page, Path(id): Path<i6
     users_uc::revoke_token(&web.app, &page.actor, id).await?;
     Ok(Redirect::to("/tokens").into_response())
 }
+
+// ---- business hours ----
+
+pub struct DayRow {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub value: String,
+}
+
+pub struct ScheduleLine {
+    pub id: i64,
+    pub name: String,
+    pub time_zone: String,
+    pub open_now: bool,
+    pub next_opening: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_schedules.html")]
+struct SchedulesPage {
+    c: Chrome,
+    tab: &'static str,
+    schedules: Vec<ScheduleLine>,
+    /// The form: a new schedule, or the one being edited.
+    edit_id: i64,
+    name: String,
+    time_zone: String,
+    days: Vec<DayRow>,
+    holidays: String,
+    e: Errors,
+}
+
+const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+fn blocks_text(blocks: &[[String; 2]]) -> String {
+    blocks.iter().map(|[a, b]| format!("{a}-{b}")).collect::<Vec<_>>().join(", ")
+}
+
+async fn schedules_page(web: &Web, page: &Page, edit: Option<atiende_core::hours::ScheduleInput>, edit_id: i64, e: Errors) -> Result<SchedulesPage, UiError> {
+    admin(page)?;
+    let c = page.chrome(web).await?;
+    let now = jiff::Timestamp::from_microsecond(web.app.now()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let schedules = atiende_app::schedules::list(&web.app, &page.actor)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let local = |t: jiff::Timestamp| s.schedule.tz.to_datetime(t).strftime("%Y-%m-%d %H:%M").to_string();
+            ScheduleLine {
+                id: s.row.id,
+                name: s.input.name.clone(),
+                time_zone: s.input.time_zone.clone(),
+                open_now: s.schedule.is_open(now),
+                next_opening: s.schedule.next_opening(now).map(local).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let input = edit.unwrap_or_else(|| atiende_core::hours::ScheduleInput {
+        name: String::new(),
+        time_zone: "America/Santiago".into(),
+        days: DAYS[..5].iter().map(|d| (d.to_string(), vec![["09:00".to_string(), "18:00".to_string()]])).collect(),
+        holidays: vec![],
+    });
+    let days = DAYS
+        .iter()
+        .map(|d| DayRow { key: d, label: page.tr.t(&format!("day.{d}")), value: input.days.get(*d).map(|b| blocks_text(b)).unwrap_or_default() })
+        .collect();
+    Ok(SchedulesPage { c, tab: "schedules", schedules, edit_id, name: input.name, time_zone: input.time_zone, days, holidays: input.holidays.join(", "), e })
+}
+
+/// Reads the schedule form: each day "09:00-13:00, 14:00-18:00"; holidays separated by
+/// commas or lines; "copy Monday to every day" when asked.
+fn read_schedule(form: &Form) -> Result<atiende_core::hours::ScheduleInput, AppError> {
+    let mut days = std::collections::BTreeMap::new();
+    let copy = form.get("copy_monday") == "on";
+    for d in DAYS {
+        let text = if copy { form.get("day_mon") } else { form.get(&format!("day_{d}")) };
+        let mut blocks = vec![];
+        for (j, part) in text.split(',').map(str::trim).filter(|p| !p.is_empty()).enumerate() {
+            let Some((a, b)) = part.split_once('-') else {
+                return Err(AppError::invalid(&format!("days.{d}[{j}]"), "write blocks as HH:MM-HH:MM"));
+            };
+            blocks.push([a.trim().to_string(), b.trim().to_string()]);
+        }
+        if !blocks.is_empty() {
+            days.insert(d.to_string(), blocks);
+        }
+    }
+    let holidays = form.get("holidays").split([',', '\n']).map(str::trim).filter(|h| !h.is_empty()).map(str::to_string).collect();
+    Ok(atiende_core::hours::ScheduleInput { name: form.get("name").to_string(), time_zone: form.get("time_zone").to_string(), days, holidays })
+}
+
+pub async fn schedules_show(State(web): State<Web>, page: Page) -> Result<Response, UiError> {
+    Ok(render(StatusCode::OK, &schedules_page(&web, &page, None, 0, Errors::default()).await?))
+}
+
+pub async fn schedules_edit(State(web): State<Web>, page: Page, Path(id): Path<i64>) -> Result<Response, UiError> {
+    let s = atiende_app::schedules::get(&web.app, &page.actor, id).await?;
+    Ok(render(StatusCode::OK, &schedules_page(&web, &page, Some(s.input), id, Errors::default()).await?))
+}
+
+async fn schedules_save(web: Web, page: Page, req: Request, id: Option<i64>) -> Result<Response, UiError> {
+    let form = read_form(req.into_body()).await;
+    form.check_csrf(&page)?;
+    let r = match read_schedule(&form) {
+        Ok(input) => match id {
+            None => atiende_app::schedules::create(&web.app, &page.actor, &input).await.map(|_| ()),
+            Some(id) => atiende_app::schedules::replace(&web.app, &page.actor, id, &input).await.map(|_| ()),
+        },
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(()) => Ok(Redirect::to("/admin/schedules").into_response()),
+        Err(e) => {
+            let mut e = Errors::from_app("schedule", e, &form, page.tr)?;
+            // "days.mon[1]" is shown next to Monday.
+            if let Some(day) = e.field.strip_prefix("days.").and_then(|f| f.get(..3)) {
+                e.field = format!("day_{day}");
+            } else if e.field.starts_with("holidays") {
+                e.field = "holidays".into();
+            }
+            let mut p = schedules_page(&web, &page, None, id.unwrap_or(0), e).await?;
+            p.name = form.get("name").into();
+            p.time_zone = form.get("time_zone").into();
+            p.holidays = form.get("holidays").into();
+            for d in p.days.iter_mut() {
+                d.value = form.get(&format!("day_{}", d.key)).into();
+            }
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &p))
+        }
+    }
+}
+
+pub async fn schedules_create(State(web): State<Web>, page: Page, req: Request) -> Result<Response, UiError> {
+    schedules_save(web, page, req, None).await
+}
+
+pub async fn schedules_update(State(web): State<Web>, page: Page, Path(id): Path<i64>, req: Request) -> Result<Response, UiError> {
+    schedules_save(web, page, req, Some(id)).await
+}

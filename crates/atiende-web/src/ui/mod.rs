@@ -48,6 +48,8 @@ pub fn routes() -> Router<Web> {
         .route("/admin/statuses/{id}", post(admin::statuses_update))
         .route("/admin/accounts", get(admin::accounts_show).post(admin::accounts_create))
         .route("/admin/accounts/{id}", post(admin::accounts_update))
+        .route("/admin/schedules", get(admin::schedules_show).post(admin::schedules_create))
+        .route("/admin/schedules/{id}", get(admin::schedules_edit).post(admin::schedules_update))
         .route("/tokens", get(admin::tokens_show).post(admin::tokens_create))
         .route("/tokens/{id}/delete", post(admin::tokens_delete))
         .route("/static/app.css", get(css))
