@@ -429,5 +429,18 @@ test("business hours: a schedule with bad times is refused next to the day; copy
   assert.deepEqual(items[0].holidays, ["2026-12-25", "2027-01-01"]);
   assert.equal(await page.locator("table.list tr", { hasText: "Oficina Santiago" }).count(), 1);
   if (SHOTS) await page.screenshot({ path: join(SHOTS, "admin-schedules.png"), fullPage: true });
+
+  // SLA: a card past its account's SLA turns red on the board, and so does the ticket's timer.
+  const acc = await api("POST", "/api/v1/accounts", { kind: "api", name: "Rápida", settings: { sla: { amount: 2, unit: "seconds" } } });
+  assert.equal(acc.status, 201);
+  await api("POST", `/api/v1/accounts/${acc.json.id}/inbound`, { external_id: "sla-1", client: { external_id: "sla-c", name: "Sofía Lagos" }, text: "¿Siguen ahí?" });
+  await page.goto(base + "/columns/new");
+  await page.fill("#name", "SLA");
+  await Promise.all([page.waitForURL(base + "/"), page.click("button[type=submit]")]);
+  const card = page.locator(".card", { hasText: "Sofía Lagos" }).first();
+  await card.waitFor();
+  await page.waitForSelector(".card.overdue >> text=Sofía Lagos", { timeout: 15000 });
+  await Promise.all([page.waitForURL(/\/tickets\/\d+$/), card.locator("a").click()]);
+  await page.waitForSelector("#sla-timer.overdue");
   await ctx.close();
 });

@@ -86,9 +86,11 @@ pub fn merge(target: &mut Value, patch: &Value) {
     }
 }
 
-/// Checks the settings of one kind. Settings common to every kind (SLA, automatic
-/// actions, general options) are kept as given until their issue validates them.
+/// Checks the settings of one kind and the common ones validated so far (`sla`). The other
+/// common settings (automatic actions, general options) are kept as given until their
+/// issue validates them.
 fn validate(kind: ChannelKind, settings: &Map<String, Value>, secrets: &Map<String, Value>) -> Result<(), AppError> {
+    atiende_core::sla::Sla::from_settings(&Value::Object(settings.clone()))?;
     if kind == ChannelKind::Api {
         if let Some(url) = settings.get("webhook_url") {
             let url = url.as_str().ok_or_else(|| AppError::invalid("settings.webhook_url", "must be a string"))?;

@@ -8,6 +8,7 @@ pub mod error;
 pub mod hours;
 pub mod time;
 pub mod types;
+pub mod sla;
 pub mod ticket;
 
 pub use error::ValidationError;

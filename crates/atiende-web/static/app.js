@@ -32,9 +32,16 @@
     return Math.floor(s / 86400) + " d";
   }
   function tick() {
-    $$(".wait[data-since]").forEach((el) => { el.textContent = elapsed(Date.now() - Number(el.dataset.since)); });
+    $$(".wait[data-since]").forEach((el) => {
+      const waited = Date.now() - Number(el.dataset.since);
+      el.textContent = elapsed(waited);
+      // Past the account's SLA the ticket is overdue: the card turns red.
+      const sla = Number(el.dataset.sla || 0);
+      const target = el.closest(".card") || el;
+      if (sla > 0) target.classList.toggle("overdue", waited > sla);
+    });
   }
-  setInterval(tick, 30000);
+  setInterval(tick, 5000);
 
   // ---- Live updates from the event stream ----
   const live = $("#live");

@@ -30,6 +30,9 @@ pub struct Card {
     /// Milliseconds since the epoch the waiting time counts from (0: not waiting).
     pub since_ms: i64,
     pub important: bool,
+    /// The account's SLA in milliseconds (0: none); the card turns red past it.
+    pub sla_ms: i64,
+    pub overdue: bool,
     pub unread: bool,
     pub assignee_initials: String,
     pub assignee_name: String,
@@ -61,6 +64,7 @@ pub fn kind_short(kind: &str) -> &'static str {
 pub struct Names {
     clients: HashMap<i64, String>,
     accounts: HashMap<i64, (String, String)>,
+    slas: HashMap<i64, atiende_core::sla::Sla>,
     users: HashMap<i64, (String, String)>,
 }
 
@@ -71,15 +75,26 @@ impl Names {
         ids.sort_unstable();
         ids.dedup();
         let clients = clients::names(db, page.actor.org_id, &ids).await?.into_iter().collect();
-        let accounts = accounts::list(db, page.actor.org_id).await?.into_iter().map(|a| (a.id, (a.kind, a.name))).collect();
+        let rows = accounts::list(db, page.actor.org_id).await?;
+        let slas = rows
+            .iter()
+            .filter_map(|a| {
+                let settings: serde_json::Value = serde_json::from_str(&a.settings).ok()?;
+                Some((a.id, atiende_core::sla::Sla::from_settings(&settings).ok()??))
+            })
+            .collect();
+        let accounts = rows.into_iter().map(|a| (a.id, (a.kind, a.name))).collect();
         let users = users::list(db, page.actor.org_id, 0, 10_000).await?.into_iter().map(|u| (u.id, (display_name(&u), initials(&u)))).collect();
-        Ok(Names { clients, accounts, users })
+        Ok(Names { clients, accounts, slas, users })
     }
     pub fn user(&self, id: Option<i64>) -> (String, String) {
         id.and_then(|id| self.users.get(&id).cloned()).unwrap_or_default()
     }
     pub fn client(&self, id: i64) -> String {
         self.clients.get(&id).cloned().unwrap_or_else(|| format!("#{id}"))
+    }
+    pub fn sla(&self, account_id: i64) -> Option<atiende_core::sla::Sla> {
+        self.slas.get(&account_id).copied()
     }
     pub fn account(&self, id: i64) -> (String, String) {
         self.accounts.get(&id).cloned().unwrap_or_default()
@@ -97,6 +112,7 @@ async fn cards(web: &Web, page: &Page, tickets: Vec<TicketRow>) -> Result<Vec<Ca
             let (kind, account) = names.account(t.account_id);
             let (assignee_name, assignee_initials) = names.user(t.assignee_id);
             let since = if t.awaiting_answer && t.state == "open" { t.waiting_since } else { None };
+            let sla = names.sla(t.account_id);
             Card {
                 id: t.id,
                 number: t.number,
@@ -108,6 +124,8 @@ async fn cards(web: &Web, page: &Page, tickets: Vec<TicketRow>) -> Result<Vec<Ca
                 wait: since.map(|s| page.tr.elapsed(now - s)).unwrap_or_default(),
                 since_ms: since.map_or(0, |s| s / 1000),
                 important: t.important,
+                sla_ms: sla.map_or(0, |s| s.seconds() * 1000),
+                overdue: sla.is_some_and(|s| s.overdue(since, now)),
                 unread: seen.get(&t.id).is_none_or(|s| *s < t.updated_at),
                 assignee_initials,
                 assignee_name,

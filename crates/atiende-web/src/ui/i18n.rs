@@ -96,6 +96,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("ticket.history", "Historial de asignación", "Assignment history"),
     ("ticket.no_history", "Nunca asignado.", "Never assigned."),
     ("ticket.created", "Creado", "Created"),
+    ("ticket.waiting", "Esperando", "Waiting"),
     ("ticket.updated", "Actualizado", "Updated"),
     ("ticket.addressed", "Abordado", "Addressed"),
     ("ticket.not_addressed", "No abordado", "Not addressed"),
@@ -229,6 +230,8 @@ const MESSAGES: &[(&str, &str)] = &[
 const MESSAGE_PREFIXES: &[(&str, &str)] = &[
     ("must be at most ", "debe tener como máximo "),
     ("must be one of: ", "debe ser uno de: "),
+    ("must be a whole number of at least 1", "debe ser un número entero de al menos 1"),
+    ("the SLA must be at most 30 days", "el SLA puede ser de 30 días como máximo"),
     ("is not a valid URL", "no es una URL válida"),
     ("must be an IANA time zone like America/Santiago", "debe ser una zona horaria IANA como America/Santiago"),
 ];

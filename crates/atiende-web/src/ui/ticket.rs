@@ -64,6 +64,12 @@ struct TicketPage {
     admin: bool,
     created: String,
     updated: String,
+    /// The account's SLA, e.g. "15 min" (empty: none), and the waiting time against it.
+    sla: String,
+    sla_ms: i64,
+    since_ms: i64,
+    waiting: String,
+    overdue: bool,
     text: String,
     error: String,
 }
@@ -129,6 +135,9 @@ async fn page_for(web: &Web, page: &Page, id: i64, text: String, error: String) 
     }
     previous.sort_by_key(|p| std::cmp::Reverse(p.number));
     columns::mark_read(db, page.actor.user_id, id, web.app.now()).await?;
+    let now = web.app.now();
+    let sla = names.sla(t.account_id);
+    let since = if t.awaiting_answer && t.state == "open" { t.waiting_since } else { None };
     Ok(TicketPage {
         c,
         client: if client.name.is_empty() { format!("#{}", client.id) } else { client.name.clone() },
@@ -144,6 +153,11 @@ async fn page_for(web: &Web, page: &Page, id: i64, text: String, error: String) 
         previous,
         can_work: page.actor.is(Role::Admin) || page.actor.is(Role::Agent),
         admin: page.actor.is(Role::Admin),
+        sla: sla.map(|s| page.tr.elapsed(s.micros())).unwrap_or_default(),
+        sla_ms: sla.map_or(0, |s| s.seconds() * 1000),
+        since_ms: since.map_or(0, |s| s / 1000),
+        waiting: since.map(|s| page.tr.elapsed(now - s)).unwrap_or_default(),
+        overdue: sla.is_some_and(|s| s.overdue(since, now)),
         created: datetime(t.created_at),
         updated: datetime(t.updated_at),
         t,
