@@ -440,6 +440,7 @@ test("business hours: a schedule with bad times is refused next to the day; copy
   const card = page.locator(".card", { hasText: "Sofía Lagos" }).first();
   await card.waitFor();
   await page.waitForSelector(".card.overdue >> text=Sofía Lagos", { timeout: 15000 });
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, "board-sla.png") });
   await Promise.all([page.waitForURL(/\/tickets\/\d+$/), card.locator("a").click()]);
   await page.waitForSelector("#sla-timer.overdue");
   await ctx.close();
