@@ -86,11 +86,13 @@ pub fn merge(target: &mut Value, patch: &Value) {
     }
 }
 
-/// Checks the settings of one kind and the common ones validated so far (`sla`). The other
+/// Checks the settings of one kind and the common ones validated so far (`sla`, `general.important_keywords`). The other
 /// common settings (automatic actions, general options) are kept as given until their
 /// issue validates them.
 fn validate(kind: ChannelKind, settings: &Map<String, Value>, secrets: &Map<String, Value>) -> Result<(), AppError> {
-    atiende_core::sla::Sla::from_settings(&Value::Object(settings.clone()))?;
+    let all = Value::Object(settings.clone());
+    atiende_core::sla::Sla::from_settings(&all)?;
+    atiende_core::keywords::Keywords::from_settings(&all)?;
     if kind == ChannelKind::Api {
         if let Some(url) = settings.get("webhook_url") {
             let url = url.as_str().ok_or_else(|| AppError::invalid("settings.webhook_url", "must be a string"))?;

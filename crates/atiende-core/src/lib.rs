@@ -6,6 +6,7 @@ pub mod assign;
 pub mod board;
 pub mod error;
 pub mod hours;
+pub mod keywords;
 pub mod time;
 pub mod types;
 pub mod sla;

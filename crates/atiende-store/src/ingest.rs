@@ -31,6 +31,8 @@ pub struct Inbound {
     pub html: Option<String>,
     /// Start new tickets ignored (SPEC §4.3 "create tickets as ignored").
     pub create_ignored: bool,
+    /// The message makes its ticket important (keywords, influencer; SPEC §4.3, §5).
+    pub important: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -296,6 +298,7 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
         t.awaiting_answer = f.awaiting_answer;
         t.waiting_since = f.waiting_since;
         t.excerpt = excerpt(&it.text);
+        t.important |= it.important;
         if touched_set.insert(key) {
             touched.push(key);
         }
@@ -309,25 +312,25 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
     if !touched.is_empty() {
         let rows = (0..touched.len())
             .map(|r| {
-                let b = r * 5;
+                let b = r * 6;
                 if pg {
-                    format!("(${}::bigint, ${}::bigint, ${}::boolean, ${}::bigint, ${}::text)", b + 1, b + 2, b + 3, b + 4, b + 5)
+                    format!("(${}::bigint, ${}::bigint, ${}::boolean, ${}::bigint, ${}::text, ${}::boolean)", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6)
                 } else {
-                    "(?, ?, ?, ?, ?)".to_string()
+                    "(?, ?, ?, ?, ?, ?)".to_string()
                 }
             })
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
-            "WITH v(id, updated_at, awaiting_answer, waiting_since, excerpt) AS (VALUES {rows}) \
-             UPDATE tickets SET updated_at = v.updated_at, awaiting_answer = v.awaiting_answer, waiting_since = v.waiting_since, excerpt = v.excerpt \
-             FROM v WHERE tickets.id = v.id"
+            "WITH v(id, updated_at, awaiting_answer, waiting_since, excerpt, important) AS (VALUES {rows}) \
+             UPDATE tickets SET updated_at = v.updated_at, awaiting_answer = v.awaiting_answer, waiting_since = v.waiting_since, excerpt = v.excerpt, \
+             important = v.important FROM v WHERE tickets.id = v.id"
         );
         on_tx!(tx, exec |c| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
             for key in &touched {
                 let t = &ticket_of[key];
-                q = q.bind(t.id).bind(t.updated_at).bind(t.awaiting_answer).bind(t.waiting_since).bind(t.excerpt.as_str());
+                q = q.bind(t.id).bind(t.updated_at).bind(t.awaiting_answer).bind(t.waiting_since).bind(t.excerpt.as_str()).bind(t.important);
             }
             q
         })?;

@@ -75,6 +75,7 @@ fn inbound(org: i64, acc: i64, ext: &str, client: &str) -> Inbound {
         text: format!("text of {ext}"),
         html: None,
         create_ignored: false,
+        important: false,
     }
 }
 

@@ -151,9 +151,11 @@ pub async fn inbound(State(web): State<Web>, Auth(actor): Auth, Path(aid): Path<
         identity_value: client_ext,
         client_name: name,
         external_id,
-        text,
         html: None,
         create_ignored: settings["general"]["create_ignored"].as_bool().unwrap_or(false),
+        // Stored settings were checked when saved; a list that no longer reads marks nothing.
+        important: atiende_core::keywords::Keywords::from_settings(&settings).map(|k| k.matches(&text)).unwrap_or(false),
+        text,
     };
     let (message_id, ticket_id, duplicate) = match web.app.ingestor.submit(item).await? {
         Outcome::Stored { message_id, ticket_id, .. } => (message_id, ticket_id, false),
