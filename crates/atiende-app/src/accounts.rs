@@ -86,13 +86,10 @@ pub fn merge(target: &mut Value, patch: &Value) {
     }
 }
 
-/// Checks the settings of one kind and the common ones validated so far (`sla`, `general.important_keywords`). The other
-/// common settings (automatic actions, general options) are kept as given until their
-/// issue validates them.
+/// Checks the settings common to every kind (SLA, automatic actions, general options,
+/// assignment) and those of the kind.
 fn validate(kind: ChannelKind, settings: &Map<String, Value>, secrets: &Map<String, Value>) -> Result<(), AppError> {
-    let all = Value::Object(settings.clone());
-    atiende_core::sla::Sla::from_settings(&all)?;
-    atiende_core::keywords::Keywords::from_settings(&all)?;
+    atiende_core::settings::check_common(&Value::Object(settings.clone()))?;
     if kind == ChannelKind::Api {
         if let Some(url) = settings.get("webhook_url") {
             let url = url.as_str().ok_or_else(|| AppError::invalid("settings.webhook_url", "must be a string"))?;

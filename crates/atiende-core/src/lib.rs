@@ -9,6 +9,7 @@ pub mod hours;
 pub mod keywords;
 pub mod time;
 pub mod types;
+pub mod settings;
 pub mod sla;
 pub mod ticket;
 

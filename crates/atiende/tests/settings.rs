@@ -48,3 +48,33 @@ async fn important_keywords_mark_tickets_important() {
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], json!("settings.general.important_keywords[1]"));
     t.stop().await;
 }
+
+#[tokio::test]
+async fn common_settings_are_checked_whole_and_bad_ones_change_nothing() {
+    let t = spawn_app().await;
+    let good = json!({
+        "auto_actions": {"close_if_no_reply": {"enabled": true, "after_seconds": 86400},
+            "new_client": {"enabled": true, "texts": ["Hola {client_name}", "Bienvenida a {company_name}"]}},
+        "general": {"notifications": {"mode": "all", "emails": ["jefa@acme.test"]}, "create_ignored": false},
+        "assignment": {"mode": "awaiting_answer", "prioritize_relationship": true}
+    });
+    let acc = t.api_account(good.clone()).await;
+    let stored = t.get_json(&format!("/api/v1/accounts/{acc}")).await["settings"].clone();
+    assert_eq!(stored["auto_actions"], good["auto_actions"]);
+    for (patch, field) in [
+        (json!({"auto_actions": {"new_client": {"texts": ["Hola {nombre}"]}}}), "settings.auto_actions.new_client.texts[0]"),
+        (json!({"auto_actions": {"close_if_no_reply": {"after_seconds": 30}}}), "settings.auto_actions.close_if_no_reply.after_seconds"),
+        (json!({"general": {"notifications": {"emails": ["not-an-email"]}}}), "settings.general.notifications.emails[0]"),
+        (json!({"assignment": {"mode": "random"}}), "settings.assignment.mode"),
+    ] {
+        let r = t.call(Method::PATCH, &format!("/api/v1/accounts/{acc}"), &t.token, Some(json!({"settings": patch}))).await;
+        assert_eq!(r.status(), 422, "{patch}");
+        assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], json!(field));
+    }
+    assert_eq!(t.get_json(&format!("/api/v1/accounts/{acc}")).await["settings"], stored, "nothing changed");
+    // Agents cannot change settings.
+    let agent = t.user("Acme", "agent@acme.test", &["agent"]).await;
+    let r = t.call(Method::PATCH, &format!("/api/v1/accounts/{acc}"), &agent, Some(json!({"settings": {"sla": null}}))).await;
+    assert_eq!(r.status(), 403);
+    t.stop().await;
+}
