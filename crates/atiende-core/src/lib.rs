@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod assign;
+pub mod autoreply;
 pub mod board;
 pub mod error;
 pub mod hours;
