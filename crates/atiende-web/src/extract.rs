@@ -10,6 +10,13 @@ use serde::de::DeserializeOwned;
 pub const SESSION_COOKIE: &str = "atiende_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
+/// The `Set-Cookie` value for a session (`id`, or empty with `max_age` 0 to end it).
+/// `Secure` when the deployment is reached over HTTPS (`public_url`).
+pub fn session_cookie(web: &Web, id: &str, max_age: u64) -> String {
+    let secure = if web.app.config.public_url.starts_with("https://") { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
 /// The authenticated actor: a bearer token, or the session cookie (whose unsafe
 /// requests must carry the session's CSRF token in `X-CSRF-Token`).
 pub struct Auth(pub Actor);

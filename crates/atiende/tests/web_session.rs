@@ -10,6 +10,7 @@ async fn session_cookie_works_with_csrf_and_logout_sets_offline() {
     assert_eq!(r.status(), 200);
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+    assert!(!cookie.contains("Secure"), "plain http deployment: a Secure cookie would never come back");
     let session = cookie.split(';').next().unwrap().to_string();
     let body: Value = r.json().await.unwrap();
     let csrf = body["csrf_token"].as_str().unwrap().to_string();
@@ -76,4 +77,24 @@ async fn health_metrics_and_openapi_are_served() {
     let r = t.get("/api/v1/nothing-here").await;
     assert_eq!(r.status(), 404);
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "not_found");
+}
+
+#[tokio::test]
+async fn session_cookie_is_secure_behind_https() {
+    let t = atiende_testkit::spawn_app_with(|c| c.app.public_url = "https://help.example.com".into()).await;
+    let http = reqwest::Client::new();
+    let r = http.post(format!("{}/auth/login", t.url)).json(&json!({"email": "admin@acme.test", "password": "correct horse battery"})).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["set-cookie"].to_str().unwrap().ends_with("; Secure"));
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = http
+        .post(format!("{}/login", t.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=admin%40acme.test&password=correct+horse+battery")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "the login form redirects to the board");
+    assert!(r.headers()["set-cookie"].to_str().unwrap().ends_with("; Secure"));
+    t.stop().await;
 }

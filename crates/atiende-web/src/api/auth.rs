@@ -42,11 +42,7 @@ pub async fn login(State(web): State<Web>, req: Request) -> ApiResult<Response> 
         parse_json(&bytes)?
     };
     let s = auth::login(&web.app, &web.limiter, &peer, &b.email, &b.password).await?;
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
-        s.id,
-        web.app.config.session_ttl.as_secs()
-    );
+    let cookie = crate::extract::session_cookie(&web, &s.id, web.app.config.session_ttl.as_secs());
     let body = json!({"user": super::users::UserOut::from(&s.user), "csrf_token": s.csrf});
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }
@@ -58,6 +54,6 @@ pub async fn logout(State(web): State<Web>, req: Request) -> ApiResult<Response>
     if let Some(id) = cookie(&parts, SESSION_COOKIE) {
         auth::logout(&web.app, id).await?;
     }
-    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    let clear = crate::extract::session_cookie(&web, "", 0);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
 }

@@ -39,7 +39,7 @@ pub async fn login(State(web): State<Web>, req: Request) -> Response {
     let email = form.get("email").to_string();
     match auth::login(&web.app, &web.limiter, &peer, &email, form.get("password")).await {
         Ok(s) => {
-            let cookie = format!("{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}", s.id, web.app.config.session_ttl.as_secs());
+            let cookie = crate::extract::session_cookie(&web, &s.id, web.app.config.session_ttl.as_secs());
             ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
         }
         Err(e) => {
@@ -58,7 +58,7 @@ pub async fn logout(State(web): State<Web>, page: Page, req: Request) -> Result<
     if let Some(id) = crate::extract::cookie(&parts, SESSION_COOKIE) {
         auth::logout(&web.app, id).await?;
     }
-    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    let clear = crate::extract::session_cookie(&web, "", 0);
     Ok(([(header::SET_COOKIE, clear)], Redirect::to("/login")).into_response())
 }
 
