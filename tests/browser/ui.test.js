@@ -435,11 +435,15 @@ test("business hours: a schedule with bad times is refused next to the day; copy
   assert.equal(acc.status, 201);
   await api("POST", `/api/v1/accounts/${acc.json.id}/inbound`, { external_id: "sla-1", client: { external_id: "sla-c", name: "Sofía Lagos" }, text: "¿Siguen ahí?" });
   await page.goto(base + "/columns/new");
-  await page.fill("#name", "SLA");
+  await page.fill("#name", "Atrasados");
+  await page.check("#overdue");
   await Promise.all([page.waitForURL(base + "/"), page.click("button[type=submit]")]);
   const card = page.locator(".card", { hasText: "Sofía Lagos" }).first();
   await card.waitFor();
   await page.waitForSelector(".card.overdue >> text=Sofía Lagos", { timeout: 15000 });
+  await page.reload();
+  await column(page, "Atrasados").locator(".card", { hasText: "Sofía Lagos" }).waitFor();
+  assert.equal(await column(page, "Atrasados").locator(".card").count(), 1, "only the overdue ticket (the other accounts have no SLA)");
   if (SHOTS) await page.screenshot({ path: join(SHOTS, "board-sla.png") });
   await Promise.all([page.waitForURL(/\/tickets\/\d+$/), card.locator("a").click()]);
   await page.waitForSelector("#sla-timer.overdue");

@@ -100,9 +100,23 @@ pub async fn apply_flow(app: &App, actor: &Actor, flow: Flow, names: impl Fn(&st
     list(app, actor).await
 }
 
-/// The store filter a column's saved filter means for `actor`.
-pub fn ticket_filter(actor: &Actor, f: &ColumnFilter) -> TicketFilter {
-    TicketFilter {
+/// The store filter a column's saved filter means for `actor` at `now`.
+pub async fn ticket_filter(app: &App, actor: &Actor, f: &ColumnFilter) -> Result<TicketFilter, AppError> {
+    let overdue = if f.overdue {
+        let now = app.now();
+        let mut deadlines = Vec::new();
+        for a in atiende_store::accounts::list(&app.db, actor.org_id).await? {
+            let settings: serde_json::Value = serde_json::from_str(&a.settings).unwrap_or_default();
+            if let Ok(Some(sla)) = atiende_core::sla::Sla::from_settings(&settings) {
+                deadlines.push((a.id, now - sla.micros()));
+            }
+        }
+        Some(deadlines)
+    } else {
+        None
+    };
+    Ok(TicketFilter {
+        overdue,
         state: Some(f.state.as_str().to_string()),
         account_ids: f.account_ids.clone(),
         kinds: f.kinds.iter().map(|k| k.as_str().to_string()).collect(),
@@ -121,7 +135,7 @@ pub fn ticket_filter(actor: &Actor, f: &ColumnFilter) -> TicketFilter {
         updated: ColumnFilter::range_micros(&f.updated_from, &f.updated_to),
         sort: f.sort,
         ..TicketFilter::default()
-    }
+    })
 }
 
 /// Counts above this show as "N+" (counting a million rows on every refresh is not free).
@@ -137,7 +151,7 @@ pub struct Page {
 
 pub async fn page(app: &App, actor: &Actor, col: &Column, cursor: Option<TicketCursor>, limit: i64) -> Result<Page, AppError> {
     can_use_board(actor)?;
-    let f = ticket_filter(actor, &col.filter);
+    let f = ticket_filter(app, actor, &col.filter).await?;
     let limit = limit.clamp(1, 500);
     let mut rows = tickets::list(&app.db, actor.org_id, &f, cursor, limit + 1).await?;
     let next = if rows.len() as i64 > limit {

@@ -67,6 +67,9 @@ pub struct ColumnFilter {
     pub awaiting_answer: Option<bool>,
     #[serde(default)]
     pub important: Option<bool>,
+    /// Only tickets waiting longer than their account's SLA.
+    #[serde(default)]
+    pub overdue: bool,
     #[serde(default)]
     pub kinds: Vec<ChannelKind>,
     #[serde(default)]
@@ -105,6 +108,7 @@ impl Default for ColumnFilter {
             addressed: None,
             awaiting_answer: None,
             important: None,
+            overdue: false,
             kinds: vec![],
             account_ids: vec![],
             assignee: AssigneeChoice::Any,

@@ -129,6 +129,9 @@ pub struct TicketFilter {
     pub created: (Option<i64>, Option<i64>),
     pub updated: (Option<i64>, Option<i64>),
     pub sort: ColumnSort,
+    /// Only overdue tickets: open, awaiting an answer since before `deadline` of their account
+    /// — (account id, waiting_since deadline in µs) per account with an SLA.
+    pub overdue: Option<Vec<(i64, i64)>>,
 }
 
 /// The position after which a page starts: (sort key, id) of the last row seen,
@@ -205,6 +208,20 @@ fn filter_sql(org_id: i64, f: &TicketFilter) -> Where {
     for (col, v) in [("important", f.important), ("addressed", f.addressed), ("awaiting_answer", f.awaiting_answer)] {
         if let Some(v) = v {
             w.and(&format!(" AND {col} = ?"), Arg::B(v));
+        }
+    }
+    if let Some(deadlines) = &f.overdue {
+        if deadlines.is_empty() {
+            w.sql.push_str(" AND 1 = 0");
+        } else {
+            let mut parts = Vec::new();
+            for (acc, deadline) in deadlines {
+                let a = w.arg(Arg::I(*acc));
+                let d = w.arg(Arg::I(*deadline));
+                parts.push(format!("(account_id = {a} AND waiting_since < {d})"));
+            }
+            let yes = w.arg(Arg::B(true));
+            w.sql.push_str(&format!(" AND state = 'open' AND awaiting_answer = {yes} AND ({})", parts.join(" OR ")));
         }
     }
     for tag in &f.tags {

@@ -339,6 +339,11 @@ async fn column_filters_sorts_counts_and_columns() {
     assert_eq!(list(TicketFilter { created: (Some(200), Some(400)), ..Default::default() }).await, [3, 2]);
     assert_eq!(list(TicketFilter { updated: (Some(850), None), ..Default::default() }).await, [1]);
     assert_eq!(list(TicketFilter { assignee: Some(AssigneeFilter::Anyone), ..Default::default() }).await, Vec::<i64>::new());
+    // Overdue: waiting since before the deadline of its account (tickets 1-3 on `acc` waited
+    // since 100, 200, 300; ticket 4 on `other` since 400).
+    assert_eq!(list(TicketFilter { overdue: Some(vec![(acc, 250)]), ..Default::default() }).await, [1, 2]);
+    assert_eq!(list(TicketFilter { overdue: Some(vec![(acc, 150), (other, 450)]), ..Default::default() }).await, [1, 4]);
+    assert_eq!(list(TicketFilter { overdue: Some(vec![]), ..Default::default() }).await, Vec::<i64>::new(), "no SLA, never overdue");
     assert_eq!(list(TicketFilter { assignee: Some(AssigneeFilter::Users(vec![user])), ..Default::default() }).await, Vec::<i64>::new());
     // Keyset paging in every sort visits each ticket once.
     for sort in ColumnSort::ALL {

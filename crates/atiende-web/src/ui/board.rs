@@ -218,6 +218,7 @@ struct ColumnFormPage {
     addressed: Vec<Choice>,
     awaiting: Vec<Choice>,
     important: Vec<Choice>,
+    overdue: bool,
     kinds: Vec<Choice>,
     accounts: Vec<Choice>,
     assignee: Vec<Choice>,
@@ -280,6 +281,7 @@ async fn form_page(web: &Web, page: &Page, action: String, title: &'static str, 
         addressed: tri(tr, f.addressed),
         awaiting: tri(tr, f.awaiting_answer),
         important: tri(tr, f.important),
+        overdue: f.overdue,
         kinds: ChannelKind::ALL
             .iter()
             .map(|k| Choice { value: k.as_str().into(), label: k.as_str().replace('_', " "), checked: f.kinds.contains(k) })
@@ -315,6 +317,7 @@ fn read_filter(form: &Form) -> Result<ColumnFilter, AppError> {
         addressed: read_tri(form.get("addressed")),
         awaiting_answer: read_tri(form.get("awaiting_answer")),
         important: read_tri(form.get("important")),
+        overdue: form.get("overdue") == "on",
         sort: ColumnSort::parse(form.get("sort"), "sort")?,
         ..ColumnFilter::default()
     };

@@ -51,6 +51,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("column.awaiting_answer", "Esperando respuesta", "Awaiting answer"),
     ("column.important", "Importante", "Important"),
     ("column.kinds", "Canales", "Channels"),
+    ("column.overdue", "Solo atrasados (esperando más que el SLA de su cuenta)", "Overdue only (waiting longer than their account's SLA)"),
     ("column.accounts", "Cuentas", "Accounts"),
     ("column.assignee", "Asignado a", "Assigned to"),
     ("column.assignee_ids", "Ejecutivos", "Agents"),
