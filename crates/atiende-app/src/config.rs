@@ -36,6 +36,8 @@ pub struct AppConfig {
     /// The address people use to reach Atiende (links in emails, e.g. password reset).
     /// Empty: `http://` and the listening address.
     pub public_url: String,
+    /// A ticket waiting in the assignment queue rises one priority level per this much waiting.
+    pub queue_ageing: Duration,
 }
 
 impl Default for AppConfig {
@@ -57,6 +59,7 @@ impl Default for AppConfig {
             login_window: Duration::from_secs(15 * 60),
             auth_cache_ttl: Duration::from_secs(2),
             public_url: String::new(),
+            queue_ageing: Duration::from_secs(3600),
         }
     }
 }

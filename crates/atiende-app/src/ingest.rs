@@ -20,12 +20,12 @@ pub struct Ingestor {
 }
 
 impl Ingestor {
-    pub fn start(db: &Db, clock: Arc<dyn Clock>, config: &AppConfig, metrics: Metrics, bus: Bus) -> Self {
+    pub fn start(db: &Db, clock: Arc<dyn Clock>, config: &AppConfig, metrics: Metrics, bus: Bus, jobs: Arc<tokio::sync::Notify>) -> Self {
         let n = if db.is_pg() { config.ingest_writers.max(1) } else { 1 };
         let writers = (0..n)
             .map(|_| {
                 let (tx, rx) = mpsc::channel(config.ingest_batch_max * 4);
-                tokio::spawn(writer(db.clone(), clock.clone(), config.ingest_batch_max, metrics.clone(), bus.clone(), rx));
+                tokio::spawn(writer(db.clone(), clock.clone(), config.ingest_batch_max, metrics.clone(), bus.clone(), jobs.clone(), rx));
                 tx
             })
             .collect();
@@ -51,6 +51,7 @@ async fn writer(
     max: usize,
     metrics: Metrics,
     bus: Bus,
+    jobs: Arc<tokio::sync::Notify>,
     mut rx: mpsc::Receiver<(Inbound, Reply)>,
 ) {
     let mut batch: Vec<(Inbound, Reply)> = Vec::with_capacity(max);
@@ -87,6 +88,8 @@ async fn writer(
         }
         if any {
             bus.wake();
+            // The batch may have queued tickets for assignment: the job runner drains them now.
+            jobs.notify_one();
         }
     }
 }

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod assign;
 pub mod auth;
 pub mod board;
 pub mod cache;
@@ -59,11 +60,12 @@ impl App {
     pub fn new(db: Db, clock: Arc<dyn Clock>, config: AppConfig, sealer: secrets::Sealer) -> App {
         let metrics = metrics::Metrics::default();
         let realtime = realtime::Bus::new();
-        let ingestor = ingest::Ingestor::start(&db, clock.clone(), &config, metrics.clone(), realtime.clone());
+        let job_wake: Arc<tokio::sync::Notify> = Arc::default();
+        let ingestor = ingest::Ingestor::start(&db, clock.clone(), &config, metrics.clone(), realtime.clone(), job_wake.clone());
         let http = atiende_channels::http_client(config.webhook_timeout);
         let token_cache = cache::TtlCache::new(config.auth_cache_ttl, 10_000);
         let account_cache = cache::TtlCache::new(config.auth_cache_ttl, 10_000);
-        App(Arc::new(Inner { db, clock, config, sealer, metrics, realtime, ingestor, http, job_wake: Arc::default(), token_cache, account_cache }))
+        App(Arc::new(Inner { db, clock, config, sealer, metrics, realtime, ingestor, http, job_wake, token_cache, account_cache }))
     }
 
     pub fn now(&self) -> i64 {

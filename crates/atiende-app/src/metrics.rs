@@ -11,6 +11,7 @@ pub struct Counters {
     pub ingest_failed: AtomicU64,
     pub ingest_batches: AtomicU64,
     pub tickets_created: AtomicU64,
+    pub tickets_assigned: AtomicU64,
     pub jobs_done: AtomicU64,
     pub jobs_retried: AtomicU64,
     pub jobs_failed: AtomicU64,
@@ -58,6 +59,7 @@ impl Metrics {
         ]);
         c(&mut s, "atiende_ingest_batches_total", "Ingest transactions committed.", "counter", &[("", self.ingest_batches.load(Relaxed))]);
         c(&mut s, "atiende_tickets_created_total", "Tickets created by inbound messages.", "counter", &[("", self.tickets_created.load(Relaxed))]);
+        c(&mut s, "atiende_tickets_assigned_total", "Tickets assigned automatically.", "counter", &[("", self.tickets_assigned.load(Relaxed))]);
         c(&mut s, "atiende_jobs_total", "Background jobs by outcome.", "counter", &[
             ("{outcome=\"done\"}", self.jobs_done.load(Relaxed)),
             ("{outcome=\"retried\"}", self.jobs_retried.load(Relaxed)),

@@ -26,6 +26,15 @@ pub async fn reply(app: &App, actor: &Actor, ticket_id: i64, text: &str, note: b
         return Err(AppError::conflict("state", "the ticket is closed; reopen it to reply"));
     }
     let now = app.now();
+    // Answering an unassigned open ticket of an account where one is enabled (manual or
+    // auto) takes it (SPEC §7); a disabled agent's answer leaves it where it is.
+    if !note && t.assignee_id.is_none() && t.state == TicketState::Open.as_str() {
+        let mode = atiende_store::accounts::agent_mode_tx(&mut tx, t.account_id, actor.user_id).await?;
+        if matches!(mode.as_deref(), Some("manual" | "auto")) {
+            tickets::assign(&mut tx, actor.org_id, t.id, Some(actor.user_id), Some(actor.user_id), "took it by answering", now).await?;
+        }
+    }
+    let t = tickets::get_tx(&mut tx, actor.org_id, ticket_id).await?;
     let (msg, _) = messages::append(
         &mut tx,
         &t,
@@ -51,7 +60,12 @@ pub async fn close(app: &App, actor: &Actor, id: i64) -> Result<TicketRow, AppEr
     actor.require_worker()?;
     let mut tx = app.db.begin().await?;
     let t = tickets::close(&mut tx, actor.org_id, id, Some(actor.user_id), app.now()).await?;
+    if t.assignee_id.is_some() {
+        // The assignee has one open ticket less: under a cap, a queued ticket may now fit.
+        atiende_store::assign::arm(&mut tx, actor.org_id, app.now()).await?;
+    }
     tx.commit().await?;
+    crate::worker::kick(app);
     app.realtime.wake();
     Ok(t)
 }
@@ -103,8 +117,13 @@ pub async fn assign(app: &App, actor: &Actor, id: i64, user_id: Option<i64>) -> 
         None => "released by hand",
     };
     let mut tx = app.db.begin().await?;
+    let before = tickets::get_tx(&mut tx, actor.org_id, id).await?;
     let t = tickets::assign(&mut tx, actor.org_id, id, user_id, Some(actor.user_id), reason, app.now()).await?;
+    if before.assignee_id.is_some() && before.assignee_id != user_id {
+        atiende_store::assign::arm(&mut tx, actor.org_id, app.now()).await?;
+    }
     tx.commit().await?;
+    crate::worker::kick(app);
     app.realtime.wake();
     Ok(t)
 }
@@ -142,7 +161,7 @@ pub async fn set_flag(app: &App, actor: &Actor, id: i64, flag: Flag) -> Result<T
             if t.state != TicketState::Open.as_str() {
                 return Err(AppError::conflict("state", "only an open ticket can be ignored"));
             }
-            ("UPDATE tickets SET state = 'ignored', closed_at = $1, updated_at = $1 WHERE id = $2", "ticket.ignored")
+            ("UPDATE tickets SET state = 'ignored', closed_at = $1, updated_at = $1, queued_at = NULL, queue_reason = NULL WHERE id = $2", "ticket.ignored")
         }
     };
     match flag {

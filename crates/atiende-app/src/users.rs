@@ -107,7 +107,7 @@ const DEACTIVATION_RELEASE_WINDOW_MICROS: i64 = 5 * 24 * 3600 * 1_000_000;
 /// Changes a user. Admins change anything; a user may change their own
 /// connection status. The first user of an organization is never deactivated.
 pub async fn patch(app: &App, actor: &Actor, id: i64, p: UserPatchInput) -> Result<UserRow, AppError> {
-    let own_status_only = p.active.is_none() && p.roles.is_none() && id == actor.user_id;
+    let own_status_only = p.active.is_none() && p.roles.is_none() && p.max_open_tickets.is_none() && id == actor.user_id;
     if !own_status_only {
         actor.require_admin()?;
     }
@@ -123,6 +123,9 @@ pub async fn patch(app: &App, actor: &Actor, id: i64, p: UserPatchInput) -> Resu
             Err(e) => return Err(e.into()),
         }
     }
+    if let Some(cap) = p.max_open_tickets {
+        crate::assign::check_cap(cap)?;
+    }
     if p.active == Some(false) && target.is_first {
         return Err(AppError::conflict("active", "the first user of an organization cannot be deactivated"));
     }
@@ -132,10 +135,18 @@ pub async fn patch(app: &App, actor: &Actor, id: i64, p: UserPatchInput) -> Resu
     let now = app.now();
     let mut tx = app.db.begin().await?;
     users::update(&mut tx, actor.org_id, id, &patch, now).await?;
+    if let Some(cap) = p.max_open_tickets {
+        atiende_store::assign::set_cap(&mut tx, actor.org_id, id, cap).await?;
+    }
     if p.active == Some(false) && target.active {
         deactivate(&mut tx, actor, id, now).await?;
     }
+    // A new status, a reactivation or a release may let queued tickets be assigned.
+    if patch.connection_status_id.is_some() || p.active.is_some() || p.max_open_tickets.is_some() {
+        atiende_store::assign::arm(&mut tx, actor.org_id, now).await?;
+    }
     tx.commit().await?;
+    crate::worker::kick(app);
     // Roles or the active flag may have changed: cached tokens must be looked up again.
     app.token_cache.clear();
     app.realtime.wake();
@@ -147,6 +158,8 @@ pub struct UserPatchInput {
     pub active: Option<bool>,
     pub roles: Option<Vec<String>>,
     pub connection_status_id: Option<i64>,
+    /// `Some(None)` clears the cap; `None` leaves it.
+    pub max_open_tickets: Option<Option<i64>>,
 }
 
 /// Ends the user's sessions and releases their recent open tickets.
@@ -161,9 +174,11 @@ async fn deactivate(tx: &mut atiende_store::Tx, actor: &Actor, user_id: i64, now
     .fetch_all(c)
     .await)
     .map_err(StoreError::from)?;
-    for t in ids {
+    for &t in &ids {
         tickets::assign(tx, actor.org_id, t, None, Some(actor.user_id), "released: the assignee was deactivated", now).await?;
     }
+    // Placed again by the rules (SPEC §2, §7).
+    atiende_store::assign::requeue(tx, actor.org_id, &ids, now).await?;
     Ok(())
 }
 
@@ -241,6 +256,26 @@ pub async fn update_status(app: &App, actor: &Actor, id: i64, name: &str, assign
         e => e.into(),
     })?;
     Ok(users::status(&app.db, actor.org_id, id).await?)
+}
+
+/// Time in each connection status over `[from, to)`, for the user themself or an admin.
+pub async fn status_times(app: &App, actor: &Actor, user_id: i64, from: i64, to: i64) -> Result<Vec<(users::StatusRow, i64)>, AppError> {
+    if user_id != actor.user_id {
+        actor.require(&[Role::Admin, Role::Analyst])?;
+    }
+    if to <= from {
+        return Err(AppError::invalid("to", "must be after from"));
+    }
+    users::get(&app.db, actor.org_id, user_id).await?;
+    let statuses = users::statuses(&app.db, actor.org_id).await?;
+    let times = users::status_times(&app.db, user_id, from, to.min(app.now())).await?;
+    Ok(statuses
+        .into_iter()
+        .map(|s| {
+            let t = times.iter().find(|(id, _)| *id == s.id).map_or(0, |(_, t)| *t);
+            (s, t)
+        })
+        .collect())
 }
 
 /// Revokes one of the actor's own API tokens; it stops working at once on this node.

@@ -72,6 +72,7 @@ pub async fn run_due(app: &App) -> usize {
 async fn run_one(app: &App, job: JobRow) {
     let r = match job.kind.as_str() {
         jobs::DELIVER => deliver(app, &job).await,
+        atiende_store::assign::ASSIGN => crate::assign::run_job(app, &job).await.map_err(JobError::from),
         other => Err(JobError::Final(format!("unknown job kind {other}"))),
     };
     let node = &app.config.node_id;

@@ -1,6 +1,6 @@
 //! Accounts: one connected channel (mailbox, page, number, widget, API…).
 //! `settings` is the public JSON; `secrets` is an encrypted JSON blob (sealed by the app).
-use crate::{found, on_db, Db, StoreError};
+use crate::{found, on_db, on_tx, Db, StoreError, Tx};
 use atiende_core::time::Micros;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -91,6 +91,14 @@ pub async fn set_agent_mode(db: &Db, account_id: i64, user_id: i64, mode: &str) 
     .bind(user_id)
     .bind(mode))?;
     Ok(())
+}
+
+pub async fn agent_mode_tx(tx: &mut Tx, account_id: i64, user_id: i64) -> Result<Option<String>, StoreError> {
+    Ok(on_tx!(tx, |c| sqlx::query_scalar("SELECT mode FROM account_agents WHERE account_id = $1 AND user_id = $2")
+        .bind(account_id)
+        .bind(user_id)
+        .fetch_optional(c)
+        .await)?)
 }
 
 pub async fn agent_mode(db: &Db, account_id: i64, user_id: i64) -> Result<Option<String>, StoreError> {

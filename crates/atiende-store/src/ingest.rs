@@ -4,8 +4,9 @@
 //!
 //! Per batch: one dedupe query per account, one identity query per channel,
 //! one open-ticket query per account, one multi-row insert each for new tickets
-//! and for messages, one multi-row update of the touched tickets, and the events
-//! at commit. New clients are inserted one by one (they are the rare case).
+//! and for messages, one multi-row update of the touched tickets, the events at
+//! commit, and the arming of the assignment drain when a ticket joined the queue.
+//! New clients are inserted one by one (they are the rare case).
 use crate::messages::{excerpt, MessageRow, COLS as MESSAGE_COLS};
 use crate::tickets::{TicketRow, COLS as TICKET_COLS};
 use crate::{clients, events, on_tx, Db, StoreError, Tx};
@@ -226,15 +227,16 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
         .bind(k)
         .fetch_one(c)
         .await)?;
-        let rows = (0..idx.len()).map(|r| format!("({})", params(r * 7, 7))).collect::<Vec<_>>().join(", ");
+        let rows = (0..idx.len()).map(|r| format!("({})", params(r * 8, 8))).collect::<Vec<_>>().join(", ");
         let sql = format!(
-            "INSERT INTO tickets (org_id, number, account_id, client_id, state, created_at, updated_at) VALUES {rows} RETURNING {TICKET_COLS}"
+            "INSERT INTO tickets (org_id, number, account_id, client_id, state, created_at, updated_at, queued_at) VALUES {rows} RETURNING {TICKET_COLS}"
         );
         let inserted: Vec<TicketRow> = on_tx!(tx, |c| {
             let mut q = sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql));
             for (n, &i) in idx.iter().enumerate() {
-                let state = if items[i].create_ignored { TicketState::Ignored } else { TicketState::Open };
-                q = q.bind(org).bind(first + n as i64).bind(items[i].account_id).bind(client(i).0).bind(state.as_str()).bind(now).bind(now);
+                // An open ticket waits for automatic assignment; an ignored one never does.
+                let (state, queued) = if items[i].create_ignored { (TicketState::Ignored, None) } else { (TicketState::Open, Some(now)) };
+                q = q.bind(org).bind(first + n as i64).bind(items[i].account_id).bind(client(i).0).bind(state.as_str()).bind(now).bind(now).bind(queued);
             }
             q.fetch_all(c).await
         })
@@ -279,6 +281,7 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
     let mut touched: Vec<(i64, i64)> = Vec::new();
     let mut touched_set = std::collections::HashSet::new();
     let mut new_clients = std::collections::HashSet::new();
+    let mut arm_orgs = std::collections::BTreeSet::new();
     for &i in &fresh {
         let it = &items[i];
         let (client_id, client_created) = client(i);
@@ -299,6 +302,13 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
         t.waiting_since = f.waiting_since;
         t.excerpt = excerpt(&it.text);
         t.important |= it.important;
+        // A new message on an open, unassigned ticket asks for automatic assignment (SPEC §7).
+        if t.state == TicketState::Open.as_str() && t.assignee_id.is_none() && t.queued_at.is_none() {
+            t.queued_at = Some(now);
+        }
+        if t.queued_at.is_some() {
+            arm_orgs.insert(it.org_id);
+        }
         if touched_set.insert(key) {
             touched.push(key);
         }
@@ -312,28 +322,32 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
     if !touched.is_empty() {
         let rows = (0..touched.len())
             .map(|r| {
-                let b = r * 6;
+                let b = r * 7;
                 if pg {
-                    format!("(${}::bigint, ${}::bigint, ${}::boolean, ${}::bigint, ${}::text, ${}::boolean)", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6)
+                    format!("(${}::bigint, ${}::bigint, ${}::boolean, ${}::bigint, ${}::text, ${}::boolean, ${}::bigint)", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7)
                 } else {
-                    "(?, ?, ?, ?, ?, ?)".to_string()
+                    "(?, ?, ?, ?, ?, ?, ?)".to_string()
                 }
             })
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
-            "WITH v(id, updated_at, awaiting_answer, waiting_since, excerpt, important) AS (VALUES {rows}) \
+            "WITH v(id, updated_at, awaiting_answer, waiting_since, excerpt, important, queued_at) AS (VALUES {rows}) \
              UPDATE tickets SET updated_at = v.updated_at, awaiting_answer = v.awaiting_answer, waiting_since = v.waiting_since, excerpt = v.excerpt, \
-             important = v.important FROM v WHERE tickets.id = v.id"
+             important = v.important, \
+             queued_at = CASE WHEN tickets.assignee_id IS NULL AND tickets.state = 'open' THEN v.queued_at ELSE NULL END FROM v WHERE tickets.id = v.id"
         );
         on_tx!(tx, exec |c| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
             for key in &touched {
                 let t = &ticket_of[key];
-                q = q.bind(t.id).bind(t.updated_at).bind(t.awaiting_answer).bind(t.waiting_since).bind(t.excerpt.as_str()).bind(t.important);
+                q = q.bind(t.id).bind(t.updated_at).bind(t.awaiting_answer).bind(t.waiting_since).bind(t.excerpt.as_str()).bind(t.important).bind(t.queued_at);
             }
             q
         })?;
+    }
+    for org in arm_orgs {
+        crate::assign::arm(tx, org, now).await?;
     }
     // Copies inside the batch answer like their first.
     for i in 0..items.len() {

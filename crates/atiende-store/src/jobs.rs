@@ -28,6 +28,34 @@ pub async fn enqueue(tx: &mut Tx, kind: &str, payload: &str, dedupe_key: Option<
     Ok(())
 }
 
+/// Queues a job under `dedupe_key`, or, when one is already queued (or running),
+/// replaces its payload and brings it forward to `run_at`. A running job that
+/// finishes with [`complete_unless_rearmed`] then runs once more.
+pub async fn rearm(tx: &mut Tx, kind: &str, payload: &str, dedupe_key: &str, run_at: Micros) -> Result<(), StoreError> {
+    on_tx!(tx, exec |c| sqlx::query(
+        "INSERT INTO jobs (kind, payload, dedupe_key, run_at, created_at) VALUES ($1, $2, $3, $4, $4) \
+         ON CONFLICT (dedupe_key) DO UPDATE SET payload = excluded.payload, \
+         run_at = CASE WHEN excluded.run_at < jobs.run_at THEN excluded.run_at ELSE jobs.run_at END"
+    )
+    .bind(kind)
+    .bind(payload)
+    .bind(dedupe_key)
+    .bind(run_at))?;
+    Ok(())
+}
+
+/// Finishes a job claimed with `payload`: removes it, unless it was re-armed
+/// meanwhile, in which case it is released to run again at once. Returns whether it was removed.
+pub async fn complete_unless_rearmed(tx: &mut Tx, id: i64, node: &str, payload: &str) -> Result<bool, StoreError> {
+    let n = on_tx!(tx, exec |c| sqlx::query("DELETE FROM jobs WHERE id = $1 AND locked_by = $2 AND payload = $3").bind(id).bind(node).bind(payload))?;
+    if n == 0 {
+        on_tx!(tx, exec |c| sqlx::query("UPDATE jobs SET locked_until = 0, locked_by = NULL, attempts = 0 WHERE id = $1 AND locked_by = $2")
+            .bind(id)
+            .bind(node))?;
+    }
+    Ok(n == 1)
+}
+
 /// Claims up to `limit` due jobs for `node` until `now + lease`.
 pub async fn claim(db: &Db, node: &str, now: Micros, lease: Micros, limit: i64) -> Result<Vec<JobRow>, StoreError> {
     let rows = match db {

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod assign;
 pub mod clients;
 pub mod columns;
 pub mod events;

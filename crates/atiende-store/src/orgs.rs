@@ -31,6 +31,15 @@ pub async fn get(db: &Db, id: i64) -> Result<OrgRow, StoreError> {
         .await)?)
 }
 
+/// The organization's settings document (defaults every account inherits).
+pub async fn settings(db: &Db, id: i64) -> Result<serde_json::Value, StoreError> {
+    let raw: String = crate::found(on_db!(db, |c| sqlx::query_scalar("SELECT settings FROM organizations WHERE id = $1")
+        .bind(id)
+        .fetch_optional(c)
+        .await)?)?;
+    serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(format!("organization settings: {e}")))
+}
+
 /// Creates an organization with its default connection statuses, inside `tx`.
 pub async fn create(tx: &mut Tx, name: &str, now: Micros) -> Result<i64, StoreError> {
     let id: i64 = on_tx!(tx, |c| sqlx::query_scalar("INSERT INTO organizations (name, created_at) VALUES ($1, $2) RETURNING id")

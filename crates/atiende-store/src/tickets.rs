@@ -25,10 +25,12 @@ pub struct TicketRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub closed_at: Option<i64>,
+    /// Waiting in the assignment queue since (open and unassigned, no eligible agent yet).
+    pub queued_at: Option<i64>,
 }
 
 pub(crate) const COLS: &str = "id, org_id, number, account_id, client_id, state, important, addressed, addressed_at, \
-    awaiting_answer, waiting_since, last_agent_message_at, priority, assignee_id, excerpt, tags, created_at, updated_at, closed_at";
+    awaiting_answer, waiting_since, last_agent_message_at, priority, assignee_id, excerpt, tags, created_at, updated_at, closed_at, queued_at";
 
 /// The API shape of a ticket (SPEC §11.1), also carried by realtime events.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -58,6 +60,8 @@ pub struct TicketView {
     pub created_at: String,
     pub updated_at: String,
     pub closed_at: Option<String>,
+    /// Waiting in the assignment queue since (SPEC §7); `null` when not queued.
+    pub queued_since: Option<String>,
 }
 
 impl TicketRow {
@@ -80,6 +84,7 @@ impl TicketRow {
             created_at: rfc3339(self.created_at),
             updated_at: rfc3339(self.updated_at),
             closed_at: self.closed_at.map(rfc3339),
+            queued_since: self.queued_at.map(rfc3339),
         }
     }
     pub fn to_json(&self) -> serde_json::Value {
@@ -291,7 +296,7 @@ pub async fn close(tx: &mut Tx, org_id: i64, id: i64, actor: Option<i64>, now: M
     if t.state == "closed" {
         return Ok(t);
     }
-    on_tx!(tx, exec |c| sqlx::query("UPDATE tickets SET state = 'closed', closed_at = $1, updated_at = $1 WHERE id = $2")
+    on_tx!(tx, exec |c| sqlx::query("UPDATE tickets SET state = 'closed', closed_at = $1, updated_at = $1, queued_at = NULL, queue_reason = NULL WHERE id = $2")
         .bind(now)
         .bind(id))?;
     let t = get_tx(tx, org_id, id).await?;
@@ -313,10 +318,18 @@ pub async fn assign(
     if t.assignee_id == user {
         return Ok(t);
     }
-    on_tx!(tx, exec |c| sqlx::query("UPDATE tickets SET assignee_id = $1, updated_at = $2 WHERE id = $3")
-        .bind(user)
-        .bind(now)
-        .bind(id))?;
+    // A ticket given to someone leaves the queue; one released stays out of it
+    // until the caller puts it back (`assign::requeue`).
+    on_tx!(tx, exec |c| sqlx::query(
+        "UPDATE tickets SET assignee_id = $1, updated_at = $2, \
+         queued_at = CASE WHEN $1 IS NULL THEN queued_at ELSE NULL END, queue_reason = CASE WHEN $1 IS NULL THEN queue_reason ELSE NULL END WHERE id = $3"
+    )
+    .bind(user)
+    .bind(now)
+    .bind(id))?;
+    if let Some(u) = user {
+        on_tx!(tx, exec |c| sqlx::query("UPDATE users SET last_assigned_at = $1 WHERE id = $2").bind(now).bind(u))?;
+    }
     on_tx!(tx, exec |c| sqlx::query(
         "INSERT INTO assignments (org_id, ticket_id, user_id, previous_user_id, actor_user_id, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
     )

@@ -18,9 +18,11 @@ pub struct UserRow {
     pub is_first: bool,
     pub connection_status_id: Option<i64>,
     pub created_at: i64,
+    /// Cap of open tickets for automatic assignment; `None`: no cap.
+    pub max_open_tickets: Option<i64>,
 }
 
-const USER_COLS: &str = "id, org_id, email, password_hash, first_name, last_name, phone, department, language, roles, active, is_first, connection_status_id, created_at";
+const USER_COLS: &str = "id, org_id, email, password_hash, first_name, last_name, phone, department, language, roles, active, is_first, connection_status_id, created_at, max_open_tickets";
 
 #[derive(Debug, Clone)]
 pub struct NewUser<'a> {
@@ -65,7 +67,18 @@ pub async fn create(tx: &mut Tx, u: &NewUser<'_>, now: Micros) -> Result<i64, St
     .fetch_one(c)
     .await);
     match r {
-        Ok(id) => Ok(id),
+        Ok(id) => {
+            if let Some(status) = offline {
+                on_tx!(tx, exec |c| sqlx::query(
+                    "INSERT INTO user_status_log (org_id, user_id, connection_status_id, started_at) VALUES ($1, $2, $3, $4)"
+                )
+                .bind(u.org_id)
+                .bind(id)
+                .bind(status)
+                .bind(now))?;
+            }
+            Ok(id)
+        }
         Err(e) => {
             let e = StoreError::from(e);
             if e.is_unique_violation() { Err(StoreError::Conflict("email".into())) } else { Err(e) }
@@ -157,6 +170,29 @@ pub async fn set_status(tx: &mut Tx, org_id: i64, user_id: i64, status_id: i64, 
         .bind(now)
         .bind(user_id))?;
     Ok(())
+}
+
+/// Time the user spent in each connection status between `from` and `to`
+/// (microseconds per status id; the current status counts up to `to`).
+pub async fn status_times(db: &Db, user_id: i64, from: Micros, to: Micros) -> Result<Vec<(i64, Micros)>, StoreError> {
+    let rows: Vec<(i64, i64, Option<i64>)> = on_db!(db, |c| sqlx::query_as(
+        "SELECT connection_status_id, started_at, ended_at FROM user_status_log \
+         WHERE user_id = $1 AND started_at < $3 AND (ended_at IS NULL OR ended_at > $2) ORDER BY started_at"
+    )
+    .bind(user_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(c)
+    .await)?;
+    let mut out: Vec<(i64, Micros)> = Vec::new();
+    for (status, start, end) in rows {
+        let span = end.unwrap_or(to).min(to) - start.max(from);
+        match out.iter_mut().find(|(s, _)| *s == status) {
+            Some((_, total)) => *total += span.max(0),
+            None => out.push((status, span.max(0))),
+        }
+    }
+    Ok(out)
 }
 
 // ---- connection statuses ----

@@ -107,7 +107,13 @@ async fn organizations_users_statuses_tokens_and_sessions() {
     users::set_status(&mut tx, org, user, statuses[1].id, 25).await.unwrap();
     tx.commit().await.unwrap();
     let log: Vec<(i64, i64, Option<i64>)> = on_db!(db, |c| sqlx::query_as("SELECT connection_status_id, started_at, ended_at FROM user_status_log ORDER BY id").fetch_all(c).await).unwrap();
-    assert_eq!(log, vec![(statuses[0].id, 10, Some(25)), (statuses[1].id, 25, None)]);
+    assert_eq!(log, vec![(statuses[3].id, 1, Some(10)), (statuses[0].id, 10, Some(25)), (statuses[1].id, 25, None)]);
+    // Time per status over a window: clipped at both ends; the current one counts up to `to`.
+    let mut times = users::status_times(db, user, 5, 40).await.unwrap();
+    times.sort();
+    let mut want = vec![(statuses[3].id, 5), (statuses[0].id, 15), (statuses[1].id, 15)];
+    want.sort();
+    assert_eq!(times, want);
     assert_eq!(users::get(db, org, user).await.unwrap().language, "en");
     let s = users::create_status(db, org, "Meeting", false).await.unwrap();
     assert_eq!(users::status(db, org, s).await.unwrap().name, "Meeting");

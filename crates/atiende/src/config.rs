@@ -34,6 +34,7 @@ pub struct FileConfig {
     pub login_window_secs: Option<u64>,
     pub auth_cache_ms: Option<u64>,
     pub public_url: Option<String>,
+    pub queue_ageing_secs: Option<u64>,
 }
 
 pub const EXAMPLE: &str = r#"# Atiende configuration. Every setting is optional; the environment variable
@@ -84,6 +85,9 @@ pub const EXAMPLE: &str = r#"# Atiende configuration. Every setting is optional;
 # The address people use to reach Atiende, for links in emails (password reset).
 # Default: http:// and the listening address.
 # public_url = "https://help.example.com"
+# A ticket waiting for an agent in the assignment queue rises one priority level
+# per this many seconds, so that none is left behind.
+# queue_ageing_secs = 3600
 "#;
 
 /// The resolved configuration of one process.
@@ -149,6 +153,7 @@ impl FileConfig {
         env!(login_window_secs, "ATIENDE_LOGIN_WINDOW_SECS");
         env!(auth_cache_ms, "ATIENDE_AUTH_CACHE_MS");
         env!(public_url, "ATIENDE_PUBLIC_URL");
+        env!(queue_ageing_secs, "ATIENDE_QUEUE_AGEING_SECS");
         Ok(())
     }
 
@@ -187,6 +192,7 @@ impl FileConfig {
             login_window: self.login_window_secs.map(secs).unwrap_or(d.login_window),
             auth_cache_ttl: self.auth_cache_ms.map(ms).unwrap_or(d.auth_cache_ttl),
             public_url: self.public_url.unwrap_or_default().trim_end_matches('/').to_string(),
+            queue_ageing: self.queue_ageing_secs.map(|s| secs(s.max(1))).unwrap_or(d.queue_ageing),
         };
         if !(app.public_url.is_empty() || app.public_url.starts_with("http://") || app.public_url.starts_with("https://")) {
             bail!("public_url must start with http:// or https://");

@@ -5,13 +5,13 @@ use crate::extract::{Auth, JsonBody};
 use crate::Web;
 use atiende_app::accounts;
 use atiende_app::tickets::inbound_text;
-use atiende_core::{required_text, AgentMode, ChannelKind, Role};
+use atiende_core::{required_text, ChannelKind, Role};
 use atiende_store::ingest::{Inbound, Outcome};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 pub fn routes() -> Router<Web> {
@@ -19,7 +19,9 @@ pub fn routes() -> Router<Web> {
         .route("/accounts", post(create).get(list))
         .route("/accounts/{id}", get(show).patch(update))
         .route("/accounts/{id}/inbound", post(inbound))
+        .route("/accounts/{id}/agents", get(agents))
         .route("/accounts/{id}/agents/{user_id}", put(set_agent))
+        .route("/assignment/queue", get(queue))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -174,11 +176,52 @@ pub struct AgentModeBody {
 #[utoipa::path(put, path = "/api/v1/accounts/{id}/agents/{user_id}", request_body = AgentModeBody, tag = "accounts",
     responses((status = 200), (status = 404), (status = 422)))]
 pub async fn set_agent(State(web): State<Web>, Auth(actor): Auth, Path((aid, uid)): Path<(String, String)>, JsonBody(b): JsonBody<AgentModeBody>) -> ApiResult<Json<Value>> {
-    actor.require_admin()?;
-    let mode = AgentMode::parse(&b.mode, "mode").map_err(atiende_app::AppError::from)?;
-    let account = atiende_store::accounts::get(&web.app.db, actor.org_id, id(&aid)?).await?;
-    let user = atiende_store::users::get(&web.app.db, actor.org_id, id(&uid)?).await?;
-    atiende_store::accounts::set_agent_mode(&web.app.db, account.id, user.id, mode.as_str()).await?;
-    Ok(Json(json!({"account_id": account.id, "user_id": user.id, "mode": mode.as_str()})))
+    let (account_id, user_id) = (id(&aid)?, id(&uid)?);
+    let mode = atiende_app::assign::set_mode(&web.app, &actor, account_id, user_id, &b.mode).await?;
+    Ok(Json(json!({"account_id": account_id, "user_id": user_id, "mode": mode.as_str()})))
 }
 
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AgentModeOut {
+    pub user_id: i64,
+    /// `manual` or `auto` (agents not listed are `disabled`).
+    pub mode: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AgentModeList {
+    pub items: Vec<AgentModeOut>,
+}
+
+/// The agents enabled on the account and their mode (admins).
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/agents", tag = "accounts", responses((status = 200, body = AgentModeList), (status = 404)))]
+pub async fn agents(State(web): State<Web>, Auth(actor): Auth, Path(aid): Path<String>) -> ApiResult<Json<AgentModeList>> {
+    let account = atiende_store::accounts::get(&web.app.db, actor.org_id, id(&aid)?).await?;
+    let grid = atiende_app::assign::grid(&web.app, &actor).await?;
+    Ok(Json(AgentModeList {
+        items: grid.modes.into_iter().filter(|(a, _, _)| *a == account.id).map(|(_, user_id, mode)| AgentModeOut { user_id, mode }).collect(),
+    }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct QueueOut {
+    /// Accounts with tickets waiting for an eligible agent.
+    pub items: Vec<QueueItem>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct QueueItem {
+    pub account_id: i64,
+    pub size: i64,
+    pub oldest_queued_at: Option<String>,
+}
+
+/// The assignment queue: tickets waiting for an eligible agent, per account (admins).
+#[utoipa::path(get, path = "/api/v1/assignment/queue", tag = "accounts", responses((status = 200, body = QueueOut), (status = 403)))]
+pub async fn queue(State(web): State<Web>, Auth(actor): Auth) -> ApiResult<Json<QueueOut>> {
+    let rows = atiende_app::assign::queue(&web.app, &actor).await?;
+    Ok(Json(QueueOut {
+        items: rows.into_iter().map(|q| QueueItem { account_id: q.account_id, size: q.size, oldest_queued_at: q.oldest_queued_at }).collect(),
+    }))
+}

@@ -44,6 +44,12 @@ impl Params {
             Some(_) => Err(ApiError::invalid(name, "must be true or false")),
         }
     }
+    /// An RFC 3339 instant.
+    pub fn time(&self, name: &str) -> Result<Option<i64>, ApiError> {
+        self.str(name)
+            .map(|v| atiende_core::time::parse_rfc3339(v).ok_or_else(|| ApiError::invalid(name, "must be an RFC 3339 date and time, e.g. 2026-11-25T09:00:00Z")))
+            .transpose()
+    }
     pub fn str(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str).filter(|v| !v.is_empty())
     }

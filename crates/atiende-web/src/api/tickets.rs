@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub fn routes() -> Router<Web> {
     Router::new()
         .route("/tickets", get(list))
-        .route("/tickets/{id}", get(show))
+        .route("/tickets/{id}", get(show).patch(update))
         .route("/tickets/{id}/close", post(close))
         .route("/tickets/{id}/reopen", post(reopen))
         .route("/tickets/{id}/assign", post(assign))
@@ -76,6 +76,35 @@ pub async fn list(State(web): State<Web>, Auth(actor): Auth, p: Params) -> ApiRe
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", responses((status = 200, body = TicketView), (status = 404)))]
 pub async fn show(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path<String>) -> ApiResult<Json<TicketView>> {
     Ok(Json(tickets::get(&web.app, &actor, id(&tid)?).await?.view()))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct PatchTicket {
+    /// 0 to 5 (admins): orders the assignment queue.
+    pub priority: Option<i64>,
+    pub important: Option<bool>,
+}
+
+/// Changes a ticket's priority (admins) or important mark (admins and agents).
+#[utoipa::path(patch, path = "/api/v1/tickets/{id}", request_body = PatchTicket, tag = "tickets",
+    responses((status = 200, body = TicketView), (status = 403), (status = 422)))]
+pub async fn update(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path<String>, JsonBody(b): JsonBody<PatchTicket>) -> ApiResult<Json<TicketView>> {
+    let tid = id(&tid)?;
+    if b.priority.is_none() && b.important.is_none() {
+        return Err(ApiError::invalid("priority", "give priority and/or important"));
+    }
+    // Checked before anything changes: a refused priority leaves `important` as it was.
+    if b.priority.is_some() {
+        actor.require_admin()?;
+    }
+    let mut t = tickets::get(&web.app, &actor, tid).await?;
+    if let Some(p) = b.priority {
+        t = tickets::set_flag(&web.app, &actor, tid, tickets::Flag::Priority(p)).await?;
+    }
+    if let Some(v) = b.important {
+        t = tickets::set_flag(&web.app, &actor, tid, tickets::Flag::Important(v)).await?;
+    }
+    Ok(Json(t.view()))
 }
 
 /// Closes the ticket (admins and agents).

@@ -17,6 +17,7 @@ pub fn routes() -> Router<Web> {
         .route("/me", get(me))
         .route("/users", get(list).post(create))
         .route("/users/{id}", patch(update).get(show))
+        .route("/users/{id}/status-times", get(status_times))
         .route("/connection-statuses", get(statuses).post(create_status))
         .route("/tokens", post(create_token))
 }
@@ -34,6 +35,8 @@ pub struct UserOut {
     pub connection_status_id: Option<i64>,
     /// `es` or `en`.
     pub language: String,
+    /// Cap of open tickets for automatic assignment; `null`: no cap.
+    pub max_open_tickets: Option<i64>,
 }
 
 impl From<&UserRow> for UserOut {
@@ -49,6 +52,7 @@ impl From<&UserRow> for UserOut {
             active: u.active,
             connection_status_id: u.connection_status_id,
             language: u.language.clone(),
+            max_open_tickets: u.max_open_tickets,
         }
     }
 }
@@ -129,13 +133,22 @@ pub struct PatchUser {
     pub active: Option<bool>,
     pub connection_status_id: Option<i64>,
     pub roles: Option<Vec<String>>,
+    /// 1 to 1000 open tickets, or `null` for no cap (admins). Absent: unchanged.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub max_open_tickets: Option<Option<i64>>,
+}
+
+/// A field that is present (even as `null`) becomes `Some`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    Option::<i64>::deserialize(d).map(Some)
 }
 
 /// Changes a user (admins); a user may change their own connection status.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", request_body = PatchUser, tag = "users",
     responses((status = 200, body = UserOut), (status = 403), (status = 409), (status = 422)))]
 pub async fn update(State(web): State<Web>, Auth(actor): Auth, Path(uid): Path<String>, JsonBody(b): JsonBody<PatchUser>) -> ApiResult<Json<UserOut>> {
-    let p = UserPatchInput { active: b.active, roles: b.roles, connection_status_id: b.connection_status_id };
+    let p = UserPatchInput { active: b.active, roles: b.roles, connection_status_id: b.connection_status_id, max_open_tickets: b.max_open_tickets };
     let u = users::patch(&web.app, &actor, id(&uid)?, p).await?;
     Ok(Json(UserOut::from(&u)))
 }
@@ -192,4 +205,40 @@ pub async fn create_token(State(web): State<Web>, Auth(actor): Auth, JsonBody(b)
     let name = atiende_core::bounded_text(b.name.trim(), "name", 100).map_err(atiende_app::AppError::from)?;
     let token = atiende_app::auth::create_token(&web.app, actor.user_id, name).await?;
     Ok((StatusCode::CREATED, Json(TokenOut { token })))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StatusTime {
+    pub connection_status_id: i64,
+    pub name: String,
+    pub assignable: bool,
+    /// Whole seconds spent in this status in the period.
+    pub seconds: i64,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StatusTimes {
+    pub from: String,
+    pub to: String,
+    pub items: Vec<StatusTime>,
+}
+
+/// Time a user spent in each connection status (themself, admins and analysts).
+/// `from`/`to` are RFC 3339 instants; default: the last 24 hours.
+#[utoipa::path(get, path = "/api/v1/users/{id}/status-times", tag = "users",
+    params(("from" = Option<String>, Query), ("to" = Option<String>, Query)),
+    responses((status = 200, body = StatusTimes), (status = 403), (status = 422)))]
+pub async fn status_times(State(web): State<Web>, Auth(actor): Auth, Path(uid): Path<String>, p: Params) -> ApiResult<Json<StatusTimes>> {
+    let now = web.app.now();
+    let to = p.time("to")?.unwrap_or(now);
+    let from = p.time("from")?.unwrap_or(to - 24 * 3600 * 1_000_000);
+    let rows = users::status_times(&web.app, &actor, id(&uid)?, from, to).await?;
+    Ok(Json(StatusTimes {
+        from: atiende_core::time::rfc3339(from),
+        to: atiende_core::time::rfc3339(to),
+        items: rows
+            .into_iter()
+            .map(|(s, t)| StatusTime { connection_status_id: s.id, name: s.name, assignable: s.assignable, seconds: t / 1_000_000 })
+            .collect(),
+    }))
 }
