@@ -73,3 +73,112 @@ async fn events_cross_nodes_and_each_outbound_message_is_delivered_once() {
     assert_eq!(per_id.len(), ids.len());
     drop((a, b));
 }
+
+/// Many simultaneous tickets on two nodes: no agent goes beyond their cap, and the
+/// rotation stays even once the caps are lifted.
+#[tokio::test]
+async fn two_nodes_never_assign_beyond_a_cap_nor_skew_the_rotation() {
+    let bin = Path::new(env!("CARGO_BIN_EXE_atiende"));
+    let db = TestDb::on(Backend::Postgres).await;
+    let token = cli_admin(bin, &db, "Acme", "admin@acme.test");
+    let key = "7".repeat(64);
+    let a = Node::start(bin, &db, &[("ATIENDE_SECRET_KEY", key.as_str()), ("ATIENDE_NODE_ID", "node-a")]).await;
+    let b = Node::start(bin, &db, &[("ATIENDE_SECRET_KEY", key.as_str()), ("ATIENDE_NODE_ID", "node-b")]).await;
+    let http = reqwest::Client::new();
+    let call = |method: reqwest::Method, url: String, body: Value| {
+        let r = http.request(method, url).bearer_auth(&token).json(&body);
+        async move {
+            let r = r.send().await.unwrap();
+            let s = r.status();
+            let v: Value = r.json().await.unwrap_or(Value::Null);
+            assert!(s.is_success(), "{s}: {v}");
+            v
+        }
+    };
+    let acc = call(reqwest::Method::POST, format!("{}/api/v1/accounts", a.url), json!({"kind": "api", "name": "shared"})).await;
+    let acc = acc["id"].as_i64().unwrap();
+    let statuses = call(reqwest::Method::GET, format!("{}/api/v1/connection-statuses", a.url), Value::Null).await;
+    let available = statuses["items"].as_array().unwrap().iter().find(|s| s["name"] == "Available").unwrap()["id"].clone();
+    let mut agents = Vec::new();
+    for i in 0..4 {
+        let u = call(reqwest::Method::POST, format!("{}/api/v1/users", a.url), json!({"email": format!("agent{i}@acme.test"), "roles": ["agent"]})).await;
+        let id = u["id"].as_i64().unwrap();
+        call(reqwest::Method::PATCH, format!("{}/api/v1/users/{id}", b.url), json!({"connection_status_id": available, "max_open_tickets": 10})).await;
+        call(reqwest::Method::PUT, format!("{}/api/v1/accounts/{acc}/agents/{id}", a.url), json!({"mode": "auto"})).await;
+        agents.push(id);
+    }
+    // 200 clients write at once, half through each node.
+    let flood = |round: &'static str| {
+        let call = &call;
+        let (a, b) = (&a.url, &b.url);
+        async move {
+            let sends = (0..200).map(|i| {
+                let node = if i % 2 == 0 { a } else { b };
+                call(
+                    reqwest::Method::POST,
+                    format!("{node}/api/v1/accounts/{acc}/inbound"),
+                    json!({"external_id": format!("{round}{i}"), "client": {"external_id": format!("{round}c{i}")}, "text": "hola"}),
+                )
+            });
+            futures_util::future::join_all(sends).await
+        }
+    };
+    let first = flood("a").await;
+    let counts = |url: String| {
+        let call = &call;
+        async move {
+            let mut per: HashMap<i64, i64> = HashMap::new();
+            let mut cursor = String::new();
+            loop {
+                let page = call(reqwest::Method::GET, format!("{url}/api/v1/tickets?limit=200&state=open{cursor}"), Value::Null).await;
+                for t in page["items"].as_array().unwrap() {
+                    *per.entry(t["assignee_id"].as_i64().unwrap_or(0)).or_default() += 1;
+                }
+                match page["next_cursor"].as_str() {
+                    Some(c) => cursor = format!("&cursor={c}"),
+                    None => return per,
+                }
+            }
+        }
+    };
+    let settled = |want_unassigned: i64| {
+        let counts = &counts;
+        let url = a.url.clone();
+        async move {
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+            loop {
+                let per = counts(url.clone()).await;
+                if per.get(&0).copied().unwrap_or(0) == want_unassigned || tokio::time::Instant::now() > deadline {
+                    // Give any straggling drain a moment, then read once more.
+                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                    return counts(url.clone()).await;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    };
+    let per = settled(160).await;
+    for id in &agents {
+        assert_eq!(per.get(id), Some(&10), "every agent exactly at their cap: {per:?}");
+    }
+    assert_eq!(per.get(&0), Some(&160), "{per:?}");
+    // The waiting tickets are closed, the caps lifted (through either node), and 200
+    // more clients write at once: the rotation shares them evenly.
+    for r in &first {
+        let id = r["ticket_id"].as_i64().unwrap();
+        let t = call(reqwest::Method::GET, format!("{}/api/v1/tickets/{id}", a.url), Value::Null).await;
+        if t["assignee_id"].is_null() {
+            call(reqwest::Method::POST, format!("{}/api/v1/tickets/{id}/close", b.url), json!({})).await;
+        }
+    }
+    for (i, id) in agents.iter().enumerate() {
+        let node = if i % 2 == 0 { &a.url } else { &b.url };
+        call(reqwest::Method::PATCH, format!("{node}/api/v1/users/{id}"), json!({"max_open_tickets": null})).await;
+    }
+    flood("b").await;
+    let per = settled(0).await;
+    let got: Vec<i64> = agents.iter().map(|id| per.get(id).copied().unwrap_or(0)).collect();
+    assert_eq!(got.iter().sum::<i64>(), 240, "{per:?}");
+    assert!(got.iter().max().unwrap() - got.iter().min().unwrap() <= 1, "even rotation: {got:?}");
+    drop((a, b));
+}
