@@ -449,3 +449,64 @@ test("business hours: a schedule with bad times is refused next to the day; copy
   await page.waitForSelector("#sla-timer.overdue");
   await ctx.close();
 });
+
+test("assignment grid: bulk enabling, a bad cap refused, a queued ticket goes to the agent who connects", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 1024 }, locale: "es-CL" });
+  const page = await ctx.newPage();
+  await login(page, "ana@acme.test");
+  const users = (await api("GET", "/api/v1/users")).json.items;
+  const statuses = (await api("GET", "/api/v1/connection-statuses")).json.items;
+  const status = (name) => statuses.find((s) => s.name === name).id;
+  const beto = users.find((u) => u.email === "beto@acme.test");
+  for (const u of users.filter((u) => u.active)) await api("PATCH", `/api/v1/users/${u.id}`, { connection_status_id: status("Break") });
+  const acc = (await api("POST", "/api/v1/accounts", { kind: "api", name: "Soporte", settings: {} })).json;
+  const sent = (await api("POST", `/api/v1/accounts/${acc.id}/inbound`, { external_id: "q-1", client: { external_id: "q-c", name: "Quique Rojas" }, text: "¿Me atienden?" })).json;
+
+  // No one is enabled on the account: the ticket says why it waits.
+  await page.goto(base + "/tickets/" + sent.ticket_id);
+  await page.waitForSelector(".queued-note");
+  await page.reload();
+  assert.match(await page.textContent(".queued-note"), /ningún ejecutivo tiene autoasignación/);
+
+  // A bad cap is refused with nothing saved.
+  await page.goto(base + "/admin/assignment");
+  await noMissingTexts(page);
+  await page.fill(`#cap-${beto.id}`, "0");
+  await page.selectOption(`#col-${acc.id}`, "auto");
+  assert.equal(await page.inputValue(`#m-${beto.id}-${acc.id}`), "auto", "the column's choice sets every cell");
+  await page.click("#assign-grid button.primary");
+  assert.match(await page.textContent('#assign-grid [data-field="max_open_tickets"]'), /de 1 a 1000/);
+  assert.deepEqual((await api("GET", `/api/v1/accounts/${acc.id}/agents`)).json.items, [], "nothing saved");
+
+  // Enabled with auto-assignment and a cap of 3; Beto is still on a break, so the ticket waits.
+  await page.goto(base + "/admin/assignment");
+  await page.fill(`#cap-${beto.id}`, "3");
+  await page.selectOption(`#col-${acc.id}`, "auto");
+  await Promise.all([page.waitForNavigation(), page.click("#assign-grid button.primary")]);
+  assert.equal(await page.inputValue(`#m-${beto.id}-${acc.id}`), "auto");
+  assert.equal((await api("GET", `/api/v1/users/${beto.id}`)).json.max_open_tickets, 3);
+  assert.match(await page.textContent(`[data-queue="${acc.id}"]`), /: 1/);
+
+  // Beto connects: the queued ticket is his at once, and the history says which rule gave it.
+  const r = await api("PATCH", `/api/v1/users/${beto.id}`, { connection_status_id: status("Available") });
+  assert.equal(r.status, 200);
+  let t;
+  for (let i = 0; i < 100; i++) {
+    t = (await api("GET", `/api/v1/tickets/${sent.ticket_id}`)).json;
+    if (t.assignee_id) break;
+    await new Promise((ok) => setTimeout(ok, 50));
+  }
+  assert.equal(t.assignee_id, beto.id);
+  await page.goto(base + "/tickets/" + sent.ticket_id);
+  assert.equal(await page.locator(".queued-note").count(), 0);
+  assert.match(await page.textContent("ol.history"), /orden de llegada/);
+  if (SHOTS) {
+    const rita = (await api("POST", `/api/v1/accounts/${acc.id}/inbound`, { external_id: "q-2", client: { external_id: "q-d", name: "Rita Soto" }, text: "Hola" })).json;
+    for (let i = 0; i < 100 && !(await api("GET", `/api/v1/tickets/${rita.ticket_id}`)).json.assignee_id; i++) await new Promise((ok) => setTimeout(ok, 50));
+    await api("PATCH", `/api/v1/users/${beto.id}`, { connection_status_id: status("Lunch") });
+    await api("POST", `/api/v1/accounts/${acc.id}/inbound`, { external_id: "q-3", client: { external_id: "q-e", name: "Tomás Vidal" }, text: "Hola" });
+    await page.goto(base + "/admin/assignment");
+    await page.screenshot({ path: join(SHOTS, "admin-assignment.png") });
+  }
+  await ctx.close();
+});

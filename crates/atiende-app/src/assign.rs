@@ -72,7 +72,7 @@ pub async fn drain(app: &App, org_id: i64) -> Result<Drained, StoreError> {
 }
 
 /// The account's assignment mode and relationship option, falling back to the organization's.
-fn rules(account: &Value, org: &Value) -> (AssignMode, bool) {
+pub fn rules(account: &Value, org: &Value) -> (AssignMode, bool) {
     let pick = |key: &str| account["assignment"].get(key).filter(|v| !v.is_null()).or_else(|| org["assignment"].get(key).filter(|v| !v.is_null())).cloned();
     let mode = pick("mode").and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
     let relationship = pick("prioritize_relationship").and_then(|v| v.as_bool()).unwrap_or(false);
@@ -150,24 +150,33 @@ pub async fn set_mode(app: &App, actor: &Actor, account_id: i64, user_id: i64, m
     Ok(mode)
 }
 
-/// Several mode changes at once (the admin grid's bulk changes), all or nothing.
-pub async fn set_modes(app: &App, actor: &Actor, changes: &[(i64, i64, String)]) -> Result<(), AppError> {
+/// The admin grid's changes, all or nothing: agent modes per account and caps per agent.
+pub async fn save_grid(app: &App, actor: &Actor, modes: &[(i64, i64, String)], caps: &[(i64, Option<i64>)]) -> Result<(), AppError> {
     actor.require_admin()?;
     let accounts: std::collections::HashSet<i64> = accounts::list(&app.db, actor.org_id).await?.into_iter().map(|a| a.id).collect();
-    let mut checked = Vec::with_capacity(changes.len());
-    for (account_id, user_id, mode) in changes {
+    let users: std::collections::HashSet<i64> = atiende_store::users::list(&app.db, actor.org_id, 0, i64::MAX).await?.into_iter().map(|u| u.id).collect();
+    let mut checked = Vec::with_capacity(modes.len());
+    for (account_id, user_id, mode) in modes {
         if !accounts.contains(account_id) {
             return Err(AppError::invalid("account_id", "no such account in this organization"));
         }
-        atiende_store::users::get(&app.db, actor.org_id, *user_id).await.map_err(|e| match e {
-            StoreError::NotFound => AppError::invalid("user_id", "no such user in this organization"),
-            e => e.into(),
-        })?;
+        if !users.contains(user_id) {
+            return Err(AppError::invalid("user_id", "no such user in this organization"));
+        }
         checked.push((*account_id, *user_id, AgentMode::parse(mode, "mode")?));
+    }
+    for (user_id, cap) in caps {
+        if !users.contains(user_id) {
+            return Err(AppError::invalid("user_id", "no such user in this organization"));
+        }
+        check_cap(*cap)?;
     }
     let mut tx = app.db.begin().await?;
     for (a, u, m) in &checked {
         store::set_mode(&mut tx, *a, *u, m.as_str()).await?;
+    }
+    for (u, cap) in caps {
+        store::set_cap(&mut tx, actor.org_id, *u, *cap).await?;
     }
     store::arm(&mut tx, actor.org_id, app.now()).await?;
     tx.commit().await?;

@@ -30,9 +30,12 @@ pub async fn arm(tx: &mut Tx, org_id: i64, now: Micros) -> Result<(), StoreError
     jobs::rearm(tx, ASSIGN, &payload, &job_key(org_id), now).await
 }
 
+/// An agent's id, active flag, status assignable, mode, cap and last ticket received.
+type AgentFacts = (i64, bool, bool, String, Option<i64>, Option<i64>);
+
 /// The agents of an account who are not disabled there, with what the rules look at.
 pub async fn candidates(tx: &mut Tx, account_id: i64) -> Result<Vec<Candidate>, StoreError> {
-    let rows: Vec<(i64, bool, bool, String, Option<i64>, Option<i64>)> = on_tx!(tx, |c| sqlx::query_as(
+    let rows: Vec<AgentFacts> = on_tx!(tx, |c| sqlx::query_as(
         "SELECT u.id, u.active, COALESCE(s.assignable, FALSE), aa.mode, u.max_open_tickets, u.last_assigned_at \
          FROM account_agents aa JOIN users u ON u.id = aa.user_id \
          LEFT JOIN connection_statuses s ON s.id = u.connection_status_id \

@@ -23,6 +23,19 @@
     ["tue", "wed", "thu", "fri", "sat", "sun"].forEach((d) => { $("#day-" + d).value = mon; });
   });
 
+  // Assignment grid: a cell shows its mode's colour; a row's or column's bulk choice sets every cell in it.
+  const grid = $("#assign-grid");
+  if (grid) {
+    const paint = (sel) => { sel.className = "mode mode-" + sel.value; };
+    $$("select.mode", grid).forEach((sel) => sel.addEventListener("change", () => paint(sel)));
+    $$("select.bulk", grid).forEach((bulk) => bulk.addEventListener("change", () => {
+      if (!bulk.value) return;
+      const key = bulk.dataset.col ? '[data-col="' + bulk.dataset.col + '"]' : '[data-row="' + bulk.dataset.row + '"]';
+      $$("select.mode" + key, grid).forEach((sel) => { sel.value = bulk.value; paint(sel); });
+      bulk.value = "";
+    }));
+  }
+
   // Waiting times count on without a reload.
   function elapsed(ms) {
     const s = Math.floor(ms / 1000);

@@ -461,3 +461,123 @@ pub async fn schedules_create(State(web): State<Web>, page: Page, req: Request) 
 pub async fn schedules_update(State(web): State<Web>, page: Page, Path(id): Path<i64>, req: Request) -> Result<Response, UiError> {
     schedules_save(web, page, req, Some(id)).await
 }
+
+// ---- assignment: agents × accounts ----
+
+pub struct GridAccount {
+    pub id: i64,
+    pub name: String,
+    pub mode: &'static str,
+    pub queue: i64,
+    pub oldest: String,
+}
+
+pub struct GridRow {
+    pub id: i64,
+    pub name: String,
+    pub status: String,
+    pub assignable: bool,
+    pub cap: String,
+    /// (account id, mode) in the order of the accounts.
+    pub modes: Vec<(i64, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_assignment.html")]
+struct AssignmentPage {
+    c: Chrome,
+    tab: &'static str,
+    accounts: Vec<GridAccount>,
+    rows: Vec<GridRow>,
+    e: Errors,
+}
+
+async fn assignment_page(web: &Web, page: &Page, e: Errors) -> Result<AssignmentPage, UiError> {
+    admin(page)?;
+    let c = page.chrome(web).await?;
+    let grid = atiende_app::assign::grid(&web.app, &page.actor).await?;
+    let now = web.app.now();
+    let org_settings = atiende_store::orgs::settings(&web.app.db, page.actor.org_id).await.unwrap_or_default();
+    let accounts: Vec<GridAccount> = accounts::list(&web.app.db, page.actor.org_id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let settings: serde_json::Value = serde_json::from_str(&a.settings).unwrap_or_default();
+            let mode = match atiende_app::assign::rules(&settings, &org_settings).0 {
+                atiende_core::assign::AssignMode::ArrivalOrder => "assign.arrival_order",
+                atiende_core::assign::AssignMode::AwaitingAnswer => "assign.awaiting_answer",
+            };
+            let q = grid.queue.iter().find(|q| q.account_id == a.id);
+            GridAccount {
+                id: a.id,
+                name: a.name,
+                mode,
+                queue: q.map_or(0, |q| q.size),
+                oldest: q.and_then(|q| q.oldest_queued_at.as_deref()).and_then(atiende_core::time::parse_rfc3339).map(|t| page.tr.elapsed(now - t)).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let rows = users::list(&web.app.db, page.actor.org_id, 0, 10_000)
+        .await?
+        .into_iter()
+        .filter(|u| u.active && (Roles::from_db(&u.roles).has(Role::Agent) || Roles::from_db(&u.roles).has(Role::Admin)))
+        .map(|u| {
+            let status = c.statuses.iter().find(|s| Some(s.id) == u.connection_status_id);
+            GridRow {
+                id: u.id,
+                name: display_name(&u),
+                status: status.map(|s| s.name.clone()).unwrap_or_default(),
+                assignable: status.is_some_and(|s| s.assignable),
+                cap: e.values.get(&format!("cap_{}", u.id)).cloned().unwrap_or_else(|| u.max_open_tickets.map(|c| c.to_string()).unwrap_or_default()),
+                modes: accounts
+                    .iter()
+                    .map(|a| {
+                        let m = grid.modes.iter().find(|(acc, user, _)| *acc == a.id && *user == u.id).map_or("disabled", |(_, _, m)| m.as_str());
+                        (a.id, m.to_string())
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    Ok(AssignmentPage { c, tab: "assignment", accounts, rows, e })
+}
+
+pub async fn assignment_show(State(web): State<Web>, page: Page) -> Result<Response, UiError> {
+    Ok(render(StatusCode::OK, &assignment_page(&web, &page, Errors::default()).await?))
+}
+
+/// Saves the whole grid at once: fields `m_{user}_{account}` (mode) and `cap_{user}`.
+pub async fn assignment_save(State(web): State<Web>, page: Page, req: Request) -> Result<Response, UiError> {
+    let form = read_form(req.into_body()).await;
+    form.check_csrf(&page)?;
+    let mut modes = Vec::new();
+    let mut caps = Vec::new();
+    let mut bad = None;
+    for (k, v) in &form.0 {
+        if let Some(rest) = k.strip_prefix("m_") {
+            match rest.split_once('_').and_then(|(u, a)| Some((u.parse::<i64>().ok()?, a.parse::<i64>().ok()?))) {
+                Some((u, a)) => modes.push((a, u, v.clone())),
+                None => bad = Some("mode"),
+            }
+        } else if let Some(u) = k.strip_prefix("cap_") {
+            let cap = v.trim();
+            match (u.parse::<i64>(), cap.parse::<i64>()) {
+                (Ok(u), _) if cap.is_empty() => caps.push((u, None)),
+                (Ok(u), Ok(c)) => caps.push((u, Some(c))),
+                _ => bad = Some("max_open_tickets"),
+            }
+        }
+    }
+    let r = match bad {
+        Some("mode") => Err(AppError::invalid("mode", "no such agent and account")),
+        Some(_) => Err(AppError::invalid("max_open_tickets", "must be 1 to 1000, or empty for no cap")),
+        None => atiende_app::assign::save_grid(&web.app, &page.actor, &modes, &caps).await,
+    };
+    match r {
+        Ok(()) => Ok(Redirect::to("/admin/assignment?saved=1").into_response()),
+        Err(e) => {
+            let e = Errors::from_app("grid", e, &form, page.tr)?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &assignment_page(&web, &page, e).await?))
+        }
+    }
+}

@@ -44,6 +44,7 @@ pub fn routes() -> Router<Web> {
         .route("/tickets/{id}/action", post(ticket::action))
         .route("/admin/users", get(admin::users_show).post(admin::users_create))
         .route("/admin/users/{id}", post(admin::users_update))
+        .route("/admin/assignment", get(admin::assignment_show).post(admin::assignment_save))
         .route("/admin/statuses", get(admin::statuses_show).post(admin::statuses_create))
         .route("/admin/statuses/{id}", post(admin::statuses_update))
         .route("/admin/accounts", get(admin::accounts_show).post(admin::accounts_create))

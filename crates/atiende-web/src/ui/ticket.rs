@@ -29,6 +29,8 @@ pub struct HistoryView {
     pub to: String,
     pub by: String,
     pub reason: String,
+    /// An entry of the queue (no one assigned, and why).
+    pub waiting: bool,
 }
 
 pub struct AgentOption {
@@ -58,6 +60,8 @@ struct TicketPage {
     assignee: String,
     messages: Vec<MessageView>,
     history: Vec<HistoryView>,
+    /// "Waiting for assignment for 5 min — why", or empty.
+    queued: String,
     agents: Vec<AgentOption>,
     previous: Vec<PreviousTicket>,
     can_work: bool,
@@ -114,9 +118,15 @@ async fn page_for(web: &Web, page: &Page, id: i64, text: String, error: String) 
             at: datetime(h.at),
             to: h.user_id.map(|u| names.user(Some(u)).0).unwrap_or_else(|| page.tr.t("board.unassigned").to_string()),
             by: h.actor_user_id.map(|u| names.user(Some(u)).0).unwrap_or_default(),
-            reason: h.reason,
+            waiting: h.user_id.is_none() && h.reason.starts_with("queued:"),
+            reason: page.tr.msg(&h.reason),
         })
-        .collect();
+        .collect::<Vec<_>>();
+    // Why an open ticket has no one yet: the queue's latest word on it.
+    let queued = match (t.queued_at, rows_reason_queued(&history)) {
+        (Some(at), reason) if t.assignee_id.is_none() => format!("{} {}{}", page.tr.t("assign.queued_banner"), page.tr.elapsed(web.app.now() - at), reason.map(|r| format!(" — {r}")).unwrap_or_default()),
+        _ => String::new(),
+    };
     let agents = users::list(db, page.actor.org_id, 0, 10_000)
         .await?
         .into_iter()
@@ -149,6 +159,7 @@ async fn page_for(web: &Web, page: &Page, id: i64, text: String, error: String) 
         assignee: names.user(t.assignee_id).0,
         messages,
         history,
+        queued,
         agents,
         previous,
         can_work: page.actor.is(Role::Admin) || page.actor.is(Role::Agent),
@@ -219,4 +230,9 @@ pub async fn action(State(web): State<Web>, page: Page, Path(id): Path<i64>, req
         Err(AppError::Conflict { message, .. }) => Ok(render(StatusCode::CONFLICT, &page_for(&web, &page, id, String::new(), page.tr.msg(&message)).await?)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The latest history entry of an unassigned ticket, when it says why it waits.
+fn rows_reason_queued(history: &[HistoryView]) -> Option<String> {
+    history.last().filter(|h| h.waiting).map(|h| h.reason.clone())
 }
