@@ -508,5 +508,9 @@ test("assignment grid: bulk enabling, a bad cap refused, a queued ticket goes to
     await page.goto(base + "/admin/assignment");
     await page.screenshot({ path: join(SHOTS, "admin-assignment.png") });
   }
+  // Agents can neither see nor save the grid.
+  const agent = await (await browser.newContext()).newPage();
+  await login(agent, "beto@acme.test");
+  assert.equal((await agent.goto(base + "/admin/assignment")).status(), 403);
   await ctx.close();
 });

@@ -9,10 +9,10 @@
 //! is never passed. The decision itself is the pure `atiende_core::assign::decide`.
 use crate::auth::Actor;
 use crate::{App, AppError};
-use atiende_core::assign::{decide, queue_priority, AssignMode, Decision, RELATIONSHIP_WINDOW};
+use atiende_core::assign::{decide, AssignMode, Decision, RELATIONSHIP_WINDOW};
 use atiende_core::time::Micros;
 use atiende_core::AgentMode;
-use atiende_store::assign::{self as store, Queued};
+use atiende_store::assign as store;
 use atiende_store::jobs::JobRow;
 use atiende_store::{accounts, orgs, StoreError};
 use serde_json::Value;
@@ -79,36 +79,34 @@ pub fn rules(account: &Value, org: &Value) -> (AssignMode, bool) {
     (mode, relationship)
 }
 
-/// One transaction: decides up to `CHUNK` tickets of the account, highest queue
-/// priority first. Returns what it did and whether tickets that could still be
-/// assigned remain.
+/// One transaction: decides up to `CHUNK` tickets of the account, in queue order.
+/// Returns what it did and whether more tickets may be assignable.
 async fn drain_chunk(app: &App, org_id: i64, account_id: i64, mode: AssignMode, relationship: bool) -> Result<(Drained, bool), StoreError> {
     let now = app.now();
     let ageing = app.config.queue_ageing.as_micros() as Micros;
     let mut tx = app.db.begin().await?;
     store::lock_org(&mut tx, org_id).await?;
     let mut candidates = store::candidates(&mut tx, account_id).await?;
-    let mut queue = store::queued(&mut tx, account_id).await?;
-    // Higher (aged) priority first, then the longest waiting, then the oldest ticket.
-    queue.sort_by_key(|q| {
-        let at = q.ticket.queued_at.unwrap_or(now);
-        (std::cmp::Reverse(queue_priority(q.ticket.priority, at, now, ageing)), at, q.ticket.id)
-    });
-    let more = queue.len() > CHUNK;
-    queue.truncate(CHUNK);
+    let mut d = Drained::default();
+    // No one can take a ticket now: the whole queue waits, for the same reason.
+    if let Decision::Wait(why) = decide(mode, false, None, &candidates, now) {
+        d.waiting = store::mark_waiting(&mut tx, account_id, why.reason(), now).await? as usize;
+        tx.commit().await?;
+        return Ok((d, false));
+    }
+    let queue = store::queued(&mut tx, account_id, now, ageing, CHUNK as i64).await?;
+    let more = queue.len() == CHUNK;
     let relations = if relationship {
-        let mut clients: Vec<i64> = queue.iter().map(|q| q.ticket.client_id).collect();
+        let mut clients: Vec<i64> = queue.iter().map(|t| t.client_id).collect();
         clients.sort_unstable();
         clients.dedup();
         store::relationships(&mut tx, org_id, &clients, now - RELATIONSHIP_WINDOW).await?
     } else {
         Default::default()
     };
-    let mut d = Drained::default();
     // Within one drain every decision gets its own instant, so arrival order rotates.
     let mut stamp = candidates.iter().filter_map(|c| c.last_assigned_at).max().unwrap_or(now).max(now);
-    let mut rest = queue.into_iter();
-    while let Some(Queued { ticket, .. }) = rest.next() {
+    for ticket in queue {
         match decide(mode, relationship, relations.get(&ticket.client_id).copied(), &candidates, now) {
             Decision::Assign { user_id, rule } => {
                 stamp += 1;
@@ -122,11 +120,8 @@ async fn drain_chunk(app: &App, org_id: i64, account_id: i64, mode: AssignMode, 
                 }
             }
             Decision::Wait(why) => {
-                // No one is eligible: the same holds for every ticket after this one.
-                for q in std::iter::once(Queued { ticket, reason: None }).chain(rest.by_ref()) {
-                    store::still_waiting(&mut tx, &q.ticket, why.reason(), now).await?;
-                    d.waiting += 1;
-                }
+                // Everyone filled up: the rest of the queue waits, for this reason.
+                d.waiting = store::mark_waiting(&mut tx, account_id, why.reason(), now).await? as usize;
                 tx.commit().await?;
                 return Ok((d, false));
             }

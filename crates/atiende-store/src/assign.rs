@@ -89,24 +89,15 @@ pub async fn queued_accounts(tx: &mut Tx, org_id: i64) -> Result<Vec<i64>, Store
     .await)?)
 }
 
-/// A queued ticket and why it waited last time (`None`: not looked at yet).
-pub struct Queued {
-    pub ticket: TicketRow,
-    pub reason: Option<String>,
-}
-
-/// Every queued ticket of an account (the caller orders them).
-pub async fn queued(tx: &mut Tx, account_id: i64) -> Result<Vec<Queued>, StoreError> {
-    let sql = format!("SELECT {TICKET_COLS}, queue_reason FROM tickets WHERE account_id = $1 AND queued_at IS NOT NULL AND state = 'open' AND assignee_id IS NULL");
-    let rows: Vec<QueuedRow> = on_tx!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(account_id).fetch_all(c).await)?;
-    Ok(rows.into_iter().map(|r| Queued { ticket: r.ticket, reason: r.queue_reason }).collect())
-}
-
-#[derive(sqlx::FromRow)]
-struct QueuedRow {
-    #[sqlx(flatten)]
-    ticket: TicketRow,
-    queue_reason: Option<String>,
+/// The account's queued tickets in the order they are served, at most `limit`: highest
+/// priority first, where waiting adds one level per `ageing` microseconds, then the
+/// longest waiting, then the oldest ticket.
+pub async fn queued(tx: &mut Tx, account_id: i64, now: Micros, ageing: Micros, limit: i64) -> Result<Vec<TicketRow>, StoreError> {
+    let sql = format!(
+        "SELECT {TICKET_COLS} FROM tickets WHERE account_id = $1 AND queued_at IS NOT NULL AND state = 'open' AND assignee_id IS NULL \
+         ORDER BY priority + ($2 - queued_at) / $3 DESC, queued_at, id LIMIT $4"
+    );
+    Ok(on_tx!(tx, |c| sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql)).bind(account_id).bind(now).bind(ageing.max(1)).bind(limit).fetch_all(c).await)?)
 }
 
 /// For each client, the agent most recently given one of their tickets since `since`.
@@ -162,26 +153,36 @@ pub async fn apply(tx: &mut Tx, t: &TicketRow, user_id: i64, reason: &str, now: 
     Ok(true)
 }
 
-/// Records why a queued ticket still waits, once per change of reason: in its
-/// history and as a `ticket.queued` event (the hook of the "no agent available" reply).
-pub async fn still_waiting(tx: &mut Tx, t: &TicketRow, reason: &str, now: Micros) -> Result<(), StoreError> {
-    let n = on_tx!(tx, exec |c| sqlx::query(
-        "UPDATE tickets SET queue_reason = $1 WHERE id = $2 AND queued_at IS NOT NULL AND (queue_reason IS NULL OR queue_reason <> $1)"
-    )
-    .bind(reason)
-    .bind(t.id))?;
-    if n == 0 {
-        return Ok(());
+/// Records why the account's queued tickets wait, in their history, once per change
+/// of reason: set-based, so a long queue costs index probes, not a scan per drain.
+/// Tickets that join the queue also get a `ticket.queued` event (the hook of the
+/// "no agent available" automatic reply). Returns how many tickets got a new reason.
+pub async fn mark_waiting(tx: &mut Tx, account_id: i64, reason: &str, now: Micros) -> Result<u64, StoreError> {
+    const WAITING: &str = "account_id = $1 AND queued_at IS NOT NULL AND state = 'open' AND assignee_id IS NULL";
+    // Newcomers: their first word in the history, and an event each.
+    let sql = format!("SELECT {TICKET_COLS} FROM tickets WHERE {WAITING} AND queue_reason IS NULL");
+    let fresh: Vec<TicketRow> = on_tx!(tx, |c| sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql)).bind(account_id).fetch_all(c).await)?;
+    for t in &fresh {
+        events::record(tx, t.org_id, "ticket.queued", Some(t.id), None, &json!({"ticket": t.to_json(), "reason": reason}), now).await?;
     }
-    on_tx!(tx, exec |c| sqlx::query(
-        "INSERT INTO assignments (org_id, ticket_id, user_id, previous_user_id, actor_user_id, reason, at) VALUES ($1, $2, NULL, NULL, NULL, $3, $4)"
-    )
-    .bind(t.org_id)
-    .bind(t.id)
-    .bind(reason)
-    .bind(now))?;
-    events::record(tx, t.org_id, "ticket.queued", Some(t.id), None, &json!({"ticket": t.to_json(), "reason": reason}), now).await?;
-    Ok(())
+    // Tickets that waited for another reason (probed on the index first: usually none).
+    let differs = |op: &str| format!("SELECT EXISTS (SELECT 1 FROM tickets WHERE {WAITING} AND queue_reason {op} $2)");
+    let mut changed = false;
+    for op in ["<", ">"] {
+        let sql = differs(op);
+        changed |= on_tx!(tx, |c| sqlx::query_scalar::<_, bool>(sqlx::AssertSqlSafe(sql)).bind(account_id).bind(reason).fetch_one(c).await)?;
+    }
+    let which = if changed { "(queue_reason IS NULL OR queue_reason <> $2)" } else { "queue_reason IS NULL" };
+    if fresh.is_empty() && !changed {
+        return Ok(0);
+    }
+    let insert = format!(
+        "INSERT INTO assignments (org_id, ticket_id, user_id, previous_user_id, actor_user_id, reason, at) \
+         SELECT org_id, id, NULL, NULL, NULL, $2, $3 FROM tickets WHERE {WAITING} AND {which}"
+    );
+    on_tx!(tx, exec |c| sqlx::query(sqlx::AssertSqlSafe(insert)).bind(account_id).bind(reason).bind(now))?;
+    let update = format!("UPDATE tickets SET queue_reason = $2 WHERE {WAITING} AND {which}");
+    Ok(on_tx!(tx, exec |c| sqlx::query(sqlx::AssertSqlSafe(update)).bind(account_id).bind(reason))?)
 }
 
 /// Puts open, unassigned tickets back in the queue (deactivation, by hand) and arms the drain.

@@ -6,5 +6,6 @@ ALTER TABLE users ADD COLUMN last_assigned_at BIGINT;
 -- `queue_reason` is why they still wait (also written to the assignment history).
 ALTER TABLE tickets ADD COLUMN queued_at BIGINT;
 ALTER TABLE tickets ADD COLUMN queue_reason TEXT;
-CREATE INDEX tickets_queue ON tickets(account_id, queued_at) WHERE queued_at IS NOT NULL;
+-- The queue of an account, by why its tickets wait (probed when the reason changes).
+CREATE INDEX tickets_queue ON tickets(account_id, queue_reason) WHERE queued_at IS NOT NULL;
 CREATE INDEX account_agents_user ON account_agents(user_id);
