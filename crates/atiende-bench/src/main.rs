@@ -6,6 +6,7 @@
 //!     target/release/atiende-bench --backend postgres --tickets 1000000
 #![forbid(unsafe_code)]
 
+mod assign;
 mod seed;
 
 use anyhow::{bail, Context};
@@ -41,6 +42,15 @@ struct Args {
     /// Requests per list latency figure.
     #[arg(long, default_value_t = 2_000)]
     list_requests: usize,
+    /// What to measure: all, ingest, assign or lists.
+    #[arg(long, default_value = "all")]
+    scenario: String,
+    /// Agents in the assignment benchmark.
+    #[arg(long, default_value_t = 200)]
+    agents: usize,
+    /// Queued tickets in the assignment benchmark.
+    #[arg(long, default_value_t = 10_000)]
+    queued: usize,
 }
 
 struct Server {
@@ -93,7 +103,7 @@ fn run_cli(bin: &PathBuf, dir: &PathBuf, db: &str, args: &[&str], stdin: Option<
     Ok(String::from_utf8_lossy(&out.stdout).to_string())
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -166,14 +176,25 @@ async fn run(args: &Args, bin: &PathBuf, dir: &PathBuf, db_url: &str) -> anyhow:
         .json()
         .await?;
     let acc = acc["id"].as_i64().context("account id")?;
-    for (run, conc) in [1usize, 32].into_iter().enumerate() {
-        let n = if conc == 1 { args.messages / 4 } else { args.messages };
-        ingest(&http, &server.url, &token, acc, run, n, conc, args.clients).await?;
+    let wants = |s: &str| args.scenario == "all" || args.scenario == s;
+    if !["all", "ingest", "assign", "lists"].contains(&args.scenario.as_str()) {
+        bail!("--scenario is one of all, ingest, assign, lists");
+    }
+    if wants("ingest") {
+        for (run, conc) in [1usize, 32].into_iter().enumerate() {
+            let n = if conc == 1 { args.messages / 4 } else { args.messages };
+            ingest(&http, &server.url, &token, acc, run, n, conc, args.clients).await?;
+            let (now, peak) = rss_kib(pid);
+            println!("  RSS after: {:.1} MiB (peak {:.1} MiB)", now as f64 / 1024.0, peak as f64 / 1024.0);
+        }
+    }
+    if wants("assign") {
+        assign::run(&assign::Api { http: &http, url: &server.url, token: &token }, args.agents, args.queued).await?;
         let (now, peak) = rss_kib(pid);
         println!("  RSS after: {:.1} MiB (peak {:.1} MiB)", now as f64 / 1024.0, peak as f64 / 1024.0);
     }
     drop(server);
-    if args.tickets > 0 {
+    if wants("lists") && args.tickets > 0 {
         let t0 = Instant::now();
         seed::tickets(db_url, args.tickets).await?;
         println!("seeded {} tickets in {:.1}s", args.tickets, t0.elapsed().as_secs_f64());
@@ -310,7 +331,8 @@ async fn deep_page_latency(http: &reqwest::Client, url: &str, token: &str, walks
 
 /// The web board with the three recommended team columns over the seeded tickets: the whole
 /// page (three columns of 50 cards with their counts) and one column's live-refresh fragment.
-async fn board_latency(http: &reqwest::Client, url: &str, n: usize) -> anyhow::Result<()> {
+/// Logs the bench admin in to the web application: (session cookie, CSRF token).
+pub(crate) async fn web_login(http: &reqwest::Client, url: &str) -> anyhow::Result<(String, String)> {
     let r = http.post(format!("{url}/auth/login")).json(&json!({"email": "bench@example.com", "password": "bench password"})).send().await?;
     let cookie = r
         .headers()
@@ -320,6 +342,11 @@ async fn board_latency(http: &reqwest::Client, url: &str, n: usize) -> anyhow::R
         .context("session cookie")?
         .to_string();
     let csrf = r.json::<Value>().await?["csrf_token"].as_str().context("csrf")?.to_string();
+    Ok((cookie, csrf))
+}
+
+async fn board_latency(http: &reqwest::Client, url: &str, n: usize) -> anyhow::Result<()> {
+    let (cookie, csrf) = web_login(http, url).await?;
     let r = http
         .post(format!("{url}/board/flow"))
         .header("cookie", &cookie)
