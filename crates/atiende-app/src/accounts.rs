@@ -163,6 +163,7 @@ pub async fn update(app: &App, actor: &Actor, id: i64, new_name: Option<&str>, p
         None => a.name.clone(),
     };
     let mut settings: Value = serde_json::from_str(&a.settings).unwrap_or_else(|_| json!({}));
+    let before = settings.clone();
     let mut secrets = open_secrets(app, &a)?;
     if let Some(patch) = patch {
         let Value::Object(mut patch) = patch else {
@@ -180,6 +181,7 @@ pub async fn update(app: &App, actor: &Actor, id: i64, new_name: Option<&str>, p
     let sealed = if sec.is_empty() { None } else { Some(app.sealer.seal(secrets.to_string().as_bytes())?) };
     accounts::update(&app.db, actor.org_id, id, &account_name, &settings.to_string(), sealed.as_deref(), app.now()).await?;
     app.account_cache.clear();
+    crate::automation::settings_changed(app, id, &before, &settings).await?;
     Ok(accounts::get(&app.db, actor.org_id, id).await?)
 }
 

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod assign;
 pub mod auth;
+pub mod automation;
 pub mod board;
 pub mod cache;
 pub mod config;

@@ -12,6 +12,8 @@ pub struct Counters {
     pub ingest_batches: AtomicU64,
     pub tickets_created: AtomicU64,
     pub tickets_assigned: AtomicU64,
+    pub automatic_replies: AtomicU64,
+    pub tickets_auto_closed: AtomicU64,
     pub jobs_done: AtomicU64,
     pub jobs_retried: AtomicU64,
     pub jobs_failed: AtomicU64,
@@ -60,6 +62,8 @@ impl Metrics {
         c(&mut s, "atiende_ingest_batches_total", "Ingest transactions committed.", "counter", &[("", self.ingest_batches.load(Relaxed))]);
         c(&mut s, "atiende_tickets_created_total", "Tickets created by inbound messages.", "counter", &[("", self.tickets_created.load(Relaxed))]);
         c(&mut s, "atiende_tickets_assigned_total", "Tickets assigned automatically.", "counter", &[("", self.tickets_assigned.load(Relaxed))]);
+        c(&mut s, "atiende_automatic_replies_total", "Automatic replies sent to incoming messages (actions 2-5).", "counter", &[("", self.automatic_replies.load(Relaxed))]);
+        c(&mut s, "atiende_tickets_auto_closed_total", "Tickets closed because the client did not answer.", "counter", &[("", self.tickets_auto_closed.load(Relaxed))]);
         c(&mut s, "atiende_jobs_total", "Background jobs by outcome.", "counter", &[
             ("{outcome=\"done\"}", self.jobs_done.load(Relaxed)),
             ("{outcome=\"retried\"}", self.jobs_retried.load(Relaxed)),

@@ -63,3 +63,16 @@ pub async fn list(app: &App, actor: &Actor) -> Result<Vec<Stored>, AppError> {
     actor.require(&[Role::Admin, Role::Agent, Role::Analyst])?;
     schedules::list(&app.db, actor.org_id).await?.into_iter().map(read).collect()
 }
+
+/// The business hours governing an account (`settings.schedule_id`); `None`: always open.
+pub async fn of_account(app: &App, org_id: i64, settings: &serde_json::Value) -> Result<Option<Schedule>, AppError> {
+    match settings["schedule_id"].as_i64() {
+        None => Ok(None),
+        Some(id) => match schedules::get(&app.db, org_id, id).await {
+            Ok(row) => Ok(Some(read(row)?.schedule)),
+            // A schedule deleted under the account: the account is always open again.
+            Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        },
+    }
+}

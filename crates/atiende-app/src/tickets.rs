@@ -20,6 +20,7 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<TicketRow, AppErro
 pub async fn reply(app: &App, actor: &Actor, ticket_id: i64, text: &str, note: bool) -> Result<MessageRow, AppError> {
     actor.require_worker()?;
     let text = required_text(text, "text", MAX_TEXT)?;
+    let settings = account_settings(app, actor.org_id, ticket_id).await?;
     let mut tx = app.db.begin().await?;
     let t = tickets::get_tx(&mut tx, actor.org_id, ticket_id).await?;
     if t.state == TicketState::Closed.as_str() && !note {
@@ -35,7 +36,7 @@ pub async fn reply(app: &App, actor: &Actor, ticket_id: i64, text: &str, note: b
         }
     }
     let t = tickets::get_tx(&mut tx, actor.org_id, ticket_id).await?;
-    let (msg, _) = messages::append(
+    let (msg, after) = messages::append(
         &mut tx,
         &t,
         &NewMessage {
@@ -46,20 +47,35 @@ pub async fn reply(app: &App, actor: &Actor, ticket_id: i64, text: &str, note: b
             html: None,
             external_id: None,
             deliver: !note,
+            auto_action: None,
         },
         now,
     )
     .await?;
+    if !note {
+        crate::automation::after_agent_message(&mut tx, &settings, &t, &after, now).await?;
+    }
     tx.commit().await?;
     app.realtime.wake();
     crate::worker::kick(app);
     Ok(msg)
 }
 
+/// The settings of the ticket's account (read before a write transaction starts).
+async fn account_settings(app: &App, org_id: i64, ticket_id: i64) -> Result<serde_json::Value, AppError> {
+    let t = tickets::get(&app.db, org_id, ticket_id).await?;
+    let a = atiende_store::accounts::get_any(&app.db, t.account_id).await?;
+    Ok(serde_json::from_str(&a.settings).unwrap_or_default())
+}
+
 pub async fn close(app: &App, actor: &Actor, id: i64) -> Result<TicketRow, AppError> {
     actor.require_worker()?;
+    let settings = account_settings(app, actor.org_id, id).await?;
+    let now = app.now();
     let mut tx = app.db.begin().await?;
-    let t = tickets::close(&mut tx, actor.org_id, id, Some(actor.user_id), app.now()).await?;
+    let before = tickets::get_tx(&mut tx, actor.org_id, id).await?;
+    crate::automation::before_manual_close(&mut tx, &settings, &before, actor.user_id, now).await?;
+    let t = tickets::close(&mut tx, actor.org_id, id, Some(actor.user_id), now).await?;
     if t.assignee_id.is_some() {
         // The assignee has one open ticket less: under a cap, a queued ticket may now fit.
         atiende_store::assign::arm(&mut tx, actor.org_id, app.now()).await?;

@@ -73,6 +73,8 @@ async fn run_one(app: &App, job: JobRow) {
     let r = match job.kind.as_str() {
         jobs::DELIVER => deliver(app, &job).await,
         atiende_store::assign::ASSIGN => crate::assign::run_job(app, &job).await.map_err(JobError::from),
+        atiende_store::automation::REACT => crate::automation::run_react(app, &job).await.map_err(JobError::from),
+        atiende_store::automation::AUTO_CLOSE => crate::automation::run_auto_close(app, &job).await.map_err(JobError::from),
         other => Err(JobError::Final(format!("unknown job kind {other}"))),
     };
     let node = &app.config.node_id;

@@ -85,9 +85,94 @@ pub fn fill(text: &str, v: &Values) -> String {
         .replace("{company_name}", v.company_name)
 }
 
+/// The automatic actions enabled on an account, read from its (validated) settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AutoActions {
+    /// "Close if the client does not answer": after how long (microseconds).
+    pub close_after: Option<crate::time::Micros>,
+    /// The enabled replies (by settings key) and their texts.
+    replies: Vec<(String, Vec<String>)>,
+}
+
+impl AutoActions {
+    pub fn from_settings(settings: &serde_json::Value) -> Self {
+        let a = &settings["auto_actions"];
+        let close = &a["close_if_no_reply"];
+        let close_after = (close["enabled"].as_bool() == Some(true)).then(|| close["after_seconds"].as_i64()).flatten().map(|s| s * 1_000_000);
+        let replies = crate::settings::REPLY_ACTIONS
+            .iter()
+            .filter(|k| a[**k]["enabled"].as_bool() == Some(true))
+            .map(|k| (k.to_string(), a[*k]["texts"].as_array().into_iter().flatten().filter_map(|t| t.as_str().map(str::to_string)).collect()))
+            .collect();
+        AutoActions { close_after, replies }
+    }
+
+    /// The texts of an enabled reply (`new_client`, …, `on_auto_close`); `None` when off.
+    pub fn texts(&self, key: &str) -> Option<&[String]> {
+        self.replies.iter().find(|(k, _)| k == key).map(|(_, t)| t.as_slice())
+    }
+
+    /// One of the replies to incoming messages (2–5) is on.
+    pub fn answers_messages(&self) -> bool {
+        Reply::PRECEDENCE.iter().any(|r| self.texts(r.key()).is_some())
+    }
+}
+
+/// What the "close if the client does not answer" timer does when it fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseCheck {
+    /// Due: close the ticket (skipping closing prerequisites).
+    Close,
+    /// Not yet (the setting grew since the timer was set): fire again then.
+    Later(crate::time::Micros),
+    /// Nothing to do: the action is off, the ticket is not open, no human ever answered,
+    /// or the client answered after the agent's last message.
+    Cancel,
+}
+
+/// The timer counts from the last message of a human agent; automatic messages neither
+/// start nor restart it, and a client message cancels it.
+pub fn auto_close(open: bool, last_agent_message_at: Option<crate::time::Micros>, awaiting_answer: bool, after: Option<crate::time::Micros>, now: crate::time::Micros) -> CloseCheck {
+    match (open, last_agent_message_at, awaiting_answer, after) {
+        (true, Some(last), false, Some(after)) if now >= last + after => CloseCheck::Close,
+        (true, Some(last), false, Some(after)) => CloseCheck::Later(last + after),
+        _ => CloseCheck::Cancel,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn auto_close_counts_from_the_last_human_answer() {
+        let m = 60_000_000;
+        assert_eq!(auto_close(true, Some(100), false, Some(m), 100 + m), CloseCheck::Close);
+        assert_eq!(auto_close(true, Some(100), false, Some(m), 100 + m - 1), CloseCheck::Later(100 + m));
+        assert_eq!(auto_close(true, None, false, Some(m), 10 * m), CloseCheck::Cancel, "no human ever answered");
+        assert_eq!(auto_close(true, Some(100), true, Some(m), 10 * m), CloseCheck::Cancel, "the client answered");
+        assert_eq!(auto_close(false, Some(100), false, Some(m), 10 * m), CloseCheck::Cancel, "already closed");
+        assert_eq!(auto_close(true, Some(100), false, None, 10 * m), CloseCheck::Cancel, "the action was turned off");
+    }
+
+    #[test]
+    fn reads_the_enabled_actions_from_settings() {
+        let s = serde_json::json!({"auto_actions": {
+            "close_if_no_reply": {"enabled": true, "after_seconds": 60},
+            "new_client": {"enabled": true, "texts": ["Hola"]},
+            "no_agent": {"enabled": false, "texts": ["Nadie"]},
+            "on_manual_close": {"enabled": true, "texts": ["Adiós", "Chao"]}
+        }});
+        let a = AutoActions::from_settings(&s);
+        assert_eq!(a.close_after, Some(60_000_000));
+        assert_eq!(a.texts("new_client"), Some(&["Hola".to_string()][..]));
+        assert_eq!(a.texts("no_agent"), None);
+        assert_eq!(a.texts("on_manual_close").map(<[String]>::len), Some(2));
+        assert!(a.answers_messages());
+        let only_close = AutoActions::from_settings(&serde_json::json!({"auto_actions": {"on_manual_close": {"enabled": true, "texts": ["x"]}}}));
+        assert!(!only_close.answers_messages());
+        assert_eq!(AutoActions::from_settings(&serde_json::json!({})), AutoActions::default());
+    }
 
     fn all(_: Reply) -> bool {
         true

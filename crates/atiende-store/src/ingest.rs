@@ -5,7 +5,8 @@
 //! Per batch: one dedupe query per account, one identity query per channel,
 //! one open-ticket query per account, one multi-row insert each for new tickets
 //! and for messages, one multi-row update of the touched tickets, the events at
-//! commit, and the arming of the assignment drain when a ticket joined the queue.
+//! commit, the arming of the assignment drain when a ticket joined the queue, and the
+//! automatic replies' job when a message asks for one.
 //! New clients are inserted one by one (they are the rare case).
 use crate::messages::{excerpt, MessageRow, COLS as MESSAGE_COLS};
 use crate::tickets::{TicketRow, COLS as TICKET_COLS};
@@ -34,6 +35,9 @@ pub struct Inbound {
     pub create_ignored: bool,
     /// The message makes its ticket important (keywords, influencer; SPEC §4.3, §5).
     pub important: bool,
+    /// Hand the message to the automatic replies (a private message on an account with
+    /// one of them enabled, not itself sent by an automaton).
+    pub react: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -282,6 +286,7 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
     let mut touched_set = std::collections::HashSet::new();
     let mut new_clients = std::collections::HashSet::new();
     let mut arm_orgs = std::collections::BTreeSet::new();
+    let mut react: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
     for &i in &fresh {
         let it = &items[i];
         let (client_id, client_created) = client(i);
@@ -311,6 +316,9 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
         }
         if touched_set.insert(key) {
             touched.push(key);
+        }
+        if it.react {
+            react.entry(it.org_id).or_default().push(m.id);
         }
         events::record(tx, it.org_id, "message.created", Some(t.id), Some(m.id), &json!({"ticket": t.to_json(), "message": m.to_json()}), now).await?;
         // Only the first message of a new ticket (or client) created it.
@@ -348,6 +356,9 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
     }
     for org in arm_orgs {
         crate::assign::arm(tx, org, now).await?;
+    }
+    for (org, ids) in react {
+        crate::automation::enqueue_react(tx, org, &ids, now).await?;
     }
     // Copies inside the batch answer like their first.
     for i in 0..items.len() {

@@ -44,6 +44,30 @@ pub async fn rearm(tx: &mut Tx, kind: &str, payload: &str, dedupe_key: &str, run
     Ok(())
 }
 
+/// Sets the job under `dedupe_key` to run at exactly `run_at` with `payload` (a timer
+/// moved later or earlier). A running copy sees the new payload when it finishes with
+/// [`complete_unless_rearmed`] and is released to run at the new time.
+pub async fn schedule(tx: &mut Tx, kind: &str, payload: &str, dedupe_key: &str, run_at: Micros) -> Result<(), StoreError> {
+    on_tx!(tx, exec |c| sqlx::query(
+        "INSERT INTO jobs (kind, payload, dedupe_key, run_at, created_at) VALUES ($1, $2, $3, $4, $4) \
+         ON CONFLICT (dedupe_key) DO UPDATE SET payload = excluded.payload, run_at = excluded.run_at"
+    )
+    .bind(kind)
+    .bind(payload)
+    .bind(dedupe_key)
+    .bind(run_at))?;
+    Ok(())
+}
+
+/// Releases a claimed job to run again at `run_at` (not a failure: its attempts reset).
+pub async fn postpone(tx: &mut Tx, id: i64, node: &str, run_at: Micros) -> Result<(), StoreError> {
+    on_tx!(tx, exec |c| sqlx::query("UPDATE jobs SET run_at = $1, locked_until = 0, locked_by = NULL, attempts = 0 WHERE id = $2 AND locked_by = $3")
+        .bind(run_at)
+        .bind(id)
+        .bind(node))?;
+    Ok(())
+}
+
 /// Finishes a job claimed with `payload`: removes it, unless it was re-armed
 /// meanwhile, in which case it is released to run again at once. Returns whether it was removed.
 pub async fn complete_unless_rearmed(tx: &mut Tx, id: i64, node: &str, payload: &str) -> Result<bool, StoreError> {

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod assign;
+pub mod automation;
 pub mod clients;
 pub mod columns;
 pub mod events;

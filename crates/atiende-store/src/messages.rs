@@ -25,10 +25,12 @@ pub struct MessageRow {
     pub external_id: Option<String>,
     pub created_at: i64,
     pub sent_at: Option<i64>,
+    /// The automatic action that sent it (`author_kind` = `automatic`).
+    pub auto_action: Option<String>,
 }
 
 pub(crate) const COLS: &str = "id, org_id, ticket_id, account_id, direction, author_kind, author_user_id, text, html, delivery, \
-    delivery_error, delivery_attempts, external_id, created_at, sent_at";
+    delivery_error, delivery_attempts, external_id, created_at, sent_at, auto_action";
 
 /// The API shape of a message (SPEC §11.1).
 #[derive(Debug, Clone, serde::Serialize)]
@@ -51,6 +53,9 @@ pub struct MessageView {
     pub external_id: Option<String>,
     pub created_at: String,
     pub sent_at: Option<String>,
+    /// For automatic messages, the action that sent them: `new_client`, `no_agent`,
+    /// `out_of_hours`, `on_creation`, `on_manual_close` or `on_auto_close`.
+    pub auto_action: Option<String>,
 }
 
 impl MessageRow {
@@ -68,6 +73,7 @@ impl MessageRow {
             external_id: self.external_id.clone(),
             created_at: rfc3339(self.created_at),
             sent_at: self.sent_at.map(rfc3339),
+            auto_action: self.auto_action.clone(),
         }
     }
     pub fn to_json(&self) -> serde_json::Value {
@@ -86,6 +92,8 @@ pub struct NewMessage<'a> {
     pub external_id: Option<&'a str>,
     /// Queue delivery through the outbox (outbound messages of a channel that sends).
     pub deliver: bool,
+    /// The automatic action sending it, for `AuthorKind::Automatic` messages.
+    pub auto_action: Option<&'a str>,
 }
 
 const EXCERPT_CHARS: usize = 140;
@@ -100,8 +108,8 @@ pub(crate) fn excerpt(text: &str) -> String {
 pub async fn append(tx: &mut Tx, ticket: &TicketRow, m: &NewMessage<'_>, now: Micros) -> Result<(MessageRow, TicketRow), StoreError> {
     let delivery = m.deliver.then_some("pending");
     let sql = format!(
-        "INSERT INTO messages (org_id, ticket_id, account_id, direction, author_kind, author_user_id, text, html, delivery, external_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {COLS}"
+        "INSERT INTO messages (org_id, ticket_id, account_id, direction, author_kind, author_user_id, text, html, delivery, external_id, created_at, auto_action) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {COLS}"
     );
     let msg = on_tx!(tx, |c| sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql))
         .bind(ticket.org_id)
@@ -115,6 +123,7 @@ pub async fn append(tx: &mut Tx, ticket: &TicketRow, m: &NewMessage<'_>, now: Mi
         .bind(delivery)
         .bind(m.external_id)
         .bind(now)
+        .bind(m.auto_action)
         .fetch_one(c)
         .await)?;
     let before = MessageFacts {

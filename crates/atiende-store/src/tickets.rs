@@ -27,10 +27,14 @@ pub struct TicketRow {
     pub closed_at: Option<i64>,
     /// Waiting in the assignment queue since (open and unassigned, no eligible agent yet).
     pub queued_at: Option<i64>,
+    /// The first human answer's delay after creation, and the SLA in effect then.
+    pub first_response_micros: Option<i64>,
+    pub first_response_sla_micros: Option<i64>,
 }
 
 pub(crate) const COLS: &str = "id, org_id, number, account_id, client_id, state, important, addressed, addressed_at, \
-    awaiting_answer, waiting_since, last_agent_message_at, priority, assignee_id, excerpt, tags, created_at, updated_at, closed_at, queued_at";
+    awaiting_answer, waiting_since, last_agent_message_at, priority, assignee_id, excerpt, tags, created_at, updated_at, closed_at, queued_at, \
+    first_response_micros, first_response_sla_micros";
 
 /// The API shape of a ticket (SPEC §11.1), also carried by realtime events.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -62,6 +66,11 @@ pub struct TicketView {
     pub closed_at: Option<String>,
     /// Waiting in the assignment queue since (SPEC §7); `null` when not queued.
     pub queued_since: Option<String>,
+    /// Seconds from creation to the first human answer (recorded when it happens).
+    pub first_response_seconds: Option<f64>,
+    /// Whether that first answer came within the account's SLA at the time; `null` when
+    /// not answered yet or the account had no SLA.
+    pub first_response_within_sla: Option<bool>,
 }
 
 impl TicketRow {
@@ -85,6 +94,8 @@ impl TicketRow {
             updated_at: rfc3339(self.updated_at),
             closed_at: self.closed_at.map(rfc3339),
             queued_since: self.queued_at.map(rfc3339),
+            first_response_seconds: self.first_response_micros.map(|m| m as f64 / 1e6),
+            first_response_within_sla: self.first_response_micros.zip(self.first_response_sla_micros).map(|(r, sla)| r <= sla),
         }
     }
     pub fn to_json(&self) -> serde_json::Value {

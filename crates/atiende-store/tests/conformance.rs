@@ -75,6 +75,7 @@ fn inbound(org: i64, acc: i64, ext: &str, client: &str) -> Inbound {
         text: format!("text of {ext}"),
         html: None,
         create_ignored: false,
+        react: false,
         important: false,
     }
 }
@@ -233,7 +234,7 @@ async fn tickets_list_close_assign_and_messages() {
     let (m, after) = messages::append(
         &mut tx,
         &tk,
-        &NewMessage { direction: Direction::Out, author: AuthorKind::Agent, author_user_id: Some(user), text: "hola", html: None, external_id: None, deliver: true },
+        &NewMessage { direction: Direction::Out, author: AuthorKind::Agent, author_user_id: Some(user), text: "hola", html: None, external_id: None, deliver: true, auto_action: None },
         700,
     )
     .await

@@ -124,10 +124,21 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like [`spawn_app`], with a chance to change the configuration first.
 pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
+    spawn(change, None).await
+}
+
+/// Like [`spawn_app`], on a clock that moves only when the test says so
+/// (`clock.advance(micros)`); background work then follows with [`TestApp::drain_jobs`].
+pub async fn spawn_app_on_clock(clock: std::sync::Arc<atiende_core::time::ManualClock>) -> TestApp {
+    spawn(|_| {}, Some(clock)).await
+}
+
+async fn spawn(change: impl FnOnce(&mut Config), clock: Option<std::sync::Arc<atiende_core::time::ManualClock>>) -> TestApp {
     let db = TestDb::new().await;
     let mut cfg = db.config();
     change(&mut cfg);
-    let server = server::start(&cfg, None).await.expect("server starts");
+    let clock = clock.map(|c| c as std::sync::Arc<dyn atiende_core::time::Clock>);
+    let server = server::start(&cfg, clock).await.expect("server starts");
     let url = format!("http://{}", server.addr);
     let mut t = TestApp { server: Some(server), url, http: reqwest::Client::new(), token: String::new(), db };
     t.token = t.user("Acme", "admin@acme.test", &["admin"]).await;

@@ -146,7 +146,7 @@ pub async fn inbound(State(web): State<Web>, Auth(actor): Auth, Path(aid): Path<
         return Err(ApiError::invalid("text", "must not be empty"));
     }
     let settings: Value = serde_json::from_str(&account.settings).unwrap_or_default();
-    let item = Inbound {
+    let mut item = Inbound {
         org_id: actor.org_id,
         account_id: account.id,
         identity_kind: "api".into(),
@@ -154,11 +154,13 @@ pub async fn inbound(State(web): State<Web>, Auth(actor): Auth, Path(aid): Path<
         client_name: name,
         external_id,
         html: None,
-        create_ignored: settings["general"]["create_ignored"].as_bool().unwrap_or(false),
-        // Stored settings were checked when saved; a list that no longer reads marks nothing.
-        important: atiende_core::keywords::Keywords::from_settings(&settings).map(|k| k.matches(&text)).unwrap_or(false),
+        create_ignored: false,
+        important: false,
+        react: false,
         text,
     };
+    // Messages of the `api` channel are private conversations.
+    atiende_app::automation::prepare(&mut item, &settings, true);
     let (message_id, ticket_id, duplicate) = match web.app.ingestor.submit(item).await? {
         Outcome::Stored { message_id, ticket_id, .. } => (message_id, ticket_id, false),
         Outcome::Duplicate { message_id, ticket_id } => (message_id, ticket_id, true),
