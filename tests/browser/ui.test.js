@@ -514,3 +514,47 @@ test("assignment grid: bulk enabling, a bad cap refused, a queued ticket goes to
   assert.equal((await agent.goto(base + "/admin/assignment")).status(), 403);
   await ctx.close();
 });
+
+test("account settings: a bad delay is refused next to its field; an automatic reply set here answers a new ticket", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 1024 }, locale: "es-CL" });
+  const page = await ctx.newPage();
+  await login(page, "ana@acme.test");
+  const acc = (await api("POST", "/api/v1/accounts", { kind: "api", name: "Ventas", settings: { webhook_url: sinkUrl, webhook_secret: "0123456789abcdef" } })).json;
+  await page.goto(base + "/admin/accounts");
+  await Promise.all([page.waitForURL(/\/settings$/), page.click(`#settings-${acc.id}`)]);
+  await noMissingTexts(page);
+
+  // Quality of service: a 15-minute SLA.
+  await page.fill("#sla-amount", "15");
+  await page.selectOption("#sla-unit", "minutes");
+  await Promise.all([page.waitForURL(/saved=quality/), page.click("#quality button.primary")]);
+  assert.deepEqual((await api("GET", `/api/v1/accounts/${acc.id}`)).json.settings.sla, { amount: 15, unit: "minutes" });
+
+  // Automatic actions: auto close after 0 minutes is refused, nothing stored, the form kept.
+  await page.check("#close-enabled");
+  await page.fill("#close-amount", "0");
+  await page.check("#on_creation-enabled");
+  await page.fill("#on_creation-text-0", "Hola {client_name}, recibimos tu mensaje. Ticket #{ticket_number}.");
+  await page.click("#actions button.primary");
+  assert.match(await page.textContent('#actions [data-field="close_if_no_reply"]'), /60/);
+  assert.equal(await page.inputValue("#on_creation-text-0"), "Hola {client_name}, recibimos tu mensaje. Ticket #{ticket_number}.");
+  assert.equal((await api("GET", `/api/v1/accounts/${acc.id}`)).json.settings.auto_actions, undefined, "nothing stored");
+  // Two days, then saved.
+  await page.fill("#close-amount", "2");
+  await page.selectOption("#close-unit", "days");
+  await Promise.all([page.waitForURL(/saved=actions/), page.click("#actions button.primary")]);
+  const stored = (await api("GET", `/api/v1/accounts/${acc.id}`)).json.settings.auto_actions;
+  assert.deepEqual(stored.close_if_no_reply, { enabled: true, after_seconds: 172800 });
+  assert.equal(stored.on_creation.enabled, true);
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, "admin-account-settings.png"), fullPage: true });
+
+  // A client writes: the ticket shows the automatic reply, placeholders filled, and it is delivered.
+  const sent = (await api("POST", `/api/v1/accounts/${acc.id}/inbound`, { external_id: "v-1", client: { external_id: "v-c", name: "Valeria Paz" }, text: "Quiero cotizar" })).json;
+  await page.goto(base + "/tickets/" + sent.ticket_id);
+  const auto = page.locator(".msg-automatic").first();
+  await auto.waitFor({ timeout: 15000 });
+  const number = (await api("GET", `/api/v1/tickets/${sent.ticket_id}`)).json.number;
+  assert.equal((await auto.locator(".msg-text").textContent()).trim(), `Hola Valeria Paz, recibimos tu mensaje. Ticket #${number}.`);
+  await waitUntil(() => received.some((r) => r.message?.text?.startsWith("Hola Valeria Paz")), 15000);
+  await ctx.close();
+});

@@ -25,7 +25,7 @@ pub struct Errors {
 }
 
 impl Errors {
-    fn from_app(form: &str, e: AppError, sent: &Form, tr: Tr) -> Result<Errors, UiError> {
+    pub(super) fn from_app(form: &str, e: AppError, sent: &Form, tr: Tr) -> Result<Errors, UiError> {
         let (field, message) = match e {
             AppError::Invalid(v) => (v.field, v.message),
             AppError::Conflict { field, message } => (field.unwrap_or_default(), message),

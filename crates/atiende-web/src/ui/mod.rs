@@ -1,6 +1,7 @@
 //! The agents' and admins' web application: server-rendered pages (askama templates
 //! compiled into the binary), plain HTML forms with a CSRF field, and a small script
 //! (`static/app.js`) for live updates and keyboard shortcuts.
+pub mod account_settings;
 pub mod admin;
 pub mod board;
 pub mod i18n;
@@ -49,6 +50,8 @@ pub fn routes() -> Router<Web> {
         .route("/admin/statuses/{id}", post(admin::statuses_update))
         .route("/admin/accounts", get(admin::accounts_show).post(admin::accounts_create))
         .route("/admin/accounts/{id}", post(admin::accounts_update))
+        .route("/admin/accounts/{id}/settings", get(account_settings::show))
+        .route("/admin/accounts/{id}/settings/{section}", post(account_settings::save))
         .route("/admin/schedules", get(admin::schedules_show).post(admin::schedules_create))
         .route("/admin/schedules/{id}", get(admin::schedules_edit).post(admin::schedules_update))
         .route("/tokens", get(admin::tokens_show).post(admin::tokens_create))
