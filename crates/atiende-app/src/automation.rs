@@ -167,6 +167,15 @@ pub async fn before_manual_close(tx: &mut Tx, settings: &Value, t: &TicketRow, a
     Ok(())
 }
 
+/// Before a ticket is closed automatically or by a mass close (in its transaction):
+/// the "on automatic close" reply.
+pub async fn before_auto_close(tx: &mut Tx, settings: &Value, t: &TicketRow, now: Micros) -> Result<(), StoreError> {
+    if let Some(texts) = AutoActions::from_settings(settings).texts("on_auto_close") {
+        send(tx, t, "on_auto_close", texts, None, now).await?;
+    }
+    Ok(())
+}
+
 /// The `auto_close` timer of one ticket.
 pub async fn run_auto_close(app: &App, job: &JobRow) -> Result<(), StoreError> {
     let payload: Value = serde_json::from_str(&job.payload).unwrap_or(Value::Null);
@@ -199,9 +208,7 @@ pub async fn run_auto_close(app: &App, job: &JobRow) -> Result<(), StoreError> {
                 && let Ok(t) = tickets::get_tx(&mut tx, org_id, t).await
                 && check(&t) == CloseCheck::Close
             {
-                if let Some(texts) = actions.texts("on_auto_close") {
-                    send(&mut tx, &t, "on_auto_close", texts, None, now).await?;
-                }
+                before_auto_close(&mut tx, &settings, &t, now).await?;
                 tickets::close(&mut tx, org_id, t.id, None, now).await?;
                 if t.assignee_id.is_some() {
                     atiende_store::assign::arm(&mut tx, org_id, now).await?;

@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi};
         api::auth::login, api::auth::logout,
         api::accounts::create, api::accounts::list, api::accounts::show, api::accounts::update,
         api::accounts::inbound, api::accounts::set_agent, api::accounts::agents, api::accounts::queue,
-        api::tickets::list, api::tickets::show, api::tickets::update, api::tickets::close, api::tickets::reopen, api::tickets::assign,
+        api::tickets::list, api::tickets::show, api::tickets::update, api::tickets::close, api::tickets::mass_close, api::tickets::reopen, api::tickets::assign,
         api::tickets::assignments, api::tickets::messages, api::tickets::reply,
         api::clients::show,
         api::users::me, api::users::list, api::users::show, api::users::create, api::users::update,

@@ -267,3 +267,30 @@ async fn auto_close_fires_on_the_real_clock() {
     t.eventually(120, || async { (state(&t, ticket).await == "closed").then_some(()) }).await;
     assert!(started.elapsed() >= std::time::Duration::from_secs(59), "closed after {:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn mass_close_sends_the_automatic_close_reply_and_refuses_an_unknown_ticket_whole() {
+    let t = spawn_app().await;
+    let acc = t.api_account(json!({"auto_actions": {"on_auto_close": reply(&["Cerramos tu caso, {client_name}."])}})).await;
+    let plain = t.api_account(json!({})).await;
+    let a = send(&t, acc, "a1", "ana").await;
+    let b = send(&t, acc, "b1", "beto").await;
+    let c = send(&t, plain, "c1", "carla").await;
+    // One unknown id: 422 naming it, nothing closed.
+    let r = t.post("/api/v1/tickets/mass-close", json!({"ids": [a, 999_999, b]})).await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], "ids[1]");
+    assert_eq!(state(&t, a).await, "open");
+    assert_eq!(t.post("/api/v1/tickets/mass-close", json!({"ids": []})).await.status(), 422);
+    let r = t.post("/api/v1/tickets/mass-close", json!({"ids": [a, b, c, a]})).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["closed"], 3);
+    for id in [a, b, c] {
+        assert_eq!(state(&t, id).await, "closed");
+    }
+    assert_eq!(automatic(&t, a).await, vec![("on_auto_close".into(), "Cerramos tu caso, ana.".into())]);
+    assert_eq!(automatic(&t, b).await, vec![("on_auto_close".into(), "Cerramos tu caso, beto.".into())]);
+    assert!(automatic(&t, c).await.is_empty(), "the other account has no closing reply");
+    // Closed tickets are skipped by a second mass close.
+    assert_eq!(t.post("/api/v1/tickets/mass-close", json!({"ids": [a]})).await.json::<Value>().await.unwrap()["closed"], 0);
+}

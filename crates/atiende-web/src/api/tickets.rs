@@ -18,6 +18,7 @@ pub fn routes() -> Router<Web> {
     Router::new()
         .route("/tickets", get(list))
         .route("/tickets/{id}", get(show).patch(update))
+        .route("/tickets/mass-close", post(mass_close))
         .route("/tickets/{id}/close", post(close))
         .route("/tickets/{id}/reopen", post(reopen))
         .route("/tickets/{id}/assign", post(assign))
@@ -111,6 +112,27 @@ pub async fn update(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path<S
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/close", tag = "tickets", responses((status = 200, body = TicketView), (status = 404)))]
 pub async fn close(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path<String>) -> ApiResult<Json<TicketView>> {
     Ok(Json(tickets::close(&web.app, &actor, id(&tid)?).await?.view()))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct MassCloseBody {
+    /// 1 to 1000 ticket ids of the organization.
+    pub ids: Vec<i64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MassClosed {
+    /// How many of them were open and are now closed.
+    pub closed: usize,
+}
+
+/// Closes a selection of tickets at once (admins and agents), all or nothing: an unknown id
+/// answers 422 naming it and closes none. Each open ticket gets its account's
+/// "on automatic close" reply.
+#[utoipa::path(post, path = "/api/v1/tickets/mass-close", request_body = MassCloseBody, tag = "tickets",
+    responses((status = 200, body = MassClosed), (status = 403), (status = 422)))]
+pub async fn mass_close(State(web): State<Web>, Auth(actor): Auth, JsonBody(b): JsonBody<MassCloseBody>) -> ApiResult<Json<MassClosed>> {
+    Ok(Json(MassClosed { closed: tickets::mass_close(&web.app, &actor, &b.ids).await? }))
 }
 
 /// Reopens a closed ticket (admins and agents); 409 while the client has another open ticket.
