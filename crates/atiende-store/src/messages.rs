@@ -106,6 +106,11 @@ pub(crate) fn excerpt(text: &str) -> String {
 /// Adds a message to `ticket`, updates the ticket's facts and records
 /// `message.created` (and `ticket.updated`). Returns the message and the ticket after.
 pub async fn append(tx: &mut Tx, ticket: &TicketRow, m: &NewMessage<'_>, now: Micros) -> Result<(MessageRow, TicketRow), StoreError> {
+    // The facts are computed from the ticket as committed now, under its row lock: on
+    // PostgreSQL (read committed) a snapshot read earlier in the transaction could be stale,
+    // and writing it back would undo a message another transaction just added.
+    on_tx!(tx, exec |c| sqlx::query("UPDATE tickets SET updated_at = updated_at WHERE id = $1").bind(ticket.id))?;
+    let ticket = &crate::tickets::get_tx(tx, ticket.org_id, ticket.id).await?;
     let delivery = m.deliver.then_some("pending");
     let sql = format!(
         "INSERT INTO messages (org_id, ticket_id, account_id, direction, author_kind, author_user_id, text, html, delivery, external_id, created_at, auto_action) \
