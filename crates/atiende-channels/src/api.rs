@@ -7,7 +7,7 @@
 //! `X-Atiende-Signature: sha256=HEX` (HMAC-SHA256 of the exact body under
 //! `settings.webhook_secret`) and `X-Atiende-Delivery: ID` (the message id, stable
 //! across retries, so a receiver can drop a repeated delivery).
-use crate::{classify, DeliveryError};
+use crate::{classify, error_chain, DeliveryError};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
@@ -56,17 +56,6 @@ pub async fn deliver(
     let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
     let text = resp.text().await.unwrap_or_default();
     classify(status, retry_after.as_deref(), &text)
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }
 
 #[cfg(test)]

@@ -1,0 +1,8 @@
+//! The email channel: MIME parsing and HTML sanitizing (pure), outbound message
+//! building and SMTP sending, the IMAP mailbox reader and the forwarding SMTP listener.
+pub mod parse;
+pub mod imap;
+pub mod sanitize;
+pub mod send;
+
+pub use parse::{parse, Attachment, Limits, Mailbox, ParsedEmail};
