@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 pub const SECRET_KEYS: &[&str] = &["password", "secret", "webhook_secret", "access_token", "app_secret", "api_key", "token", "private_key"];
 
 /// Channel kinds whose adapters exist in this version.
-pub const AVAILABLE_KINDS: &[ChannelKind] = &[ChannelKind::Api];
+pub const AVAILABLE_KINDS: &[ChannelKind] = &[ChannelKind::Api, ChannelKind::Email];
 
 /// An account as the API shows it: settings without secrets, and which secrets are set.
 pub fn to_json(app: &App, a: &AccountRow) -> Value {
@@ -26,6 +26,7 @@ pub fn to_json(app: &App, a: &AccountRow) -> Value {
         "secrets_set": present,
         "status": a.status,
         "status_reason": a.status_reason,
+        "forwarding_address": a.inbound_address,
         "created_at": atiende_core::time::rfc3339(a.created_at),
         "updated_at": atiende_core::time::rfc3339(a.updated_at),
     })
@@ -90,6 +91,9 @@ pub fn merge(target: &mut Value, patch: &Value) {
 /// assignment) and those of the kind.
 fn validate(kind: ChannelKind, settings: &Map<String, Value>, secrets: &Map<String, Value>) -> Result<(), AppError> {
     atiende_core::settings::check_common(&Value::Object(settings.clone()))?;
+    if kind == ChannelKind::Email {
+        atiende_core::email::EmailSettings::from_settings(settings, secrets)?;
+    }
     if kind == ChannelKind::Api {
         if let Some(url) = settings.get("webhook_url") {
             let url = url.as_str().ok_or_else(|| AppError::invalid("settings.webhook_url", "must be a string"))?;
@@ -138,6 +142,10 @@ pub async fn create(app: &App, actor: &Actor, kind: &str, account_name: &str, se
     let secrets = split_secrets(&mut settings);
     validate(kind, &settings, &secrets)?;
     check_references(app, actor.org_id, &settings).await?;
+    // A forwarding email account waits for its validation (seed 002); an IMAP one is
+    // active until its mailbox reader says otherwise.
+    let status = if kind == ChannelKind::Email && settings.get("connection").and_then(Value::as_str) == Some("forwarding") { "not_validated" } else { "active" };
+    let address = settings.get("address").and_then(Value::as_str).unwrap_or("").to_string();
     let sealed = if secrets.is_empty() { None } else { Some(app.sealer.seal(Value::Object(secrets).to_string().as_bytes())?) };
     let id = accounts::create(
         &app.db,
@@ -146,10 +154,14 @@ pub async fn create(app: &App, actor: &Actor, kind: &str, account_name: &str, se
         &account_name,
         &Value::Object(settings).to_string(),
         sealed.as_deref(),
-        "active",
+        status,
         app.now(),
     )
     .await?;
+    if kind == ChannelKind::Email {
+        atiende_store::email::set_inbound_address(&app.db, id, Some(&crate::email::new_forwarding_address(app, &address))).await?;
+        app.mailbox_wake.notify_one();
+    }
     Ok(accounts::get(&app.db, actor.org_id, id).await?)
 }
 
@@ -181,6 +193,16 @@ pub async fn update(app: &App, actor: &Actor, id: i64, new_name: Option<&str>, p
     let sealed = if sec.is_empty() { None } else { Some(app.sealer.seal(secrets.to_string().as_bytes())?) };
     accounts::update(&app.db, actor.org_id, id, &account_name, &settings.to_string(), sealed.as_deref(), app.now()).await?;
     app.account_cache.clear();
+    if kind == ChannelKind::Email {
+        // Switching to forwarding needs a validation; to IMAP, the reader decides.
+        let was = before.get("connection").and_then(Value::as_str);
+        let now_conn = settings.get("connection").and_then(Value::as_str);
+        if was != now_conn {
+            let (status, reason) = if now_conn == Some("forwarding") { ("not_validated", None) } else { ("active", None) };
+            atiende_store::email::set_status(&app.db, id, status, reason, app.now()).await?;
+        }
+        app.mailbox_wake.notify_one();
+    }
     crate::automation::settings_changed(app, id, &before, &settings).await?;
     Ok(accounts::get(&app.db, actor.org_id, id).await?)
 }

@@ -62,6 +62,7 @@ async fn send(tx: &mut Tx, t: &TicketRow, action: &str, texts: &[String], agent:
         external_id: None,
         deliver: true,
         auto_action: Some(action),
+        metadata: None,
     };
     Ok(Some(messages::append(tx, t, &m, now).await?.0))
 }

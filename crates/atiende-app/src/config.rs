@@ -38,6 +38,60 @@ pub struct AppConfig {
     pub public_url: String,
     /// A ticket waiting in the assignment queue rises one priority level per this much waiting.
     pub queue_ageing: Duration,
+    /// The email channel.
+    pub email: EmailConfig,
+}
+
+/// The deployment's email settings (SPEC §11.1: the default sender lives here).
+#[derive(Debug, Clone)]
+pub struct EmailConfig {
+    /// SMTP relay of the default sender; empty host: accounts with `sending: default` cannot send.
+    pub relay_host: String,
+    pub relay_port: u16,
+    /// `none`, `starttls` or `tls`.
+    pub relay_security: String,
+    pub relay_username: String,
+    pub relay_password: String,
+    /// The default sender's address (the account's name is the display name; Reply-To is
+    /// the account's address).
+    pub from_address: String,
+    /// Domain of the generated forwarding addresses.
+    pub forwarding_domain: String,
+    /// Largest attachment kept (bigger ones are listed without content).
+    pub max_attachment_bytes: usize,
+    /// Largest raw message accepted (HTTP endpoint and SMTP listener).
+    pub max_message_bytes: usize,
+    /// How long an IMAP reader waits (IDLE, or between polls) before looking again.
+    pub imap_poll_interval: Duration,
+    /// Timeout of one IMAP or SMTP exchange.
+    pub timeout: Duration,
+    /// Messages fetched per IMAP round (each round is stored before the next).
+    pub imap_batch: usize,
+    /// Longest wait before reconnecting to a failing mail server (the wait doubles from 1 s).
+    pub reconnect_max: Duration,
+    /// Extra CA certificates (PEM) trusted for IMAP and SMTP servers.
+    pub extra_ca_pem: Option<Vec<u8>>,
+}
+
+impl Default for EmailConfig {
+    fn default() -> Self {
+        Self {
+            relay_host: String::new(),
+            relay_port: 25,
+            relay_security: "none".into(),
+            relay_username: String::new(),
+            relay_password: String::new(),
+            from_address: "noreply@atiende.localhost".into(),
+            forwarding_domain: "inbound.atiende.localhost".into(),
+            max_attachment_bytes: 10 * 1024 * 1024,
+            max_message_bytes: 35 * 1024 * 1024,
+            imap_poll_interval: Duration::from_secs(60),
+            timeout: Duration::from_secs(30),
+            imap_batch: 200,
+            reconnect_max: Duration::from_secs(300),
+            extra_ca_pem: None,
+        }
+    }
 }
 
 impl Default for AppConfig {
@@ -60,6 +114,7 @@ impl Default for AppConfig {
             auth_cache_ttl: Duration::from_secs(2),
             public_url: String::new(),
             queue_ageing: Duration::from_secs(3600),
+            email: EmailConfig::default(),
         }
     }
 }

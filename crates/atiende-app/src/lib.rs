@@ -9,8 +9,10 @@ pub mod automation;
 pub mod board;
 pub mod cache;
 pub mod config;
+pub mod email;
 pub mod error;
 pub mod ingest;
+pub mod mailbox;
 pub mod metrics;
 pub mod realtime;
 pub mod schedules;
@@ -43,6 +45,8 @@ pub struct Inner {
     pub http: reqwest::Client,
     /// Wakes the job worker when a job was queued on this node.
     pub job_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the mailbox readers' supervisor (an email account changed).
+    pub mailbox_wake: Arc<tokio::sync::Notify>,
     /// API token (hash) → its active user.
     pub token_cache: cache::TtlCache<String, atiende_store::users::UserRow>,
     /// Account id → account, for the inbound path.
@@ -66,7 +70,7 @@ impl App {
         let http = atiende_channels::http_client(config.webhook_timeout);
         let token_cache = cache::TtlCache::new(config.auth_cache_ttl, 10_000);
         let account_cache = cache::TtlCache::new(config.auth_cache_ttl, 10_000);
-        App(Arc::new(Inner { db, clock, config, sealer, metrics, realtime, ingestor, http, job_wake, token_cache, account_cache }))
+        App(Arc::new(Inner { db, clock, config, sealer, metrics, realtime, ingestor, http, job_wake, mailbox_wake: Arc::default(), token_cache, account_cache }))
     }
 
     pub fn now(&self) -> i64 {

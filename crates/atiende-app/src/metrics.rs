@@ -20,6 +20,7 @@ pub struct Counters {
     pub deliveries_sent: AtomicU64,
     pub deliveries_failed: AtomicU64,
     pub events_published: AtomicU64,
+    pub email_fetched: AtomicU64,
     pub realtime_clients: AtomicI64,
 }
 
@@ -73,6 +74,7 @@ impl Metrics {
             ("{outcome=\"sent\"}", self.deliveries_sent.load(Relaxed)),
             ("{outcome=\"failed\"}", self.deliveries_failed.load(Relaxed)),
         ]);
+        c(&mut s, "atiende_email_fetched_total", "Messages read from IMAP mailboxes.", "counter", &[("", self.email_fetched.load(Relaxed))]);
         c(&mut s, "atiende_events_published_total", "Events fanned out to realtime clients.", "counter", &[("", self.events_published.load(Relaxed))]);
         let _ = writeln!(s, "# HELP atiende_realtime_clients Connected event-stream clients.\n# TYPE atiende_realtime_clients gauge");
         let _ = writeln!(s, "atiende_realtime_clients {}", self.realtime_clients.load(Relaxed));

@@ -48,6 +48,7 @@ pub async fn reply(app: &App, actor: &Actor, ticket_id: i64, text: &str, note: b
             external_id: None,
             deliver: !note,
             auto_action: None,
+            metadata: None,
         },
         now,
     )

@@ -75,6 +75,13 @@ async fn run_one(app: &App, job: JobRow) {
         atiende_store::assign::ASSIGN => crate::assign::run_job(app, &job).await.map_err(JobError::from),
         atiende_store::automation::REACT => crate::automation::run_react(app, &job).await.map_err(JobError::from),
         atiende_store::automation::AUTO_CLOSE => crate::automation::run_auto_close(app, &job).await.map_err(JobError::from),
+        crate::email::MAIL => match crate::email::run_mail(app, &job).await {
+            Ok(()) => finish(app, &job, None).await,
+            Err(e) if e.retryable && job.attempts < app.config.outbox_max_attempts => {
+                Err(JobError::Retry(e.reason, backoff(app.config.outbox_backoff, app.config.outbox_backoff_max, job.attempts)))
+            }
+            Err(e) => Err(JobError::Final(e.reason)),
+        },
         other => Err(JobError::Final(format!("unknown job kind {other}"))),
     };
     let node = &app.config.node_id;
@@ -132,12 +139,23 @@ async fn deliver(app: &App, job: &JobRow) -> Result<(), JobError> {
     }
     let account = accounts::get_any(&app.db, msg.account_id).await?;
     let result = match account.kind.as_str() {
-        "api" => deliver_api(app, &account, &msg).await,
+        "api" => deliver_api(app, &account, &msg).await.map(|()| None),
+        "email" => crate::email::deliver(app, &account, &msg).await.map(Some),
         other => Err(DeliveryError { reason: format!("the {other} channel cannot send yet"), retryable: false, retry_after: None }),
     };
     match result {
-        Ok(()) => {
+        Ok(sent) => {
             app.metrics.deliveries_sent.fetch_add(1, Relaxed);
+            if let Some(sent) = sent {
+                // What the message went out as (Message-ID, headers), with its outcome.
+                let mut tx = app.db.begin().await?;
+                messages::set_metadata(&mut tx, id, &sent.metadata.to_string()).await?;
+                messages::set_delivery(&mut tx, id, "sent", None, Some(&sent.message_id), app.now()).await?;
+                jobs::complete(&mut tx, job.id, &app.config.node_id).await?;
+                tx.commit().await?;
+                app.realtime.wake();
+                return Ok(());
+            }
             finish(app, job, Some(("sent", None))).await
         }
         Err(e) if e.retryable && job.attempts < app.config.outbox_max_attempts => {

@@ -5,6 +5,7 @@
 pub mod assign;
 pub mod autoreply;
 pub mod board;
+pub mod email;
 pub mod error;
 pub mod hours;
 pub mod keywords;

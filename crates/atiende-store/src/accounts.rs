@@ -15,9 +15,11 @@ pub struct AccountRow {
     pub status_reason: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Email accounts: the generated forwarding address.
+    pub inbound_address: Option<String>,
 }
 
-const COLS: &str = "id, org_id, kind, name, settings, secrets, status, status_reason, created_at, updated_at";
+pub(crate) const COLS: &str = "id, org_id, kind, name, settings, secrets, status, status_reason, created_at, updated_at, inbound_address";
 
 pub async fn create(
     db: &Db,

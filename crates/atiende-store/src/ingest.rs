@@ -38,6 +38,21 @@ pub struct Inbound {
     /// Hand the message to the automatic replies (a private message on an account with
     /// one of them enabled, not itself sent by an automaton).
     pub react: bool,
+    /// Channel details kept with the message (JSON object; email: headers, subject).
+    pub metadata: Option<String>,
+    /// Files that came with the message.
+    pub attachments: Vec<NewAttachment>,
+}
+
+/// A file received with a message; `data` is `None` when it was over the size limit.
+#[derive(Debug, Clone, Default)]
+pub struct NewAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub content_id: Option<String>,
+    pub inline: bool,
+    pub size: i64,
+    pub data: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,22 +278,27 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
     // 6. The messages, in one statement.
     let mut message_of: HashMap<(i64, String), MessageRow> = HashMap::new();
     if !fresh.is_empty() {
-        let rows = (0..fresh.len()).map(|r| format!("({}, 'in', 'client')", params(r * 7, 7))).collect::<Vec<_>>().join(", ");
+        let rows = (0..fresh.len()).map(|r| format!("({}, 'in', 'client')", params(r * 8, 8))).collect::<Vec<_>>().join(", ");
         let sql = format!(
-            "INSERT INTO messages (org_id, ticket_id, account_id, text, html, external_id, created_at, direction, author_kind) VALUES {rows} RETURNING {MESSAGE_COLS}"
+            "INSERT INTO messages (org_id, ticket_id, account_id, text, html, external_id, created_at, metadata, direction, author_kind) VALUES {rows} RETURNING {MESSAGE_COLS}"
         );
         let rows: Vec<MessageRow> = on_tx!(tx, |c| {
             let mut q = sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql));
             for &i in &fresh {
                 let it = &items[i];
                 let t = &ticket_of[&(it.account_id, client(i).0)];
-                q = q.bind(it.org_id).bind(t.id).bind(it.account_id).bind(it.text.as_str()).bind(it.html.as_deref()).bind(it.external_id.as_str()).bind(now);
+                q = q.bind(it.org_id).bind(t.id).bind(it.account_id).bind(it.text.as_str()).bind(it.html.as_deref()).bind(it.external_id.as_str()).bind(now).bind(it.metadata.as_deref().unwrap_or("{}"));
             }
             q.fetch_all(c).await
         })?;
         for m in rows {
             let key = (m.account_id, m.external_id.clone().unwrap_or_default());
             message_of.insert(key, m);
+        }
+        for &i in fresh.iter().filter(|&&i| !items[i].attachments.is_empty()) {
+            let it = &items[i];
+            let m = &message_of[&(it.account_id, it.external_id.clone())];
+            crate::attachments::insert(tx, it.org_id, m.id, &it.attachments).await?;
         }
     }
     // 7. Ticket facts, message by message, and their events.

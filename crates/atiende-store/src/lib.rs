@@ -9,6 +9,8 @@
 
 pub mod accounts;
 pub mod assign;
+pub mod attachments;
+pub mod email;
 pub mod automation;
 pub mod clients;
 pub mod columns;

@@ -27,10 +27,12 @@ pub struct MessageRow {
     pub sent_at: Option<i64>,
     /// The automatic action that sent it (`author_kind` = `automatic`).
     pub auto_action: Option<String>,
+    /// Channel details (JSON object; email: `{"email": {subject, from, to, cc, message_id, …}}`).
+    pub metadata: String,
 }
 
 pub(crate) const COLS: &str = "id, org_id, ticket_id, account_id, direction, author_kind, author_user_id, text, html, delivery, \
-    delivery_error, delivery_attempts, external_id, created_at, sent_at, auto_action";
+    delivery_error, delivery_attempts, external_id, created_at, sent_at, auto_action, metadata";
 
 /// The API shape of a message (SPEC §11.1).
 #[derive(Debug, Clone, serde::Serialize)]
@@ -56,9 +58,20 @@ pub struct MessageView {
     /// For automatic messages, the action that sent them: `new_client`, `no_agent`,
     /// `out_of_hours`, `on_creation`, `on_manual_close` or `on_auto_close`.
     pub auto_action: Option<String>,
+    /// Email messages: `{subject, from: {name, address}, to: [..], cc: [..], message_id,
+    /// in_reply_to, references, date, quoted}` (`quoted`: the folded history below the text).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub email: Option<serde_json::Value>,
+    /// Files that came with the message (download: `GET /api/v1/attachments/{id}`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::attachments::AttachmentInfo>,
 }
 
 impl MessageRow {
+    /// The channel details as JSON (an empty object when none).
+    pub fn meta(&self) -> serde_json::Value {
+        serde_json::from_str(&self.metadata).unwrap_or_else(|_| json!({}))
+    }
     pub fn view(&self) -> MessageView {
         MessageView {
             id: self.id,
@@ -74,6 +87,8 @@ impl MessageRow {
             created_at: rfc3339(self.created_at),
             sent_at: self.sent_at.map(rfc3339),
             auto_action: self.auto_action.clone(),
+            email: self.meta().get("email").cloned(),
+            attachments: Vec::new(),
         }
     }
     pub fn to_json(&self) -> serde_json::Value {
@@ -94,6 +109,8 @@ pub struct NewMessage<'a> {
     pub deliver: bool,
     /// The automatic action sending it, for `AuthorKind::Automatic` messages.
     pub auto_action: Option<&'a str>,
+    /// Channel details (JSON object), e.g. the subject of an outbound email.
+    pub metadata: Option<&'a str>,
 }
 
 const EXCERPT_CHARS: usize = 140;
@@ -113,8 +130,8 @@ pub async fn append(tx: &mut Tx, ticket: &TicketRow, m: &NewMessage<'_>, now: Mi
     let ticket = &crate::tickets::get_tx(tx, ticket.org_id, ticket.id).await?;
     let delivery = m.deliver.then_some("pending");
     let sql = format!(
-        "INSERT INTO messages (org_id, ticket_id, account_id, direction, author_kind, author_user_id, text, html, delivery, external_id, created_at, auto_action) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {COLS}"
+        "INSERT INTO messages (org_id, ticket_id, account_id, direction, author_kind, author_user_id, text, html, delivery, external_id, created_at, auto_action, metadata) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {COLS}"
     );
     let msg = on_tx!(tx, |c| sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql))
         .bind(ticket.org_id)
@@ -129,6 +146,7 @@ pub async fn append(tx: &mut Tx, ticket: &TicketRow, m: &NewMessage<'_>, now: Mi
         .bind(m.external_id)
         .bind(now)
         .bind(m.auto_action)
+        .bind(m.metadata.unwrap_or("{}"))
         .fetch_one(c)
         .await)?;
     let before = MessageFacts {
@@ -221,4 +239,10 @@ pub async fn set_delivery(
     let m = get_tx(tx, id).await?;
     events::record(tx, m.org_id, "message.delivery", Some(m.ticket_id), Some(id), &json!({"message": m.to_json()}), now).await?;
     Ok(m)
+}
+
+/// Replaces a message's channel details (e.g. the headers of the email it was sent as).
+pub async fn set_metadata(tx: &mut Tx, id: i64, metadata: &str) -> Result<(), StoreError> {
+    on_tx!(tx, exec |c| sqlx::query("UPDATE messages SET metadata = $2 WHERE id = $1").bind(id).bind(metadata))?;
+    Ok(())
 }

@@ -234,7 +234,7 @@ async fn tickets_list_close_assign_and_messages() {
     let (m, after) = messages::append(
         &mut tx,
         &tk,
-        &NewMessage { direction: Direction::Out, author: AuthorKind::Agent, author_user_id: Some(user), text: "hola", html: None, external_id: None, deliver: true, auto_action: None },
+        &NewMessage { direction: Direction::Out, author: AuthorKind::Agent, author_user_id: Some(user), text: "hola", html: None, external_id: None, deliver: true, auto_action: None, metadata: None },
         700,
     )
     .await

@@ -13,6 +13,7 @@ use utoipa::{Modify, OpenApi};
         api::accounts::inbound, api::accounts::set_agent, api::accounts::agents, api::accounts::queue,
         api::tickets::list, api::tickets::show, api::tickets::update, api::tickets::close, api::tickets::mass_close, api::tickets::reopen, api::tickets::assign,
         api::tickets::assignments, api::tickets::messages, api::tickets::reply,
+        api::email::inbound_mime, api::email::validate, api::email::test_connection, api::email::attachment,
         api::clients::show,
         api::users::me, api::users::list, api::users::show, api::users::create, api::users::update,
         api::users::statuses, api::users::create_status, api::users::create_token, api::users::status_times,

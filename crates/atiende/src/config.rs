@@ -35,6 +35,21 @@ pub struct FileConfig {
     pub auth_cache_ms: Option<u64>,
     pub public_url: Option<String>,
     pub queue_ageing_secs: Option<u64>,
+    pub email_relay_host: Option<String>,
+    pub email_relay_port: Option<u16>,
+    pub email_relay_security: Option<String>,
+    pub email_relay_username: Option<String>,
+    pub email_relay_password: Option<String>,
+    pub email_from: Option<String>,
+    pub email_forwarding_domain: Option<String>,
+    pub email_smtp_listen: Option<String>,
+    pub email_max_attachment_bytes: Option<usize>,
+    pub email_max_message_bytes: Option<usize>,
+    pub email_imap_poll_secs: Option<u64>,
+    pub email_timeout_secs: Option<u64>,
+    pub email_imap_batch: Option<usize>,
+    pub email_reconnect_max_secs: Option<u64>,
+    pub email_extra_ca_file: Option<PathBuf>,
 }
 
 pub const EXAMPLE: &str = r#"# Atiende configuration. Every setting is optional; the environment variable
@@ -88,6 +103,38 @@ pub const EXAMPLE: &str = r#"# Atiende configuration. Every setting is optional;
 # A ticket waiting for an agent in the assignment queue rises one priority level
 # per this many seconds, so that none is left behind.
 # queue_ageing_secs = 3600
+
+# --- Email -----------------------------------------------------------------
+# The default sender: SMTP relay used by email accounts whose sending method is
+# "default", and for system mail (forwarding validation, ticket notifications,
+# password resets). Empty host: no default sender.
+# email_relay_host = "smtp.example.com"
+# email_relay_port = 587            # default: 25, 587 with starttls, 465 with tls
+# email_relay_security = "starttls" # none | starttls | tls
+# email_relay_username = "atiende"
+# email_relay_password = "…"
+# The default sender's address (the account's name is shown as the sender name,
+# and replies go to the account's address through Reply-To).
+# email_from = "noreply@example.com"
+# Domain of the generated forwarding addresses (its MX must point at this server's
+# SMTP listener, or at an MTA that pipes mail to the raw-MIME endpoint).
+# email_forwarding_domain = "inbound.example.com"
+# Address of the built-in SMTP listener for forwarded mail. Off by default.
+# email_smtp_listen = "127.0.0.1:2525"
+# Largest attachment kept (bigger ones are listed without their content), and the
+# largest whole message accepted.
+# email_max_attachment_bytes = 10485760
+# email_max_message_bytes = 36700160
+# How long an IMAP reader waits for news (IDLE, or between polls) before looking again.
+# email_imap_poll_secs = 60
+# Timeout of one IMAP or SMTP exchange.
+# email_timeout_secs = 30
+# Messages fetched per IMAP round (each round is stored before the next).
+# email_imap_batch = 200
+# Longest wait between reconnection attempts to a failing mail server.
+# email_reconnect_max_secs = 300
+# PEM file of extra CA certificates trusted for IMAP and SMTP servers.
+# email_extra_ca_file = "/etc/atiende/mail-ca.pem"
 "#;
 
 /// The resolved configuration of one process.
@@ -100,6 +147,8 @@ pub struct Config {
     pub log: String,
     pub db_max_connections: u32,
     pub sqlite_synchronous_full: bool,
+    /// Where the forwarding SMTP listener accepts mail (off when `None`).
+    pub smtp_listen: Option<String>,
     pub app: AppConfig,
 }
 
@@ -154,6 +203,21 @@ impl FileConfig {
         env!(auth_cache_ms, "ATIENDE_AUTH_CACHE_MS");
         env!(public_url, "ATIENDE_PUBLIC_URL");
         env!(queue_ageing_secs, "ATIENDE_QUEUE_AGEING_SECS");
+        env!(email_relay_host, "ATIENDE_EMAIL_RELAY_HOST");
+        env!(email_relay_port, "ATIENDE_EMAIL_RELAY_PORT");
+        env!(email_relay_security, "ATIENDE_EMAIL_RELAY_SECURITY");
+        env!(email_relay_username, "ATIENDE_EMAIL_RELAY_USERNAME");
+        env!(email_relay_password, "ATIENDE_EMAIL_RELAY_PASSWORD");
+        env!(email_from, "ATIENDE_EMAIL_FROM");
+        env!(email_forwarding_domain, "ATIENDE_EMAIL_FORWARDING_DOMAIN");
+        env!(email_smtp_listen, "ATIENDE_EMAIL_SMTP_LISTEN");
+        env!(email_max_attachment_bytes, "ATIENDE_EMAIL_MAX_ATTACHMENT_BYTES");
+        env!(email_max_message_bytes, "ATIENDE_EMAIL_MAX_MESSAGE_BYTES");
+        env!(email_imap_poll_secs, "ATIENDE_EMAIL_IMAP_POLL_SECS");
+        env!(email_timeout_secs, "ATIENDE_EMAIL_TIMEOUT_SECS");
+        env!(email_imap_batch, "ATIENDE_EMAIL_IMAP_BATCH");
+        env!(email_reconnect_max_secs, "ATIENDE_EMAIL_RECONNECT_MAX_SECS");
+        env!(email_extra_ca_file, "ATIENDE_EMAIL_EXTRA_CA_FILE");
         Ok(())
     }
 
@@ -193,6 +257,35 @@ impl FileConfig {
             auth_cache_ttl: self.auth_cache_ms.map(ms).unwrap_or(d.auth_cache_ttl),
             public_url: self.public_url.unwrap_or_default().trim_end_matches('/').to_string(),
             queue_ageing: self.queue_ageing_secs.map(|s| secs(s.max(1))).unwrap_or(d.queue_ageing),
+            email: {
+                let e = d.email;
+                let security = self.email_relay_security.unwrap_or(e.relay_security);
+                if !matches!(security.as_str(), "none" | "starttls" | "tls") {
+                    bail!("email_relay_security must be none, starttls or tls, not {security:?}");
+                }
+                let from = self.email_from.unwrap_or(e.from_address);
+                atiende_core::EmailAddress::parse(&from, "email_from").map_err(|_| anyhow::anyhow!("email_from must be an email address, not {from:?}"))?;
+                let extra_ca_pem = match &self.email_extra_ca_file {
+                    Some(p) => Some(std::fs::read(p).with_context(|| format!("reading email_extra_ca_file {}", p.display()))?),
+                    None => None,
+                };
+                atiende_app::config::EmailConfig {
+                    relay_host: self.email_relay_host.unwrap_or(e.relay_host),
+                    relay_port: self.email_relay_port.unwrap_or(if security == "tls" { 465 } else if security == "starttls" { 587 } else { e.relay_port }),
+                    relay_security: security,
+                    relay_username: self.email_relay_username.unwrap_or(e.relay_username),
+                    relay_password: self.email_relay_password.unwrap_or(e.relay_password),
+                    from_address: from,
+                    forwarding_domain: self.email_forwarding_domain.unwrap_or(e.forwarding_domain).to_lowercase(),
+                    max_attachment_bytes: self.email_max_attachment_bytes.unwrap_or(e.max_attachment_bytes),
+                    max_message_bytes: self.email_max_message_bytes.unwrap_or(e.max_message_bytes).max(1024),
+                    imap_poll_interval: self.email_imap_poll_secs.map(|s| secs(s.max(1))).unwrap_or(e.imap_poll_interval),
+                    timeout: self.email_timeout_secs.map(|s| secs(s.max(1))).unwrap_or(e.timeout),
+                    imap_batch: self.email_imap_batch.unwrap_or(e.imap_batch).clamp(1, 2000),
+                    reconnect_max: self.email_reconnect_max_secs.map(|s| secs(s.max(1))).unwrap_or(e.reconnect_max),
+                    extra_ca_pem,
+                }
+            },
         };
         if !(app.public_url.is_empty() || app.public_url.starts_with("http://") || app.public_url.starts_with("https://")) {
             bail!("public_url must start with http:// or https://");
@@ -205,6 +298,7 @@ impl FileConfig {
             log: self.log.unwrap_or_else(|| "info".into()),
             db_max_connections: self.db_max_connections.unwrap_or(16).clamp(2, 1000),
             sqlite_synchronous_full,
+            smtp_listen: self.email_smtp_listen.filter(|s| !s.is_empty()),
             app,
         })
     }

@@ -65,6 +65,8 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
 /// A running node.
 pub struct Server {
     pub addr: SocketAddr,
+    /// The forwarding SMTP listener's address, when enabled.
+    pub smtp_addr: Option<SocketAddr>,
     pub app: App,
     shutdown: watch::Sender<bool>,
     handle: tokio::task::JoinHandle<()>,
@@ -86,6 +88,23 @@ pub async fn start(cfg: &Config, clock: Option<Arc<dyn Clock>>) -> anyhow::Resul
     let (shutdown, rx) = watch::channel(false);
     tokio::spawn(atiende_app::realtime::pump(app.clone(), rx.clone()));
     tokio::spawn(atiende_app::worker::run(app.clone(), rx.clone()));
+    tokio::spawn(atiende_app::mailbox::run(app.clone(), rx.clone()));
+    let smtp_addr = match &cfg.smtp_listen {
+        Some(a) => {
+            let l = tokio::net::TcpListener::bind(a).await.with_context(|| format!("SMTP listener on {a}"))?;
+            let bound = l.local_addr()?;
+            let settings = atiende_channels::email::smtpd::Settings {
+                hostname: app.config.email.forwarding_domain.clone(),
+                max_message_bytes: app.config.email.max_message_bytes,
+                max_recipients: 100,
+                timeout: std::time::Duration::from_secs(300),
+            };
+            tokio::spawn(atiende_channels::email::smtpd::serve(l, settings, Arc::new(atiende_app::email::Forwarding(app.clone())), rx.clone()));
+            tracing::info!(%bound, "SMTP listener for forwarded mail");
+            Some(bound)
+        }
+        None => None,
+    };
     let router = atiende_web::router(atiende_web::Web::new(app.clone()));
     let mut stop = rx;
     let handle = tokio::spawn(async move {
@@ -98,7 +117,7 @@ pub async fn start(cfg: &Config, clock: Option<Arc<dyn Clock>>) -> anyhow::Resul
             tracing::error!(error = %e, "HTTP server stopped");
         }
     });
-    Ok(Server { addr, app, shutdown, handle })
+    Ok(Server { addr, smtp_addr, app, shutdown, handle })
 }
 
 impl Server {

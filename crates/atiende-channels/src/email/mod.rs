@@ -4,5 +4,6 @@ pub mod parse;
 pub mod imap;
 pub mod sanitize;
 pub mod send;
+pub mod smtpd;
 
 pub use parse::{parse, Attachment, Limits, Mailbox, ParsedEmail};

@@ -54,6 +54,8 @@ pub struct Outgoing {
     pub attachments: Vec<(String, String, Vec<u8>)>,
     /// Sent by an automatic action: marked `Auto-Submitted: auto-replied` (RFC 3834).
     pub automatic: bool,
+    /// Header `X-Atiende-Validation` (the forwarding validation mail).
+    pub validation_token: Option<String>,
 }
 
 fn mailbox(name: Option<&str>, addr: &str, field: &str) -> Result<LMailbox, String> {
@@ -72,6 +74,20 @@ impl lettre::message::header::Header for AutoSubmitted {
     }
     fn display(&self) -> lettre::message::header::HeaderValue {
         lettre::message::header::HeaderValue::new(Self::name(), "auto-replied".into())
+    }
+}
+
+#[derive(Clone)]
+struct Validation(String);
+impl lettre::message::header::Header for Validation {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("X-Atiende-Validation")
+    }
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_string()))
+    }
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), self.0.clone())
     }
 }
 
@@ -95,6 +111,9 @@ pub fn build(o: &Outgoing) -> Result<lettre::Message, String> {
     }
     if o.automatic {
         b = b.header(AutoSubmitted);
+    }
+    if let Some(t) = &o.validation_token {
+        b = b.header(Validation(t.clone()));
     }
     let body = match &o.html {
         Some(html) => MultiPart::alternative_plain_html(o.text.clone(), html.clone()),

@@ -26,7 +26,7 @@ pub fn routes() -> Router<Web> {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct CreateAccount {
-    /// Channel kind; this version accepts `api`.
+    /// Channel kind; this version accepts `api` and `email`.
     pub kind: String,
     pub name: String,
     /// Settings of the kind; secrets (`webhook_secret`, `password`…) are write-only.
@@ -158,6 +158,8 @@ pub async fn inbound(State(web): State<Web>, Auth(actor): Auth, Path(aid): Path<
         important: false,
         react: false,
         text,
+        metadata: None,
+        attachments: Vec::new(),
     };
     // Messages of the `api` channel are private conversations.
     atiende_app::automation::prepare(&mut item, &settings, true);

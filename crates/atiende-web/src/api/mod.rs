@@ -2,6 +2,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod clients;
+pub mod email;
 pub mod events;
 pub mod schedules;
 pub mod tickets;
@@ -13,10 +14,11 @@ use axum::routing::get;
 use axum::Router;
 use std::collections::HashMap;
 
-pub fn routes() -> Router<Web> {
+pub fn routes(max_message_bytes: usize) -> Router<Web> {
     Router::new()
         .route("/openapi.json", get(crate::openapi::document))
         .merge(accounts::routes())
+        .merge(email::routes(max_message_bytes))
         .merge(tickets::routes())
         .merge(clients::routes())
         .merge(users::routes())

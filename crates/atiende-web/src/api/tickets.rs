@@ -212,7 +212,17 @@ pub async fn messages(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path
     let more = rows.len() as i64 > limit;
     let rows = &rows[..rows.len().min(limit as usize)];
     let next_cursor = if more { rows.last().map(|m| m.id.to_string()) } else { None };
-    Ok(Json(MessageList { items: rows.iter().map(|m| m.view()).collect(), next_cursor }))
+    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+    let mut files = atiende_store::attachments::for_messages(&web.app.db, actor.org_id, &ids).await?;
+    let items = rows
+        .iter()
+        .map(|m| {
+            let mut v = m.view();
+            v.attachments = files.extract_if(.., |a| a.message_id == m.id).collect();
+            v
+        })
+        .collect();
+    Ok(Json(MessageList { items, next_cursor }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

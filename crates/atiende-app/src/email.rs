@@ -1,0 +1,456 @@
+//! The email channel's use cases: receiving a raw message (IMAP reader, SMTP
+//! listener, raw-MIME endpoint), sending replies and system mail, forwarding
+//! addresses and their validation, the admin's connection test.
+use crate::auth::Actor;
+use crate::{App, AppError};
+use atiende_channels::email::imap::{self, ImapConfig};
+use atiende_channels::email::parse::{first_address, split_quoted};
+use atiende_channels::email::send::{self, Outgoing, Security, SmtpServer};
+use atiende_channels::email::{self as mail, Limits};
+use atiende_channels::DeliveryError;
+use atiende_core::email::{Connection, EmailSettings, Server};
+use atiende_core::ChannelKind;
+use atiende_store::accounts::AccountRow;
+use atiende_store::ingest::{Inbound, NewAttachment, Outcome};
+use atiende_store::jobs::{self, JobRow};
+use atiende_store::messages::MessageRow;
+use atiende_store::{email as store, messages, on_db, tickets, StoreError};
+use serde_json::{json, Map, Value};
+
+/// The system mail job (validation mails, ticket notifications, password resets).
+pub const MAIL: &str = "mail";
+
+/// An email account's settings with its passwords.
+pub fn settings(app: &App, a: &AccountRow) -> Result<EmailSettings, AppError> {
+    let s: Value = serde_json::from_str(&a.settings).unwrap_or_else(|_| json!({}));
+    let secrets = crate::accounts::open_secrets(app, a)?;
+    let empty = Map::new();
+    Ok(EmailSettings::from_settings(s.as_object().unwrap_or(&empty), secrets.as_object().unwrap_or(&empty))?)
+}
+
+fn limits(app: &App) -> Limits {
+    Limits { max_attachment_bytes: app.config.email.max_attachment_bytes, max_attachments: 50 }
+}
+
+/// What became of a received message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received {
+    Stored(Outcome),
+    /// From a blocked sender: dropped and logged.
+    Blocked(String),
+    /// The account's own forwarding validation mail came back: the account is validated.
+    Validated,
+    /// Nothing to take a client from (no usable sender): logged, not stored.
+    NoSender,
+}
+
+/// Stores one raw message received for `account` (acknowledge it only after this returns Ok).
+pub async fn receive(app: &App, account: &AccountRow, raw: &[u8]) -> Result<Received, AppError> {
+    if raw.len() > app.config.email.max_message_bytes {
+        return Err(AppError::invalid("message", format!("is larger than {} bytes", app.config.email.max_message_bytes)));
+    }
+    let cfg = settings(app, account)?;
+    let limits = limits(app);
+    let owned = raw.to_vec();
+    let p = if raw.len() > 256 * 1024 {
+        tokio::task::spawn_blocking(move || mail::parse(&owned, limits)).await.map_err(|e| AppError::Internal(e.to_string()))?
+    } else {
+        mail::parse(&owned, limits)
+    };
+    if let Some(token) = &p.validation_token
+        && store::validate_with_token(&app.db, account.id, token, app.now()).await?
+    {
+        app.account_cache.clear();
+        tracing::info!(account = account.id, "forwarding validated: the validation mail came back");
+        return Ok(Received::Validated);
+    }
+    let Some(from) = p.from.clone() else {
+        tracing::warn!(account = account.id, message_id = %p.message_id, "mail without a sender address: not stored");
+        return Ok(Received::NoSender);
+    };
+    if cfg.blocks(&from.address) {
+        tracing::info!(account = account.id, sender = %from.address, message_id = %p.message_id, "mail from a blocked sender: no ticket");
+        return Ok(Received::Blocked(from.address));
+    }
+    let (main, quoted) = split_quoted(&p.text);
+    // Contact forms: the client is the first address written in the body.
+    let (client_addr, client_name) = if cfg.contact_form_senders.contains(&from.address) {
+        match first_address(&p.text) {
+            Some(a) => (a, String::new()),
+            None => (from.address.clone(), from.name.clone().unwrap_or_default()),
+        }
+    } else {
+        (from.address.clone(), from.name.clone().unwrap_or_default())
+    };
+    let text = if main.trim().is_empty() {
+        if p.subject.is_empty() { "(no text)".to_string() } else { p.subject.clone() }
+    } else {
+        main
+    };
+    let meta = json!({"email": {
+        "subject": p.subject,
+        "from": {"name": from.name, "address": from.address},
+        "to": p.to,
+        "cc": p.cc,
+        "message_id": p.has_message_id.then_some(&p.message_id),
+        "in_reply_to": p.in_reply_to,
+        "references": p.references,
+        "date": p.date.and_then(|d| jiff::Timestamp::from_second(d).ok()).map(|t| t.to_string()),
+        "quoted": quoted,
+        "automatic": p.automatic,
+        "contact_form": client_addr != from.address,
+    }});
+    let attachments = p
+        .attachments
+        .into_iter()
+        .map(|a| NewAttachment { filename: a.filename, content_type: a.content_type, content_id: a.content_id, inline: a.inline, size: a.size as i64, data: a.data })
+        .collect();
+    let mut item = Inbound {
+        org_id: account.org_id,
+        account_id: account.id,
+        identity_kind: ChannelKind::Email.as_str().into(),
+        identity_value: client_addr,
+        client_name,
+        external_id: p.message_id,
+        text,
+        html: p.html,
+        create_ignored: false,
+        important: false,
+        react: false,
+        metadata: Some(meta.to_string()),
+        attachments,
+    };
+    let account_settings: Value = serde_json::from_str(&account.settings).unwrap_or_default();
+    // Mail sent by a program (auto-replies, bounces, lists) is never answered automatically:
+    // two autoresponders would answer each other forever.
+    crate::automation::prepare(&mut item, &account_settings, !p.automatic);
+    Ok(Received::Stored(app.ingestor.submit(item).await?))
+}
+
+/// The generated forwarding address of a new email account.
+pub fn new_forwarding_address(app: &App, address: &str) -> String {
+    let local: String = address.split('@').next().unwrap_or("mail").chars().filter(|c| c.is_ascii_alphanumeric()).take(24).collect::<String>().to_lowercase();
+    let mut b = [0u8; 5];
+    let _ = getrandom::fill(&mut b);
+    format!("{}-{}@{}", if local.is_empty() { "mail" } else { &local }, hex::encode(b), app.config.email.forwarding_domain)
+}
+
+fn security(s: &str) -> Security {
+    Security::parse(s).unwrap_or(Security::Tls)
+}
+
+fn smtp_of(s: &Server) -> SmtpServer {
+    SmtpServer {
+        host: s.host.clone(),
+        port: s.port,
+        security: security(&s.security),
+        username: Some(s.username.clone()).filter(|u| !u.is_empty()),
+        password: Some(s.password.clone()).filter(|p| !p.is_empty()),
+    }
+}
+
+/// The deployment's default sender, when configured.
+pub fn relay(app: &App) -> Option<SmtpServer> {
+    let e = &app.config.email;
+    (!e.relay_host.is_empty()).then(|| SmtpServer {
+        host: e.relay_host.clone(),
+        port: e.relay_port,
+        security: security(&e.relay_security),
+        username: Some(e.relay_username.clone()).filter(|u| !u.is_empty()),
+        password: Some(e.relay_password.clone()).filter(|p| !p.is_empty()),
+    })
+}
+
+fn fail(reason: impl Into<String>) -> DeliveryError {
+    DeliveryError { reason: reason.into(), retryable: false, retry_after: None }
+}
+
+fn retry(reason: impl Into<String>) -> DeliveryError {
+    DeliveryError { reason: reason.into(), retryable: true, retry_after: None }
+}
+
+/// The Message-ID of an outbound message: stable across retries, so a receiver
+/// that got it twice can tell.
+pub fn outbound_message_id(msg: &MessageRow, from: &str) -> String {
+    let domain = from.rsplit_once('@').map(|(_, d)| d).unwrap_or("atiende.localhost");
+    format!("atiende.{}.{}.{}@{}", msg.org_id, msg.id, msg.created_at, domain)
+}
+
+fn email_meta(m: &MessageRow) -> Value {
+    m.meta().get("email").cloned().unwrap_or(Value::Null)
+}
+
+/// What an outbound message was sent as: its Message-ID and headers.
+pub struct Sent {
+    pub message_id: String,
+    pub metadata: Value,
+}
+
+/// Sends an agent's or automatic reply as an email to the ticket's client.
+pub async fn deliver(app: &App, account: &AccountRow, msg: &MessageRow) -> Result<Sent, DeliveryError> {
+    let cfg = settings(app, account).map_err(|e| fail(format!("account settings: {e}")))?;
+    let ticket = tickets::get(&app.db, msg.org_id, msg.ticket_id).await.map_err(|e| retry(e.to_string()))?;
+    let to: Option<String> = on_db!(&app.db, |c| sqlx::query_scalar(
+        "SELECT value FROM client_identities WHERE client_id = $1 AND kind = 'email' ORDER BY id LIMIT 1"
+    )
+    .bind(ticket.client_id)
+    .fetch_optional(c)
+    .await)
+    .map_err(|e| retry(e.to_string()))?;
+    let to = to.ok_or_else(|| fail("the client has no email address"))?;
+    let history = messages::list(&app.db, msg.org_id, msg.ticket_id, 0, 10_000).await.map_err(|e| retry(e.to_string()))?;
+    let before: Vec<&MessageRow> = history.iter().filter(|m| m.id < msg.id && m.author_kind != "note").collect();
+    // Threading: answer the latest message the client sent, keeping its subject.
+    let last_in = before.iter().rev().find(|m| m.direction == "in" && email_meta(m).is_object());
+    let last_subject = before.iter().rev().find_map(|m| email_meta(m)["subject"].as_str().filter(|s| !s.is_empty()).map(str::to_string));
+    let subject = match last_subject {
+        Some(s) if s.to_lowercase().starts_with("re:") => s,
+        Some(s) => format!("Re: {s}"),
+        None => format!("Ticket #{}", ticket.number),
+    };
+    let (in_reply_to, mut references) = match last_in {
+        Some(m) => {
+            let e = email_meta(m);
+            let mut refs: Vec<String> = e["references"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default();
+            if refs.is_empty() {
+                refs = e["in_reply_to"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default();
+            }
+            let id = e["message_id"].as_str().map(str::to_string);
+            if let Some(id) = &id {
+                refs.push(id.clone());
+            }
+            (id, refs)
+        }
+        None => (None, Vec::new()),
+    };
+    if references.len() > 20 {
+        references.drain(..references.len() - 20);
+    }
+    let mut text = msg.text.clone();
+    if msg.author_kind == "agent"
+        && !cfg.signature.trim().is_empty()
+        && let Some(uid) = msg.author_user_id
+    {
+        let u = atiende_store::users::get(&app.db, msg.org_id, uid).await.map_err(|e| retry(e.to_string()))?;
+        text.push_str("\n\n-- \n");
+        text.push_str(&cfg.signature_for(&u.first_name, &u.last_name, &u.email, &u.phone, &u.department));
+    }
+    let mut html = format!("<div>{}</div>", send::text_to_html(&text));
+    if cfg.include_chain {
+        let chain: Vec<&&MessageRow> = before.iter().rev().take(10).collect();
+        if !chain.is_empty() {
+            text.push_str("\n");
+            html.push_str("\n<br>");
+            for m in chain {
+                let who = if m.direction == "in" {
+                    email_meta(m)["from"]["address"].as_str().unwrap_or(&to).to_string()
+                } else {
+                    account.name.clone()
+                };
+                let when = atiende_core::time::rfc3339(m.created_at);
+                text.push_str(&format!("\nOn {when}, {who} wrote:\n"));
+                for line in m.text.lines() {
+                    text.push_str("> ");
+                    text.push_str(line);
+                    text.push('\n');
+                }
+                html.push_str(&format!(
+                    "<div>On {}, {} wrote:</div><blockquote style=\"margin:0 0 0 .8ex;border-left:1px solid #ccc;padding-left:1ex\">{}</blockquote>\n",
+                    send::text_to_html(&when),
+                    send::text_to_html(&who),
+                    send::text_to_html(&m.text)
+                ));
+            }
+        }
+    }
+    let (server, from, from_name, reply_to) = match &cfg.smtp {
+        Some(s) => (smtp_of(s), cfg.address.clone(), Some(account.name.clone()), None),
+        None => (
+            relay(app).ok_or_else(|| fail("no default sender is configured (email.relay_host) and the account has no SMTP server"))?,
+            app.config.email.from_address.clone(),
+            Some(account.name.clone()),
+            Some(cfg.address.clone()),
+        ),
+    };
+    let message_id = outbound_message_id(msg, &from);
+    let out = Outgoing {
+        from_name,
+        from: from.clone(),
+        reply_to: reply_to.clone(),
+        to_name: None,
+        to: to.clone(),
+        subject: subject.clone(),
+        message_id: message_id.clone(),
+        in_reply_to: in_reply_to.clone(),
+        references: references.clone(),
+        text,
+        html: Some(html),
+        attachments: Vec::new(),
+        automatic: msg.author_kind == "automatic",
+        validation_token: None,
+    };
+    let built = send::build(&out).map_err(fail)?;
+    send::send(&server, &built, app.config.email.timeout).await?;
+    Ok(Sent {
+        message_id: message_id.clone(),
+        metadata: json!({"email": {
+            "subject": subject, "from": {"name": account.name, "address": from}, "reply_to": reply_to,
+            "to": [{"name": null, "address": to}], "message_id": message_id, "in_reply_to": in_reply_to, "references": references,
+        }}),
+    })
+}
+
+/// Queues a system mail (from the default sender) through the durable outbox.
+pub async fn queue_mail(tx: &mut atiende_store::Tx, to: &str, subject: &str, text: &str, validation_token: Option<&str>, dedupe: Option<&str>, now: i64) -> Result<(), StoreError> {
+    let payload = json!({"to": to, "subject": subject, "text": text, "validation_token": validation_token});
+    jobs::enqueue(tx, MAIL, &payload.to_string(), dedupe, now).await
+}
+
+/// The `mail` job: one system mail through the default sender.
+pub async fn run_mail(app: &App, job: &JobRow) -> Result<(), DeliveryError> {
+    let p: Value = serde_json::from_str(&job.payload).map_err(|e| fail(e.to_string()))?;
+    let server = relay(app).ok_or_else(|| fail("no default sender is configured (email.relay_host)"))?;
+    let mut id = [0u8; 12];
+    let _ = getrandom::fill(&mut id);
+    let from = app.config.email.from_address.clone();
+    let domain = from.rsplit_once('@').map(|(_, d)| d.to_string()).unwrap_or_default();
+    let out = Outgoing {
+        from_name: Some("Atiende".into()),
+        from,
+        to: p["to"].as_str().unwrap_or("").to_string(),
+        subject: p["subject"].as_str().unwrap_or("").to_string(),
+        message_id: format!("atiende.job{}.{}@{domain}", job.id, hex::encode(id)),
+        text: p["text"].as_str().unwrap_or("").to_string(),
+        automatic: true,
+        validation_token: p["validation_token"].as_str().map(str::to_string),
+        ..Default::default()
+    };
+    let built = send::build(&out).map_err(fail)?;
+    send::send(&server, &built, app.config.email.timeout).await.map(|_| ())
+}
+
+/// Starts the validation of a forwarding account (seed 002): a mail carrying a
+/// one-time token goes to the account's address; when the mailbox forwards it back
+/// to the forwarding address, the account becomes active.
+pub async fn start_validation(app: &App, actor: &Actor, id: i64) -> Result<AccountRow, AppError> {
+    actor.require_admin()?;
+    let a = atiende_store::accounts::get(&app.db, actor.org_id, id).await?;
+    if a.kind != ChannelKind::Email.as_str() {
+        return Err(AppError::conflict("kind", "only email accounts are validated"));
+    }
+    let cfg = settings(app, &a)?;
+    if cfg.connection != Connection::Forwarding {
+        return Err(AppError::conflict("settings.connection", "only forwarding accounts need validation"));
+    }
+    if relay(app).is_none() {
+        return Err(AppError::conflict("email.relay_host", "the deployment has no default sender to send the validation mail"));
+    }
+    let mut b = [0u8; 16];
+    let _ = getrandom::fill(&mut b);
+    let token = hex::encode(b);
+    let forwarding = store::inbound_address(&app.db, a.id).await?.unwrap_or_default();
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
+    on_db_status(&mut tx, a.id, &token, now).await?;
+    queue_mail(
+        &mut tx,
+        &cfg.address,
+        "Atiende: forwarding validation",
+        &format!(
+            "This message checks that mail sent to {} is forwarded to {}.\nWhen it arrives there, the account \"{}\" is validated. Nothing else to do.\n",
+            cfg.address, forwarding, a.name
+        ),
+        Some(&token),
+        None,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    app.account_cache.clear();
+    crate::worker::kick(app);
+    Ok(atiende_store::accounts::get(&app.db, actor.org_id, id).await?)
+}
+
+async fn on_db_status(tx: &mut atiende_store::Tx, id: i64, token: &str, now: i64) -> Result<(), StoreError> {
+    atiende_store::on_tx!(tx, exec |c| sqlx::query(
+        "UPDATE accounts SET validation_token = $2, status = 'not_validated', status_reason = 'waiting for the validation mail', updated_at = $3 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(token)
+    .bind(now))?;
+    Ok(())
+}
+
+/// The admin's "test connection": logs in to the IMAP server (when the account reads
+/// one) and to the SMTP server it sends through, and reports each server's answer.
+pub async fn test_connection(app: &App, actor: &Actor, id: i64) -> Result<Value, AppError> {
+    actor.require_admin()?;
+    let a = atiende_store::accounts::get(&app.db, actor.org_id, id).await?;
+    if a.kind != ChannelKind::Email.as_str() {
+        return Err(AppError::conflict("kind", "only email accounts have mail servers to test"));
+    }
+    let cfg = settings(app, &a)?;
+    let timeout = app.config.email.timeout.min(std::time::Duration::from_secs(15));
+    let imap = match &cfg.connection {
+        Connection::Imap { server, mailbox } => {
+            let connector = imap::tls_connector(app.config.email.extra_ca_pem.as_deref()).map_err(AppError::Internal)?;
+            match imap::open(&imap_config(server, mailbox), &connector, timeout).await {
+                Ok(mb) => {
+                    let r = json!({"ok": true, "message": format!("logged in; {} has {} messages (UIDVALIDITY {})", mailbox, mb.exists, mb.uid_validity)});
+                    mb.logout().await;
+                    r
+                }
+                Err(e) => json!({"ok": false, "message": e.reason}),
+            }
+        }
+        Connection::Forwarding => json!({"ok": true, "message": format!("forwarding to {}", store::inbound_address(&app.db, a.id).await?.unwrap_or_default())}),
+    };
+    let smtp_server = match &cfg.smtp {
+        Some(s) => Some(smtp_of(s)),
+        None => relay(app),
+    };
+    let smtp = match smtp_server {
+        Some(s) => match send::check(&s, timeout).await {
+            Ok(m) => json!({"ok": true, "message": m}),
+            Err(m) => json!({"ok": false, "message": m}),
+        },
+        None => json!({"ok": false, "message": "no default sender is configured (email.relay_host)"}),
+    };
+    Ok(json!({"imap": imap, "smtp": smtp}))
+}
+
+pub fn imap_config(server: &Server, mailbox: &str) -> ImapConfig {
+    ImapConfig {
+        host: server.host.clone(),
+        port: server.port,
+        security: security(&server.security),
+        username: server.username.clone(),
+        password: server.password.clone(),
+        mailbox: mailbox.to_string(),
+    }
+}
+
+/// The forwarding listener's link to the application: recipients are forwarding
+/// addresses; each message is stored for every account it was sent to.
+pub struct Forwarding(pub App);
+
+impl atiende_channels::email::smtpd::Handler for Forwarding {
+    fn accepts(&self, rcpt: String) -> atiende_channels::email::smtpd::BoxFut<bool> {
+        let app = self.0.clone();
+        Box::pin(async move { matches!(store::by_inbound_address(&app.db, &rcpt).await, Ok(Some(_))) })
+    }
+    fn deliver(&self, rcpts: Vec<String>, data: Vec<u8>) -> atiende_channels::email::smtpd::BoxFut<Result<(), String>> {
+        let app = self.0.clone();
+        Box::pin(async move {
+            for rcpt in rcpts {
+                let account = store::by_inbound_address(&app.db, &rcpt).await.map_err(|e| e.to_string())?.ok_or("unknown recipient")?;
+                match receive(&app, &account, &data).await {
+                    Ok(_) => {}
+                    Err(AppError::Invalid(e)) => tracing::warn!(account = account.id, error = %e, "forwarded message refused"),
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+            Ok(())
+        })
+    }
+}

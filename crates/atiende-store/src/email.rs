@@ -1,0 +1,81 @@
+//! Email channel state: where each IMAP mailbox's reading stands, forwarding
+//! addresses and their validation, and the account's connection status.
+use crate::accounts::AccountRow;
+use crate::{on_db, Db, StoreError};
+use atiende_core::time::Micros;
+
+/// `(uid_validity, last_uid)` of an account's mailbox, if it was ever read.
+pub async fn mailbox_state(db: &Db, account_id: i64) -> Result<Option<(i64, i64)>, StoreError> {
+    Ok(on_db!(db, |c| sqlx::query_as("SELECT uid_validity, last_uid FROM email_mailboxes WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// Records that every message up to `last_uid` (under `uid_validity`) is stored.
+/// Only moves forward within one UIDVALIDITY.
+pub async fn set_mailbox_state(db: &Db, account_id: i64, uid_validity: i64, last_uid: i64, now: Micros) -> Result<(), StoreError> {
+    on_db!(db, exec |c| sqlx::query(
+        "INSERT INTO email_mailboxes (account_id, uid_validity, last_uid, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (account_id) DO UPDATE SET last_uid = CASE WHEN email_mailboxes.uid_validity = excluded.uid_validity \
+         AND email_mailboxes.last_uid > excluded.last_uid THEN email_mailboxes.last_uid ELSE excluded.last_uid END, \
+         uid_validity = excluded.uid_validity, updated_at = excluded.updated_at"
+    )
+    .bind(account_id)
+    .bind(uid_validity)
+    .bind(last_uid)
+    .bind(now))?;
+    Ok(())
+}
+
+/// Every email account of every organization (the mailbox readers' work list).
+pub async fn email_accounts(db: &Db) -> Result<Vec<AccountRow>, StoreError> {
+    let sql = format!("SELECT {} FROM accounts WHERE kind = 'email' ORDER BY id", crate::accounts::COLS);
+    Ok(on_db!(db, |c| sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(sql)).fetch_all(c).await)?)
+}
+
+/// The account that receives mail at a forwarding address.
+pub async fn by_inbound_address(db: &Db, address: &str) -> Result<Option<AccountRow>, StoreError> {
+    let sql = format!("SELECT {} FROM accounts WHERE inbound_address = $1", crate::accounts::COLS);
+    Ok(on_db!(db, |c| sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(sql)).bind(address.to_lowercase()).fetch_optional(c).await)?)
+}
+
+pub async fn set_inbound_address(db: &Db, account_id: i64, address: Option<&str>) -> Result<(), StoreError> {
+    on_db!(db, exec |c| sqlx::query("UPDATE accounts SET inbound_address = $2 WHERE id = $1").bind(account_id).bind(address))?;
+    Ok(())
+}
+
+pub async fn inbound_address(db: &Db, account_id: i64) -> Result<Option<String>, StoreError> {
+    Ok(on_db!(db, |c| sqlx::query_scalar("SELECT inbound_address FROM accounts WHERE id = $1").bind(account_id).fetch_optional(c).await)?.flatten())
+}
+
+pub async fn set_validation_token(db: &Db, account_id: i64, token: Option<&str>) -> Result<(), StoreError> {
+    on_db!(db, exec |c| sqlx::query("UPDATE accounts SET validation_token = $2 WHERE id = $1").bind(account_id).bind(token))?;
+    Ok(())
+}
+
+/// Marks the account validated when `token` is the one its validation mail carried.
+pub async fn validate_with_token(db: &Db, account_id: i64, token: &str, now: Micros) -> Result<bool, StoreError> {
+    let n = on_db!(db, exec |c| sqlx::query(
+        "UPDATE accounts SET status = 'active', status_reason = NULL, validation_token = NULL, updated_at = $3 \
+         WHERE id = $1 AND validation_token = $2"
+    )
+    .bind(account_id)
+    .bind(token)
+    .bind(now))?;
+    Ok(n > 0)
+}
+
+/// Sets the account's connection status (`active`, `needs_reconnection`, `not_validated`);
+/// returns whether it changed.
+pub async fn set_status(db: &Db, account_id: i64, status: &str, reason: Option<&str>, now: Micros) -> Result<bool, StoreError> {
+    let n = on_db!(db, exec |c| sqlx::query(
+        "UPDATE accounts SET status = $2, status_reason = $3, updated_at = $4 WHERE id = $1 \
+         AND (status <> $2 OR COALESCE(status_reason, '') <> COALESCE($3, ''))"
+    )
+    .bind(account_id)
+    .bind(status)
+    .bind(reason)
+    .bind(now))?;
+    Ok(n > 0)
+}
