@@ -13,6 +13,20 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
 fi
 pg_isready -h 127.0.0.1 -p 5432
 
+# Real mail peers for the email tests: Dovecot (IMAP) from Debian, an aiosmtpd sink
+# (SMTP) from PyPI; and Chromium for the browser tests. `apt-get update` once, only
+# when something is missing.
+need=()
+command -v dovecot >/dev/null 2>&1 || need+=(dovecot-imapd)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+  python3 -m pip install --quiet --disable-pip-version-check aiosmtpd
+fi
+
 if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install --locked cargo-nextest
 fi
@@ -22,11 +36,7 @@ ATIENDE_TEST_BACKEND=sqlite cargo nextest run --workspace --no-fail-fast
 echo "== tests on PostgreSQL =="
 ATIENDE_TEST_BACKEND=postgres cargo nextest run --workspace --no-fail-fast
 
-# Browser tests: Debian's Chromium driven by playwright-core (no browser download).
-if ! command -v chromium >/dev/null 2>&1; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-fi
+# Browser tests: Debian's Chromium (installed above) driven by playwright-core.
 echo "== browser tests (Chromium) =="
 cargo build -p atiende
 target_dir=$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')

@@ -4,6 +4,7 @@
 //! (`ATIENDE_TEST_PG`, default `postgres://postgres@127.0.0.1:5432`), dropped afterwards.
 #![forbid(unsafe_code)]
 
+pub mod mail;
 pub mod process;
 pub mod sink;
 pub mod sse;

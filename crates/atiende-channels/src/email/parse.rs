@@ -129,6 +129,14 @@ pub fn parse(raw: &[u8], limits: Limits) -> ParsedEmail {
         .map(|t| t.into_owned())
         .unwrap_or_default()
         .replace("\r\n", "\n");
+    // Broken structure (a multipart whose boundary never opens…): keep the raw body as
+    // text rather than lose what the client wrote.
+    let text = if text.trim().is_empty() && html_raw.is_none() {
+        let start = (msg.root_part().raw_body_offset() as usize).min(raw.len());
+        String::from_utf8_lossy(&raw[start..]).chars().take(100_000).collect::<String>().replace("\r\n", "\n")
+    } else {
+        text
+    };
     let mut attachments = Vec::new();
     for part in msg.attachments() {
         if attachments.len() >= limits.max_attachments {
