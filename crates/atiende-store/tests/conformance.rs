@@ -77,6 +77,8 @@ fn inbound(org: i64, acc: i64, ext: &str, client: &str) -> Inbound {
         create_ignored: false,
         react: false,
         important: false,
+        metadata: None,
+        attachments: Vec::new(),
     }
 }
 

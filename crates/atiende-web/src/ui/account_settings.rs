@@ -50,7 +50,73 @@ struct SettingsPage {
     schedules: Vec<ScheduleOption>,
     assign_mode: String,
     relationship: bool,
+    /// The channel options of an email account.
+    email: Option<EmailForm>,
+    /// The answer of the connection test, when one just ran.
+    test: Option<TestResult>,
     e: Errors,
+}
+
+pub struct TestResult {
+    pub imap_ok: bool,
+    pub imap: String,
+    pub smtp_ok: bool,
+    pub smtp: String,
+}
+
+/// The email channel's options (SPEC §4.4) as the form shows them.
+#[derive(Default)]
+pub struct EmailForm {
+    pub address: String,
+    pub connection: String,
+    pub imap_host: String,
+    pub imap_port: String,
+    pub imap_security: String,
+    pub imap_username: String,
+    pub imap_mailbox: String,
+    pub imap_password_set: bool,
+    pub sending: String,
+    pub smtp_host: String,
+    pub smtp_port: String,
+    pub smtp_security: String,
+    pub smtp_username: String,
+    pub smtp_password_set: bool,
+    pub blocked: String,
+    pub signature: String,
+    pub contact_forms: String,
+    pub include_chain: bool,
+    pub forwarding_address: String,
+    pub status: String,
+    pub status_reason: String,
+}
+
+fn email_form(s: &Value, j: &Value) -> EmailForm {
+    let st = |v: &Value| v.as_str().unwrap_or("").to_string();
+    let port = |v: &Value| v.as_i64().map(|p| p.to_string()).unwrap_or_default();
+    let secrets: Vec<&str> = j["secrets_set"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    EmailForm {
+        address: st(&s["address"]),
+        connection: s["connection"].as_str().unwrap_or("imap").to_string(),
+        imap_host: st(&s["imap"]["host"]),
+        imap_port: port(&s["imap"]["port"]),
+        imap_security: s["imap"]["security"].as_str().unwrap_or("tls").to_string(),
+        imap_username: st(&s["imap"]["username"]),
+        imap_mailbox: s["imap"]["mailbox"].as_str().unwrap_or("INBOX").to_string(),
+        imap_password_set: secrets.contains(&"imap.password"),
+        sending: s["sending"].as_str().unwrap_or("default").to_string(),
+        smtp_host: st(&s["smtp"]["host"]),
+        smtp_port: port(&s["smtp"]["port"]),
+        smtp_security: s["smtp"]["security"].as_str().unwrap_or("starttls").to_string(),
+        smtp_username: st(&s["smtp"]["username"]),
+        smtp_password_set: secrets.contains(&"smtp.password"),
+        blocked: list_text(&s["blocked_senders"]),
+        signature: st(&s["signature"]),
+        contact_forms: list_text(&s["contact_form_senders"]),
+        include_chain: s["include_chain"].as_bool().unwrap_or(false),
+        forwarding_address: st(&j["forwarding_address"]),
+        status: st(&j["status"]),
+        status_reason: st(&j["status_reason"]),
+    }
 }
 
 impl SettingsPage {
@@ -74,6 +140,10 @@ fn list_text(v: &Value) -> String {
 }
 
 async fn settings_page(web: &Web, page: &Page, id: i64, saved: bool, e: Errors) -> Result<SettingsPage, UiError> {
+    settings_page_with(web, page, id, saved, None, e).await
+}
+
+async fn settings_page_with(web: &Web, page: &Page, id: i64, saved: bool, test: Option<TestResult>, e: Errors) -> Result<SettingsPage, UiError> {
     page.actor.require_admin()?;
     let c = page.chrome(web).await?;
     let a = accounts::get(&web.app.db, page.actor.org_id, id).await?;
@@ -111,6 +181,8 @@ async fn settings_page(web: &Web, page: &Page, id: i64, saved: bool, e: Errors) 
         schedules,
         assign_mode: s["assignment"]["mode"].as_str().unwrap_or("arrival_order").to_string(),
         relationship: s["assignment"]["prioritize_relationship"].as_bool().unwrap_or(false),
+        email: (a.kind == "email").then(|| email_form(&s, &acc_uc::to_json(&web.app, &a))),
+        test,
         e,
     };
     // A refused form shows again as it was sent.
@@ -119,6 +191,14 @@ async fn settings_page(web: &Web, page: &Page, id: i64, saved: bool, e: Errors) 
         let on = |k: &str| p.e.values.contains_key(k);
         match p.e.form.as_str() {
             "quality" => (p.sla_amount, p.sla_unit) = (v("sla_amount"), v("sla_unit")),
+            "email" => {
+                if let Some(f) = p.email.as_mut() {
+                    (f.address, f.connection, f.imap_host, f.imap_port, f.imap_security) = (v("address"), v("connection"), v("imap_host"), v("imap_port"), v("imap_security"));
+                    (f.imap_username, f.imap_mailbox, f.sending, f.smtp_host, f.smtp_port) = (v("imap_username"), v("imap_mailbox"), v("sending"), v("smtp_host"), v("smtp_port"));
+                    (f.smtp_security, f.smtp_username, f.blocked, f.signature, f.contact_forms) = (v("smtp_security"), v("smtp_username"), v("blocked"), v("signature"), v("contact_forms"));
+                    f.include_chain = on("include_chain");
+                }
+            }
             "actions" => {
                 (p.close_enabled, p.close_amount, p.close_unit) = (on("close_enabled"), v("close_amount"), v("close_unit"));
                 for r in &mut p.replies {
@@ -183,8 +263,69 @@ fn section_patch(section: &str, f: &Form) -> Option<Value> {
                 "assignment": {"mode": f.get("assign_mode"), "prioritize_relationship": !f.get("prioritize_relationship").is_empty()},
             })
         }
+        "email" => {
+            let server = |prefix: &str| {
+                let host = f.get(&format!("{prefix}_host")).trim();
+                if host.is_empty() {
+                    return Value::Null;
+                }
+                let port = f.get(&format!("{prefix}_port")).trim();
+                let mut m = json!({"host": host, "security": f.get(&format!("{prefix}_security")), "username": f.get(&format!("{prefix}_username")).trim()});
+                if !port.is_empty() {
+                    m["port"] = number(port);
+                }
+                if prefix == "imap" {
+                    m["mailbox"] = json!(f.get("imap_mailbox").trim());
+                }
+                // An empty password keeps the stored one.
+                let pw = f.get(&format!("{prefix}_password"));
+                if !pw.is_empty() {
+                    m["password"] = json!(pw);
+                }
+                m
+            };
+            json!({
+                "address": f.get("address").trim(),
+                "connection": f.get("connection"),
+                "imap": server("imap"),
+                "sending": f.get("sending"),
+                "smtp": server("smtp"),
+                "blocked_senders": split_list(f.get("blocked")),
+                "signature": f.get("signature"),
+                "contact_form_senders": split_list(f.get("contact_forms")),
+                "include_chain": !f.get("include_chain").is_empty(),
+            })
+        }
         _ => return None,
     })
+}
+
+/// "Test connection": logs in to the account's mail servers and shows their answers.
+pub async fn email_test(State(web): State<Web>, page: Page, Path(id): Path<i64>, req: Request) -> Result<Response, UiError> {
+    let form = read_form(req.into_body()).await;
+    form.check_csrf(&page)?;
+    let r = atiende_app::email::test_connection(&web.app, &page.actor, id).await?;
+    let text = |v: &Value| v.as_str().unwrap_or("").to_string();
+    let result = TestResult {
+        imap_ok: r["imap"]["ok"].as_bool().unwrap_or(false),
+        imap: text(&r["imap"]["message"]),
+        smtp_ok: r["smtp"]["ok"].as_bool().unwrap_or(false),
+        smtp: text(&r["smtp"]["message"]),
+    };
+    Ok(render(StatusCode::OK, &settings_page_with(&web, &page, id, false, Some(result), Errors::default()).await?))
+}
+
+/// Sends the forwarding validation mail (seed 002's "validate" button).
+pub async fn email_validate(State(web): State<Web>, page: Page, Path(id): Path<i64>, req: Request) -> Result<Response, UiError> {
+    let form = read_form(req.into_body()).await;
+    form.check_csrf(&page)?;
+    match atiende_app::email::start_validation(&web.app, &page.actor, id).await {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/accounts/{id}/settings?saved=validation#email")).into_response()),
+        Err(e) => {
+            let e = Errors::from_app("email", e, &form, page.tr)?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &settings_page(&web, &page, id, false, e).await?))
+        }
+    }
 }
 
 pub async fn save(State(web): State<Web>, page: Page, Path((id, section)): Path<(i64, String)>, req: Request) -> Result<Response, UiError> {

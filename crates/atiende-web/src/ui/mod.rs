@@ -52,6 +52,8 @@ pub fn routes() -> Router<Web> {
         .route("/admin/accounts/{id}", post(admin::accounts_update))
         .route("/admin/accounts/{id}/settings", get(account_settings::show))
         .route("/admin/accounts/{id}/settings/{section}", post(account_settings::save))
+        .route("/admin/accounts/{id}/email/test", post(account_settings::email_test))
+        .route("/admin/accounts/{id}/email/validate", post(account_settings::email_validate))
         .route("/admin/schedules", get(admin::schedules_show).post(admin::schedules_create))
         .route("/admin/schedules/{id}", get(admin::schedules_edit).post(admin::schedules_update))
         .route("/tokens", get(admin::tokens_show).post(admin::tokens_create))
