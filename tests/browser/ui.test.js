@@ -558,3 +558,118 @@ test("account settings: a bad delay is refused next to its field; an automatic r
   await waitUntil(() => received.some((r) => r.message?.text?.startsWith("Hola Valeria Paz")), 15000);
   await ctx.close();
 });
+
+async function mime(accountId, raw) {
+  const r = await fetch(`${base}/api/v1/accounts/${accountId}/inbound/mime`, {
+    method: "POST",
+    headers: { authorization: "Bearer " + token, "content-type": "message/rfc822" },
+    body: raw,
+  });
+  return { status: r.status, json: await r.json() };
+}
+
+test("email: an account made in the admin screen, a bad signature refused, an HTML mail shown safely with its files", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 1024 }, locale: "es-CL" });
+  const page = await ctx.newPage();
+  await login(page, "ana@acme.test");
+  await page.goto(base + "/admin/accounts");
+  // A bad address is refused next to its field; then a forwarding account is created.
+  await page.fill("#new-email-name", "Soporte");
+  await page.fill("#new-email-address", "soporte-at-acme");
+  await page.check("#new-conn-forwarding");
+  await page.click("#create-email");
+  assert.ok((await page.textContent('#new-email-account [data-field="address"]')).length > 5);
+  await page.fill("#new-email-address", "soporte@acme.test");
+  await Promise.all([page.waitForURL(/\/settings#email$/), page.click("#create-email")]);
+  await noMissingTexts(page);
+  assert.match(await page.textContent("#forwarding-address"), /^soporte-[0-9a-f]{10}@/);
+  assert.match(await page.textContent("#email-status"), /No validada/);
+  // Channel options: an unknown signature placeholder is refused, nothing stored.
+  await page.fill("#signature", "{agent_first_name} — {cargo}");
+  await page.fill("#blocked", "spam@junk.test, @blocked.test");
+  await page.check("#include-chain");
+  await page.click("#email button.primary");
+  assert.match(await page.textContent('#email [data-field="signature"]'), /\{cargo\}/);
+  const id = Number(page.url().match(/accounts\/(\d+)\//)[1]);
+  assert.equal((await api("GET", `/api/v1/accounts/${id}`)).json.settings.signature, undefined);
+  await page.fill("#signature", "{agent_first_name} {agent_last_name}\n{agent_department}");
+  await Promise.all([page.waitForURL(/saved=email/), page.click("#email button.primary")]);
+  const s = (await api("GET", `/api/v1/accounts/${id}`)).json.settings;
+  assert.deepEqual(s.blocked_senders, ["spam@junk.test", "@blocked.test"]);
+  assert.equal(s.include_chain, true);
+  // The connection test reports each server's answer (no default sender here).
+  await page.click("#email-test");
+  await page.locator("#email-test-result").waitFor();
+  assert.match(await page.textContent("#email-test-result"), /email_relay_host|relay/);
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, "admin-email-account.png"), fullPage: true });
+
+  // An HTML mail with a script, a remote image, an inline image, a file and quoted history.
+  const raw = [
+    "From: =?utf-8?q?Mar=C3=ADa_Jos=C3=A9?= <mj@cliente.test>",
+    "To: soporte@acme.test",
+    "Cc: jefe@cliente.test",
+    "Subject: =?utf-8?q?Factura_n=C2=BA_1234?=",
+    "Message-ID: <ui-1@cliente.test>",
+    'Content-Type: multipart/mixed; boundary="mix"',
+    "",
+    "--mix",
+    'Content-Type: multipart/alternative; boundary="alt"',
+    "",
+    "--alt",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    "Hola, la factura viene con un cobro doble.",
+    "",
+    "El lun, 2 nov 2026, Soporte escribió:",
+    "> ¿Nos envía la factura?",
+    "--alt",
+    "Content-Type: text/html; charset=utf-8",
+    "",
+    '<p>Hola, la factura viene con un <b>cobro doble</b>.</p><script>document.title="pwned"</script><img src="https://tracker.example/p.gif"><img src="cid:logo@x" alt="logo">',
+    "--alt--",
+    "--mix",
+    "Content-Type: image/png",
+    "Content-ID: <logo@x>",
+    'Content-Disposition: inline; filename="logo.png"',
+    "Content-Transfer-Encoding: base64",
+    "",
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+    "--mix",
+    "Content-Type: application/pdf",
+    'Content-Disposition: attachment; filename="factura-1234.pdf"',
+    "Content-Transfer-Encoding: base64",
+    "",
+    "JVBERi0xLjQKJcOkw7zDtsOfCg==",
+    "--mix--",
+    "",
+  ].join("\r\n");
+  const r = await mime(id, raw);
+  assert.equal(r.status, 202);
+  await page.goto(base + "/tickets/" + r.json.ticket_id);
+  await noMissingTexts(page);
+  const msg = page.locator(`#msg-${r.json.message_id}`);
+  assert.equal((await msg.locator(".mail-subject").textContent()).trim(), "Factura nº 1234");
+  assert.match(await msg.locator(".mail-head").textContent(), /María José <mj@cliente.test>[\s\S]*Cc: jefe@cliente.test/);
+  assert.equal((await msg.locator(":scope > .msg-text").textContent()).trim(), "Hola, la factura viene con un cobro doble.");
+  assert.equal(await msg.locator("details.quoted").getAttribute("open"), null, "quoted history folded");
+  assert.match(await msg.locator("ul.files").textContent(), /factura-1234\.pdf/);
+  // The original HTML: sandboxed, sanitized, no remote load until asked, inline image embedded.
+  const remote = [];
+  page.on("requestfinished", (req) => { if (req.url().includes("tracker.example")) remote.push(req.url()); });
+  const blocked = [];
+  page.on("requestfailed", (req) => { if (req.url().includes("tracker.example")) blocked.push(req.failure()?.errorText); });
+  await msg.locator("details.mail-html summary").click();
+  const frame = page.frameLocator(`iframe[name="mail-${r.json.message_id}"]`);
+  await frame.locator("b").waitFor();
+  assert.equal(await frame.locator("script").count(), 0);
+  assert.match(await frame.locator('img[alt="logo"]').getAttribute("src"), /^data:image\/png;base64,/);
+  assert.notEqual(await page.title(), "pwned");
+  assert.equal(remote.length, 0, "no remote image before the agent's click");
+  assert.deepEqual(blocked, ["csp"], "the frame's policy stopped the tracker");
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, "ticket-email.png"), fullPage: false });
+  // The attachment downloads.
+  const dl = await fetch(`${base}/api/v1/attachments/${(await api("GET", `/api/v1/tickets/${r.json.ticket_id}/messages`)).json.items[0].attachments.find((a) => a.filename === "factura-1234.pdf").id}`, { headers: { authorization: "Bearer " + token } });
+  assert.equal(dl.status, 200);
+  assert.match(dl.headers.get("content-disposition"), /attachment; filename="factura-1234.pdf"/);
+  await ctx.close();
+});

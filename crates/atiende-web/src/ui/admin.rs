@@ -192,6 +192,11 @@ pub struct AccountLine {
     pub status: String,
     pub webhook_url: String,
     pub secret_set: bool,
+    /// Email accounts: address, connection method, forwarding address, why it needs attention.
+    pub address: String,
+    pub connection: String,
+    pub forwarding_address: String,
+    pub status_reason: String,
 }
 
 #[derive(Template)]
@@ -218,6 +223,10 @@ async fn accounts_page(web: &Web, page: &Page, e: Errors) -> Result<AccountsPage
                 status: a.status.clone(),
                 webhook_url: j["settings"]["webhook_url"].as_str().unwrap_or("").to_string(),
                 secret_set: j["secrets_set"].as_array().is_some_and(|s| s.iter().any(|v| v == "webhook_secret")),
+                address: j["settings"]["address"].as_str().unwrap_or("").to_string(),
+                connection: j["settings"]["connection"].as_str().unwrap_or("").to_string(),
+                forwarding_address: j["forwarding_address"].as_str().unwrap_or("").to_string(),
+                status_reason: a.status_reason.clone().unwrap_or_default(),
             }
         })
         .collect();
@@ -251,6 +260,30 @@ pub async fn accounts_create(State(web): State<Web>, page: Page, req: Request) -
         Ok(_) => Ok(Redirect::to("/admin/accounts").into_response()),
         Err(e) => {
             let e = Errors::from_app("create", e, &form, page.tr)?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &accounts_page(&web, &page, e).await?))
+        }
+    }
+}
+
+/// A new email account (seed 002's "add account": IMAP or forwarding); its other
+/// options are set on its settings screen.
+pub async fn accounts_create_email(State(web): State<Web>, page: Page, req: Request) -> Result<Response, UiError> {
+    let form = read_form(req.into_body()).await;
+    form.check_csrf(&page)?;
+    let connection = form.get("connection");
+    let mut settings = json!({"address": form.get("address").trim(), "connection": connection});
+    if connection == "imap" {
+        let mut imap = json!({"host": form.get("imap_host").trim(), "security": form.get("imap_security"), "username": form.get("imap_username").trim(), "password": form.get("imap_password")});
+        let port = form.get("imap_port").trim();
+        if !port.is_empty() {
+            imap["port"] = port.parse::<i64>().map(serde_json::Value::from).unwrap_or_else(|_| json!(port));
+        }
+        settings["imap"] = imap;
+    }
+    match acc_uc::create(&web.app, &page.actor, "email", form.get("name"), settings).await {
+        Ok(a) => Ok(Redirect::to(&format!("/admin/accounts/{}/settings#email", a.id)).into_response()),
+        Err(e) => {
+            let e = Errors::from_app("create-email", e, &form, page.tr)?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &accounts_page(&web, &page, e).await?))
         }
     }

@@ -22,6 +22,64 @@ pub struct MessageView {
     pub delivery: String,
     pub delivery_error: String,
     pub outbound: bool,
+    /// Email messages: their headers, folded quoted history, original HTML, files.
+    pub email: Option<EmailView>,
+}
+
+pub struct EmailView {
+    pub subject: String,
+    pub from: String,
+    pub to: String,
+    pub cc: String,
+    pub quoted: String,
+    pub has_html: bool,
+    pub attachments: Vec<FileView>,
+}
+
+pub struct FileView {
+    pub id: i64,
+    pub name: String,
+    pub size: String,
+    pub stored: bool,
+}
+
+fn human_size(n: i64) -> String {
+    match n {
+        n if n >= 1 << 20 => format!("{:.1} MB", n as f64 / (1 << 20) as f64),
+        n if n >= 1 << 10 => format!("{} KB", n >> 10),
+        n => format!("{n} B"),
+    }
+}
+
+fn addresses(v: &serde_json::Value) -> String {
+    let one = |a: &serde_json::Value| match (a["name"].as_str(), a["address"].as_str()) {
+        (Some(n), Some(addr)) if !n.is_empty() => format!("{n} <{addr}>"),
+        (_, Some(addr)) => addr.to_string(),
+        _ => String::new(),
+    };
+    match v {
+        serde_json::Value::Array(a) => a.iter().map(one).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(", "),
+        v => one(v),
+    }
+}
+
+fn email_view(m: &messages::MessageRow, files: &mut Vec<atiende_store::attachments::AttachmentInfo>) -> Option<EmailView> {
+    let meta = m.meta();
+    let e = meta.get("email")?;
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+    Some(EmailView {
+        subject: s(&e["subject"]),
+        from: addresses(&e["from"]),
+        to: addresses(&e["to"]),
+        cc: addresses(&e["cc"]),
+        quoted: s(&e["quoted"]),
+        has_html: m.html.as_deref().is_some_and(|h| !h.trim().is_empty()),
+        attachments: files
+            .extract_if(.., |a| a.message_id == m.id)
+            .filter(|a| !a.inline)
+            .map(|a| FileView { id: a.id, name: a.filename, size: human_size(a.size), stored: a.stored })
+            .collect(),
+    })
 }
 
 pub struct HistoryView {
@@ -94,6 +152,8 @@ async fn page_for(web: &Web, page: &Page, id: i64, text: String, error: String) 
     let identities = clients::identities(db, t.client_id).await?;
     let (kind, account) = names.account(t.account_id);
     let rows = messages::list(db, page.actor.org_id, id, 0, 1000).await?;
+    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+    let mut files = atiende_store::attachments::for_messages(db, page.actor.org_id, &ids).await?;
     let messages = rows
         .iter()
         .map(|m| MessageView {
@@ -109,6 +169,7 @@ async fn page_for(web: &Web, page: &Page, id: i64, text: String, error: String) 
             delivery: m.delivery.clone().unwrap_or_default(),
             delivery_error: m.delivery_error.clone().unwrap_or_default(),
             outbound: m.direction == "out",
+            email: email_view(m, &mut files),
         })
         .collect();
     let history = tickets::assignments(db, id)
@@ -235,4 +296,72 @@ pub async fn action(State(web): State<Web>, page: Page, Path(id): Path<i64>, req
 /// The latest history entry of an unassigned ticket, when it says why it waits.
 fn rows_reason_queued(history: &[HistoryView]) -> Option<String> {
     history.last().filter(|h| h.waiting).map(|h| h.reason.clone())
+}
+
+/// The original HTML of an email message, for the sandboxed frame of the ticket view.
+/// Already sanitized when stored; served with a policy that runs no script and loads
+/// nothing remote unless the agent asked (`?remote=1`). Inline images (`cid:`) are
+/// embedded from the stored attachments.
+pub async fn message_html(
+    State(web): State<Web>,
+    page: Page,
+    Path(id): Path<i64>,
+    q: axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, UiError> {
+    let m = messages::get(&web.app.db, id).await.map_err(AppError::from)?;
+    if m.org_id != page.actor.org_id {
+        return Err(AppError::NotFound.into());
+    }
+    uc::get(&web.app, &page.actor, m.ticket_id).await?;
+    let mut html = m.html.clone().unwrap_or_default();
+    if html.contains("cid:") {
+        for a in atiende_store::attachments::for_messages(&web.app.db, m.org_id, &[m.id]).await? {
+            let Some(cid) = a.content_id.as_deref() else { continue };
+            if !a.stored || a.size > 2 << 20 || !a.content_type.starts_with("image/") || a.content_type.contains("svg") {
+                continue;
+            }
+            let (_, data) = atiende_store::attachments::get(&web.app.db, m.org_id, a.id).await?;
+            if let Some(data) = data {
+                html = html.replace(&format!("\"cid:{cid}\""), &format!("\"data:{};base64,{}\"", a.content_type, base64(&data)));
+            }
+        }
+    }
+    let remote = q.get("remote").is_some_and(|v| v == "1");
+    let img = if remote { "data: https: http:" } else { "data:" };
+    let csp = format!("default-src 'none'; img-src {img}; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox");
+    let doc = format!("<!doctype html><html><head><meta charset=\"utf-8\"><base target=\"_blank\"><style>body{{font:14px/1.45 system-ui,sans-serif;margin:8px;color:#1d2330;overflow-wrap:anywhere}}img{{max-width:100%;height:auto}}blockquote{{margin:0 0 0 .6em;padding-left:.6em;border-left:2px solid #ccd}}</style></head><body>{html}</body></html>");
+    let mut resp = (StatusCode::OK, doc).into_response();
+    let h = resp.headers_mut();
+    h.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("text/html; charset=utf-8"));
+    if let Ok(v) = axum::http::HeaderValue::from_str(&csp) {
+        h.insert(axum::http::header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert("x-frame-options", axum::http::HeaderValue::from_static("SAMEORIGIN"));
+    h.insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("private, no-store"));
+    Ok(resp)
+}
+
+/// Standard base64 (RFC 4648), for embedding inline images.
+fn base64(data: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for c in data.chunks(3) {
+        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+        out.push(T[(n >> 18) as usize & 63] as char);
+        out.push(T[(n >> 12) as usize & 63] as char);
+        out.push(if c.len() > 1 { T[(n >> 6) as usize & 63] as char } else { '=' });
+        out.push(if c.len() > 2 { T[n as usize & 63] as char } else { '=' });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        for (i, o) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")] {
+            assert_eq!(super::base64(i.as_bytes()), o);
+        }
+        assert_eq!(super::human_size(3 << 20), "3.0 MB");
+    }
 }
