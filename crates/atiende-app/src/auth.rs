@@ -162,9 +162,9 @@ pub const RESET_TTL_MICROS: i64 = 3600 * 1_000_000;
 /// Reset links a user may request per hour.
 const RESETS_PER_HOUR: i64 = 5;
 
-/// Starts a password reset: for an active user, a one-use link valid for an hour. With no
-/// mail sender configured yet the link is written to the server log (SPEC §2: reset by
-/// email; the email channel's sender delivers it once configured). The answer never tells
+/// Starts a password reset: for an active user, a one-use link valid for an hour, sent by
+/// email through the deployment's default sender; with no sender configured the link is
+/// written to the server log for an admin to hand over. The answer never tells
 /// whether the address belongs to a user.
 pub async fn request_reset(app: &App, email: &str) -> Result<(), AppError> {
     let email = email.trim().to_lowercase();
@@ -180,7 +180,20 @@ pub async fn request_reset(app: &App, email: &str) -> Result<(), AppError> {
     let token = random_secret("")?;
     users::create_reset(&app.db, &secret_hash(&token), user.id, now, now + RESET_TTL_MICROS).await?;
     let link = format!("{}/password/reset?token={token}", app.config.public_url);
-    tracing::warn!(user_id = user.id, email = %user.email, %link, "password reset link (no mail sender configured; give it to the user)");
+    if crate::email::relay(app).is_none() {
+        tracing::warn!(user_id = user.id, email = %user.email, %link, "password reset link (no mail sender configured; give it to the user)");
+        return Ok(());
+    }
+    let (subject, text) = if user.language == "en" {
+        ("Atiende: reset your password", format!("Someone asked to reset the password of {} in Atiende.\nChoose a new one within the hour at:\n\n{link}\n\nIf it was not you, ignore this message.\n", user.email))
+    } else {
+        ("Atiende: recupera tu contraseña", format!("Alguien pidió cambiar la contraseña de {} en Atiende.\nElige una nueva dentro de la próxima hora en:\n\n{link}\n\nSi no fuiste tú, ignora este mensaje.\n", user.email))
+    };
+    let mut tx = app.db.begin().await?;
+    crate::email::queue_mail(&mut tx, &user.email, subject, &text, None, None, now).await?;
+    tx.commit().await?;
+    crate::worker::kick(app);
+    tracing::info!(user_id = user.id, "password reset link sent by email");
     Ok(())
 }
 

@@ -32,6 +32,14 @@ pub fn prepare(item: &mut Inbound, settings: &Value, private: bool) {
     // Stored settings were checked when saved; a list that no longer reads marks nothing.
     item.important |= atiende_core::keywords::Keywords::from_settings(settings).map(|k| k.matches(&item.text)).unwrap_or(false);
     item.react = private && !item.create_ignored && AutoActions::from_settings(settings).answers_messages();
+    // Ticket notifications by email: every new ticket, or only important ones.
+    let n = &settings["general"]["notifications"];
+    let notify = match n["mode"].as_str() {
+        Some("all") => true,
+        Some("important") => item.important,
+        _ => false,
+    };
+    item.notify = if notify { n["emails"].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect() } else { Vec::new() };
 }
 
 fn settings_of(a: &accounts::AccountRow) -> Value {

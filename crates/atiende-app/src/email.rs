@@ -12,13 +12,12 @@ use atiende_core::email::{Connection, EmailSettings, Server};
 use atiende_core::ChannelKind;
 use atiende_store::accounts::AccountRow;
 use atiende_store::ingest::{Inbound, NewAttachment, Outcome};
-use atiende_store::jobs::{self, JobRow};
+use atiende_store::jobs::JobRow;
 use atiende_store::messages::MessageRow;
 use atiende_store::{email as store, messages, on_db, tickets, StoreError};
 use serde_json::{json, Map, Value};
 
-/// The system mail job (validation mails, ticket notifications, password resets).
-pub const MAIL: &str = "mail";
+pub use store::MAIL;
 
 /// An email account's settings with its passwords.
 pub fn settings(app: &App, a: &AccountRow) -> Result<EmailSettings, AppError> {
@@ -119,6 +118,7 @@ pub async fn receive(app: &App, account: &AccountRow, raw: &[u8]) -> Result<Rece
         react: false,
         metadata: Some(meta.to_string()),
         attachments,
+        notify: Vec::new(),
     };
     let account_settings: Value = serde_json::from_str(&account.settings).unwrap_or_default();
     // Mail sent by a program (auto-replies, bounces, lists) is never answered automatically:
@@ -302,14 +302,39 @@ pub async fn deliver(app: &App, account: &AccountRow, msg: &MessageRow) -> Resul
 
 /// Queues a system mail (from the default sender) through the durable outbox.
 pub async fn queue_mail(tx: &mut atiende_store::Tx, to: &str, subject: &str, text: &str, validation_token: Option<&str>, dedupe: Option<&str>, now: i64) -> Result<(), StoreError> {
-    let payload = json!({"to": to, "subject": subject, "text": text, "validation_token": validation_token});
-    jobs::enqueue(tx, MAIL, &payload.to_string(), dedupe, now).await
+    store::queue_mail(tx, &json!({"to": to, "subject": subject, "text": text, "validation_token": validation_token}), dedupe, now).await
+}
+
+/// A new-ticket notification (SPEC §4.3): subject and text in the organization's words.
+async fn notification(app: &App, ticket_id: i64) -> Result<(String, String), DeliveryError> {
+    let t = tickets::get_any(&app.db, ticket_id).await.map_err(|e| retry(e.to_string()))?;
+    let a = atiende_store::accounts::get_any(&app.db, t.account_id).await.map_err(|e| retry(e.to_string()))?;
+    let c = atiende_store::clients::get(&app.db, t.org_id, t.client_id).await.map_err(|e| retry(e.to_string()))?;
+    let first = messages::list(&app.db, t.org_id, t.id, 0, 1).await.map_err(|e| retry(e.to_string()))?;
+    let text = first.first().map(|m| m.text.clone()).unwrap_or_default();
+    let client = if c.name.is_empty() { format!("#{}", c.id) } else { c.name.clone() };
+    let star = if t.important { "★ " } else { "" };
+    let subject = format!("{star}Nuevo ticket #{} · New ticket #{} — {client} ({})", t.number, t.number, a.name);
+    let body = format!(
+        "{star}Ticket #{number} · {account} ({kind})\nCliente / Client: {client}\n\n{text}\n\n{url}/tickets/{id}\n",
+        number = t.number,
+        account = a.name,
+        kind = a.kind,
+        text = text.chars().take(2000).collect::<String>(),
+        url = app.config.public_url,
+        id = t.id,
+    );
+    Ok((subject, body))
 }
 
 /// The `mail` job: one system mail through the default sender.
 pub async fn run_mail(app: &App, job: &JobRow) -> Result<(), DeliveryError> {
     let p: Value = serde_json::from_str(&job.payload).map_err(|e| fail(e.to_string()))?;
     let server = relay(app).ok_or_else(|| fail("no default sender is configured (email.relay_host)"))?;
+    let (subject, text) = match p["ticket_id"].as_i64() {
+        Some(id) => notification(app, id).await?,
+        None => (p["subject"].as_str().unwrap_or("").to_string(), p["text"].as_str().unwrap_or("").to_string()),
+    };
     let mut id = [0u8; 12];
     let _ = getrandom::fill(&mut id);
     let from = app.config.email.from_address.clone();
@@ -318,9 +343,9 @@ pub async fn run_mail(app: &App, job: &JobRow) -> Result<(), DeliveryError> {
         from_name: Some("Atiende".into()),
         from,
         to: p["to"].as_str().unwrap_or("").to_string(),
-        subject: p["subject"].as_str().unwrap_or("").to_string(),
+        subject,
         message_id: format!("atiende.job{}.{}@{domain}", job.id, hex::encode(id)),
-        text: p["text"].as_str().unwrap_or("").to_string(),
+        text,
         automatic: true,
         validation_token: p["validation_token"].as_str().map(str::to_string),
         ..Default::default()

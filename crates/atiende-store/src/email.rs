@@ -4,6 +4,17 @@ use crate::accounts::AccountRow;
 use crate::{on_db, Db, StoreError};
 use atiende_core::time::Micros;
 
+/// The system mail job (validation mails, ticket notifications, password resets),
+/// sent through the deployment's default sender.
+pub const MAIL: &str = "mail";
+
+/// Queues one system mail in the caller's transaction. `payload`: `{to, subject, text}`,
+/// or `{to, ticket_id}` for a new-ticket notification (composed when sent), plus an
+/// optional `validation_token`.
+pub async fn queue_mail(tx: &mut crate::Tx, payload: &serde_json::Value, dedupe: Option<&str>, now: Micros) -> Result<(), StoreError> {
+    crate::jobs::enqueue(tx, MAIL, &payload.to_string(), dedupe, now).await
+}
+
 /// `(uid_validity, last_uid)` of an account's mailbox, if it was ever read.
 pub async fn mailbox_state(db: &Db, account_id: i64) -> Result<Option<(i64, i64)>, StoreError> {
     Ok(on_db!(db, |c| sqlx::query_as("SELECT uid_validity, last_uid FROM email_mailboxes WHERE account_id = $1")

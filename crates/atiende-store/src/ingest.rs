@@ -42,6 +42,8 @@ pub struct Inbound {
     pub metadata: Option<String>,
     /// Files that came with the message.
     pub attachments: Vec<NewAttachment>,
+    /// Addresses told by email when this message opens a new ticket (SPEC §4.3).
+    pub notify: Vec<String>,
 }
 
 /// A file received with a message; `data` is `None` when it was over the size limit.
@@ -343,6 +345,12 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
         events::record(tx, it.org_id, "message.created", Some(t.id), Some(m.id), &json!({"ticket": t.to_json(), "message": m.to_json()}), now).await?;
         // Only the first message of a new ticket (or client) created it.
         let ticket_created = created.remove(&t.id);
+        if ticket_created {
+            for addr in &it.notify {
+                let dedupe = format!("notify:{}:{addr}", t.id);
+                crate::email::queue_mail(tx, &json!({"to": addr, "ticket_id": t.id}), Some(&dedupe), now).await?;
+            }
+        }
         let client_created = client_created && new_clients.insert(client_id);
         out[i] = Some(Outcome::Stored { message_id: m.id, ticket_id: t.id, ticket_created, client_created });
     }

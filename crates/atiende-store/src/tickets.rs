@@ -108,6 +108,12 @@ pub async fn get(db: &Db, org_id: i64, id: i64) -> Result<TicketRow, StoreError>
     found(on_db!(db, |c| sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql)).bind(org_id).bind(id).fetch_optional(c).await)?)
 }
 
+/// A ticket by id alone, for background work that acts across organizations.
+pub async fn get_any(db: &Db, id: i64) -> Result<TicketRow, StoreError> {
+    let sql = format!("SELECT {COLS} FROM tickets WHERE id = $1");
+    found(on_db!(db, |c| sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)?)
+}
+
 pub async fn get_tx(tx: &mut Tx, org_id: i64, id: i64) -> Result<TicketRow, StoreError> {
     let sql = format!("SELECT {COLS} FROM tickets WHERE org_id = $1 AND id = $2");
     found(on_tx!(tx, |c| sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql)).bind(org_id).bind(id).fetch_optional(c).await)?)

@@ -79,6 +79,7 @@ fn inbound(org: i64, acc: i64, ext: &str, client: &str) -> Inbound {
         important: false,
         metadata: None,
         attachments: Vec::new(),
+        notify: Vec::new(),
     }
 }
 

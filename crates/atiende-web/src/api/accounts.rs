@@ -160,6 +160,7 @@ pub async fn inbound(State(web): State<Web>, Auth(actor): Auth, Path(aid): Path<
         text,
         metadata: None,
         attachments: Vec::new(),
+        notify: Vec::new(),
     };
     // Messages of the `api` channel are private conversations.
     atiende_app::automation::prepare(&mut item, &settings, true);
