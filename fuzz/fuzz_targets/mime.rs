@@ -1,0 +1,24 @@
+//! Any bytes as an inbound email: parsing, sanitizing, quote folding and the
+//! contact-form sender must never panic, and what they return must hold together.
+#![no_main]
+use atiende_channels::email::parse::{first_address, parse, split_quoted, Limits};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let limits = Limits { max_attachment_bytes: 4096, max_attachments: 8 };
+    let p = parse(data, limits);
+    assert!(!p.message_id.is_empty());
+    assert!(p.attachments.len() <= 8);
+    for a in &p.attachments {
+        assert!(a.data.as_ref().is_none_or(|d| d.len() <= 4096 && d.len() == a.size));
+        assert!(!a.filename.contains('/') && !a.filename.contains('\\'));
+    }
+    if let Some(h) = &p.html {
+        let lower = h.to_ascii_lowercase();
+        assert!(!lower.contains("<script"), "script survived sanitizing");
+    }
+    let (main, quoted) = split_quoted(&p.text);
+    assert!(main.len() <= p.text.len() + 1);
+    let _ = quoted;
+    let _ = first_address(&p.text);
+});
