@@ -41,3 +41,13 @@ echo "== browser tests (Chromium) =="
 cargo build -p atiende
 target_dir=$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
 (cd tests/browser && npm ci --no-audit --no-fund --silent && ATIENDE_BIN="$target_dir/debug/atiende" node --test)
+
+# A short, bounded fuzzing pass over the MIME and address parsers (cargo-fuzz on the
+# stable toolchain; RUSTC_BOOTSTRAP lets it use the sanitizer flags). Longer runs:
+# see docs/email.md.
+echo "== fuzzing (bounded) =="
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  cargo install --locked cargo-fuzz
+fi
+(cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run mime corpus/mime -- -max_total_time=60 -rss_limit_mb=2048 \
+  && RUSTC_BOOTSTRAP=1 cargo fuzz run address corpus/address -- -max_total_time=20)
