@@ -50,7 +50,7 @@ pub async fn run(args: &Args, bin: &PathBuf, dir: &PathBuf, db_url: &str) -> any
     let next = Arc::new(AtomicUsize::new(0));
     let t0 = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..16 {
+    for _ in 0..64 {
         let (http, next, mails, token) = (http.clone(), next.clone(), mails.clone(), token.clone());
         let target = format!("{}/api/v1/accounts/{acc}/inbound/mime", server.url);
         tasks.push(tokio::spawn(async move {
@@ -68,7 +68,7 @@ pub async fn run(args: &Args, bin: &PathBuf, dir: &PathBuf, db_url: &str) -> any
         t.await??;
     }
     let secs = t0.elapsed().as_secs_f64();
-    println!("raw MIME endpoint: {} emails in {:.2}s = {:.0} emails/s (16 concurrent senders, 202 = committed)", mails.len(), secs, mails.len() as f64 / secs);
+    println!("raw MIME endpoint: {} emails in {:.2}s = {:.0} emails/s (64 concurrent senders, 202 = committed)", mails.len(), secs, mails.len() as f64 / secs);
     let (now, peak) = rss_kib(pid);
     println!("  RSS after: {:.1} MiB (peak {:.1} MiB)", now as f64 / 1024.0, peak as f64 / 1024.0);
 
