@@ -113,17 +113,7 @@ fn addresses(settings: &Map<String, Value>, key: &str, allow_domains: bool) -> R
 
 /// Checks that every `{placeholder}` of a signature is known.
 pub fn check_signature(text: &str, field: &str) -> Result<(), ValidationError> {
-    let mut rest = text;
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        let Some(close) = after.find('}') else { return Err(err(field, "a { is not closed")) };
-        let name = &after[..close];
-        if !SIGNATURE_PLACEHOLDERS.contains(&name) {
-            return Err(err(field, format!("unknown placeholder {{{name}}}; use {}", SIGNATURE_PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", "))));
-        }
-        rest = &after[close + 1..];
-    }
-    Ok(())
+    crate::settings::check_placeholders_among(text, field, &SIGNATURE_PLACEHOLDERS)
 }
 
 impl EmailSettings {

@@ -37,13 +37,18 @@ fn boolean(m: &Map<String, Value>, field: &str, key: &str) -> Result<(), Validat
 
 /// Checks that every `{placeholder}` in `text` is a known one.
 pub fn check_placeholders(text: &str, field: &str) -> Result<(), ValidationError> {
+    check_placeholders_among(text, field, &PLACEHOLDERS)
+}
+
+/// Checks that every `{placeholder}` in `text` is one of `known`.
+pub fn check_placeholders_among(text: &str, field: &str, known: &[&str]) -> Result<(), ValidationError> {
     let mut rest = text;
     while let Some(open) = rest.find('{') {
         let after = &rest[open + 1..];
         let Some(close) = after.find('}') else { return Err(err(field, "a { is not closed")) };
         let name = &after[..close];
-        if !PLACEHOLDERS.contains(&name) {
-            return Err(err(field, format!("unknown placeholder {{{name}}}; use {}", PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", "))));
+        if !known.contains(&name) {
+            return Err(err(field, format!("unknown placeholder {{{name}}}; use {}", known.iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(", "))));
         }
         rest = &after[close + 1..];
     }

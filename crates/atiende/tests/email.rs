@@ -184,6 +184,17 @@ async fn blocked_senders_contact_forms_and_machine_mail() {
 
 use atiende_testkit::spawn_app;
 
+/// A node whose default sender is the SMTP sink on `port`.
+async fn app_with_relay(port: u16, more: impl FnOnce(&mut atiende::config::Config) + Send + 'static) -> TestApp {
+    spawn_app_with(move |c| {
+        c.app.email.relay_host = "127.0.0.1".into();
+        c.app.email.relay_port = port;
+        c.app.email.from_address = "noreply@atiende.test".into();
+        more(c);
+    })
+    .await
+}
+
 fn header<'a>(m: &'a mail_parser::Message<'a>, name: &str) -> String {
     m.header_raw(name).unwrap_or_else(|| panic!("header {name} missing")).trim().to_string()
 }
@@ -191,13 +202,7 @@ fn header<'a>(m: &'a mail_parser::Message<'a>, name: &str) -> String {
 #[tokio::test]
 async fn replies_go_out_by_smtp_threaded_signed_and_with_the_chain() {
     let sink = SmtpSink::start();
-    let port = sink.port;
-    let t = spawn_app_with(move |c| {
-        c.app.email.relay_host = "127.0.0.1".into();
-        c.app.email.relay_port = port;
-        c.app.email.from_address = "noreply@atiende.test".into();
-    })
-    .await;
+    let t = app_with_relay(sink.port, |_| {}).await;
     let acc = email_account(
         &t,
         json!({"address": "soporte@acme.test", "connection": "forwarding", "signature": "{agent_first_name} {agent_last_name}\n{agent_department}", "include_chain": true}),
@@ -418,14 +423,7 @@ async fn smtp_send(port: u16, rcpt: &str, data: &[u8]) -> String {
 #[tokio::test]
 async fn forwarding_is_validated_by_the_mail_coming_back_and_receives_mail() {
     let relay = SmtpSink::start();
-    let relay_port = relay.port;
-    let t = spawn_app_with(move |c| {
-        c.smtp_listen = Some("127.0.0.1:0".into());
-        c.app.email.relay_host = "127.0.0.1".into();
-        c.app.email.relay_port = relay_port;
-        c.app.email.from_address = "noreply@atiende.test".into();
-    })
-    .await;
+    let t = app_with_relay(relay.port, |c| c.smtp_listen = Some("127.0.0.1:0".into())).await;
     let listen = t.server.as_ref().unwrap().smtp_addr.unwrap().port();
     let acc = email_account(&t, json!({"address": "soporte@acme.test", "connection": "forwarding"})).await;
     let id = acc["id"].as_i64().unwrap();
@@ -491,13 +489,7 @@ async fn email_settings_are_checked_field_by_field() {
 #[tokio::test]
 async fn new_ticket_notifications_and_password_resets_are_mailed() {
     let sink = SmtpSink::start();
-    let port = sink.port;
-    let t = spawn_app_with(move |c| {
-        c.app.email.relay_host = "127.0.0.1".into();
-        c.app.email.relay_port = port;
-        c.app.email.from_address = "noreply@atiende.test".into();
-    })
-    .await;
+    let t = app_with_relay(sink.port, |_| {}).await;
     let acc = t
         .api_account(json!({"general": {"important_keywords": ["urgente"], "notifications": {"mode": "important", "emails": ["jefa@acme.test", "turno@acme.test"]}}}))
         .await;
