@@ -28,11 +28,19 @@ fn temp_dir(prefix: &str) -> PathBuf {
     d
 }
 
-/// A Dovecot IMAP server (plain IMAP on a loopback port).
+/// A Dovecot IMAP server (IMAP on a loopback port; with TLS, IMAPS on a second one and
+/// STARTTLS on the first, under a certificate of a throwaway CA).
 pub struct Dovecot {
     pub port: u16,
+    /// The IMAPS port, when started with TLS.
+    pub tls_port: Option<u16>,
     dir: PathBuf,
     conf: PathBuf,
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let st = Command::new("openssl").args(args).current_dir(dir).stdout(Stdio::null()).stderr(Stdio::null()).status().expect("openssl");
+    assert!(st.success(), "openssl {args:?} failed");
 }
 
 fn mail_owner() -> (String, Option<(u32, u32)>) {
@@ -58,6 +66,20 @@ fn current_uid() -> u32 {
 impl Dovecot {
     /// Starts Dovecot with these `(user, password)` accounts.
     pub fn start(users: &[(&str, &str)]) -> Dovecot {
+        Self::start_with(users, false)
+    }
+
+    /// Dovecot with TLS: IMAPS on `tls_port`, STARTTLS on `port`.
+    pub fn start_tls(users: &[(&str, &str)]) -> Dovecot {
+        Self::start_with(users, true)
+    }
+
+    /// The PEM of the CA that signed the server's certificate (TLS servers).
+    pub fn ca_pem(&self) -> Vec<u8> {
+        std::fs::read(self.dir.join("ca.pem")).expect("a TLS Dovecot")
+    }
+
+    fn start_with(users: &[(&str, &str)], tls: bool) -> Dovecot {
         let dir = temp_dir("atiende-dovecot-");
         for d in ["run", "state", "mail"] {
             std::fs::create_dir_all(dir.join(d)).unwrap();
@@ -69,21 +91,36 @@ impl Dovecot {
         let users_file: String = users.iter().map(|(u, p)| format!("{u}:{{PLAIN}}{p}::::::\n")).collect();
         std::fs::write(dir.join("users"), users_file).unwrap();
         let port = free_port();
+        let tls_port = tls.then(free_port);
+        let ssl = if tls {
+            openssl(&dir, &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Atiende Test CA",
+                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+            openssl(&dir, &["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"]);
+            std::fs::write(dir.join("ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n").unwrap();
+            openssl(&dir, &["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf"]);
+            format!("ssl = yes\nssl_cert = <{0}/server.pem\nssl_key = <{0}/server.key\n", dir.display())
+        } else {
+            "ssl = no\n".to_string()
+        };
+        let imaps = match tls_port {
+            Some(p) => format!("  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {p}\n    ssl = yes\n  }}\n"),
+            None => "  inet_listener imaps {\n    port = 0\n  }\n".to_string(),
+        };
         let d = dir.display();
         let conf = dir.join("dovecot.conf");
         std::fs::write(
             &conf,
             format!(
                 "base_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\nprotocols = imap\nlisten = 127.0.0.1\n\
-                 ssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\nfirst_valid_uid = 0\n\
+                 {ssl}disable_plaintext_auth = no\nauth_mechanisms = plain login\nfirst_valid_uid = 0\n\
                  mail_location = maildir:{d}/mail/%u\n\
                  passdb {{\n  driver = passwd-file\n  args = {d}/users\n}}\n\
                  userdb {{\n  driver = static\n  args = {owner} home={d}/mail/%u\n}}\n\
-                 service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n"
+                 service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n{imaps}}}\n"
             ),
         )
         .unwrap();
-        let dc = Dovecot { port, dir, conf };
+        let dc = Dovecot { port, tls_port, dir, conf };
         dc.run();
         dc
     }
@@ -92,6 +129,9 @@ impl Dovecot {
         let st = Command::new("dovecot").arg("-c").arg(&self.conf).stdout(Stdio::null()).status().expect("dovecot is installed (apt-get install dovecot-imapd)");
         assert!(st.success(), "dovecot did not start; see {}", self.dir.join("dovecot.log").display());
         wait_port(self.port, true);
+        if let Some(p) = self.tls_port {
+            wait_port(p, true);
+        }
     }
 
     /// Stops the server (connections drop) and waits until the port is closed.

@@ -533,3 +533,43 @@ async fn new_ticket_notifications_and_password_resets_are_mailed() {
     assert_eq!(r.status(), 200, "the new password works");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn imap_over_tls_and_starttls_checks_the_certificate() {
+    let dc = Dovecot::start_tls(&[("soporte", "secreto")]);
+    dc.append("soporte", "secreto", &[b"From: tls@cliente.test\r\nSubject: tls\r\nMessage-ID: <tls1@c>\r\n\r\ncifrado\r\n".to_vec()]).await;
+    let ca = dc.ca_pem();
+    let t = spawn_app_with(move |c| {
+        c.app.email.imap_poll_interval = Duration::from_secs(1);
+        c.app.email.reconnect_max = Duration::from_secs(1);
+        c.app.email.extra_ca_pem = Some(ca);
+    })
+    .await;
+    let imap = |port: u16, security: &str, address: &str| {
+        json!({"address": address, "connection": "imap",
+               "imap": {"host": "localhost", "port": port, "security": security, "username": "soporte", "password": "secreto"}})
+    };
+    let tls = email_account(&t, imap(dc.tls_port.unwrap(), "tls", "tls@acme.test")).await["id"].as_i64().unwrap();
+    let starttls = email_account(&t, imap(dc.port, "starttls", "starttls@acme.test")).await["id"].as_i64().unwrap();
+    for acc in [tls, starttls] {
+        t.eventually(20, || async {
+            let n = t.get_json(&format!("/api/v1/tickets?account_id={acc}")).await["items"].as_array().unwrap().len();
+            (n == 1).then_some(())
+        })
+        .await;
+        let r: Value = t.post(&format!("/api/v1/accounts/{acc}/test-connection"), json!({})).await.json().await.unwrap();
+        assert_eq!(r["imap"]["ok"], true, "{r}");
+    }
+    t.stop().await;
+    // Without the CA, the server's certificate is refused: the account needs reconnection.
+    let t = spawn_app_with(|c| c.app.email.reconnect_max = Duration::from_secs(1)).await;
+    let acc = email_account(&t, imap(dc.tls_port.unwrap(), "tls", "tls@acme.test")).await["id"].as_i64().unwrap();
+    let a: Value = t
+        .eventually(20, || async {
+            let a = t.get_json(&format!("/api/v1/accounts/{acc}")).await;
+            (a["status"] == "needs_reconnection").then_some(a)
+        })
+        .await;
+    assert!(a["status_reason"].as_str().unwrap().contains("TLS"), "{a}");
+    t.stop().await;
+}
