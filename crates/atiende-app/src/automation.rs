@@ -32,6 +32,7 @@ pub fn prepare(item: &mut Inbound, settings: &Value, private: bool) {
     // Stored settings were checked when saved; a list that no longer reads marks nothing.
     item.important |= atiende_core::keywords::Keywords::from_settings(settings).map(|k| k.matches(&item.text)).unwrap_or(false);
     item.react = private && !item.create_ignored && AutoActions::from_settings(settings).answers_messages();
+    item.sla_micros = Sla::from_settings(settings).ok().flatten().map(Sla::micros);
     // Ticket notifications by email: every new ticket, or only important ones.
     let n = &settings["general"]["notifications"];
     let notify = match n["mode"].as_str() {
@@ -233,8 +234,51 @@ pub async fn run_auto_close(app: &App, job: &JobRow) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The SLA timer of one waiting ticket: `ticket.overdue` once the client has waited longer
+/// than the account's SLA (read when it fires, so a changed SLA applies), once per waiting period.
+pub async fn run_sla_overdue(app: &App, job: &JobRow) -> Result<(), StoreError> {
+    let payload: Value = serde_json::from_str(&job.payload).unwrap_or(Value::Null);
+    let (org_id, ticket_id) = (payload["org_id"].as_i64().unwrap_or(0), payload["ticket_id"].as_i64().unwrap_or(0));
+    let node = &app.config.node_id;
+    let now = app.now();
+    let t = match tickets::get(&app.db, org_id, ticket_id).await {
+        Ok(t) => Some(t),
+        Err(StoreError::NotFound) => None,
+        Err(e) => return Err(e),
+    };
+    let waiting = t.as_ref().filter(|t| t.state == TicketState::Open.as_str() && t.awaiting_answer).and_then(|t| t.waiting_since);
+    let sla = match &t {
+        Some(t) if waiting.is_some() => Sla::from_settings(&settings_of(&accounts::get_any(&app.db, t.account_id).await?)).ok().flatten(),
+        _ => None,
+    };
+    let mut tx = app.db.begin().await?;
+    match (t, waiting, sla) {
+        (Some(_), Some(since), Some(sla)) if now < since + sla.micros() => jobs::postpone(&mut tx, job.id, node, since + sla.micros()).await?,
+        (Some(t), Some(since), Some(sla)) => {
+            if store::mark_overdue(&mut tx, t.id, since).await? {
+                let body = serde_json::json!({"ticket": t.to_json(), "waiting_since": atiende_core::time::rfc3339(since), "sla_seconds": sla.seconds()});
+                atiende_store::events::record(&mut tx, t.org_id, "ticket.overdue", Some(t.id), None, &body, now).await?;
+            }
+            jobs::complete_unless_rearmed(&mut tx, job.id, node, &job.payload).await?;
+        }
+        _ => {
+            jobs::complete_unless_rearmed(&mut tx, job.id, node, &job.payload).await?;
+        }
+    }
+    tx.commit().await?;
+    app.realtime.wake();
+    Ok(())
+}
+
 /// After an account's settings changed: pending auto-close timers follow the new delay.
 pub async fn settings_changed(app: &App, account_id: i64, before: &Value, after: &Value) -> Result<(), AppError> {
+    if Sla::from_settings(before).ok().flatten() != Sla::from_settings(after).ok().flatten() {
+        let mut tx = app.db.begin().await?;
+        let n = store::recheck_sla(&mut tx, account_id, app.now()).await?;
+        tx.commit().await?;
+        tracing::info!(account_id, timers = n, "SLA changed; pending overdue timers re-checked");
+        crate::worker::kick(app);
+    }
     if AutoActions::from_settings(before).close_after != AutoActions::from_settings(after).close_after {
         let mut tx = app.db.begin().await?;
         let n = store::recheck_auto_close(&mut tx, account_id, app.now()).await?;

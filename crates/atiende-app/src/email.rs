@@ -119,6 +119,7 @@ pub async fn receive(app: &App, account: &AccountRow, raw: &[u8]) -> Result<Rece
         metadata: Some(meta.to_string()),
         attachments,
         notify: Vec::new(),
+        sla_micros: None,
     };
     let account_settings: Value = serde_json::from_str(&account.settings).unwrap_or_default();
     // Mail sent by a program (auto-replies, bounces, lists) is never answered automatically:

@@ -75,6 +75,7 @@ async fn run_one(app: &App, job: JobRow) {
         atiende_store::assign::ASSIGN => crate::assign::run_job(app, &job).await.map_err(JobError::from),
         atiende_store::automation::REACT => crate::automation::run_react(app, &job).await.map_err(JobError::from),
         atiende_store::automation::AUTO_CLOSE => crate::automation::run_auto_close(app, &job).await.map_err(JobError::from),
+        atiende_store::automation::SLA_OVERDUE => crate::automation::run_sla_overdue(app, &job).await.map_err(JobError::from),
         crate::email::MAIL => match crate::email::run_mail(app, &job).await {
             Ok(()) => finish(app, &job, None).await,
             Err(e) if e.retryable && job.attempts < app.config.outbox_max_attempts => {

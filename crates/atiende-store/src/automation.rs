@@ -19,6 +19,46 @@ pub const REACT: &str = "react";
 /// payload `{"org_id", "ticket_id", "armed"}`.
 pub const AUTO_CLOSE: &str = "auto_close";
 
+/// Job: the SLA timer of one waiting ticket, payload `{"org_id", "ticket_id"}`; when the
+/// client has waited longer than the account's SLA it emits `ticket.overdue` once per
+/// waiting period.
+pub const SLA_OVERDUE: &str = "sla_overdue";
+
+fn sla_key(ticket_id: i64) -> String {
+    format!("{SLA_OVERDUE}:{ticket_id}")
+}
+
+/// Arms (or brings forward) the SLA timer of a waiting ticket.
+pub async fn arm_sla(tx: &mut Tx, org_id: i64, ticket_id: i64, at: Micros) -> Result<(), StoreError> {
+    jobs::rearm(tx, SLA_OVERDUE, &json!({"org_id": org_id, "ticket_id": ticket_id}).to_string(), &sla_key(ticket_id), at).await
+}
+
+/// After the account's SLA changed: every waiting open ticket's timer is checked now.
+pub async fn recheck_sla(tx: &mut Tx, account_id: i64, now: Micros) -> Result<u64, StoreError> {
+    Ok(on_tx!(tx, exec |c| sqlx::query(
+        "INSERT INTO jobs (kind, payload, dedupe_key, run_at, created_at) \
+         SELECT $1, '{\"org_id\":' || CAST(org_id AS TEXT) || ',\"ticket_id\":' || CAST(id AS TEXT) || '}', \
+                $1 || ':' || CAST(id AS TEXT), $2, $2 \
+         FROM tickets WHERE account_id = $3 AND state = 'open' AND awaiting_answer AND waiting_since IS NOT NULL \
+         ON CONFLICT (dedupe_key) DO UPDATE SET run_at = excluded.run_at"
+    )
+    .bind(SLA_OVERDUE)
+    .bind(now)
+    .bind(account_id))?)
+}
+
+/// Marks the ticket's current waiting period as told overdue: false when it already was,
+/// or when the ticket no longer waits since `waiting_since`.
+pub async fn mark_overdue(tx: &mut Tx, ticket_id: i64, waiting_since: Micros) -> Result<bool, StoreError> {
+    let n = on_tx!(tx, exec |c| sqlx::query(
+        "UPDATE tickets SET overdue_notified_since = $2 WHERE id = $1 AND state = 'open' AND awaiting_answer AND waiting_since = $2 \
+         AND (overdue_notified_since IS NULL OR overdue_notified_since <> $2)"
+    )
+    .bind(ticket_id)
+    .bind(waiting_since))?;
+    Ok(n == 1)
+}
+
 /// Hands incoming messages to automation (in the transaction that stores them).
 pub async fn enqueue_react(tx: &mut Tx, org_id: i64, message_ids: &[i64], now: Micros) -> Result<(), StoreError> {
     if message_ids.is_empty() {

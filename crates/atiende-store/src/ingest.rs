@@ -44,6 +44,8 @@ pub struct Inbound {
     pub attachments: Vec<NewAttachment>,
     /// Addresses told by email when this message opens a new ticket (SPEC §4.3).
     pub notify: Vec<String>,
+    /// The account's SLA: the ticket's overdue timer is armed when it waits (SPEC §4.1).
+    pub sla_micros: Option<i64>,
 }
 
 /// A file received with a message; `data` is `None` when it was over the size limit.
@@ -341,6 +343,9 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
         }
         if it.react {
             react.entry(it.org_id).or_default().push(m.id);
+        }
+        if let (Some(sla), Some(since), true) = (it.sla_micros, t.waiting_since, t.awaiting_answer && t.state == TicketState::Open.as_str()) {
+            crate::automation::arm_sla(tx, it.org_id, t.id, since + sla).await?;
         }
         events::record(tx, it.org_id, "message.created", Some(t.id), Some(m.id), &json!({"ticket": t.to_json(), "message": m.to_json()}), now).await?;
         // Only the first message of a new ticket (or client) created it.

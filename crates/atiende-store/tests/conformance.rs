@@ -80,6 +80,7 @@ fn inbound(org: i64, acc: i64, ext: &str, client: &str) -> Inbound {
         metadata: None,
         attachments: Vec::new(),
         notify: Vec::new(),
+        sla_micros: None,
     }
 }
 

@@ -294,3 +294,51 @@ async fn mass_close_sends_the_automatic_close_reply_and_refuses_an_unknown_ticke
     // Closed tickets are skipped by a second mass close.
     assert_eq!(t.post("/api/v1/tickets/mass-close", json!({"ids": [a]})).await.json::<Value>().await.unwrap()["closed"], 0);
 }
+
+/// The `ticket.overdue` events of a ticket.
+async fn overdue_events(t: &TestApp, ticket: i64) -> i64 {
+    on_db!(&t.app().db, |c| sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'ticket.overdue' AND ticket_id = $1").bind(ticket).fetch_one(c).await).unwrap()
+}
+
+#[tokio::test]
+async fn a_waiting_ticket_is_announced_overdue_once_per_wait_and_a_new_sla_applies_to_pending_timers() {
+    let clock = Arc::new(ManualClock::new(SATURDAY_3AM));
+    let t = spawn_app_on_clock(clock.clone()).await;
+    let acc = t.api_account(json!({"sla": {"amount": 2, "unit": "minutes"}})).await;
+    let ticket = send(&t, acc, "o-1", "ana").await;
+    // One second short of the SLA: nothing; at the SLA: one event.
+    clock.advance(2 * MINUTE - 1_000_000);
+    settle(&t).await;
+    assert_eq!(overdue_events(&t, ticket).await, 0);
+    clock.advance(1_000_000);
+    settle(&t).await;
+    assert_eq!(overdue_events(&t, ticket).await, 1);
+    // The client writes again in the same wait: no second event.
+    send(&t, acc, "o-2", "ana").await;
+    clock.advance(5 * MINUTE);
+    settle(&t).await;
+    assert_eq!(overdue_events(&t, ticket).await, 1);
+    // Answered, then a new wait: a new event after the SLA.
+    agent_reply(&t, ticket, "ya lo vemos").await;
+    send(&t, acc, "o-3", "ana").await;
+    clock.advance(MINUTE);
+    settle(&t).await;
+    assert_eq!(overdue_events(&t, ticket).await, 1);
+    clock.advance(MINUTE);
+    settle(&t).await;
+    assert_eq!(overdue_events(&t, ticket).await, 2);
+    // A pending timer follows a shorter SLA set meanwhile.
+    let other = send(&t, acc, "o-4", "beto").await;
+    clock.advance(MINUTE / 2);
+    let r = t.call(Method::PATCH, &format!("/api/v1/accounts/{acc}"), &t.token, Some(json!({"settings": {"sla": {"amount": 20, "unit": "seconds"}}}))).await;
+    assert_eq!(r.status(), 200);
+    settle(&t).await;
+    assert_eq!(overdue_events(&t, other).await, 1, "30 s waited > the new 20 s SLA");
+    // No SLA: no timer.
+    t.call(Method::PATCH, &format!("/api/v1/accounts/{acc}"), &t.token, Some(json!({"settings": {"sla": null}}))).await;
+    let third = send(&t, acc, "o-5", "carla").await;
+    clock.advance(60 * MINUTE);
+    settle(&t).await;
+    assert_eq!(overdue_events(&t, third).await, 0);
+    t.stop().await;
+}

@@ -161,6 +161,7 @@ pub async fn inbound(State(web): State<Web>, Auth(actor): Auth, Path(aid): Path<
         metadata: None,
         attachments: Vec::new(),
         notify: Vec::new(),
+        sla_micros: None,
     };
     // Messages of the `api` channel are private conversations.
     atiende_app::automation::prepare(&mut item, &settings, true);
