@@ -4,6 +4,8 @@
 //! connection or a crash mid-fetch reads again what was not committed, and the
 //! Message-ID deduplication keeps it from being stored twice. Failures mark the
 //! account `needs_reconnection` with the server's reason and retry with backoff.
+//! With several nodes, the node holding a mailbox's lease reads it; the others wait and
+//! take over when the lease expires (a node that died) or is given up (a node that stops).
 use crate::email::{imap_config, receive, settings, Received};
 use crate::{App, AppError};
 use atiende_channels::email::imap::{self, ImapError};
@@ -57,12 +59,32 @@ pub async fn run(app: App, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
-/// One account's reader: sessions one after the other, backing off after failures.
+/// How long a reader's lease on its mailbox lasts; it is renewed at every round.
+fn lease(app: &App) -> i64 {
+    (app.config.email.imap_poll_interval * 3 + app.config.email.timeout * 2).as_micros() as i64
+}
+
+/// Takes or renews this node's lease on the mailbox.
+async fn hold(app: &App, account_id: i64) -> bool {
+    let now = app.now();
+    store::claim_mailbox(&app.db, account_id, &app.config.node_id, now, now + lease(app)).await.unwrap_or(false)
+}
+
+/// One account's reader: sessions one after the other, backing off after failures, while
+/// this node holds the mailbox's lease.
 async fn read(app: App, account_id: i64, mut stop: watch::Receiver<bool>) {
     let mut failures: u32 = 0;
     loop {
+        if !hold(&app, account_id).await {
+            // Another node reads it; look again later (it may stop or die).
+            tokio::select! {
+                _ = tokio::time::sleep(app.config.email.imap_poll_interval) => continue,
+                _ = stop.changed() => return,
+            }
+        }
         let r = session(&app, account_id, &mut stop, &mut failures).await;
         if *stop.borrow() {
+            let _ = store::release_mailbox(&app.db, account_id, &app.config.node_id).await;
             return;
         }
         if let Err(e) = r {
@@ -134,10 +156,14 @@ async fn session(app: &App, account_id: i64, stop: &mut watch::Receiver<bool>, f
                 }
             }
             store::set_mailbox_state(&app.db, account_id, mb.uid_validity as i64, done as i64, app.now()).await.map_err(|e| app_err(e.into()))?;
+            if !hold(app, account_id).await {
+                mb.logout().await;
+                return Ok(());
+            }
             app.metrics.email_fetched.fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
             last = done;
         }
-        if *stop.borrow() {
+        if *stop.borrow() || !hold(app, account_id).await {
             mb.logout().await;
             return Ok(());
         }

@@ -573,3 +573,49 @@ async fn imap_over_tls_and_starttls_checks_the_certificate() {
     assert!(a["status_reason"].as_str().unwrap().contains("TLS"), "{a}");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn with_two_nodes_one_reads_the_mailbox_and_the_other_takes_over_when_it_stops() {
+    let dc = Dovecot::start(&[("soporte", "secreto")]);
+    dc.append("soporte", "secreto", &corpus(10)).await;
+    let db = atiende_testkit::TestDb::new().await;
+    let base = db.config();
+    let config = move |node: &str| {
+        let mut c = base.clone();
+        c.app.node_id = node.into();
+        c.app.email.imap_poll_interval = Duration::from_secs(1);
+        c
+    };
+    let a = atiende::server::start(&config("node-a"), None).await.unwrap();
+    let mut t = TestApp { url: format!("http://{}", a.addr), server: Some(a), http: reqwest::Client::new(), token: String::new(), db };
+    t.token = t.user("Acme", "admin@acme.test", &["admin"]).await;
+    let acc = email_account(&t, json!({"address": "soporte@acme.test", "connection": "imap",
+        "imap": {"host": "127.0.0.1", "port": dc.port, "security": "none", "username": "soporte", "password": "secreto"}})).await;
+    let id = acc["id"].as_i64().unwrap();
+    let b = atiende::server::start(&config("node-b"), None).await.unwrap();
+    let stored = |t: &TestApp| {
+        let db = t.app().db.clone();
+        async move { atiende_store::on_db!(&db, |c| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM messages WHERE direction = 'in'").fetch_one(c).await).unwrap() }
+    };
+    let holder = |t: &TestApp| {
+        let db = t.app().db.clone();
+        async move {
+            atiende_store::on_db!(&db, |c| sqlx::query_scalar::<_, Option<String>>("SELECT locked_by FROM email_mailboxes WHERE account_id = $1").bind(id).fetch_one(c).await).unwrap()
+        }
+    };
+    t.eventually(30, || async { (stored(&t).await == 10).then_some(()) }).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let first = holder(&t).await.unwrap();
+    // Only one node logs in to the mailbox (the other waits for the lease).
+    let logins = dc.log().matches("Login: user=<soporte>").count();
+    assert!(logins <= 2, "{logins} logins: both nodes read the mailbox");
+    // The holder stops; the other takes over and reads what arrives next.
+    let (stopping, staying) = if first == "node-a" { (t.server.take().unwrap(), b) } else { (b, t.server.take().unwrap()) };
+    stopping.stop().await;
+    t.url = format!("http://{}", staying.addr);
+    t.server = Some(staying);
+    dc.append("soporte", "secreto", &[b"From: otro@cliente.test\r\nSubject: tras el relevo\r\nMessage-ID: <handover@c>\r\n\r\nhola\r\n".to_vec()]).await;
+    t.eventually(30, || async { (stored(&t).await == 11).then_some(()) }).await;
+    assert_ne!(holder(&t).await.unwrap(), first);
+    t.stop().await;
+}
