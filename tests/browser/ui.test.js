@@ -667,6 +667,19 @@ test("email: an account made in the admin screen, a bad signature refused, an HT
   assert.equal(remote.length, 0, "no remote image before the agent's click");
   assert.deepEqual(blocked, ["csp"], "the frame's policy stopped the tracker");
   if (SHOTS) await page.screenshot({ path: join(SHOTS, "ticket-email.png"), fullPage: false });
+  // The agent answers with a file from the composer: the reply lists it.
+  await page.fill("#reply-text", "Le enviamos la nota de crédito.");
+  await page.setInputFiles("#reply-files", { name: "nota-credito.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n%nota\n") });
+  await Promise.all([page.waitForURL(base + "/tickets/" + r.json.ticket_id), page.click("#send")]);
+  const last = page.locator("#messages > li").last();
+  assert.match(await last.locator(".msg-text").first().textContent(), /nota de crédito/);
+  assert.match(await last.locator("ul.files").textContent(), /nota-credito\.pdf/);
+  // A program is refused, next to the reply box, and the text kept.
+  await page.fill("#reply-text", "otro");
+  await page.setInputFiles("#reply-files", { name: "setup.exe", mimeType: "application/octet-stream", buffer: Buffer.from("MZ") });
+  await page.click("#send");
+  assert.match(await page.textContent("#reply-error"), /\.exe/);
+  assert.equal(await page.inputValue("#reply-text"), "otro");
   // The attachment downloads.
   const dl = await fetch(`${base}/api/v1/attachments/${(await api("GET", `/api/v1/tickets/${r.json.ticket_id}/messages`)).json.items[0].attachments.find((a) => a.filename === "factura-1234.pdf").id}`, { headers: { authorization: "Bearer " + token } });
   assert.equal(dl.status, 200);

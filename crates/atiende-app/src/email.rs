@@ -274,6 +274,7 @@ pub async fn deliver(app: &App, account: &AccountRow, msg: &MessageRow) -> Resul
         ),
     };
     let message_id = outbound_message_id(msg, &from);
+    let files = atiende_store::attachments::with_data(&app.db, msg.org_id, msg.id).await.map_err(|e| retry(e.to_string()))?;
     let out = Outgoing {
         from_name,
         from: from.clone(),
@@ -286,7 +287,7 @@ pub async fn deliver(app: &App, account: &AccountRow, msg: &MessageRow) -> Resul
         references: references.clone(),
         text,
         html: Some(html),
-        attachments: Vec::new(),
+        attachments: files.into_iter().map(|(a, data)| (a.filename, a.content_type, data)).collect(),
         automatic: msg.author_kind == "automatic",
         validation_token: None,
     };

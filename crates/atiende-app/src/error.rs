@@ -26,7 +26,7 @@ impl AppError {
     pub fn conflict(field: &str, message: impl Into<String>) -> Self {
         AppError::Conflict { field: Some(field.to_string()), message: message.into() }
     }
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         AppError::Invalid(ValidationError::new(field, message))
     }
 }

@@ -2,6 +2,7 @@
 use crate::auth::Actor;
 use crate::{App, AppError};
 use atiende_core::{bounded_text, required_text, AuthorKind, Direction, Role, TicketState};
+use atiende_store::ingest::NewAttachment;
 use atiende_store::messages::{self, MessageRow, NewMessage};
 use atiende_store::tickets::{self, TicketRow};
 use atiende_store::{events, on_tx, users};
@@ -16,10 +17,81 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<TicketRow, AppErro
     Ok(tickets::get(&app.db, actor.org_id, id).await?)
 }
 
+/// A file an agent attaches to a reply or note.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+/// Most files on one message.
+pub const MAX_FILES: usize = 10;
+/// Extensions never accepted (programs and scripts a client's machine could run).
+const BLOCKED_EXTENSIONS: &[&str] = &["exe", "bat", "cmd", "com", "scr", "js", "jse", "vbs", "vbe", "msi", "jar", "ps1", "sh", "dll", "lnk", "hta", "cpl", "pif", "reg", "wsf"];
+
+/// Checks uploaded files: count, size, a safe name, a well-formed type that, for the types a
+/// browser or mail program renders (images, PDF), matches the file's first bytes.
+pub fn check_files(files: Vec<Upload>, max_bytes: usize) -> Result<Vec<NewAttachment>, AppError> {
+    if files.len() > MAX_FILES {
+        return Err(AppError::invalid("attachments", format!("at most {MAX_FILES} files")));
+    }
+    let mut out = Vec::with_capacity(files.len());
+    for (i, f) in files.into_iter().enumerate() {
+        let field = |k: &str| format!("attachments[{i}].{k}");
+        let name = atiende_channels::email::parse::sanitize_filename(&f.filename);
+        if name.is_empty() {
+            return Err(AppError::invalid(field("filename"), "must be a file name"));
+        }
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        if BLOCKED_EXTENSIONS.contains(&ext.as_str()) {
+            return Err(AppError::invalid(field("filename"), format!(".{ext} files are not accepted")));
+        }
+        if f.data.is_empty() {
+            return Err(AppError::invalid(field("data"), "the file is empty"));
+        }
+        if f.data.len() > max_bytes {
+            return Err(AppError::invalid(field("data"), format!("the file is larger than {max_bytes} bytes")));
+        }
+        let ct = f.content_type.trim().to_ascii_lowercase();
+        let token = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+".contains(c));
+        let ct = if ct.is_empty() { "application/octet-stream".to_string() } else { ct };
+        match ct.split_once('/') {
+            Some((a, b)) if token(a) && token(b) => {}
+            _ => return Err(AppError::invalid(field("content_type"), "must be a media type such as application/pdf")),
+        }
+        let magic: &[(&str, &[u8])] = &[("image/png", b"\x89PNG"), ("image/jpeg", b"\xff\xd8\xff"), ("image/gif", b"GIF8"), ("application/pdf", b"%PDF")];
+        if let Some((_, m)) = magic.iter().find(|(t, _)| *t == ct)
+            && !f.data.starts_with(m)
+        {
+            return Err(AppError::invalid(field("content_type"), format!("the file is not a {ct}")));
+        }
+        if ct == "image/svg+xml" || ct == "text/html" {
+            return Err(AppError::invalid(field("content_type"), format!("{ct} files are not accepted")));
+        }
+        out.push(NewAttachment { filename: name, content_type: ct, content_id: None, inline: false, size: f.data.len() as i64, data: Some(f.data) });
+    }
+    Ok(out)
+}
+
 /// Sends an agent's reply (delivered through the outbox) or stores an internal note.
 pub async fn reply(app: &App, actor: &Actor, ticket_id: i64, text: &str, note: bool) -> Result<MessageRow, AppError> {
+    reply_with_files(app, actor, ticket_id, text, note, Vec::new()).await
+}
+
+/// A reply or note with files: notes keep them on the ticket; replies send them with
+/// channels that carry files (email).
+pub async fn reply_with_files(app: &App, actor: &Actor, ticket_id: i64, text: &str, note: bool, files: Vec<Upload>) -> Result<MessageRow, AppError> {
     actor.require_worker()?;
     let text = required_text(text, "text", MAX_TEXT)?;
+    let files = check_files(files, app.config.email.max_attachment_bytes)?;
+    if !files.is_empty() && !note {
+        let t = tickets::get(&app.db, actor.org_id, ticket_id).await?;
+        let kind = atiende_store::accounts::get_any(&app.db, t.account_id).await?.kind;
+        if kind != atiende_core::ChannelKind::Email.as_str() {
+            return Err(AppError::conflict("attachments", format!("the {kind} channel cannot send files; attach them to an internal note")));
+        }
+    }
     let settings = account_settings(app, actor.org_id, ticket_id).await?;
     let mut tx = app.db.begin().await?;
     let t = tickets::get_tx(&mut tx, actor.org_id, ticket_id).await?;
@@ -53,6 +125,7 @@ pub async fn reply(app: &App, actor: &Actor, ticket_id: i64, text: &str, note: b
         now,
     )
     .await?;
+    atiende_store::attachments::insert(&mut tx, actor.org_id, msg.id, &files).await?;
     if !note {
         crate::automation::after_agent_message(&mut tx, &settings, &t, &after, now).await?;
     }

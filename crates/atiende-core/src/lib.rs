@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod assign;
+pub mod b64;
 pub mod autoreply;
 pub mod board;
 pub mod email;

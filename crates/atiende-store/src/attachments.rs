@@ -78,3 +78,14 @@ pub async fn by_content_id(db: &Db, org_id: i64, message_id: i64, cid: &str) -> 
         .await)?)?;
     get(db, org_id, id).await
 }
+
+/// Every file of a message with its bytes (those kept), for sending.
+pub async fn with_data(db: &Db, org_id: i64, message_id: i64) -> Result<Vec<(AttachmentInfo, Vec<u8>)>, StoreError> {
+    let mut out = Vec::new();
+    for a in for_messages(db, org_id, &[message_id]).await? {
+        if let (_, Some(data)) = get(db, org_id, a.id).await? {
+            out.push((a, data));
+        }
+    }
+    Ok(out)
+}

@@ -65,6 +65,10 @@ pub struct JsonBody<T>(pub T);
 /// Largest request body accepted by the API.
 pub const MAX_BODY: usize = 1024 * 1024;
 
+/// A larger body limit for routes that take files (an extension set by the route).
+#[derive(Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
 impl<T: DeserializeOwned> FromRequest<Web> for JsonBody<T> {
     type Rejection = ApiError;
 
@@ -73,8 +77,9 @@ impl<T: DeserializeOwned> FromRequest<Web> for JsonBody<T> {
         if !ct.starts_with("application/json") {
             return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send Content-Type: application/json"));
         }
-        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY).await.map_err(|_| {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("the body must be at most {MAX_BODY} bytes"))
+        let limit = req.extensions().get::<BodyLimit>().map_or(MAX_BODY, |l| l.0);
+        let bytes = axum::body::to_bytes(req.into_body(), limit).await.map_err(|_| {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("the body must be at most {limit} bytes"))
         })?;
         parse_json(&bytes).map(JsonBody)
     }

@@ -38,7 +38,7 @@ pub fn router(web: Web) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .merge(api::auth::routes())
-        .merge(ui::routes())
+        .merge(ui::routes(web.app.config.email.max_message_bytes))
         .nest("/api/v1", api::routes(web.app.config.email.max_message_bytes))
         .layer(axum::extract::DefaultBodyLimit::max(extract::MAX_BODY))
         .layer(middleware::from_fn_with_state(web.clone(), count_and_harden))

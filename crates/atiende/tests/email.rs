@@ -4,7 +4,7 @@
 //! and the forwarding listener with its validation.
 use atiende_testkit::mail::{Dovecot, SmtpSink};
 use atiende_testkit::{spawn_app_with, TestApp};
-use mail_parser::MessageParser;
+use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -617,5 +617,52 @@ async fn with_two_nodes_one_reads_the_mailbox_and_the_other_takes_over_when_it_s
     dc.append("soporte", "secreto", &[b"From: otro@cliente.test\r\nSubject: tras el relevo\r\nMessage-ID: <handover@c>\r\n\r\nhola\r\n".to_vec()]).await;
     t.eventually(30, || async { (stored(&t).await == 11).then_some(()) }).await;
     assert_ne!(holder(&t).await.unwrap(), first);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn agents_attach_files_to_email_replies_and_bad_files_are_refused() {
+    let sink = SmtpSink::start();
+    let t = app_with_relay(sink.port, |_| {}).await;
+    let acc = email_account(&t, json!({"address": "soporte@acme.test", "connection": "forwarding"})).await;
+    let (_, b) = mime(&t, acc["id"].as_i64().unwrap(), b"From: ana@cliente.test\r\nSubject: contrato\r\nMessage-ID: <f1@c>\r\n\r\nme envian el contrato?\r\n").await;
+    let ticket = b["ticket_id"].as_i64().unwrap();
+    let pdf = b"%PDF-1.4\n% contrato de prueba\n".to_vec();
+    let csv = "nombre;monto\nAna;1000\n".as_bytes().to_vec();
+    let file = |name: &str, ct: &str, data: &[u8]| json!({"filename": name, "content_type": ct, "data": atiende_core::b64::encode(data)});
+    let path = format!("/api/v1/tickets/{ticket}/messages");
+    // Refused, each naming its field, nothing stored.
+    let bad = [
+        (json!({"text": "x", "attachments": [file("virus.exe", "application/octet-stream", b"MZ")]}), "attachments[0].filename"),
+        (json!({"text": "x", "attachments": [file("a.pdf", "application/pdf", &pdf), file("foto.png", "image/png", b"not a png")]}), "attachments[1].content_type"),
+        (json!({"text": "x", "attachments": [{"filename": "a.txt", "content_type": "text/plain", "data": "***"}]}), "attachments[0].data"),
+        (json!({"text": "x", "attachments": [file("vacio.txt", "text/plain", b"")]}), "attachments[0].data"),
+        (json!({"text": "x", "attachments": [file("a.txt", "no type", b"x")]}), "attachments[0].content_type"),
+    ];
+    for (body, field) in bad {
+        let r = t.post(&path, body).await;
+        assert_eq!(r.status(), 422);
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(e["error"]["field"], field, "{e}");
+    }
+    assert_eq!(messages_of(&t, ticket).await.len(), 1, "nothing stored");
+    // A reply with a PDF and a CSV: stored with the message and sent as MIME parts.
+    let r = t.post(&path, json!({"text": "Adjunto el contrato.", "attachments": [file("contrato.pdf", "application/pdf", &pdf), file("montos.csv", "text/csv", &csv)]})).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let got = sink.wait_for(1, 20).await;
+    let m = MessageParser::default().parse(&got[0]).unwrap();
+    let parts: Vec<(String, Vec<u8>)> = m.attachments().map(|a| (a.attachment_name().unwrap_or("").to_string(), a.contents().to_vec())).collect();
+    assert_eq!(parts, vec![("contrato.pdf".to_string(), pdf.clone()), ("montos.csv".to_string(), csv.clone())]);
+    assert!(m.body_text(0).unwrap().starts_with("Adjunto el contrato."));
+    let listed = messages_of(&t, ticket).await.pop().unwrap();
+    assert_eq!(listed["attachments"].as_array().unwrap().len(), 2, "{listed}");
+    // Channels without files refuse them on replies; notes keep them.
+    let api = t.api_account(json!({})).await;
+    let (_, b) = t.inbound(api, "x-1", "cli", "hola").await;
+    let api_path = format!("/api/v1/tickets/{}/messages", b["ticket_id"]);
+    let r = t.post(&api_path, json!({"text": "va", "attachments": [file("a.pdf", "application/pdf", &pdf)]})).await;
+    assert_eq!(r.status(), 409);
+    let r = t.post(&api_path, json!({"text": "nota", "note": true, "attachments": [file("a.pdf", "application/pdf", &pdf)]})).await;
+    assert_eq!(r.status(), 201);
     t.stop().await;
 }

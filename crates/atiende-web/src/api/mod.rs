@@ -19,7 +19,7 @@ pub fn routes(max_message_bytes: usize) -> Router<Web> {
         .route("/openapi.json", get(crate::openapi::document))
         .merge(accounts::routes())
         .merge(email::routes(max_message_bytes))
-        .merge(tickets::routes())
+        .merge(tickets::routes(max_message_bytes))
         .merge(clients::routes())
         .merge(users::routes())
         .merge(events::routes())

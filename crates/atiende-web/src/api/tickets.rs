@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-pub fn routes() -> Router<Web> {
+pub fn routes(max_upload: usize) -> Router<Web> {
     Router::new()
         .route("/tickets", get(list))
         .route("/tickets/{id}", get(show).patch(update))
@@ -23,7 +23,7 @@ pub fn routes() -> Router<Web> {
         .route("/tickets/{id}/reopen", post(reopen))
         .route("/tickets/{id}/assign", post(assign))
         .route("/tickets/{id}/assignments", get(assignments))
-        .route("/tickets/{id}/messages", get(messages).post(reply))
+        .route("/tickets/{id}/messages", get(messages).post(reply).layer(axum::Extension(crate::extract::BodyLimit(max_upload))))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -231,12 +231,30 @@ pub struct ReplyBody {
     /// An internal note: stored on the ticket, never sent to the client.
     #[serde(default)]
     pub note: bool,
+    /// Files (email replies and notes): at most 10, each up to `email_max_attachment_bytes`.
+    #[serde(default)]
+    pub attachments: Vec<FileBody>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct FileBody {
+    pub filename: String,
+    /// Media type, e.g. `application/pdf`; images and PDF must match their content.
+    #[serde(default)]
+    pub content_type: String,
+    /// The file, base64 (RFC 4648).
+    pub data: String,
 }
 
 /// Replies as the caller (delivered through the outbox), or adds an internal note.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", request_body = ReplyBody, tag = "tickets",
     responses((status = 201, body = MessageView), (status = 409), (status = 422)))]
 pub async fn reply(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path<String>, JsonBody(b): JsonBody<ReplyBody>) -> ApiResult<(StatusCode, Json<MessageView>)> {
-    let m = tickets::reply(&web.app, &actor, id(&tid)?, &b.text, b.note).await?;
+    let mut files = Vec::with_capacity(b.attachments.len());
+    for (i, f) in b.attachments.into_iter().enumerate() {
+        let data = atiende_core::b64::decode(&f.data).ok_or_else(|| ApiError::invalid(&format!("attachments[{i}].data"), "must be base64"))?;
+        files.push(tickets::Upload { filename: f.filename, content_type: f.content_type, data });
+    }
+    let m = tickets::reply_with_files(&web.app, &actor, id(&tid)?, &b.text, b.note, files).await?;
     Ok((StatusCode::CREATED, Json(m.view())))
 }

@@ -196,6 +196,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("email.to", "Para", "To"),
     ("email.cc", "Cc", "Cc"),
     ("email.attachments", "Adjuntos", "Attachments"),
+    ("email.attach", "Adjuntar archivos", "Attach files"),
     ("email.not_kept", "no guardado: supera el tamaño máximo", "not kept: over the size limit"),
     ("account.status_active", "Conectada", "Connected"),
     ("account.status_not_validated", "No validada", "Not validated"),

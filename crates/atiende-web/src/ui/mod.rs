@@ -23,7 +23,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use i18n::Tr;
 
-pub fn routes() -> Router<Web> {
+pub fn routes(max_upload: usize) -> Router<Web> {
     Router::new()
         .route("/", get(board::show))
         .route("/login", get(session::login_page).post(session::login))
@@ -41,7 +41,7 @@ pub fn routes() -> Router<Web> {
         .route("/columns/{id}/move", post(board::shift))
         .route("/columns/{id}/delete", post(board::delete))
         .route("/tickets/{id}", get(ticket::show))
-        .route("/tickets/{id}/messages", post(ticket::reply))
+        .route("/tickets/{id}/messages", post(ticket::reply).layer(axum::extract::DefaultBodyLimit::max(max_upload)))
         .route("/tickets/{id}/action", post(ticket::action))
         .route("/messages/{id}/html", get(ticket::message_html))
         .route("/admin/users", get(admin::users_show).post(admin::users_create))
@@ -136,6 +136,33 @@ impl Form {
 /// Reads a form body (at most 256 KiB).
 pub async fn read_form(body: axum::body::Body) -> Form {
     Form::parse(&axum::body::to_bytes(body, 256 * 1024).await.unwrap_or_default())
+}
+
+/// A form that may carry files (`multipart/form-data`): its fields and its non-empty files.
+pub async fn read_form_with_files(req: axum::extract::Request) -> Result<(Form, Vec<atiende_app::tickets::Upload>), UiError> {
+    use axum::extract::FromRequest;
+    let ct = req.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !ct.starts_with("multipart/form-data") {
+        return Ok((read_form(req.into_body()).await, Vec::new()));
+    }
+    let bad = |e: String| UiError::App(atiende_app::AppError::invalid("attachments", e));
+    let mut mp = axum::extract::Multipart::from_request(req, &()).await.map_err(|e| bad(e.body_text()))?;
+    let mut form = Form(Vec::new());
+    let mut files = Vec::new();
+    while let Some(field) = mp.next_field().await.map_err(|e| bad(e.body_text()))? {
+        let name = field.name().unwrap_or("").to_string();
+        match field.file_name().map(str::to_string) {
+            Some(filename) => {
+                let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
+                let data = field.bytes().await.map_err(|e| bad(e.body_text()))?.to_vec();
+                if !filename.is_empty() && !data.is_empty() {
+                    files.push(atiende_app::tickets::Upload { filename, content_type, data });
+                }
+            }
+            None => form.0.push((name, field.text().await.map_err(|e| bad(e.body_text()))?)),
+        }
+    }
+    Ok((form, files))
 }
 
 /// What every logged-in page shows around its content.

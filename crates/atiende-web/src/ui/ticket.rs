@@ -22,8 +22,10 @@ pub struct MessageView {
     pub delivery: String,
     pub delivery_error: String,
     pub outbound: bool,
-    /// Email messages: their headers, folded quoted history, original HTML, files.
+    /// Email messages: their headers, folded quoted history, original HTML.
     pub email: Option<EmailView>,
+    /// Files that came or went with the message (inline images excluded).
+    pub files: Vec<FileView>,
 }
 
 pub struct EmailView {
@@ -33,7 +35,6 @@ pub struct EmailView {
     pub cc: String,
     pub quoted: String,
     pub has_html: bool,
-    pub attachments: Vec<FileView>,
 }
 
 pub struct FileView {
@@ -63,7 +64,15 @@ fn addresses(v: &serde_json::Value) -> String {
     }
 }
 
-fn email_view(m: &messages::MessageRow, files: &mut Vec<atiende_store::attachments::AttachmentInfo>) -> Option<EmailView> {
+fn files_of(m: &messages::MessageRow, files: &mut Vec<atiende_store::attachments::AttachmentInfo>) -> Vec<FileView> {
+    files
+        .extract_if(.., |a| a.message_id == m.id)
+        .filter(|a| !a.inline)
+        .map(|a| FileView { id: a.id, name: a.filename, size: human_size(a.size), stored: a.stored })
+        .collect()
+}
+
+fn email_view(m: &messages::MessageRow) -> Option<EmailView> {
     let meta = m.meta();
     let e = meta.get("email")?;
     let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
@@ -74,11 +83,6 @@ fn email_view(m: &messages::MessageRow, files: &mut Vec<atiende_store::attachmen
         cc: addresses(&e["cc"]),
         quoted: s(&e["quoted"]),
         has_html: m.html.as_deref().is_some_and(|h| !h.trim().is_empty()),
-        attachments: files
-            .extract_if(.., |a| a.message_id == m.id)
-            .filter(|a| !a.inline)
-            .map(|a| FileView { id: a.id, name: a.filename, size: human_size(a.size), stored: a.stored })
-            .collect(),
     })
 }
 
@@ -169,7 +173,8 @@ async fn page_for(web: &Web, page: &Page, id: i64, text: String, error: String) 
             delivery: m.delivery.clone().unwrap_or_default(),
             delivery_error: m.delivery_error.clone().unwrap_or_default(),
             outbound: m.direction == "out",
-            email: email_view(m, &mut files),
+            email: email_view(m),
+            files: files_of(m, &mut files),
         })
         .collect();
     let history = tickets::assignments(db, id)
@@ -244,10 +249,17 @@ pub async fn show(State(web): State<Web>, page: Page, Path(id): Path<i64>) -> Re
 }
 
 pub async fn reply(State(web): State<Web>, page: Page, Path(id): Path<i64>, req: Request) -> Result<Response, UiError> {
-    let form = read_form(req.into_body()).await;
+    let (form, files) = match super::read_form_with_files(req).await {
+        Ok(r) => r,
+        Err(UiError::App(AppError::Invalid(v))) => {
+            let p = page_for(&web, &page, id, String::new(), page.tr.msg(&v.message)).await?;
+            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &p));
+        }
+        Err(e) => return Err(e),
+    };
     form.check_csrf(&page)?;
     let note = form.get("mode") == "note";
-    match uc::reply(&web.app, &page.actor, id, form.get("text"), note).await {
+    match uc::reply_with_files(&web.app, &page.actor, id, form.get("text"), note, files).await {
         Ok(_) => Ok(Redirect::to(&format!("/tickets/{id}")).into_response()),
         Err(AppError::Invalid(v)) => {
             let p = page_for(&web, &page, id, form.get("text").into(), page.tr.msg(&v.message)).await?;
@@ -322,7 +334,7 @@ pub async fn message_html(
             }
             let (_, data) = atiende_store::attachments::get(&web.app.db, m.org_id, a.id).await?;
             if let Some(data) = data {
-                html = html.replace(&format!("\"cid:{cid}\""), &format!("\"data:{};base64,{}\"", a.content_type, base64(&data)));
+                html = html.replace(&format!("\"cid:{cid}\""), &format!("\"data:{};base64,{}\"", a.content_type, atiende_core::b64::encode(&data)));
             }
         }
     }
@@ -341,27 +353,12 @@ pub async fn message_html(
     Ok(resp)
 }
 
-/// Standard base64 (RFC 4648), for embedding inline images.
-fn base64(data: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for c in data.chunks(3) {
-        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
-        out.push(T[(n >> 18) as usize & 63] as char);
-        out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if c.len() > 1 { T[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if c.len() > 2 { T[n as usize & 63] as char } else { '=' });
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
-    fn base64_matches_rfc4648_vectors() {
-        for (i, o) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")] {
-            assert_eq!(super::base64(i.as_bytes()), o);
-        }
+    fn sizes_read_as_people_say_them() {
         assert_eq!(super::human_size(3 << 20), "3.0 MB");
+        assert_eq!(super::human_size(2048), "2 KB");
+        assert_eq!(super::human_size(12), "12 B");
     }
 }
