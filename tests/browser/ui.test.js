@@ -680,6 +680,18 @@ test("email: an account made in the admin screen, a bad signature refused, an HT
   await page.click("#send");
   assert.match(await page.textContent("#reply-error"), /\.exe/);
   assert.equal(await page.inputValue("#reply-text"), "otro");
+  // A longer thread: the older emails start collapsed to one line; the latest stay open.
+  for (const n of [2, 3, 4]) {
+    const more = await mime(id, `From: mj@cliente.test\r\nSubject: Re: Factura nº 1234\r\nMessage-ID: <ui-${n}@cliente.test>\r\nIn-Reply-To: <ui-1@cliente.test>\r\n\r\nMensaje ${n} del hilo.\r\n`);
+    assert.equal(more.json.ticket_id, r.json.ticket_id);
+  }
+  await page.goto(base + "/tickets/" + r.json.ticket_id);
+  const firstMail = page.locator(`#msg-${r.json.message_id} details.mail-collapsed`);
+  assert.equal(await firstMail.count(), 1);
+  assert.equal(await firstMail.getAttribute("open"), null);
+  assert.match(await firstMail.locator(":scope > summary").textContent(), /la factura viene con un cobro doble/);
+  assert.equal(await page.locator("#messages > li").last().locator("details.mail-collapsed").count(), 0);
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, "ticket-email-thread.png"), fullPage: false });
   // The attachment downloads.
   const dl = await fetch(`${base}/api/v1/attachments/${(await api("GET", `/api/v1/tickets/${r.json.ticket_id}/messages`)).json.items[0].attachments.find((a) => a.filename === "factura-1234.pdf").id}`, { headers: { authorization: "Bearer " + token } });
   assert.equal(dl.status, 200);

@@ -123,7 +123,8 @@ pub fn parse(raw: &[u8], limits: Limits) -> ParsedEmail {
         || msg.header_raw("X-Autoreply").is_some()
         || msg.header_raw("X-Autorespond").is_some()
         || msg.header_raw("List-Id").is_some();
-    let html_raw = msg.body_html(0).map(|h| h.into_owned());
+    // Only a real text/html part counts (mail-parser also renders plain text as HTML).
+    let html_raw = msg.html_part(0).filter(|p| p.is_text_html()).and_then(|_| msg.body_html(0)).map(|h| h.into_owned());
     let text = msg
         .body_text(0)
         .map(|t| t.into_owned())

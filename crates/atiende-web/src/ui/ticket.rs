@@ -26,7 +26,14 @@ pub struct MessageView {
     pub email: Option<EmailView>,
     /// Files that came or went with the message (inline images excluded).
     pub files: Vec<FileView>,
+    /// Older emails of a long thread show as one line until opened.
+    pub collapsed: bool,
+    /// That line: the start of the text.
+    pub summary: String,
 }
+
+/// Emails older than the last few of the conversation start collapsed.
+const OPEN_EMAILS: usize = 3;
 
 pub struct EmailView {
     pub subject: String,
@@ -175,8 +182,15 @@ async fn page_for(web: &Web, page: &Page, id: i64, text: String, error: String) 
             outbound: m.direction == "out",
             email: email_view(m),
             files: files_of(m, &mut files),
+            collapsed: false,
+            summary: m.text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect(),
         })
-        .collect();
+        .collect::<Vec<MessageView>>();
+    let mut messages = messages;
+    let n = messages.len();
+    for (i, m) in messages.iter_mut().enumerate() {
+        m.collapsed = m.email.is_some() && i + OPEN_EMAILS < n;
+    }
     let history = tickets::assignments(db, id)
         .await?
         .into_iter()
