@@ -50,11 +50,12 @@ pub async fn receive(app: &App, account: &AccountRow, raw: &[u8]) -> Result<Rece
     }
     let cfg = settings(app, account)?;
     let limits = limits(app);
-    let owned = raw.to_vec();
+    // Large messages are parsed off the async workers (that needs its own copy).
     let p = if raw.len() > 256 * 1024 {
+        let owned = raw.to_vec();
         tokio::task::spawn_blocking(move || mail::parse(&owned, limits)).await.map_err(|e| AppError::Internal(e.to_string()))?
     } else {
-        mail::parse(&owned, limits)
+        mail::parse(raw, limits)
     };
     if let Some(token) = &p.validation_token
         && store::validate_with_token(&app.db, account.id, token, app.now()).await?
@@ -378,7 +379,7 @@ pub async fn start_validation(app: &App, actor: &Actor, id: i64) -> Result<Accou
     let forwarding = store::inbound_address(&app.db, a.id).await?.unwrap_or_default();
     let now = app.now();
     let mut tx = app.db.begin().await?;
-    on_db_status(&mut tx, a.id, &token, now).await?;
+    await_validation(&mut tx, a.id, &token, now).await?;
     queue_mail(
         &mut tx,
         &cfg.address,
@@ -398,7 +399,7 @@ pub async fn start_validation(app: &App, actor: &Actor, id: i64) -> Result<Accou
     Ok(atiende_store::accounts::get(&app.db, actor.org_id, id).await?)
 }
 
-async fn on_db_status(tx: &mut atiende_store::Tx, id: i64, token: &str, now: i64) -> Result<(), StoreError> {
+async fn await_validation(tx: &mut atiende_store::Tx, id: i64, token: &str, now: i64) -> Result<(), StoreError> {
     atiende_store::on_tx!(tx, exec |c| sqlx::query(
         "UPDATE accounts SET validation_token = $2, status = 'not_validated', status_reason = 'waiting for the validation mail', updated_at = $3 WHERE id = $1"
     )

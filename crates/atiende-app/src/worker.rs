@@ -147,17 +147,7 @@ async fn deliver(app: &App, job: &JobRow) -> Result<(), JobError> {
     match result {
         Ok(sent) => {
             app.metrics.deliveries_sent.fetch_add(1, Relaxed);
-            if let Some(sent) = sent {
-                // What the message went out as (Message-ID, headers), with its outcome.
-                let mut tx = app.db.begin().await?;
-                messages::set_metadata(&mut tx, id, &sent.metadata.to_string()).await?;
-                messages::set_delivery(&mut tx, id, "sent", None, Some(&sent.message_id), app.now()).await?;
-                jobs::complete(&mut tx, job.id, &app.config.node_id).await?;
-                tx.commit().await?;
-                app.realtime.wake();
-                return Ok(());
-            }
-            finish(app, job, Some(("sent", None))).await
+            finish_sent(app, job, sent.as_ref()).await
         }
         Err(e) if e.retryable && job.attempts < app.config.outbox_max_attempts => {
             let wait = e.retry_after.unwrap_or_else(|| backoff(app.config.outbox_backoff, app.config.outbox_backoff_max, job.attempts));
@@ -176,10 +166,22 @@ async fn deliver(app: &App, job: &JobRow) -> Result<(), JobError> {
 
 /// Completes the job and, when given, records the delivery outcome — together.
 async fn finish(app: &App, job: &JobRow, outcome: Option<(&str, Option<String>)>) -> Result<(), JobError> {
+    record(app, job, outcome, None).await
+}
+
+/// A delivery that went out, with what it went out as (an email's Message-ID and headers).
+async fn finish_sent(app: &App, job: &JobRow, sent: Option<&crate::email::Sent>) -> Result<(), JobError> {
+    record(app, job, Some(("sent", None)), sent).await
+}
+
+async fn record(app: &App, job: &JobRow, outcome: Option<(&str, Option<String>)>, sent: Option<&crate::email::Sent>) -> Result<(), JobError> {
     let mut tx = app.db.begin().await?;
     if let Some((state, reason)) = &outcome {
         let id = serde_json::from_str::<Value>(&job.payload).ok().and_then(|p| p["message_id"].as_i64()).unwrap_or(0);
-        messages::set_delivery(&mut tx, id, state, reason.as_deref(), None, app.now()).await?;
+        if let Some(sent) = sent {
+            messages::set_metadata(&mut tx, id, &sent.metadata.to_string()).await?;
+        }
+        messages::set_delivery(&mut tx, id, state, reason.as_deref(), sent.map(|s| s.message_id.as_str()), app.now()).await?;
     }
     jobs::complete(&mut tx, job.id, &app.config.node_id).await?;
     tx.commit().await?;

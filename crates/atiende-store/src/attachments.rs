@@ -79,13 +79,15 @@ pub async fn by_content_id(db: &Db, org_id: i64, message_id: i64, cid: &str) -> 
     get(db, org_id, id).await
 }
 
-/// Every file of a message with its bytes (those kept), for sending.
+/// Every kept file of a message with its bytes, in order, for sending.
 pub async fn with_data(db: &Db, org_id: i64, message_id: i64) -> Result<Vec<(AttachmentInfo, Vec<u8>)>, StoreError> {
-    let mut out = Vec::new();
-    for a in for_messages(db, org_id, &[message_id]).await? {
-        if let (_, Some(data)) = get(db, org_id, a.id).await? {
-            out.push((a, data));
-        }
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        info: AttachmentInfo,
+        data: Vec<u8>,
     }
-    Ok(out)
+    let sql = format!("SELECT {INFO}, data FROM attachments WHERE org_id = $1 AND message_id = $2 AND data IS NOT NULL ORDER BY id");
+    let rows: Vec<Row> = on_db!(db, |c| sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(org_id).bind(message_id).fetch_all(c).await)?;
+    Ok(rows.into_iter().map(|r| (r.info, r.data)).collect())
 }
