@@ -1,12 +1,21 @@
 //! Accounts: creation and settings, with secrets split out, sealed and never returned.
 use crate::auth::Actor;
 use crate::{App, AppError};
-use atiende_core::{required_text, ChannelKind};
+use atiende_core::{ChannelKind, required_text};
 use atiende_store::accounts::{self, AccountRow};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 /// Setting names whose values are credentials: stored sealed, write-only in the API.
-pub const SECRET_KEYS: &[&str] = &["password", "secret", "webhook_secret", "access_token", "app_secret", "api_key", "token", "private_key"];
+pub const SECRET_KEYS: &[&str] = &[
+    "password",
+    "secret",
+    "webhook_secret",
+    "access_token",
+    "app_secret",
+    "api_key",
+    "token",
+    "private_key",
+];
 
 /// Channel kinds whose adapters exist in this version.
 pub const AVAILABLE_KINDS: &[ChannelKind] = &[ChannelKind::Api, ChannelKind::Email];
@@ -89,20 +98,29 @@ pub fn merge(target: &mut Value, patch: &Value) {
 
 /// Checks the settings common to every kind (SLA, automatic actions, general options,
 /// assignment) and those of the kind.
-fn validate(kind: ChannelKind, settings: &Map<String, Value>, secrets: &Map<String, Value>) -> Result<(), AppError> {
+fn validate(
+    kind: ChannelKind,
+    settings: &Map<String, Value>,
+    secrets: &Map<String, Value>,
+) -> Result<(), AppError> {
     atiende_core::settings::check_common(&Value::Object(settings.clone()))?;
     if kind == ChannelKind::Email {
         atiende_core::email::EmailSettings::from_settings(settings, secrets)?;
     }
     if kind == ChannelKind::Api {
         if let Some(url) = settings.get("webhook_url") {
-            let url = url.as_str().ok_or_else(|| AppError::invalid("settings.webhook_url", "must be a string"))?;
-            atiende_channels::api::check_webhook_url(url).map_err(|m| AppError::invalid("settings.webhook_url", m))?;
+            let url =
+                url.as_str().ok_or_else(|| AppError::invalid("settings.webhook_url", "must be a string"))?;
+            atiende_channels::api::check_webhook_url(url)
+                .map_err(|m| AppError::invalid("settings.webhook_url", m))?;
         }
         if let Some(s) = secrets.get("webhook_secret") {
             let s = s.as_str().unwrap_or("");
             if s.len() < 16 || s.len() > 256 {
-                return Err(AppError::invalid("settings.webhook_secret", "must be 16 to 256 characters long"));
+                return Err(AppError::invalid(
+                    "settings.webhook_secret",
+                    "must be 16 to 256 characters long",
+                ));
             }
         }
     }
@@ -115,10 +133,14 @@ async fn check_references(app: &App, org_id: i64, settings: &Map<String, Value>)
     match settings.get("schedule_id") {
         None | Some(Value::Null) => Ok(()),
         Some(v) => {
-            let id = v.as_i64().ok_or_else(|| AppError::invalid("settings.schedule_id", "must be a schedule id or null"))?;
+            let id = v
+                .as_i64()
+                .ok_or_else(|| AppError::invalid("settings.schedule_id", "must be a schedule id or null"))?;
             match atiende_store::schedules::get(&app.db, org_id, id).await {
                 Ok(_) => Ok(()),
-                Err(atiende_store::StoreError::NotFound) => Err(AppError::invalid("settings.schedule_id", "no such schedule in this organization")),
+                Err(atiende_store::StoreError::NotFound) => {
+                    Err(AppError::invalid("settings.schedule_id", "no such schedule in this organization"))
+                }
                 Err(e) => Err(e.into()),
             }
         }
@@ -129,11 +151,20 @@ fn name(name: &str) -> Result<String, AppError> {
     Ok(required_text(name, "name", 120)?)
 }
 
-pub async fn create(app: &App, actor: &Actor, kind: &str, account_name: &str, settings: Value) -> Result<AccountRow, AppError> {
+pub async fn create(
+    app: &App,
+    actor: &Actor,
+    kind: &str,
+    account_name: &str,
+    settings: Value,
+) -> Result<AccountRow, AppError> {
     actor.require_admin()?;
     let kind = ChannelKind::parse(kind, "kind")?;
     if !AVAILABLE_KINDS.contains(&kind) {
-        return Err(AppError::invalid("kind", format!("the {kind} channel is not available in this version yet")));
+        return Err(AppError::invalid(
+            "kind",
+            format!("the {kind} channel is not available in this version yet"),
+        ));
     }
     let account_name = name(account_name)?;
     let Value::Object(mut settings) = settings else {
@@ -144,9 +175,19 @@ pub async fn create(app: &App, actor: &Actor, kind: &str, account_name: &str, se
     check_references(app, actor.org_id, &settings).await?;
     // A forwarding email account waits for its validation (seed 002); an IMAP one is
     // active until its mailbox reader says otherwise.
-    let status = if kind == ChannelKind::Email && settings.get("connection").and_then(Value::as_str) == Some("forwarding") { "not_validated" } else { "active" };
+    let status = if kind == ChannelKind::Email
+        && settings.get("connection").and_then(Value::as_str) == Some("forwarding")
+    {
+        "not_validated"
+    } else {
+        "active"
+    };
     let address = settings.get("address").and_then(Value::as_str).unwrap_or("").to_string();
-    let sealed = if secrets.is_empty() { None } else { Some(app.sealer.seal(Value::Object(secrets).to_string().as_bytes())?) };
+    let sealed = if secrets.is_empty() {
+        None
+    } else {
+        Some(app.sealer.seal(Value::Object(secrets).to_string().as_bytes())?)
+    };
     let id = accounts::create(
         &app.db,
         actor.org_id,
@@ -159,14 +200,25 @@ pub async fn create(app: &App, actor: &Actor, kind: &str, account_name: &str, se
     )
     .await?;
     if kind == ChannelKind::Email {
-        atiende_store::email::set_inbound_address(&app.db, id, Some(&crate::email::new_forwarding_address(app, &address))).await?;
+        atiende_store::email::set_inbound_address(
+            &app.db,
+            id,
+            Some(&crate::email::new_forwarding_address(app, &address)),
+        )
+        .await?;
         app.mailbox_wake.notify_one();
     }
     Ok(accounts::get(&app.db, actor.org_id, id).await?)
 }
 
 /// Updates the name and merges `patch` into the settings (and sealed secrets).
-pub async fn update(app: &App, actor: &Actor, id: i64, new_name: Option<&str>, patch: Option<Value>) -> Result<AccountRow, AppError> {
+pub async fn update(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    new_name: Option<&str>,
+    patch: Option<Value>,
+) -> Result<AccountRow, AppError> {
     actor.require_admin()?;
     let a = accounts::get(&app.db, actor.org_id, id).await?;
     let kind = ChannelKind::parse(&a.kind, "kind")?;
@@ -191,14 +243,24 @@ pub async fn update(app: &App, actor: &Actor, id: i64, new_name: Option<&str>, p
     validate(kind, s, sec)?;
     check_references(app, actor.org_id, s).await?;
     let sealed = if sec.is_empty() { None } else { Some(app.sealer.seal(secrets.to_string().as_bytes())?) };
-    accounts::update(&app.db, actor.org_id, id, &account_name, &settings.to_string(), sealed.as_deref(), app.now()).await?;
+    accounts::update(
+        &app.db,
+        actor.org_id,
+        id,
+        &account_name,
+        &settings.to_string(),
+        sealed.as_deref(),
+        app.now(),
+    )
+    .await?;
     app.account_cache.clear();
     if kind == ChannelKind::Email {
         // Switching to forwarding needs a validation; to IMAP, the reader decides.
         let was = before.get("connection").and_then(Value::as_str);
         let now_conn = settings.get("connection").and_then(Value::as_str);
         if was != now_conn {
-            let (status, reason) = if now_conn == Some("forwarding") { ("not_validated", None) } else { ("active", None) };
+            let (status, reason) =
+                if now_conn == Some("forwarding") { ("not_validated", None) } else { ("active", None) };
             atiende_store::email::set_status(&app.db, id, status, reason, app.now()).await?;
         }
         app.mailbox_wake.notify_one();

@@ -9,12 +9,12 @@
 //! is never passed. The decision itself is the pure `atiende_core::assign::decide`.
 use crate::auth::Actor;
 use crate::{App, AppError};
-use atiende_core::assign::{decide, AssignMode, Decision, RELATIONSHIP_WINDOW};
-use atiende_core::time::Micros;
 use atiende_core::AgentMode;
+use atiende_core::assign::{AssignMode, Decision, RELATIONSHIP_WINDOW, decide};
+use atiende_core::time::Micros;
 use atiende_store::assign as store;
 use atiende_store::jobs::JobRow;
-use atiende_store::{accounts, orgs, StoreError};
+use atiende_store::{StoreError, accounts, orgs};
 use serde_json::Value;
 
 /// Tickets decided per transaction: bounds how long the organization's lock is held.
@@ -30,13 +30,16 @@ pub struct Drained {
 /// The `assign` job: drains the organization's queue, then finishes (or runs again
 /// at once when it was re-armed meanwhile).
 pub async fn run_job(app: &App, job: &JobRow) -> Result<(), StoreError> {
-    let org_id = serde_json::from_str::<Value>(&job.payload).ok().and_then(|p| p["org_id"].as_i64()).unwrap_or(0);
+    let org_id =
+        serde_json::from_str::<Value>(&job.payload).ok().and_then(|p| p["org_id"].as_i64()).unwrap_or(0);
     let d = drain(app, org_id).await?;
     if d.assigned > 0 {
         tracing::debug!(org_id, assigned = d.assigned, waiting = d.waiting, "assignment queue drained");
     }
     let mut tx = app.db.begin().await?;
-    let done = atiende_store::jobs::complete_unless_rearmed(&mut tx, job.id, &app.config.node_id, &job.payload).await?;
+    let done =
+        atiende_store::jobs::complete_unless_rearmed(&mut tx, job.id, &app.config.node_id, &job.payload)
+            .await?;
     tx.commit().await?;
     if !done {
         crate::worker::kick(app);
@@ -73,7 +76,13 @@ pub async fn drain(app: &App, org_id: i64) -> Result<Drained, StoreError> {
 
 /// The account's assignment mode and relationship option, falling back to the organization's.
 pub fn rules(account: &Value, org: &Value) -> (AssignMode, bool) {
-    let pick = |key: &str| account["assignment"].get(key).filter(|v| !v.is_null()).or_else(|| org["assignment"].get(key).filter(|v| !v.is_null())).cloned();
+    let pick = |key: &str| {
+        account["assignment"]
+            .get(key)
+            .filter(|v| !v.is_null())
+            .or_else(|| org["assignment"].get(key).filter(|v| !v.is_null()))
+            .cloned()
+    };
     let mode = pick("mode").and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
     let relationship = pick("prioritize_relationship").and_then(|v| v.as_bool()).unwrap_or(false);
     (mode, relationship)
@@ -81,7 +90,13 @@ pub fn rules(account: &Value, org: &Value) -> (AssignMode, bool) {
 
 /// One transaction: decides up to `CHUNK` tickets of the account, in queue order.
 /// Returns what it did and whether more tickets may be assignable.
-async fn drain_chunk(app: &App, org_id: i64, account_id: i64, mode: AssignMode, relationship: bool) -> Result<(Drained, bool), StoreError> {
+async fn drain_chunk(
+    app: &App,
+    org_id: i64,
+    account_id: i64,
+    mode: AssignMode,
+    relationship: bool,
+) -> Result<(Drained, bool), StoreError> {
     let now = app.now();
     let ageing = app.config.queue_ageing.as_micros() as Micros;
     let mut tx = app.db.begin().await?;
@@ -132,7 +147,13 @@ async fn drain_chunk(app: &App, org_id: i64, account_id: i64, mode: AssignMode, 
 }
 
 /// An admin sets an agent's mode on an account; enabling them may drain the queue.
-pub async fn set_mode(app: &App, actor: &Actor, account_id: i64, user_id: i64, mode: &str) -> Result<AgentMode, AppError> {
+pub async fn set_mode(
+    app: &App,
+    actor: &Actor,
+    account_id: i64,
+    user_id: i64,
+    mode: &str,
+) -> Result<AgentMode, AppError> {
     actor.require_admin()?;
     let mode = AgentMode::parse(mode, "mode")?;
     let account = accounts::get(&app.db, actor.org_id, account_id).await?;
@@ -146,10 +167,21 @@ pub async fn set_mode(app: &App, actor: &Actor, account_id: i64, user_id: i64, m
 }
 
 /// The admin grid's changes, all or nothing: agent modes per account and caps per agent.
-pub async fn save_grid(app: &App, actor: &Actor, modes: &[(i64, i64, String)], caps: &[(i64, Option<i64>)]) -> Result<(), AppError> {
+pub async fn save_grid(
+    app: &App,
+    actor: &Actor,
+    modes: &[(i64, i64, String)],
+    caps: &[(i64, Option<i64>)],
+) -> Result<(), AppError> {
     actor.require_admin()?;
-    let accounts: std::collections::HashSet<i64> = accounts::list(&app.db, actor.org_id).await?.into_iter().map(|a| a.id).collect();
-    let users: std::collections::HashSet<i64> = atiende_store::users::list(&app.db, actor.org_id, 0, i64::MAX).await?.into_iter().map(|u| u.id).collect();
+    let accounts: std::collections::HashSet<i64> =
+        accounts::list(&app.db, actor.org_id).await?.into_iter().map(|a| a.id).collect();
+    let users: std::collections::HashSet<i64> =
+        atiende_store::users::list(&app.db, actor.org_id, 0, i64::MAX)
+            .await?
+            .into_iter()
+            .map(|u| u.id)
+            .collect();
     let mut checked = Vec::with_capacity(modes.len());
     for (account_id, user_id, mode) in modes {
         if !accounts.contains(account_id) {
@@ -182,7 +214,9 @@ pub async fn save_grid(app: &App, actor: &Actor, modes: &[(i64, i64, String)], c
 /// A cap of open tickets is 1 to 1000, or none.
 pub fn check_cap(cap: Option<i64>) -> Result<(), AppError> {
     match cap {
-        Some(c) if !(1..=1000).contains(&c) => Err(AppError::invalid("max_open_tickets", "must be 1 to 1000, or empty for no cap")),
+        Some(c) if !(1..=1000).contains(&c) => {
+            Err(AppError::invalid("max_open_tickets", "must be 1 to 1000, or empty for no cap"))
+        }
         _ => Ok(()),
     }
 }
@@ -223,7 +257,11 @@ pub async fn queue(app: &App, actor: &Actor) -> Result<Vec<QueueSize>, AppError>
     Ok(store::queue_sizes(&app.db, actor.org_id)
         .await?
         .into_iter()
-        .map(|(account_id, size, oldest)| QueueSize { account_id, size, oldest_queued_at: oldest.map(atiende_core::time::rfc3339) })
+        .map(|(account_id, size, oldest)| QueueSize {
+            account_id,
+            size,
+            oldest_queued_at: oldest.map(atiende_core::time::rfc3339),
+        })
         .collect())
 }
 
@@ -236,7 +274,13 @@ mod tests {
     fn account_rules_override_the_organization() {
         let org = json!({"assignment": {"mode": "awaiting_answer", "prioritize_relationship": true}});
         assert_eq!(rules(&json!({}), &org), (AssignMode::AwaitingAnswer, true));
-        assert_eq!(rules(&json!({"assignment": {"mode": "arrival_order"}}), &org), (AssignMode::ArrivalOrder, true));
-        assert_eq!(rules(&json!({"assignment": {"prioritize_relationship": false}}), &Value::Null), (AssignMode::ArrivalOrder, false));
+        assert_eq!(
+            rules(&json!({"assignment": {"mode": "arrival_order"}}), &org),
+            (AssignMode::ArrivalOrder, true)
+        );
+        assert_eq!(
+            rules(&json!({"assignment": {"prioritize_relationship": false}}), &Value::Null),
+            (AssignMode::ArrivalOrder, false)
+        );
     }
 }

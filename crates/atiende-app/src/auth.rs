@@ -52,8 +52,8 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    use argon2::password_hash::phc::PasswordHash;
     use argon2::password_hash::PasswordVerifier;
+    use argon2::password_hash::phc::PasswordHash;
     PasswordHash::new(hash)
         .map(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
         .unwrap_or(false)
@@ -117,7 +117,13 @@ pub struct NewSession {
 }
 
 /// Checks email and password, rate-limited per client address and per email.
-pub async fn login(app: &App, limiter: &LoginLimiter, peer: &str, email: &str, password: &str) -> Result<NewSession, AppError> {
+pub async fn login(
+    app: &App,
+    limiter: &LoginLimiter,
+    peer: &str,
+    email: &str,
+    password: &str,
+) -> Result<NewSession, AppError> {
     let email = email.trim().to_lowercase();
     let keys = [format!("ip:{peer}"), format!("email:{email}")];
     if keys.iter().any(|k| limiter.blocked(k)) {
@@ -185,9 +191,21 @@ pub async fn request_reset(app: &App, email: &str) -> Result<(), AppError> {
         return Ok(());
     }
     let (subject, text) = if user.language == "en" {
-        ("Atiende: reset your password", format!("Someone asked to reset the password of {} in Atiende.\nChoose a new one within the hour at:\n\n{link}\n\nIf it was not you, ignore this message.\n", user.email))
+        (
+            "Atiende: reset your password",
+            format!(
+                "Someone asked to reset the password of {} in Atiende.\nChoose a new one within the hour at:\n\n{link}\n\nIf it was not you, ignore this message.\n",
+                user.email
+            ),
+        )
     } else {
-        ("Atiende: recupera tu contraseña", format!("Alguien pidió cambiar la contraseña de {} en Atiende.\nElige una nueva dentro de la próxima hora en:\n\n{link}\n\nSi no fuiste tú, ignora este mensaje.\n", user.email))
+        (
+            "Atiende: recupera tu contraseña",
+            format!(
+                "Alguien pidió cambiar la contraseña de {} en Atiende.\nElige una nueva dentro de la próxima hora en:\n\n{link}\n\nSi no fuiste tú, ignora este mensaje.\n",
+                user.email
+            ),
+        )
     };
     let mut tx = app.db.begin().await?;
     crate::email::queue_mail(&mut tx, &user.email, subject, &text, None, None, now).await?;
@@ -207,7 +225,8 @@ pub async fn reset_password(app: &App, token: &str, password: &str) -> Result<()
     }
 }
 
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$hVtRFXO8ZDzwbMCs8o1zGfN04VJJGYRRkvhRCb4HKk0";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$hVtRFXO8ZDzwbMCs8o1zGfN04VJJGYRRkvhRCb4HKk0";
 
 /// Counts failed logins per key in a sliding window (per node).
 pub struct LoginLimiter {

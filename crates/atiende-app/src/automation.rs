@@ -11,8 +11,8 @@
 //!   ticket (sending reply 7) unless the client answered, the action was turned off, or
 //!   the delay grew — then it moves. Changing the setting re-checks every pending timer.
 use crate::{App, AppError};
-use atiende_core::assign::{decide, Decision};
-use atiende_core::autoreply::{self, auto_close, AutoActions, CloseCheck, Facts, Reply, Values};
+use atiende_core::assign::{Decision, decide};
+use atiende_core::autoreply::{self, AutoActions, CloseCheck, Facts, Reply, Values, auto_close};
 use atiende_core::sla::Sla;
 use atiende_core::time::Micros;
 use atiende_core::{AuthorKind, Direction, TicketState};
@@ -21,7 +21,7 @@ use atiende_store::ingest::Inbound;
 use atiende_store::jobs::{self, JobRow};
 use atiende_store::messages::{self, MessageRow, NewMessage};
 use atiende_store::tickets::{self, TicketRow};
-use atiende_store::{accounts, StoreError, Tx};
+use atiende_store::{StoreError, Tx, accounts};
 use serde_json::Value;
 
 /// Sets what an account's settings decide about an inbound message before it is stored:
@@ -30,7 +30,9 @@ use serde_json::Value;
 pub fn prepare(item: &mut Inbound, settings: &Value, private: bool) {
     item.create_ignored = settings["general"]["create_ignored"].as_bool().unwrap_or(false);
     // Stored settings were checked when saved; a list that no longer reads marks nothing.
-    item.important |= atiende_core::keywords::Keywords::from_settings(settings).map(|k| k.matches(&item.text)).unwrap_or(false);
+    item.important |= atiende_core::keywords::Keywords::from_settings(settings)
+        .map(|k| k.matches(&item.text))
+        .unwrap_or(false);
     item.react = private && !item.create_ignored && AutoActions::from_settings(settings).answers_messages();
     item.sla_micros = Sla::from_settings(settings).ok().flatten().map(Sla::micros);
     // Ticket notifications by email: every new ticket, or only important ones.
@@ -40,7 +42,11 @@ pub fn prepare(item: &mut Inbound, settings: &Value, private: bool) {
         Some("important") => item.important,
         _ => false,
     };
-    item.notify = if notify { n["emails"].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect() } else { Vec::new() };
+    item.notify = if notify {
+        n["emails"].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect()
+    } else {
+        Vec::new()
+    };
 }
 
 fn settings_of(a: &accounts::AccountRow) -> Value {
@@ -56,12 +62,22 @@ fn random() -> u64 {
 
 /// Adds an automatic message (one of `texts`, placeholders filled) to the ticket and
 /// queues its delivery. `agent`: the agent the texts speak for, when not the ticket's.
-async fn send(tx: &mut Tx, t: &TicketRow, action: &str, texts: &[String], agent: Option<String>, now: Micros) -> Result<Option<MessageRow>, StoreError> {
+async fn send(
+    tx: &mut Tx,
+    t: &TicketRow,
+    action: &str,
+    texts: &[String],
+    agent: Option<String>,
+    now: Micros,
+) -> Result<Option<MessageRow>, StoreError> {
     let Some(text) = autoreply::pick(texts, random()) else { return Ok(None) };
     let (client, assignee, company) = store::names(tx, t).await?;
     // With no agent on the ticket yet, the texts speak for the company.
     let agent = agent.or(assignee).filter(|a| !a.is_empty()).unwrap_or_else(|| company.clone());
-    let text = autoreply::fill(text, &Values { client_name: &client, agent_name: &agent, ticket_number: t.number, company_name: &company });
+    let text = autoreply::fill(
+        text,
+        &Values { client_name: &client, agent_name: &agent, ticket_number: t.number, company_name: &company },
+    );
     let m = NewMessage {
         direction: Direction::Out,
         author: AuthorKind::Automatic,
@@ -105,7 +121,9 @@ async fn react(app: &App, message_id: i64) -> Result<(), StoreError> {
     let settings = settings_of(&account);
     let actions = AutoActions::from_settings(&settings);
     let out_of_hours = match crate::schedules::of_account(app, account.org_id, &settings).await {
-        Ok(Some(s)) => jiff::Timestamp::from_microsecond(msg.created_at).map(|at| !s.is_open(at)).unwrap_or(false),
+        Ok(Some(s)) => {
+            jiff::Timestamp::from_microsecond(msg.created_at).map(|at| !s.is_open(at)).unwrap_or(false)
+        }
         Ok(None) => false,
         Err(e) => {
             tracing::warn!(account = account.id, error = %e, "business hours unreadable; treated as inside hours");
@@ -153,7 +171,13 @@ async fn react(app: &App, message_id: i64) -> Result<(), StoreError> {
 
 /// After a human agent's message (in its transaction): records the first answer against
 /// the SLA, and sets the auto-close timer when the account has one.
-pub async fn after_agent_message(tx: &mut Tx, settings: &Value, before: &TicketRow, after: &TicketRow, now: Micros) -> Result<(), StoreError> {
+pub async fn after_agent_message(
+    tx: &mut Tx,
+    settings: &Value,
+    before: &TicketRow,
+    after: &TicketRow,
+    now: Micros,
+) -> Result<(), StoreError> {
     if !before.addressed && after.addressed {
         let sla = Sla::from_settings(settings).ok().flatten().map(Sla::micros);
         store::record_first_response(tx, after.id, now - after.created_at, sla).await?;
@@ -166,7 +190,13 @@ pub async fn after_agent_message(tx: &mut Tx, settings: &Value, before: &TicketR
 
 /// Before an agent closes a ticket (in its transaction): the "on manual close" reply,
 /// signed by the closing agent.
-pub async fn before_manual_close(tx: &mut Tx, settings: &Value, t: &TicketRow, agent_user_id: i64, now: Micros) -> Result<(), StoreError> {
+pub async fn before_manual_close(
+    tx: &mut Tx,
+    settings: &Value,
+    t: &TicketRow,
+    agent_user_id: i64,
+    now: Micros,
+) -> Result<(), StoreError> {
     if t.state != TicketState::Open.as_str() {
         return Ok(());
     }
@@ -179,7 +209,12 @@ pub async fn before_manual_close(tx: &mut Tx, settings: &Value, t: &TicketRow, a
 
 /// Before a ticket is closed automatically or by a mass close (in its transaction):
 /// the "on automatic close" reply.
-pub async fn before_auto_close(tx: &mut Tx, settings: &Value, t: &TicketRow, now: Micros) -> Result<(), StoreError> {
+pub async fn before_auto_close(
+    tx: &mut Tx,
+    settings: &Value,
+    t: &TicketRow,
+    now: Micros,
+) -> Result<(), StoreError> {
     if let Some(texts) = AutoActions::from_settings(settings).texts("on_auto_close") {
         send(tx, t, "on_auto_close", texts, None, now).await?;
     }
@@ -189,7 +224,8 @@ pub async fn before_auto_close(tx: &mut Tx, settings: &Value, t: &TicketRow, now
 /// The `auto_close` timer of one ticket.
 pub async fn run_auto_close(app: &App, job: &JobRow) -> Result<(), StoreError> {
     let payload: Value = serde_json::from_str(&job.payload).unwrap_or(Value::Null);
-    let (org_id, ticket_id) = (payload["org_id"].as_i64().unwrap_or(0), payload["ticket_id"].as_i64().unwrap_or(0));
+    let (org_id, ticket_id) =
+        (payload["org_id"].as_i64().unwrap_or(0), payload["ticket_id"].as_i64().unwrap_or(0));
     let node = &app.config.node_id;
     let t = match tickets::get(&app.db, org_id, ticket_id).await {
         Ok(t) => Some(t),
@@ -203,7 +239,15 @@ pub async fn run_auto_close(app: &App, job: &JobRow) -> Result<(), StoreError> {
     let settings = account.as_ref().map(settings_of).unwrap_or(Value::Null);
     let actions = AutoActions::from_settings(&settings);
     let now = app.now();
-    let check = |t: &TicketRow| auto_close(t.state == TicketState::Open.as_str(), t.last_agent_message_at, t.awaiting_answer, actions.close_after, now);
+    let check = |t: &TicketRow| {
+        auto_close(
+            t.state == TicketState::Open.as_str(),
+            t.last_agent_message_at,
+            t.awaiting_answer,
+            actions.close_after,
+            now,
+        )
+    };
     let mut tx = app.db.begin().await?;
     match t.as_ref().map(check).unwrap_or(CloseCheck::Cancel) {
         CloseCheck::Cancel => {
@@ -238,7 +282,8 @@ pub async fn run_auto_close(app: &App, job: &JobRow) -> Result<(), StoreError> {
 /// than the account's SLA (read when it fires, so a changed SLA applies), once per waiting period.
 pub async fn run_sla_overdue(app: &App, job: &JobRow) -> Result<(), StoreError> {
     let payload: Value = serde_json::from_str(&job.payload).unwrap_or(Value::Null);
-    let (org_id, ticket_id) = (payload["org_id"].as_i64().unwrap_or(0), payload["ticket_id"].as_i64().unwrap_or(0));
+    let (org_id, ticket_id) =
+        (payload["org_id"].as_i64().unwrap_or(0), payload["ticket_id"].as_i64().unwrap_or(0));
     let node = &app.config.node_id;
     let now = app.now();
     let t = match tickets::get(&app.db, org_id, ticket_id).await {
@@ -246,18 +291,34 @@ pub async fn run_sla_overdue(app: &App, job: &JobRow) -> Result<(), StoreError> 
         Err(StoreError::NotFound) => None,
         Err(e) => return Err(e),
     };
-    let waiting = t.as_ref().filter(|t| t.state == TicketState::Open.as_str() && t.awaiting_answer).and_then(|t| t.waiting_since);
+    let waiting = t
+        .as_ref()
+        .filter(|t| t.state == TicketState::Open.as_str() && t.awaiting_answer)
+        .and_then(|t| t.waiting_since);
     let sla = match &t {
-        Some(t) if waiting.is_some() => Sla::from_settings(&settings_of(&accounts::get_any(&app.db, t.account_id).await?)).ok().flatten(),
+        Some(t) if waiting.is_some() => {
+            Sla::from_settings(&settings_of(&accounts::get_any(&app.db, t.account_id).await?)).ok().flatten()
+        }
         _ => None,
     };
     let mut tx = app.db.begin().await?;
     match (t, waiting, sla) {
-        (Some(_), Some(since), Some(sla)) if now < since + sla.micros() => jobs::postpone(&mut tx, job.id, node, since + sla.micros()).await?,
+        (Some(_), Some(since), Some(sla)) if now < since + sla.micros() => {
+            jobs::postpone(&mut tx, job.id, node, since + sla.micros()).await?
+        }
         (Some(t), Some(since), Some(sla)) => {
             if store::mark_overdue(&mut tx, t.id, since).await? {
                 let body = serde_json::json!({"ticket": t.to_json(), "waiting_since": atiende_core::time::rfc3339(since), "sla_seconds": sla.seconds()});
-                atiende_store::events::record(&mut tx, t.org_id, "ticket.overdue", Some(t.id), None, &body, now).await?;
+                atiende_store::events::record(
+                    &mut tx,
+                    t.org_id,
+                    "ticket.overdue",
+                    Some(t.id),
+                    None,
+                    &body,
+                    now,
+                )
+                .await?;
             }
             jobs::complete_unless_rearmed(&mut tx, job.id, node, &job.payload).await?;
         }
@@ -271,7 +332,12 @@ pub async fn run_sla_overdue(app: &App, job: &JobRow) -> Result<(), StoreError> 
 }
 
 /// After an account's settings changed: pending auto-close timers follow the new delay.
-pub async fn settings_changed(app: &App, account_id: i64, before: &Value, after: &Value) -> Result<(), AppError> {
+pub async fn settings_changed(
+    app: &App,
+    account_id: i64,
+    before: &Value,
+    after: &Value,
+) -> Result<(), AppError> {
     if Sla::from_settings(before).ok().flatten() != Sla::from_settings(after).ok().flatten() {
         let mut tx = app.db.begin().await?;
         let n = store::recheck_sla(&mut tx, account_id, app.now()).await?;

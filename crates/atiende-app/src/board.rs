@@ -1,8 +1,8 @@
 //! The board (SPEC §8): each user's columns of saved filters, and their pages of tickets.
 use crate::auth::Actor;
 use crate::{App, AppError};
-use atiende_core::board::{self, AssigneeChoice, ColumnFilter, Flow, MAX_COLUMNS};
 use atiende_core::Role;
+use atiende_core::board::{self, AssigneeChoice, ColumnFilter, Flow, MAX_COLUMNS};
 use atiende_store::columns::{self, ColumnRow};
 use atiende_store::tickets::{self, AssigneeFilter, TicketCursor, TicketFilter, TicketRow};
 
@@ -38,11 +38,17 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> Result<Column, AppError> 
 
 /// Checks a column: its name, its filter, and that accounts and agents it names are
 /// the organization's.
-async fn check(app: &App, actor: &Actor, name: &str, filter: &mut ColumnFilter) -> Result<(String, String), AppError> {
+async fn check(
+    app: &App,
+    actor: &Actor,
+    name: &str,
+    filter: &mut ColumnFilter,
+) -> Result<(String, String), AppError> {
     let name = board::column_name(name)?;
     filter.validate()?;
     if !filter.account_ids.is_empty() {
-        let ours: Vec<i64> = atiende_store::accounts::list(&app.db, actor.org_id).await?.into_iter().map(|a| a.id).collect();
+        let ours: Vec<i64> =
+            atiende_store::accounts::list(&app.db, actor.org_id).await?.into_iter().map(|a| a.id).collect();
         if filter.account_ids.iter().any(|id| !ours.contains(id)) {
             return Err(AppError::invalid("account_ids", "no such account in this organization"));
         }
@@ -56,7 +62,12 @@ async fn check(app: &App, actor: &Actor, name: &str, filter: &mut ColumnFilter) 
     Ok((name, json))
 }
 
-pub async fn create(app: &App, actor: &Actor, name: &str, mut filter: ColumnFilter) -> Result<Column, AppError> {
+pub async fn create(
+    app: &App,
+    actor: &Actor,
+    name: &str,
+    mut filter: ColumnFilter,
+) -> Result<Column, AppError> {
     can_use_board(actor)?;
     let (name, json) = check(app, actor, name, &mut filter).await?;
     if columns::list(&app.db, actor.user_id).await?.len() >= MAX_COLUMNS {
@@ -66,7 +77,13 @@ pub async fn create(app: &App, actor: &Actor, name: &str, mut filter: ColumnFilt
     get(app, actor, id).await
 }
 
-pub async fn update(app: &App, actor: &Actor, id: i64, name: &str, mut filter: ColumnFilter) -> Result<Column, AppError> {
+pub async fn update(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    name: &str,
+    mut filter: ColumnFilter,
+) -> Result<Column, AppError> {
     can_use_board(actor)?;
     let (name, json) = check(app, actor, name, &mut filter).await?;
     columns::update(&app.db, actor.user_id, id, &name, &json).await?;
@@ -81,15 +98,23 @@ pub async fn delete(app: &App, actor: &Actor, id: i64) -> Result<(), AppError> {
 /// Moves a column one place left (`-1`) or right (`+1`).
 pub async fn shift(app: &App, actor: &Actor, id: i64, by: i64) -> Result<(), AppError> {
     can_use_board(actor)?;
-    let mut order: Vec<i64> = columns::list(&app.db, actor.user_id).await?.into_iter().map(|c| c.id).collect();
-    let Some(at) = order.iter().position(|c| *c == id) else { return Err(atiende_store::StoreError::NotFound.into()) };
+    let mut order: Vec<i64> =
+        columns::list(&app.db, actor.user_id).await?.into_iter().map(|c| c.id).collect();
+    let Some(at) = order.iter().position(|c| *c == id) else {
+        return Err(atiende_store::StoreError::NotFound.into());
+    };
     let to = (at as i64 + by).clamp(0, order.len() as i64 - 1) as usize;
     order.swap(at, to);
     Ok(columns::reorder(&app.db, actor.user_id, &order).await?)
 }
 
 /// Creates the three recommended columns; `names` gives each its label in the user's language.
-pub async fn apply_flow(app: &App, actor: &Actor, flow: Flow, names: impl Fn(&str) -> String) -> Result<Vec<Column>, AppError> {
+pub async fn apply_flow(
+    app: &App,
+    actor: &Actor,
+    flow: Flow,
+    names: impl Fn(&str) -> String,
+) -> Result<Vec<Column>, AppError> {
     can_use_board(actor)?;
     if flow == Flow::Team && !actor.is(Role::Admin) {
         return Err(AppError::Forbidden("the whole team's board is for admins".into()));
@@ -149,7 +174,13 @@ pub struct Page {
     pub count: i64,
 }
 
-pub async fn page(app: &App, actor: &Actor, col: &Column, cursor: Option<TicketCursor>, limit: i64) -> Result<Page, AppError> {
+pub async fn page(
+    app: &App,
+    actor: &Actor,
+    col: &Column,
+    cursor: Option<TicketCursor>,
+    limit: i64,
+) -> Result<Page, AppError> {
     can_use_board(actor)?;
     let f = ticket_filter(app, actor, &col.filter).await?;
     let limit = limit.clamp(1, 500);

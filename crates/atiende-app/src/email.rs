@@ -3,19 +3,19 @@
 //! addresses and their validation, the admin's connection test.
 use crate::auth::Actor;
 use crate::{App, AppError};
+use atiende_channels::DeliveryError;
 use atiende_channels::email::imap::{self, ImapConfig};
 use atiende_channels::email::parse::{first_address, split_quoted};
 use atiende_channels::email::send::{self, Outgoing, Security, SmtpServer};
 use atiende_channels::email::{self as mail, Limits};
-use atiende_channels::DeliveryError;
-use atiende_core::email::{Connection, EmailSettings, Server};
 use atiende_core::ChannelKind;
+use atiende_core::email::{Connection, EmailSettings, Server};
 use atiende_store::accounts::AccountRow;
 use atiende_store::ingest::{Inbound, NewAttachment, Outcome};
 use atiende_store::jobs::JobRow;
 use atiende_store::messages::MessageRow;
-use atiende_store::{email as store, messages, on_db, tickets, StoreError};
-use serde_json::{json, Map, Value};
+use atiende_store::{StoreError, email as store, messages, on_db, tickets};
+use serde_json::{Map, Value, json};
 
 pub use store::MAIL;
 
@@ -46,14 +46,19 @@ pub enum Received {
 /// Stores one raw message received for `account` (acknowledge it only after this returns Ok).
 pub async fn receive(app: &App, account: &AccountRow, raw: &[u8]) -> Result<Received, AppError> {
     if raw.len() > app.config.email.max_message_bytes {
-        return Err(AppError::invalid("message", format!("is larger than {} bytes", app.config.email.max_message_bytes)));
+        return Err(AppError::invalid(
+            "message",
+            format!("is larger than {} bytes", app.config.email.max_message_bytes),
+        ));
     }
     let cfg = settings(app, account)?;
     let limits = limits(app);
     // Large messages are parsed off the async workers (that needs its own copy).
     let p = if raw.len() > 256 * 1024 {
         let owned = raw.to_vec();
-        tokio::task::spawn_blocking(move || mail::parse(&owned, limits)).await.map_err(|e| AppError::Internal(e.to_string()))?
+        tokio::task::spawn_blocking(move || mail::parse(&owned, limits))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
     } else {
         mail::parse(raw, limits)
     };
@@ -103,7 +108,14 @@ pub async fn receive(app: &App, account: &AccountRow, raw: &[u8]) -> Result<Rece
     let attachments = p
         .attachments
         .into_iter()
-        .map(|a| NewAttachment { filename: a.filename, content_type: a.content_type, content_id: a.content_id, inline: a.inline, size: a.size as i64, data: a.data })
+        .map(|a| NewAttachment {
+            filename: a.filename,
+            content_type: a.content_type,
+            content_id: a.content_id,
+            inline: a.inline,
+            size: a.size as i64,
+            data: a.data,
+        })
         .collect();
     let mut item = Inbound {
         org_id: account.org_id,
@@ -131,10 +143,23 @@ pub async fn receive(app: &App, account: &AccountRow, raw: &[u8]) -> Result<Rece
 
 /// The generated forwarding address of a new email account.
 pub fn new_forwarding_address(app: &App, address: &str) -> String {
-    let local: String = address.split('@').next().unwrap_or("mail").chars().filter(|c| c.is_ascii_alphanumeric()).take(24).collect::<String>().to_lowercase();
+    let local: String = address
+        .split('@')
+        .next()
+        .unwrap_or("mail")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(24)
+        .collect::<String>()
+        .to_lowercase();
     let mut b = [0u8; 5];
     let _ = getrandom::fill(&mut b);
-    format!("{}-{}@{}", if local.is_empty() { "mail" } else { &local }, hex::encode(b), app.config.email.forwarding_domain)
+    format!(
+        "{}-{}@{}",
+        if local.is_empty() { "mail" } else { &local },
+        hex::encode(b),
+        app.config.email.forwarding_domain
+    )
 }
 
 fn security(s: &str) -> Security {
@@ -200,11 +225,17 @@ pub async fn deliver(app: &App, account: &AccountRow, msg: &MessageRow) -> Resul
     .await)
     .map_err(|e| retry(e.to_string()))?;
     let to = to.ok_or_else(|| fail("the client has no email address"))?;
-    let history = messages::list(&app.db, msg.org_id, msg.ticket_id, 0, 10_000).await.map_err(|e| retry(e.to_string()))?;
-    let before: Vec<&MessageRow> = history.iter().filter(|m| m.id < msg.id && m.author_kind != "note").collect();
+    let history = messages::list(&app.db, msg.org_id, msg.ticket_id, 0, 10_000)
+        .await
+        .map_err(|e| retry(e.to_string()))?;
+    let before: Vec<&MessageRow> =
+        history.iter().filter(|m| m.id < msg.id && m.author_kind != "note").collect();
     // Threading: answer the latest message the client sent, keeping its subject.
     let last_in = before.iter().rev().find(|m| m.direction == "in" && email_meta(m).is_object());
-    let last_subject = before.iter().rev().find_map(|m| email_meta(m)["subject"].as_str().filter(|s| !s.is_empty()).map(str::to_string));
+    let last_subject = before
+        .iter()
+        .rev()
+        .find_map(|m| email_meta(m)["subject"].as_str().filter(|s| !s.is_empty()).map(str::to_string));
     let subject = match last_subject {
         Some(s) if s.to_lowercase().starts_with("re:") => s,
         Some(s) => format!("Re: {s}"),
@@ -213,9 +244,15 @@ pub async fn deliver(app: &App, account: &AccountRow, msg: &MessageRow) -> Resul
     let (in_reply_to, mut references) = match last_in {
         Some(m) => {
             let e = email_meta(m);
-            let mut refs: Vec<String> = e["references"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default();
+            let mut refs: Vec<String> = e["references"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                .unwrap_or_default();
             if refs.is_empty() {
-                refs = e["in_reply_to"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default();
+                refs = e["in_reply_to"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                    .unwrap_or_default();
             }
             let id = e["message_id"].as_str().map(str::to_string);
             if let Some(id) = &id {
@@ -233,7 +270,8 @@ pub async fn deliver(app: &App, account: &AccountRow, msg: &MessageRow) -> Resul
         && !cfg.signature.trim().is_empty()
         && let Some(uid) = msg.author_user_id
     {
-        let u = atiende_store::users::get(&app.db, msg.org_id, uid).await.map_err(|e| retry(e.to_string()))?;
+        let u =
+            atiende_store::users::get(&app.db, msg.org_id, uid).await.map_err(|e| retry(e.to_string()))?;
         text.push_str("\n\n-- \n");
         text.push_str(&cfg.signature_for(&u.first_name, &u.last_name, &u.email, &u.phone, &u.department));
     }
@@ -268,14 +306,18 @@ pub async fn deliver(app: &App, account: &AccountRow, msg: &MessageRow) -> Resul
     let (server, from, from_name, reply_to) = match &cfg.smtp {
         Some(s) => (smtp_of(s), cfg.address.clone(), Some(account.name.clone()), None),
         None => (
-            relay(app).ok_or_else(|| fail("no default sender is configured (email.relay_host) and the account has no SMTP server"))?,
+            relay(app).ok_or_else(|| {
+                fail("no default sender is configured (email.relay_host) and the account has no SMTP server")
+            })?,
             app.config.email.from_address.clone(),
             Some(account.name.clone()),
             Some(cfg.address.clone()),
         ),
     };
     let message_id = outbound_message_id(msg, &from);
-    let files = atiende_store::attachments::with_data(&app.db, msg.org_id, msg.id).await.map_err(|e| retry(e.to_string()))?;
+    let files = atiende_store::attachments::with_data(&app.db, msg.org_id, msg.id)
+        .await
+        .map_err(|e| retry(e.to_string()))?;
     let out = Outgoing {
         from_name,
         from: from.clone(),
@@ -304,20 +346,38 @@ pub async fn deliver(app: &App, account: &AccountRow, msg: &MessageRow) -> Resul
 }
 
 /// Queues a system mail (from the default sender) through the durable outbox.
-pub async fn queue_mail(tx: &mut atiende_store::Tx, to: &str, subject: &str, text: &str, validation_token: Option<&str>, dedupe: Option<&str>, now: i64) -> Result<(), StoreError> {
-    store::queue_mail(tx, &json!({"to": to, "subject": subject, "text": text, "validation_token": validation_token}), dedupe, now).await
+pub async fn queue_mail(
+    tx: &mut atiende_store::Tx,
+    to: &str,
+    subject: &str,
+    text: &str,
+    validation_token: Option<&str>,
+    dedupe: Option<&str>,
+    now: i64,
+) -> Result<(), StoreError> {
+    store::queue_mail(
+        tx,
+        &json!({"to": to, "subject": subject, "text": text, "validation_token": validation_token}),
+        dedupe,
+        now,
+    )
+    .await
 }
 
 /// A new-ticket notification (SPEC §4.3): subject and text in the organization's words.
 async fn notification(app: &App, ticket_id: i64) -> Result<(String, String), DeliveryError> {
     let t = tickets::get_any(&app.db, ticket_id).await.map_err(|e| retry(e.to_string()))?;
-    let a = atiende_store::accounts::get_any(&app.db, t.account_id).await.map_err(|e| retry(e.to_string()))?;
-    let c = atiende_store::clients::get(&app.db, t.org_id, t.client_id).await.map_err(|e| retry(e.to_string()))?;
+    let a =
+        atiende_store::accounts::get_any(&app.db, t.account_id).await.map_err(|e| retry(e.to_string()))?;
+    let c = atiende_store::clients::get(&app.db, t.org_id, t.client_id)
+        .await
+        .map_err(|e| retry(e.to_string()))?;
     let first = messages::list(&app.db, t.org_id, t.id, 0, 1).await.map_err(|e| retry(e.to_string()))?;
     let text = first.first().map(|m| m.text.clone()).unwrap_or_default();
     let client = if c.name.is_empty() { format!("#{}", c.id) } else { c.name.clone() };
     let star = if t.important { "★ " } else { "" };
-    let subject = format!("{star}Nuevo ticket #{} · New ticket #{} — {client} ({})", t.number, t.number, a.name);
+    let subject =
+        format!("{star}Nuevo ticket #{} · New ticket #{} — {client} ({})", t.number, t.number, a.name);
     let body = format!(
         "{star}Ticket #{number} · {account} ({kind})\nCliente / Client: {client}\n\n{text}\n\n{url}/tickets/{id}\n",
         number = t.number,
@@ -336,7 +396,9 @@ pub async fn run_mail(app: &App, job: &JobRow) -> Result<(), DeliveryError> {
     let server = relay(app).ok_or_else(|| fail("no default sender is configured (email.relay_host)"))?;
     let (subject, text) = match p["ticket_id"].as_i64() {
         Some(id) => notification(app, id).await?,
-        None => (p["subject"].as_str().unwrap_or("").to_string(), p["text"].as_str().unwrap_or("").to_string()),
+        None => {
+            (p["subject"].as_str().unwrap_or("").to_string(), p["text"].as_str().unwrap_or("").to_string())
+        }
     };
     let mut id = [0u8; 12];
     let _ = getrandom::fill(&mut id);
@@ -371,7 +433,10 @@ pub async fn start_validation(app: &App, actor: &Actor, id: i64) -> Result<Accou
         return Err(AppError::conflict("settings.connection", "only forwarding accounts need validation"));
     }
     if relay(app).is_none() {
-        return Err(AppError::conflict("email.relay_host", "the deployment has no default sender to send the validation mail"));
+        return Err(AppError::conflict(
+            "email.relay_host",
+            "the deployment has no default sender to send the validation mail",
+        ));
     }
     let mut b = [0u8; 16];
     let _ = getrandom::fill(&mut b);
@@ -399,7 +464,12 @@ pub async fn start_validation(app: &App, actor: &Actor, id: i64) -> Result<Accou
     Ok(atiende_store::accounts::get(&app.db, actor.org_id, id).await?)
 }
 
-async fn await_validation(tx: &mut atiende_store::Tx, id: i64, token: &str, now: i64) -> Result<(), StoreError> {
+async fn await_validation(
+    tx: &mut atiende_store::Tx,
+    id: i64,
+    token: &str,
+    now: i64,
+) -> Result<(), StoreError> {
     atiende_store::on_tx!(tx, exec |c| sqlx::query(
         "UPDATE accounts SET validation_token = $2, status = 'not_validated', status_reason = 'waiting for the validation mail', updated_at = $3 WHERE id = $1"
     )
@@ -421,7 +491,8 @@ pub async fn test_connection(app: &App, actor: &Actor, id: i64) -> Result<Value,
     let timeout = app.config.email.timeout.min(std::time::Duration::from_secs(15));
     let imap = match &cfg.connection {
         Connection::Imap { server, mailbox } => {
-            let connector = imap::tls_connector(app.config.email.extra_ca_pem.as_deref()).map_err(AppError::Internal)?;
+            let connector =
+                imap::tls_connector(app.config.email.extra_ca_pem.as_deref()).map_err(AppError::Internal)?;
             match imap::open(&imap_config(server, mailbox), &connector, timeout).await {
                 Ok(mb) => {
                     let r = json!({"ok": true, "message": format!("logged in; {} has {} messages (UIDVALIDITY {})", mailbox, mb.exists, mb.uid_validity)});
@@ -431,7 +502,9 @@ pub async fn test_connection(app: &App, actor: &Actor, id: i64) -> Result<Value,
                 Err(e) => json!({"ok": false, "message": e.reason}),
             }
         }
-        Connection::Forwarding => json!({"ok": true, "message": format!("forwarding to {}", store::inbound_address(&app.db, a.id).await?.unwrap_or_default())}),
+        Connection::Forwarding => {
+            json!({"ok": true, "message": format!("forwarding to {}", store::inbound_address(&app.db, a.id).await?.unwrap_or_default())})
+        }
     };
     let smtp_server = match &cfg.smtp {
         Some(s) => Some(smtp_of(s)),
@@ -467,14 +540,23 @@ impl atiende_channels::email::smtpd::Handler for Forwarding {
         let app = self.0.clone();
         Box::pin(async move { matches!(store::by_inbound_address(&app.db, &rcpt).await, Ok(Some(_))) })
     }
-    fn deliver(&self, rcpts: Vec<String>, data: Vec<u8>) -> atiende_channels::email::smtpd::BoxFut<Result<(), String>> {
+    fn deliver(
+        &self,
+        rcpts: Vec<String>,
+        data: Vec<u8>,
+    ) -> atiende_channels::email::smtpd::BoxFut<Result<(), String>> {
         let app = self.0.clone();
         Box::pin(async move {
             for rcpt in rcpts {
-                let account = store::by_inbound_address(&app.db, &rcpt).await.map_err(|e| e.to_string())?.ok_or("unknown recipient")?;
+                let account = store::by_inbound_address(&app.db, &rcpt)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .ok_or("unknown recipient")?;
                 match receive(&app, &account, &data).await {
                     Ok(_) => {}
-                    Err(AppError::Invalid(e)) => tracing::warn!(account = account.id, error = %e, "forwarded message refused"),
+                    Err(AppError::Invalid(e)) => {
+                        tracing::warn!(account = account.id, error = %e, "forwarded message refused")
+                    }
                     Err(e) => return Err(e.to_string()),
                 }
             }

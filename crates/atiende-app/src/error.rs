@@ -35,7 +35,9 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
-            StoreError::Conflict(what) => AppError::Conflict { field: Some(what.clone()), message: format!("{what} already exists") },
+            StoreError::Conflict(what) => {
+                AppError::Conflict { field: Some(what.clone()), message: format!("{what} already exists") }
+            }
             other => AppError::Internal(other.to_string()),
         }
     }

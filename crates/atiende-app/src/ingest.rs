@@ -6,11 +6,11 @@ use crate::metrics::Metrics;
 use crate::realtime::Bus;
 use crate::{AppConfig, AppError};
 use atiende_core::time::Clock;
-use atiende_store::ingest::{self, Inbound, Outcome};
 use atiende_store::Db;
+use atiende_store::ingest::{self, Inbound, Outcome};
 use std::hash::{Hash, Hasher};
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
 use tokio::sync::{mpsc, oneshot};
 
 type Reply = oneshot::Sender<Result<Outcome, AppError>>;
@@ -20,12 +20,27 @@ pub struct Ingestor {
 }
 
 impl Ingestor {
-    pub fn start(db: &Db, clock: Arc<dyn Clock>, config: &AppConfig, metrics: Metrics, bus: Bus, jobs: Arc<tokio::sync::Notify>) -> Self {
+    pub fn start(
+        db: &Db,
+        clock: Arc<dyn Clock>,
+        config: &AppConfig,
+        metrics: Metrics,
+        bus: Bus,
+        jobs: Arc<tokio::sync::Notify>,
+    ) -> Self {
         let n = if db.is_pg() { config.ingest_writers.max(1) } else { 1 };
         let writers = (0..n)
             .map(|_| {
                 let (tx, rx) = mpsc::channel(config.ingest_batch_max * 4);
-                tokio::spawn(writer(db.clone(), clock.clone(), config.ingest_batch_max, metrics.clone(), bus.clone(), jobs.clone(), rx));
+                tokio::spawn(writer(
+                    db.clone(),
+                    clock.clone(),
+                    config.ingest_batch_max,
+                    metrics.clone(),
+                    bus.clone(),
+                    jobs.clone(),
+                    rx,
+                ));
                 tx
             })
             .collect();

@@ -66,11 +66,31 @@ impl App {
         let metrics = metrics::Metrics::default();
         let realtime = realtime::Bus::new();
         let job_wake: Arc<tokio::sync::Notify> = Arc::default();
-        let ingestor = ingest::Ingestor::start(&db, clock.clone(), &config, metrics.clone(), realtime.clone(), job_wake.clone());
+        let ingestor = ingest::Ingestor::start(
+            &db,
+            clock.clone(),
+            &config,
+            metrics.clone(),
+            realtime.clone(),
+            job_wake.clone(),
+        );
         let http = atiende_channels::http_client(config.webhook_timeout);
         let token_cache = cache::TtlCache::new(config.auth_cache_ttl, 10_000);
         let account_cache = cache::TtlCache::new(config.auth_cache_ttl, 10_000);
-        App(Arc::new(Inner { db, clock, config, sealer, metrics, realtime, ingestor, http, job_wake, mailbox_wake: Arc::default(), token_cache, account_cache }))
+        App(Arc::new(Inner {
+            db,
+            clock,
+            config,
+            sealer,
+            metrics,
+            realtime,
+            ingestor,
+            http,
+            job_wake,
+            mailbox_wake: Arc::default(),
+            token_cache,
+            account_cache,
+        }))
     }
 
     pub fn now(&self) -> i64 {

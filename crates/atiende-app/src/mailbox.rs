@@ -6,7 +6,7 @@
 //! account `needs_reconnection` with the server's reason and retry with backoff.
 //! With several nodes, the node holding a mailbox's lease reads it; the others wait and
 //! take over when the lease expires (a node that died) or is given up (a node that stops).
-use crate::email::{imap_config, receive, settings, Received};
+use crate::email::{Received, imap_config, receive, settings};
 use crate::{App, AppError};
 use atiende_channels::email::imap::{self, ImapError};
 use atiende_core::email::Connection;
@@ -26,7 +26,11 @@ pub async fn run(app: App, mut shutdown: watch::Receiver<bool>) {
             Ok(accounts) => {
                 let wanted: HashMap<i64, i64> = accounts
                     .iter()
-                    .filter(|a| a.settings.contains("\"imap\"") && settings(&app, a).is_ok_and(|s| matches!(s.connection, Connection::Imap { .. })))
+                    .filter(|a| {
+                        a.settings.contains("\"imap\"")
+                            && settings(&app, a)
+                                .is_ok_and(|s| matches!(s.connection, Connection::Imap { .. }))
+                    })
                     .map(|a| (a.id, a.updated_at))
                     .collect();
                 readers.retain(|id, (version, stop, handle)| {
@@ -67,7 +71,9 @@ fn lease(app: &App) -> i64 {
 /// Takes or renews this node's lease on the mailbox.
 async fn hold(app: &App, account_id: i64) -> bool {
     let now = app.now();
-    store::claim_mailbox(&app.db, account_id, &app.config.node_id, now, now + lease(app)).await.unwrap_or(false)
+    store::claim_mailbox(&app.db, account_id, &app.config.node_id, now, now + lease(app))
+        .await
+        .unwrap_or(false)
 }
 
 /// One account's reader: sessions one after the other, backing off after failures, while
@@ -90,10 +96,15 @@ async fn read(app: App, account_id: i64, mut stop: watch::Receiver<bool>) {
         if let Err(e) = r {
             failures += 1;
             tracing::warn!(account = account_id, reason = %e.reason, failures, "mailbox reader failed");
-            let _ = store::set_status(&app.db, account_id, "needs_reconnection", Some(&e.reason), app.now()).await;
+            let _ = store::set_status(&app.db, account_id, "needs_reconnection", Some(&e.reason), app.now())
+                .await;
             app.account_cache.clear();
             app.realtime.wake();
-            let wait = crate::worker::backoff(Duration::from_secs(1), app.config.email.reconnect_max, failures as i64);
+            let wait = crate::worker::backoff(
+                Duration::from_secs(1),
+                app.config.email.reconnect_max,
+                failures as i64,
+            );
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = stop.changed() => return,
@@ -106,12 +117,19 @@ fn app_err(e: AppError) -> ImapError {
     ImapError { reason: format!("storing a message: {e}"), needs_admin: false }
 }
 
-async fn session(app: &App, account_id: i64, stop: &mut watch::Receiver<bool>, failures: &mut u32) -> Result<(), ImapError> {
-    let account = atiende_store::accounts::get_any(&app.db, account_id).await.map_err(|e| app_err(e.into()))?;
+async fn session(
+    app: &App,
+    account_id: i64,
+    stop: &mut watch::Receiver<bool>,
+    failures: &mut u32,
+) -> Result<(), ImapError> {
+    let account =
+        atiende_store::accounts::get_any(&app.db, account_id).await.map_err(|e| app_err(e.into()))?;
     let cfg = settings(app, &account).map_err(app_err)?;
     let Connection::Imap { server, mailbox } = &cfg.connection else { return Ok(()) };
     let icfg = imap_config(server, mailbox);
-    let connector = imap::tls_connector(app.config.email.extra_ca_pem.as_deref()).map_err(|reason| ImapError { reason, needs_admin: true })?;
+    let connector = imap::tls_connector(app.config.email.extra_ca_pem.as_deref())
+        .map_err(|reason| ImapError { reason, needs_admin: true })?;
     let timeout = app.config.email.timeout;
     let mut mb = imap::open(&icfg, &connector, timeout).await?;
     if store::set_status(&app.db, account_id, "active", None, app.now()).await.unwrap_or(false) {
@@ -126,7 +144,12 @@ async fn session(app: &App, account_id: i64, stop: &mut watch::Receiver<bool>, f
             Some((validity, _)) => {
                 // The server renumbered the mailbox: read it all again; Message-IDs keep
                 // what was already stored from coming back twice.
-                tracing::warn!(account = account_id, old = validity, new = mb.uid_validity, "UIDVALIDITY changed; reading the mailbox again");
+                tracing::warn!(
+                    account = account_id,
+                    old = validity,
+                    new = mb.uid_validity,
+                    "UIDVALIDITY changed; reading the mailbox again"
+                );
                 0
             }
             None => 0,
@@ -137,11 +160,16 @@ async fn session(app: &App, account_id: i64, stop: &mut watch::Receiver<bool>, f
                 break;
             }
             // Submitted together so the ingest commits them in a few transactions.
-            let results = futures_util::future::join_all(batch.iter().map(|(_, raw)| receive(app, &account, raw))).await;
+            let results =
+                futures_util::future::join_all(batch.iter().map(|(_, raw)| receive(app, &account, raw)))
+                    .await;
             let mut done = last;
             for ((uid, _), r) in batch.iter().zip(results) {
                 match r {
-                    Ok(Received::Stored(_)) | Ok(Received::Blocked(_)) | Ok(Received::Validated) | Ok(Received::NoSender) => done = *uid,
+                    Ok(Received::Stored(_))
+                    | Ok(Received::Blocked(_))
+                    | Ok(Received::Validated)
+                    | Ok(Received::NoSender) => done = *uid,
                     Err(AppError::Invalid(e)) => {
                         tracing::warn!(account = account_id, uid, error = %e, "message refused; skipped");
                         done = *uid;
@@ -149,13 +177,22 @@ async fn session(app: &App, account_id: i64, stop: &mut watch::Receiver<bool>, f
                     Err(e) => {
                         // Not stored: the mark stays before it, and the next session tries again.
                         if done > last {
-                            let _ = store::set_mailbox_state(&app.db, account_id, mb.uid_validity as i64, done as i64, app.now()).await;
+                            let _ = store::set_mailbox_state(
+                                &app.db,
+                                account_id,
+                                mb.uid_validity as i64,
+                                done as i64,
+                                app.now(),
+                            )
+                            .await;
                         }
                         return Err(app_err(e));
                     }
                 }
             }
-            store::set_mailbox_state(&app.db, account_id, mb.uid_validity as i64, done as i64, app.now()).await.map_err(|e| app_err(e.into()))?;
+            store::set_mailbox_state(&app.db, account_id, mb.uid_validity as i64, done as i64, app.now())
+                .await
+                .map_err(|e| app_err(e.into()))?;
             if !hold(app, account_id).await {
                 mb.logout().await;
                 return Ok(());

@@ -7,7 +7,7 @@ use atiende_store::events::{self, EventRow};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{broadcast, Notify};
+use tokio::sync::{Notify, broadcast};
 
 #[derive(Clone)]
 pub struct Bus {
@@ -87,7 +87,11 @@ pub async fn pump(app: App, shutdown: tokio::sync::watch::Receiver<bool>) {
                 Some(first) => {
                     let since = *gap_since.get_or_insert_with(Instant::now);
                     if since.elapsed() > GAP_PATIENCE {
-                        tracing::debug!(from = floor + 1, to = first - 1, "event ids never committed; moving on");
+                        tracing::debug!(
+                            from = floor + 1,
+                            to = first - 1,
+                            "event ids never committed; moving on"
+                        );
                         floor = first - 1;
                         while seen.remove(&(floor + 1)) {
                             floor += 1;

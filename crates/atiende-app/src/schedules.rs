@@ -2,10 +2,10 @@
 //! of `atiende_core::hours`.
 use crate::auth::Actor;
 use crate::{App, AppError};
-use atiende_core::hours::{Schedule, ScheduleInput};
 use atiende_core::Role;
-use atiende_store::schedules::{self, ScheduleRow};
+use atiende_core::hours::{Schedule, ScheduleInput};
 use atiende_store::StoreError;
+use atiende_store::schedules::{self, ScheduleRow};
 
 /// A stored schedule with its wire form and its arithmetic.
 pub struct Stored {
@@ -21,7 +21,8 @@ fn read(row: ScheduleRow) -> Result<Stored, AppError> {
         days: serde_json::from_str(&row.days).map_err(|e| AppError::Internal(e.to_string()))?,
         holidays: serde_json::from_str(&row.holidays).map_err(|e| AppError::Internal(e.to_string()))?,
     };
-    let schedule = Schedule::parse(&input).map_err(|e| AppError::Internal(format!("stored schedule {} is invalid: {e}", row.id)))?;
+    let schedule = Schedule::parse(&input)
+        .map_err(|e| AppError::Internal(format!("stored schedule {} is invalid: {e}", row.id)))?;
     Ok(Stored { row, input, schedule })
 }
 
@@ -42,7 +43,9 @@ fn name_taken(e: StoreError) -> AppError {
 pub async fn create(app: &App, actor: &Actor, input: &ScheduleInput) -> Result<Stored, AppError> {
     actor.require_admin()?;
     let (tz, days, holidays) = encode(input)?;
-    let id = schedules::create(&app.db, actor.org_id, input.name.trim(), &tz, &days, &holidays, app.now()).await.map_err(name_taken)?;
+    let id = schedules::create(&app.db, actor.org_id, input.name.trim(), &tz, &days, &holidays, app.now())
+        .await
+        .map_err(name_taken)?;
     get(app, actor, id).await
 }
 
@@ -50,7 +53,9 @@ pub async fn create(app: &App, actor: &Actor, input: &ScheduleInput) -> Result<S
 pub async fn replace(app: &App, actor: &Actor, id: i64, input: &ScheduleInput) -> Result<Stored, AppError> {
     actor.require_admin()?;
     let (tz, days, holidays) = encode(input)?;
-    schedules::update(&app.db, actor.org_id, id, input.name.trim(), &tz, &days, &holidays, app.now()).await.map_err(name_taken)?;
+    schedules::update(&app.db, actor.org_id, id, input.name.trim(), &tz, &days, &holidays, app.now())
+        .await
+        .map_err(name_taken)?;
     get(app, actor, id).await
 }
 
@@ -65,7 +70,11 @@ pub async fn list(app: &App, actor: &Actor) -> Result<Vec<Stored>, AppError> {
 }
 
 /// The business hours governing an account (`settings.schedule_id`); `None`: always open.
-pub async fn of_account(app: &App, org_id: i64, settings: &serde_json::Value) -> Result<Option<Schedule>, AppError> {
+pub async fn of_account(
+    app: &App,
+    org_id: i64,
+    settings: &serde_json::Value,
+) -> Result<Option<Schedule>, AppError> {
     match settings["schedule_id"].as_i64() {
         None => Ok(None),
         Some(id) => match schedules::get(&app.db, org_id, id).await {

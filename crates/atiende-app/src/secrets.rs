@@ -25,8 +25,10 @@ impl Sealer {
 
     /// Parses a key written as 64 hex digits.
     pub fn from_hex(text: &str) -> Result<Self, String> {
-        let bytes = hex::decode(text.trim()).map_err(|_| "the secret key must be 64 hex digits".to_string())?;
-        let key: [u8; 32] = bytes.try_into().map_err(|_| "the secret key must be 64 hex digits".to_string())?;
+        let bytes =
+            hex::decode(text.trim()).map_err(|_| "the secret key must be 64 hex digits".to_string())?;
+        let key: [u8; 32] =
+            bytes.try_into().map_err(|_| "the secret key must be 64 hex digits".to_string())?;
         Ok(Self::new(&key))
     }
 

@@ -1,7 +1,7 @@
 //! Ticket use cases: reading, replying, closing, reopening and assigning.
 use crate::auth::Actor;
 use crate::{App, AppError};
-use atiende_core::{bounded_text, required_text, AuthorKind, Direction, Role, TicketState};
+use atiende_core::{AuthorKind, Direction, Role, TicketState, bounded_text, required_text};
 use atiende_store::ingest::NewAttachment;
 use atiende_store::messages::{self, MessageRow, NewMessage};
 use atiende_store::tickets::{self, TicketRow};
@@ -28,7 +28,10 @@ pub struct Upload {
 /// Most files on one message.
 pub const MAX_FILES: usize = 10;
 /// Extensions never accepted (programs and scripts a client's machine could run).
-const BLOCKED_EXTENSIONS: &[&str] = &["exe", "bat", "cmd", "com", "scr", "js", "jse", "vbs", "vbe", "msi", "jar", "ps1", "sh", "dll", "lnk", "hta", "cpl", "pif", "reg", "wsf"];
+const BLOCKED_EXTENSIONS: &[&str] = &[
+    "exe", "bat", "cmd", "com", "scr", "js", "jse", "vbs", "vbe", "msi", "jar", "ps1", "sh", "dll", "lnk",
+    "hta", "cpl", "pif", "reg", "wsf",
+];
 
 /// Checks uploaded files: count, size, a safe name, a well-formed type that, for the types a
 /// browser or mail program renders (images, PDF), matches the file's first bytes.
@@ -51,16 +54,31 @@ pub fn check_files(files: Vec<Upload>, max_bytes: usize) -> Result<Vec<NewAttach
             return Err(AppError::invalid(field("data"), "the file is empty"));
         }
         if f.data.len() > max_bytes {
-            return Err(AppError::invalid(field("data"), format!("the file is larger than {max_bytes} bytes")));
+            return Err(AppError::invalid(
+                field("data"),
+                format!("the file is larger than {max_bytes} bytes"),
+            ));
         }
         let ct = f.content_type.trim().to_ascii_lowercase();
-        let token = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+".contains(c));
+        let token = |s: &str| {
+            !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+".contains(c))
+        };
         let ct = if ct.is_empty() { "application/octet-stream".to_string() } else { ct };
         match ct.split_once('/') {
             Some((a, b)) if token(a) && token(b) => {}
-            _ => return Err(AppError::invalid(field("content_type"), "must be a media type such as application/pdf")),
+            _ => {
+                return Err(AppError::invalid(
+                    field("content_type"),
+                    "must be a media type such as application/pdf",
+                ));
+            }
         }
-        let magic: &[(&str, &[u8])] = &[("image/png", b"\x89PNG"), ("image/jpeg", b"\xff\xd8\xff"), ("image/gif", b"GIF8"), ("application/pdf", b"%PDF")];
+        let magic: &[(&str, &[u8])] = &[
+            ("image/png", b"\x89PNG"),
+            ("image/jpeg", b"\xff\xd8\xff"),
+            ("image/gif", b"GIF8"),
+            ("application/pdf", b"%PDF"),
+        ];
         if let Some((_, m)) = magic.iter().find(|(t, _)| *t == ct)
             && !f.data.starts_with(m)
         {
@@ -69,19 +87,39 @@ pub fn check_files(files: Vec<Upload>, max_bytes: usize) -> Result<Vec<NewAttach
         if ct == "image/svg+xml" || ct == "text/html" {
             return Err(AppError::invalid(field("content_type"), format!("{ct} files are not accepted")));
         }
-        out.push(NewAttachment { filename: name, content_type: ct, content_id: None, inline: false, size: f.data.len() as i64, data: Some(f.data) });
+        out.push(NewAttachment {
+            filename: name,
+            content_type: ct,
+            content_id: None,
+            inline: false,
+            size: f.data.len() as i64,
+            data: Some(f.data),
+        });
     }
     Ok(out)
 }
 
 /// Sends an agent's reply (delivered through the outbox) or stores an internal note.
-pub async fn reply(app: &App, actor: &Actor, ticket_id: i64, text: &str, note: bool) -> Result<MessageRow, AppError> {
+pub async fn reply(
+    app: &App,
+    actor: &Actor,
+    ticket_id: i64,
+    text: &str,
+    note: bool,
+) -> Result<MessageRow, AppError> {
     reply_with_files(app, actor, ticket_id, text, note, Vec::new()).await
 }
 
 /// A reply or note with files: notes keep them on the ticket; replies send them with
 /// channels that carry files (email).
-pub async fn reply_with_files(app: &App, actor: &Actor, ticket_id: i64, text: &str, note: bool, files: Vec<Upload>) -> Result<MessageRow, AppError> {
+pub async fn reply_with_files(
+    app: &App,
+    actor: &Actor,
+    ticket_id: i64,
+    text: &str,
+    note: bool,
+    files: Vec<Upload>,
+) -> Result<MessageRow, AppError> {
     actor.require_worker()?;
     let text = required_text(text, "text", MAX_TEXT)?;
     let files = check_files(files, app.config.email.max_attachment_bytes)?;
@@ -89,7 +127,10 @@ pub async fn reply_with_files(app: &App, actor: &Actor, ticket_id: i64, text: &s
         let t = tickets::get(&app.db, actor.org_id, ticket_id).await?;
         let kind = atiende_store::accounts::get_any(&app.db, t.account_id).await?.kind;
         if kind != atiende_core::ChannelKind::Email.as_str() {
-            return Err(AppError::conflict("attachments", format!("the {kind} channel cannot send files; attach them to an internal note")));
+            return Err(AppError::conflict(
+                "attachments",
+                format!("the {kind} channel cannot send files; attach them to an internal note"),
+            ));
         }
     }
     let settings = account_settings(app, actor.org_id, ticket_id).await?;
@@ -104,7 +145,16 @@ pub async fn reply_with_files(app: &App, actor: &Actor, ticket_id: i64, text: &s
     if !note && t.assignee_id.is_none() && t.state == TicketState::Open.as_str() {
         let mode = atiende_store::accounts::agent_mode_tx(&mut tx, t.account_id, actor.user_id).await?;
         if matches!(mode.as_deref(), Some("manual" | "auto")) {
-            tickets::assign(&mut tx, actor.org_id, t.id, Some(actor.user_id), Some(actor.user_id), "took it by answering", now).await?;
+            tickets::assign(
+                &mut tx,
+                actor.org_id,
+                t.id,
+                Some(actor.user_id),
+                Some(actor.user_id),
+                "took it by answering",
+                now,
+            )
+            .await?;
         }
     }
     let t = tickets::get_tx(&mut tx, actor.org_id, ticket_id).await?;
@@ -177,7 +227,9 @@ pub async fn mass_close(app: &App, actor: &Actor, ids: &[i64]) -> Result<usize, 
     for (i, id) in ids.iter().enumerate() {
         let t = match tickets::get(&app.db, actor.org_id, *id).await {
             Ok(t) => t,
-            Err(atiende_store::StoreError::NotFound) => return Err(AppError::invalid(&format!("ids[{i}]"), "no such ticket in this organization")),
+            Err(atiende_store::StoreError::NotFound) => {
+                return Err(AppError::invalid(&format!("ids[{i}]"), "no such ticket in this organization"));
+            }
             Err(e) => return Err(e.into()),
         };
         if let std::collections::hash_map::Entry::Vacant(v) = settings.entry(t.account_id) {
@@ -235,7 +287,16 @@ pub async fn reopen(app: &App, actor: &Actor, id: i64) -> Result<TicketRow, AppE
         });
     }
     let t = tickets::get_tx(&mut tx, actor.org_id, id).await?;
-    events::record(&mut tx, actor.org_id, "ticket.reopened", Some(id), None, &json!({"ticket": t.to_json()}), now).await?;
+    events::record(
+        &mut tx,
+        actor.org_id,
+        "ticket.reopened",
+        Some(id),
+        None,
+        &json!({"ticket": t.to_json()}),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     app.realtime.wake();
     Ok(t)
@@ -248,7 +309,9 @@ pub async fn assign(app: &App, actor: &Actor, id: i64, user_id: Option<i64>) -> 
         match users::get(&app.db, actor.org_id, u).await {
             Ok(user) if user.active => {}
             Ok(_) => return Err(AppError::invalid("user_id", "that user is deactivated")),
-            Err(atiende_store::StoreError::NotFound) => return Err(AppError::invalid("user_id", "no such user in this organization")),
+            Err(atiende_store::StoreError::NotFound) => {
+                return Err(AppError::invalid("user_id", "no such user in this organization"));
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -259,7 +322,8 @@ pub async fn assign(app: &App, actor: &Actor, id: i64, user_id: Option<i64>) -> 
     };
     let mut tx = app.db.begin().await?;
     let before = tickets::get_tx(&mut tx, actor.org_id, id).await?;
-    let t = tickets::assign(&mut tx, actor.org_id, id, user_id, Some(actor.user_id), reason, app.now()).await?;
+    let t =
+        tickets::assign(&mut tx, actor.org_id, id, user_id, Some(actor.user_id), reason, app.now()).await?;
     if before.assignee_id.is_some() && before.assignee_id != user_id {
         atiende_store::assign::arm(&mut tx, actor.org_id, app.now()).await?;
     }
@@ -290,7 +354,9 @@ pub async fn set_flag(app: &App, actor: &Actor, id: i64, flag: Flag) -> Result<T
     let mut tx = app.db.begin().await?;
     let t = tickets::get_tx(&mut tx, actor.org_id, id).await?;
     let (sql, kind): (&str, &str) = match flag {
-        Flag::Important(_) => ("UPDATE tickets SET important = $1, updated_at = $2 WHERE id = $3", "ticket.updated"),
+        Flag::Important(_) => {
+            ("UPDATE tickets SET important = $1, updated_at = $2 WHERE id = $3", "ticket.updated")
+        }
         Flag::Priority(p) => {
             actor.require_admin()?;
             if !(0..=5).contains(&p) {
@@ -302,17 +368,29 @@ pub async fn set_flag(app: &App, actor: &Actor, id: i64, flag: Flag) -> Result<T
             if t.state != TicketState::Open.as_str() {
                 return Err(AppError::conflict("state", "only an open ticket can be ignored"));
             }
-            ("UPDATE tickets SET state = 'ignored', closed_at = $1, updated_at = $1, queued_at = NULL, queue_reason = NULL WHERE id = $2", "ticket.ignored")
+            (
+                "UPDATE tickets SET state = 'ignored', closed_at = $1, updated_at = $1, queued_at = NULL, queue_reason = NULL WHERE id = $2",
+                "ticket.ignored",
+            )
         }
     };
     match flag {
-        Flag::Important(v) => on_tx!(&mut tx, exec |c| sqlx::query(sql).bind(v).bind(now).bind(id)),
-        Flag::Priority(v) => on_tx!(&mut tx, exec |c| sqlx::query(sql).bind(v).bind(now).bind(id)),
-        Flag::Ignore => on_tx!(&mut tx, exec |c| sqlx::query(sql).bind(now).bind(id)),
+        Flag::Important(v) => on_tx!(&mut tx, exec | c | sqlx::query(sql).bind(v).bind(now).bind(id)),
+        Flag::Priority(v) => on_tx!(&mut tx, exec | c | sqlx::query(sql).bind(v).bind(now).bind(id)),
+        Flag::Ignore => on_tx!(&mut tx, exec | c | sqlx::query(sql).bind(now).bind(id)),
     }
     .map_err(atiende_store::StoreError::from)?;
     let t = tickets::get_tx(&mut tx, actor.org_id, id).await?;
-    events::record(&mut tx, actor.org_id, kind, Some(id), None, &json!({"ticket": t.to_json(), "actor_user_id": actor.user_id}), now).await?;
+    events::record(
+        &mut tx,
+        actor.org_id,
+        kind,
+        Some(id),
+        None,
+        &json!({"ticket": t.to_json(), "actor_user_id": actor.user_id}),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     app.realtime.wake();
     Ok(t)

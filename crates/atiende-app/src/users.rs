@@ -1,9 +1,9 @@
 //! Users and connection statuses.
 use crate::auth::{self, Actor};
 use crate::{App, AppError};
-use atiende_core::{required_text, EmailAddress, Language, Role, Roles};
+use atiende_core::{EmailAddress, Language, Role, Roles, required_text};
 use atiende_store::users::{self, NewUser, UserPatch, UserRow};
-use atiende_store::{on_tx, orgs, tickets, StoreError};
+use atiende_store::{StoreError, on_tx, orgs, tickets};
 
 /// What is needed to create a user.
 #[derive(Debug, Clone, Default)]
@@ -36,24 +36,35 @@ fn check(input: &UserInput) -> Result<Checked, AppError> {
     };
     let language = Language::parse(input.language.as_deref().unwrap_or("es"), "language")?;
     let roles = Roles::parse_list(&input.roles, "roles")?;
-    for (field, v) in [("first_name", &input.first_name), ("last_name", &input.last_name), ("phone", &input.phone), ("department", &input.department)] {
+    for (field, v) in [
+        ("first_name", &input.first_name),
+        ("last_name", &input.last_name),
+        ("phone", &input.phone),
+        ("department", &input.department),
+    ] {
         atiende_core::bounded_text(v, field, 120)?;
     }
     Ok(Checked { email, hash, language, roles })
 }
 
-async fn insert(app: &App, org_id: Option<i64>, org_name: &str, input: &UserInput) -> Result<UserRow, AppError> {
+async fn insert(
+    app: &App,
+    org_id: Option<i64>,
+    org_name: &str,
+    input: &UserInput,
+) -> Result<UserRow, AppError> {
     let c = check(input)?;
     let now = app.now();
     let mut tx = app.db.begin().await?;
     let org_id = match org_id {
         Some(id) => id,
         None => {
-            let existing: Option<i64> = on_tx!(&mut tx, |x| sqlx::query_scalar("SELECT id FROM organizations WHERE name = $1")
-                .bind(org_name)
-                .fetch_optional(x)
-                .await)
-            .map_err(StoreError::from)?;
+            let existing: Option<i64> =
+                on_tx!(&mut tx, |x| sqlx::query_scalar("SELECT id FROM organizations WHERE name = $1")
+                    .bind(org_name)
+                    .fetch_optional(x)
+                    .await)
+                .map_err(StoreError::from)?;
             match existing {
                 Some(id) => id,
                 None => orgs::create(&mut tx, org_name, now).await?,
@@ -77,7 +88,9 @@ async fn insert(app: &App, org_id: Option<i64>, org_name: &str, input: &UserInpu
     )
     .await
     .map_err(|e| match e {
-        StoreError::Conflict(_) => AppError::conflict("email", "this email address is already used by a user"),
+        StoreError::Conflict(_) => {
+            AppError::conflict("email", "this email address is already used by a user")
+        }
         e => e.into(),
     })?;
     tx.commit().await?;
@@ -107,7 +120,8 @@ const DEACTIVATION_RELEASE_WINDOW_MICROS: i64 = 5 * 24 * 3600 * 1_000_000;
 /// Changes a user. Admins change anything; a user may change their own
 /// connection status. The first user of an organization is never deactivated.
 pub async fn patch(app: &App, actor: &Actor, id: i64, p: UserPatchInput) -> Result<UserRow, AppError> {
-    let own_status_only = p.active.is_none() && p.roles.is_none() && p.max_open_tickets.is_none() && id == actor.user_id;
+    let own_status_only =
+        p.active.is_none() && p.roles.is_none() && p.max_open_tickets.is_none() && id == actor.user_id;
     if !own_status_only {
         actor.require_admin()?;
     }
@@ -119,7 +133,9 @@ pub async fn patch(app: &App, actor: &Actor, id: i64, p: UserPatchInput) -> Resu
     if let Some(status) = p.connection_status_id {
         match users::status(&app.db, actor.org_id, status).await {
             Ok(_) => patch.connection_status_id = Some(status),
-            Err(StoreError::NotFound) => return Err(AppError::invalid("connection_status_id", "no such connection status")),
+            Err(StoreError::NotFound) => {
+                return Err(AppError::invalid("connection_status_id", "no such connection status"));
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -163,8 +179,14 @@ pub struct UserPatchInput {
 }
 
 /// Ends the user's sessions and releases their recent open tickets.
-async fn deactivate(tx: &mut atiende_store::Tx, actor: &Actor, user_id: i64, now: i64) -> Result<(), AppError> {
-    on_tx!(tx, exec |c| sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id)).map_err(StoreError::from)?;
+async fn deactivate(
+    tx: &mut atiende_store::Tx,
+    actor: &Actor,
+    user_id: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    on_tx!(tx, exec | c | sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id))
+        .map_err(StoreError::from)?;
     let ids: Vec<i64> = on_tx!(tx, |c| sqlx::query_scalar(
         "SELECT id FROM tickets WHERE org_id = $1 AND assignee_id = $2 AND state <> 'closed' AND created_at >= $3"
     )
@@ -175,7 +197,16 @@ async fn deactivate(tx: &mut atiende_store::Tx, actor: &Actor, user_id: i64, now
     .await)
     .map_err(StoreError::from)?;
     for &t in &ids {
-        tickets::assign(tx, actor.org_id, t, None, Some(actor.user_id), "released: the assignee was deactivated", now).await?;
+        tickets::assign(
+            tx,
+            actor.org_id,
+            t,
+            None,
+            Some(actor.user_id),
+            "released: the assignee was deactivated",
+            now,
+        )
+        .await?;
     }
     // Placed again by the rules (SPEC §2, §7).
     atiende_store::assign::requeue(tx, actor.org_id, &ids, now).await?;
@@ -184,13 +215,15 @@ async fn deactivate(tx: &mut atiende_store::Tx, actor: &Actor, user_id: i64, now
 
 /// Sets the user's status to the organization's built-in Offline.
 pub async fn go_offline(app: &App, user_id: i64) -> Result<(), AppError> {
-    let org_id: Option<i64> = atiende_store::on_db!(&app.db, |c| sqlx::query_scalar("SELECT org_id FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_optional(c)
-        .await)
-    .map_err(StoreError::from)?;
+    let org_id: Option<i64> =
+        atiende_store::on_db!(&app.db, |c| sqlx::query_scalar("SELECT org_id FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(c)
+            .await)
+        .map_err(StoreError::from)?;
     let Some(org_id) = org_id else { return Ok(()) };
-    let offline = users::statuses(&app.db, org_id).await?.into_iter().find(|s| s.builtin.as_deref() == Some("offline"));
+    let offline =
+        users::statuses(&app.db, org_id).await?.into_iter().find(|s| s.builtin.as_deref() == Some("offline"));
     if let Some(s) = offline {
         let mut tx = app.db.begin().await?;
         users::set_status(&mut tx, org_id, user_id, s.id, app.now()).await?;
@@ -199,7 +232,12 @@ pub async fn go_offline(app: &App, user_id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-pub async fn create_status(app: &App, actor: &Actor, name: &str, assignable: bool) -> Result<users::StatusRow, AppError> {
+pub async fn create_status(
+    app: &App,
+    actor: &Actor,
+    name: &str,
+    assignable: bool,
+) -> Result<users::StatusRow, AppError> {
     actor.require_admin()?;
     let name = required_text(name, "name", 60)?;
     let id = users::create_status(&app.db, actor.org_id, &name, assignable).await.map_err(|e| match e {
@@ -223,7 +261,12 @@ pub struct ProfileInput {
 
 pub async fn update_profile(app: &App, actor: &Actor, p: &ProfileInput) -> Result<UserRow, AppError> {
     let me = users::get(&app.db, actor.org_id, actor.user_id).await?;
-    for (field, v) in [("first_name", &p.first_name), ("last_name", &p.last_name), ("phone", &p.phone), ("department", &p.department)] {
+    for (field, v) in [
+        ("first_name", &p.first_name),
+        ("last_name", &p.last_name),
+        ("phone", &p.phone),
+        ("department", &p.department),
+    ] {
         atiende_core::bounded_text(v, field, 120)?;
     }
     let language = Language::parse(&p.language, "language")?;
@@ -239,7 +282,8 @@ pub async fn update_profile(app: &App, actor: &Actor, p: &ProfileInput) -> Resul
         if !me.password_hash.as_deref().is_some_and(|h| auth::verify_password(&p.current_password, h)) {
             return Err(AppError::invalid("current_password", "the current password is not right"));
         }
-        auth::check_password(&p.new_password).map_err(|_| AppError::invalid("new_password", "must be 8 to 256 characters long"))?;
+        auth::check_password(&p.new_password)
+            .map_err(|_| AppError::invalid("new_password", "must be 8 to 256 characters long"))?;
         patch.password_hash = Some(auth::hash_password(&p.new_password)?);
     }
     let mut tx = app.db.begin().await?;
@@ -248,7 +292,13 @@ pub async fn update_profile(app: &App, actor: &Actor, p: &ProfileInput) -> Resul
     Ok(users::get(&app.db, actor.org_id, actor.user_id).await?)
 }
 
-pub async fn update_status(app: &App, actor: &Actor, id: i64, name: &str, assignable: bool) -> Result<users::StatusRow, AppError> {
+pub async fn update_status(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    name: &str,
+    assignable: bool,
+) -> Result<users::StatusRow, AppError> {
     actor.require_admin()?;
     let name = required_text(name, "name", 60)?;
     users::update_status(&app.db, actor.org_id, id, &name, assignable).await.map_err(|e| match e {
@@ -259,7 +309,13 @@ pub async fn update_status(app: &App, actor: &Actor, id: i64, name: &str, assign
 }
 
 /// Time in each connection status over `[from, to)`, for the user themself or an admin.
-pub async fn status_times(app: &App, actor: &Actor, user_id: i64, from: i64, to: i64) -> Result<Vec<(users::StatusRow, i64)>, AppError> {
+pub async fn status_times(
+    app: &App,
+    actor: &Actor,
+    user_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(users::StatusRow, i64)>, AppError> {
     if user_id != actor.user_id {
         actor.require(&[Role::Admin, Role::Analyst])?;
     }

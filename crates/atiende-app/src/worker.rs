@@ -3,8 +3,8 @@
 use crate::App;
 use atiende_channels::DeliveryError;
 use atiende_store::jobs::{self, JobRow};
-use atiende_store::{accounts, events, messages, on_db, StoreError};
-use serde_json::{json, Value};
+use atiende_store::{StoreError, accounts, events, messages, on_db};
+use serde_json::{Value, json};
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
@@ -52,13 +52,16 @@ pub async fn run_due(app: &App) -> usize {
             return 0;
         }
     }
-    let claimed = match jobs::claim(&app.db, &app.config.node_id, app.now(), lease, app.config.job_concurrency as i64).await {
-        Ok(j) => j,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot claim jobs");
-            return 0;
-        }
-    };
+    let claimed =
+        match jobs::claim(&app.db, &app.config.node_id, app.now(), lease, app.config.job_concurrency as i64)
+            .await
+        {
+            Ok(j) => j,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot claim jobs");
+                return 0;
+            }
+        };
     let n = claimed.len();
     let mut set = tokio::task::JoinSet::new();
     for job in claimed {
@@ -73,14 +76,21 @@ async fn run_one(app: &App, job: JobRow) {
     let r = match job.kind.as_str() {
         jobs::DELIVER => deliver(app, &job).await,
         atiende_store::assign::ASSIGN => crate::assign::run_job(app, &job).await.map_err(JobError::from),
-        atiende_store::automation::REACT => crate::automation::run_react(app, &job).await.map_err(JobError::from),
-        atiende_store::automation::AUTO_CLOSE => crate::automation::run_auto_close(app, &job).await.map_err(JobError::from),
-        atiende_store::automation::SLA_OVERDUE => crate::automation::run_sla_overdue(app, &job).await.map_err(JobError::from),
+        atiende_store::automation::REACT => {
+            crate::automation::run_react(app, &job).await.map_err(JobError::from)
+        }
+        atiende_store::automation::AUTO_CLOSE => {
+            crate::automation::run_auto_close(app, &job).await.map_err(JobError::from)
+        }
+        atiende_store::automation::SLA_OVERDUE => {
+            crate::automation::run_sla_overdue(app, &job).await.map_err(JobError::from)
+        }
         crate::email::MAIL => match crate::email::run_mail(app, &job).await {
             Ok(()) => finish(app, &job, None).await,
-            Err(e) if e.retryable && job.attempts < app.config.outbox_max_attempts => {
-                Err(JobError::Retry(e.reason, backoff(app.config.outbox_backoff, app.config.outbox_backoff_max, job.attempts)))
-            }
+            Err(e) if e.retryable && job.attempts < app.config.outbox_max_attempts => Err(JobError::Retry(
+                e.reason,
+                backoff(app.config.outbox_backoff, app.config.outbox_backoff_max, job.attempts),
+            )),
             Err(e) => Err(JobError::Final(e.reason)),
         },
         other => Err(JobError::Final(format!("unknown job kind {other}"))),
@@ -128,7 +138,8 @@ pub fn backoff(base: Duration, max: Duration, attempt: i64) -> Duration {
 /// Delivers an outbound message through its account's channel.
 async fn deliver(app: &App, job: &JobRow) -> Result<(), JobError> {
     let payload: Value = serde_json::from_str(&job.payload).map_err(|e| JobError::Final(e.to_string()))?;
-    let id = payload["message_id"].as_i64().ok_or_else(|| JobError::Final("payload without message_id".into()))?;
+    let id =
+        payload["message_id"].as_i64().ok_or_else(|| JobError::Final("payload without message_id".into()))?;
     let msg = match messages::get(&app.db, id).await {
         Ok(m) => m,
         Err(StoreError::NotFound) => return finish(app, job, None).await,
@@ -142,7 +153,11 @@ async fn deliver(app: &App, job: &JobRow) -> Result<(), JobError> {
     let result = match account.kind.as_str() {
         "api" => deliver_api(app, &account, &msg).await.map(|()| None),
         "email" => crate::email::deliver(app, &account, &msg).await.map(Some),
-        other => Err(DeliveryError { reason: format!("the {other} channel cannot send yet"), retryable: false, retry_after: None }),
+        other => Err(DeliveryError {
+            reason: format!("the {other} channel cannot send yet"),
+            retryable: false,
+            retry_after: None,
+        }),
     };
     match result {
         Ok(sent) => {
@@ -150,9 +165,19 @@ async fn deliver(app: &App, job: &JobRow) -> Result<(), JobError> {
             finish_sent(app, job, sent.as_ref()).await
         }
         Err(e) if e.retryable && job.attempts < app.config.outbox_max_attempts => {
-            let wait = e.retry_after.unwrap_or_else(|| backoff(app.config.outbox_backoff, app.config.outbox_backoff_max, job.attempts));
+            let wait = e.retry_after.unwrap_or_else(|| {
+                backoff(app.config.outbox_backoff, app.config.outbox_backoff_max, job.attempts)
+            });
             let mut tx = app.db.begin().await?;
-            messages::set_delivery(&mut tx, id, "pending", Some(&format!("attempt {}: {}", job.attempts, e.reason)), None, app.now()).await?;
+            messages::set_delivery(
+                &mut tx,
+                id,
+                "pending",
+                Some(&format!("attempt {}: {}", job.attempts, e.reason)),
+                None,
+                app.now(),
+            )
+            .await?;
             tx.commit().await?;
             app.realtime.wake();
             Err(JobError::Retry(e.reason, wait))
@@ -174,14 +199,30 @@ async fn finish_sent(app: &App, job: &JobRow, sent: Option<&crate::email::Sent>)
     record(app, job, Some(("sent", None)), sent).await
 }
 
-async fn record(app: &App, job: &JobRow, outcome: Option<(&str, Option<String>)>, sent: Option<&crate::email::Sent>) -> Result<(), JobError> {
+async fn record(
+    app: &App,
+    job: &JobRow,
+    outcome: Option<(&str, Option<String>)>,
+    sent: Option<&crate::email::Sent>,
+) -> Result<(), JobError> {
     let mut tx = app.db.begin().await?;
     if let Some((state, reason)) = &outcome {
-        let id = serde_json::from_str::<Value>(&job.payload).ok().and_then(|p| p["message_id"].as_i64()).unwrap_or(0);
+        let id = serde_json::from_str::<Value>(&job.payload)
+            .ok()
+            .and_then(|p| p["message_id"].as_i64())
+            .unwrap_or(0);
         if let Some(sent) = sent {
             messages::set_metadata(&mut tx, id, &sent.metadata.to_string()).await?;
         }
-        messages::set_delivery(&mut tx, id, state, reason.as_deref(), sent.map(|s| s.message_id.as_str()), app.now()).await?;
+        messages::set_delivery(
+            &mut tx,
+            id,
+            state,
+            reason.as_deref(),
+            sent.map(|s| s.message_id.as_str()),
+            app.now(),
+        )
+        .await?;
     }
     jobs::complete(&mut tx, job.id, &app.config.node_id).await?;
     tx.commit().await?;
@@ -191,17 +232,20 @@ async fn record(app: &App, job: &JobRow, outcome: Option<(&str, Option<String>)>
     Ok(())
 }
 
-async fn deliver_api(app: &App, account: &accounts::AccountRow, msg: &messages::MessageRow) -> Result<(), DeliveryError> {
-    let fail = |reason: &str| DeliveryError { reason: reason.to_string(), retryable: false, retry_after: None };
+async fn deliver_api(
+    app: &App,
+    account: &accounts::AccountRow,
+    msg: &messages::MessageRow,
+) -> Result<(), DeliveryError> {
+    let fail =
+        |reason: &str| DeliveryError { reason: reason.to_string(), retryable: false, retry_after: None };
     let settings: Value = serde_json::from_str(&account.settings).unwrap_or_default();
     let url = settings["webhook_url"].as_str().ok_or_else(|| fail("the account has no webhook_url"))?;
     let secrets = crate::accounts::open_secrets(app, account).map_err(|e| fail(&e.to_string()))?;
     let secret = secrets["webhook_secret"].as_str().unwrap_or("");
-    let ticket = atiende_store::tickets::get(&app.db, msg.org_id, msg.ticket_id).await.map_err(|e| DeliveryError {
-        reason: e.to_string(),
-        retryable: true,
-        retry_after: None,
-    })?;
+    let ticket = atiende_store::tickets::get(&app.db, msg.org_id, msg.ticket_id)
+        .await
+        .map_err(|e| DeliveryError { reason: e.to_string(), retryable: true, retry_after: None })?;
     let client_ext: Option<String> = on_db!(&app.db, |c| sqlx::query_scalar(
         "SELECT value FROM client_identities WHERE client_id = $1 AND kind = 'api' ORDER BY id LIMIT 1"
     )

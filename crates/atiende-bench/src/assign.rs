@@ -1,9 +1,9 @@
 //! The assignment benchmark (issue 6): decisions per second when a shift starts with
 //! `agents` agents and `tickets` queued tickets, and the latency automatic assignment
 //! adds to an inbound message.
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use futures_util::StreamExt;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -32,7 +32,13 @@ impl Api<'_> {
 
     async fn queue_size(&self, acc: i64) -> anyhow::Result<i64> {
         let q = self.call(reqwest::Method::GET, "/api/v1/assignment/queue", None).await?;
-        Ok(q["items"].as_array().into_iter().flatten().find(|i| i["account_id"] == acc).and_then(|i| i["size"].as_i64()).unwrap_or(0))
+        Ok(q["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|i| i["account_id"] == acc)
+            .and_then(|i| i["size"].as_i64())
+            .unwrap_or(0))
     }
 }
 
@@ -44,7 +50,10 @@ struct Seen {
 }
 
 /// Follows the event stream, sending every event with a ticket to `tx`.
-async fn watch(api: &Api<'_>, tx: mpsc::UnboundedSender<Seen>) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+async fn watch(
+    api: &Api<'_>,
+    tx: mpsc::UnboundedSender<Seen>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let events = api.http.get(format!("{}/api/v1/events", api.url)).bearer_auth(api.token).send().await?;
     Ok(tokio::spawn(async move {
         let mut body = events.bytes_stream();
@@ -67,10 +76,22 @@ async fn watch(api: &Api<'_>, tx: mpsc::UnboundedSender<Seen>) -> anyhow::Result
 
 pub async fn run(api: &Api<'_>, agents: usize, tickets: usize) -> anyhow::Result<()> {
     use reqwest::Method;
-    let acc = api.call(Method::POST, "/api/v1/accounts", Some(json!({"kind": "api", "name": "assignment bench"}))).await?["id"].as_i64().context("account id")?;
+    let acc = api
+        .call(Method::POST, "/api/v1/accounts", Some(json!({"kind": "api", "name": "assignment bench"})))
+        .await?["id"]
+        .as_i64()
+        .context("account id")?;
     let statuses = api.call(Method::GET, "/api/v1/connection-statuses", None).await?;
-    let status = |name: &str| statuses["items"].as_array().into_iter().flatten().find(|s| s["name"] == name).and_then(|s| s["id"].as_i64());
-    let (available, offline) = (status("Available").context("Available status")?, status("Offline").context("Offline status")?);
+    let status = |name: &str| {
+        statuses["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|s| s["name"] == name)
+            .and_then(|s| s["id"].as_i64())
+    };
+    let (available, offline) =
+        (status("Available").context("Available status")?, status("Offline").context("Offline status")?);
     // Caps that add up to the queue exactly: the shift start empties it.
     let cap = tickets.div_ceil(agents.max(1)) as i64;
     let mut ids = Vec::with_capacity(agents);
@@ -79,19 +100,35 @@ pub async fn run(api: &Api<'_>, agents: usize, tickets: usize) -> anyhow::Result
             .call(Method::POST, "/api/v1/users", Some(json!({"email": format!("agent{i}@bench.test"), "first_name": format!("Agent {i}"), "roles": ["agent"]})))
             .await?;
         let id = u["id"].as_i64().context("user id")?;
-        api.call(Method::PATCH, &format!("/api/v1/users/{id}"), Some(json!({"connection_status_id": offline, "max_open_tickets": cap}))).await?;
-        api.call(Method::PUT, &format!("/api/v1/accounts/{acc}/agents/{id}"), Some(json!({"mode": "auto"}))).await?;
+        api.call(
+            Method::PATCH,
+            &format!("/api/v1/users/{id}"),
+            Some(json!({"connection_status_id": offline, "max_open_tickets": cap})),
+        )
+        .await?;
+        api.call(Method::PUT, &format!("/api/v1/accounts/{acc}/agents/{id}"), Some(json!({"mode": "auto"})))
+            .await?;
         ids.push(id);
     }
     // Everyone offline: every new ticket waits in the queue.
     let t0 = Instant::now();
     flood(api, acc, "q", tickets).await?;
     wait_queue(api, acc, |n| n >= tickets as i64).await?;
-    println!("assignment: {tickets} tickets queued with {agents} agents offline in {:.1}s", t0.elapsed().as_secs_f64());
+    println!(
+        "assignment: {tickets} tickets queued with {agents} agents offline in {:.1}s",
+        t0.elapsed().as_secs_f64()
+    );
     // The shift starts: every agent becomes available, as fast as the API takes it.
     let t0 = Instant::now();
     let switched = futures_util::stream::iter(ids.iter().copied())
-        .map(|id| async move { api.call(reqwest::Method::PATCH, &format!("/api/v1/users/{id}"), Some(json!({"connection_status_id": available}))).await })
+        .map(|id| async move {
+            api.call(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/users/{id}"),
+                Some(json!({"connection_status_id": available})),
+            )
+            .await
+        })
         .buffer_unordered(8)
         .collect::<Vec<_>>()
         .await;
@@ -110,16 +147,27 @@ pub async fn run(api: &Api<'_>, agents: usize, tickets: usize) -> anyhow::Result
     // Fairness under caps: everyone got exactly their cap.
     let mut counts = Vec::with_capacity(ids.len());
     for id in ids.iter().take(20) {
-        let page = api.call(Method::GET, &format!("/api/v1/tickets?assignee_id={id}&state=open&limit=200"), None).await?;
+        let page = api
+            .call(Method::GET, &format!("/api/v1/tickets?assignee_id={id}&state=open&limit=200"), None)
+            .await?;
         counts.push(page["items"].as_array().map_or(0, Vec::len));
     }
-    println!("assignment: tickets per agent (first 20 agents, cap {cap}): min {}, max {}", counts.iter().min().unwrap_or(&0), counts.iter().max().unwrap_or(&0));
+    println!(
+        "assignment: tickets per agent (first 20 agents, cap {cap}): min {}, max {}",
+        counts.iter().min().unwrap_or(&0),
+        counts.iter().max().unwrap_or(&0)
+    );
     for id in &ids {
-        api.call(Method::PATCH, &format!("/api/v1/users/{id}"), Some(json!({"max_open_tickets": null}))).await?;
+        api.call(Method::PATCH, &format!("/api/v1/users/{id}"), Some(json!({"max_open_tickets": null})))
+            .await?;
     }
     // One bulk change: a second account whose queue fills while no one is enabled on it,
     // then the admin grid enables every agent there in one save — one drain decides it all.
-    let acc_b = api.call(Method::POST, "/api/v1/accounts", Some(json!({"kind": "api", "name": "assignment bench B"}))).await?["id"].as_i64().context("account id")?;
+    let acc_b = api
+        .call(Method::POST, "/api/v1/accounts", Some(json!({"kind": "api", "name": "assignment bench B"})))
+        .await?["id"]
+        .as_i64()
+        .context("account id")?;
     flood(api, acc_b, "b", tickets).await?;
     wait_queue(api, acc_b, |n| n >= tickets as i64).await?;
     let (cookie, csrf) = crate::web_login(api.http, api.url).await?;
@@ -157,13 +205,23 @@ pub async fn run(api: &Api<'_>, agents: usize, tickets: usize) -> anyhow::Result
     for i in 0..n {
         let t = Instant::now();
         let body = json!({"external_id": format!("l{i}"), "client": {"external_id": format!("latency-{i}"), "name": "Cliente"}, "text": "Hola"});
-        let r: Value = api.http.post(format!("{}/api/v1/accounts/{acc}/inbound", api.url)).bearer_auth(api.token).json(&body).send().await?.json().await?;
+        let r: Value = api
+            .http
+            .post(format!("{}/api/v1/accounts/{acc}/inbound", api.url))
+            .bearer_auth(api.token)
+            .json(&body)
+            .send()
+            .await?
+            .json()
+            .await?;
         let ticket = r["ticket_id"].as_i64().context("ticket id")?;
         let (mut c, mut a) = (None, None);
         let until = Instant::now() + Duration::from_secs(30);
         while c.is_none() || a.is_none() {
             let left = until.saturating_duration_since(Instant::now());
-            let Ok(Some(seen)) = tokio::time::timeout(left, rx.recv()).await else { bail!("events for ticket {ticket} did not arrive") };
+            let Ok(Some(seen)) = tokio::time::timeout(left, rx.recv()).await else {
+                bail!("events for ticket {ticket} did not arrive")
+            };
             if seen.ticket_id != ticket {
                 continue;
             }

@@ -10,14 +10,14 @@ mod assign;
 mod email;
 mod seed;
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use clap::Parser;
 use futures_util::StreamExt;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 #[derive(Parser)]
@@ -75,7 +75,11 @@ impl Drop for Server {
 pub(crate) fn rss_kib(pid: u32) -> (u64, u64) {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
-        s.lines().find(|l| l.starts_with(name)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0)
+        s.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
     };
     (field("VmRSS:"), field("VmHWM:"))
 }
@@ -85,12 +89,22 @@ pub(crate) fn rss_kib(pid: u32) -> (u64, u64) {
 fn rss_split_kib(pid: u32) -> (u64, u64) {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
-        s.lines().find(|l| l.starts_with(name)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0)
+        s.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
     };
     (field("RssAnon:"), field("RssFile:") + field("RssShmem:"))
 }
 
-pub(crate) fn run_cli(bin: &PathBuf, dir: &PathBuf, db: &str, args: &[&str], stdin: Option<&str>) -> anyhow::Result<String> {
+pub(crate) fn run_cli(
+    bin: &PathBuf,
+    dir: &PathBuf,
+    db: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> anyhow::Result<String> {
     use std::io::Write;
     let mut c = Command::new(bin)
         .args(["--data-dir", dir.to_str().unwrap_or("."), "--database-url", db])
@@ -139,7 +153,11 @@ async fn main() -> anyhow::Result<()> {
     };
     let result = run(&args, &bin, &dir, &db_url).await;
     if let Some(name) = pg_name {
-        let _ = seed::admin_sql(&format!("{}/postgres", args.pg), &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        let _ = seed::admin_sql(
+            &format!("{}/postgres", args.pg),
+            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        )
+        .await;
     }
     let _ = std::fs::remove_dir_all(&dir);
     result
@@ -149,10 +167,23 @@ async fn start(bin: &PathBuf, dir: &PathBuf, db_url: &str) -> anyhow::Result<Ser
     start_with(bin, dir, db_url, &[]).await
 }
 
-pub(crate) async fn start_with(bin: &PathBuf, dir: &PathBuf, db_url: &str, env: &[(&str, &str)]) -> anyhow::Result<Server> {
+pub(crate) async fn start_with(
+    bin: &PathBuf,
+    dir: &PathBuf,
+    db_url: &str,
+    env: &[(&str, &str)],
+) -> anyhow::Result<Server> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let child = Command::new(bin)
-        .args(["--data-dir", dir.to_str().unwrap_or("."), "--database-url", db_url, "serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "--data-dir",
+            dir.to_str().unwrap_or("."),
+            "--database-url",
+            db_url,
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
         .env("ATIENDE_LOG", "warn")
         .envs(env.iter().copied())
         .stdout(Stdio::null())
@@ -173,14 +204,39 @@ async fn run(args: &Args, bin: &PathBuf, dir: &PathBuf, db_url: &str) -> anyhow:
     if args.scenario == "email" {
         return email::run(args, bin, dir, db_url).await;
     }
-    run_cli(bin, dir, db_url, &["user", "create", "--org", "Bench", "--email", "bench@example.com", "--role", "admin", "--password-stdin"], Some("bench password\n"))?;
-    let token = run_cli(bin, dir, db_url, &["token", "create", "--email", "bench@example.com"], None)?.lines().last().unwrap_or("").trim().to_string();
+    run_cli(
+        bin,
+        dir,
+        db_url,
+        &[
+            "user",
+            "create",
+            "--org",
+            "Bench",
+            "--email",
+            "bench@example.com",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        Some("bench password\n"),
+    )?;
+    let token = run_cli(bin, dir, db_url, &["token", "create", "--email", "bench@example.com"], None)?
+        .lines()
+        .last()
+        .unwrap_or("")
+        .trim()
+        .to_string();
     let server = start(bin, dir, db_url).await?;
     let pid = server.child.id();
     let http = reqwest::Client::builder().pool_max_idle_per_host(64).build()?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (rest, _) = rss_kib(pid);
-    println!("backend: {}  cores: {}", args.backend, std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
+    println!(
+        "backend: {}  cores: {}",
+        args.backend,
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
+    );
     println!("RSS at rest: {:.1} MiB", rest as f64 / 1024.0);
     let acc: Value = http
         .post(format!("{}/api/v1/accounts", server.url))
@@ -204,7 +260,8 @@ async fn run(args: &Args, bin: &PathBuf, dir: &PathBuf, db_url: &str) -> anyhow:
         }
     }
     if wants("assign") {
-        assign::run(&assign::Api { http: &http, url: &server.url, token: &token }, args.agents, args.queued).await?;
+        assign::run(&assign::Api { http: &http, url: &server.url, token: &token }, args.agents, args.queued)
+            .await?;
         let (now, peak) = rss_kib(pid);
         println!("  RSS after: {:.1} MiB (peak {:.1} MiB)", now as f64 / 1024.0, peak as f64 / 1024.0);
     }
@@ -239,7 +296,16 @@ async fn run(args: &Args, bin: &PathBuf, dir: &PathBuf, db_url: &str) -> anyhow:
 /// Posts `n` messages with `conc` concurrent senders and waits until the event
 /// stream has announced every one: posted → committed → ticket → event emitted.
 #[allow(clippy::too_many_arguments)]
-async fn ingest(http: &reqwest::Client, url: &str, token: &str, acc: i64, run: usize, n: usize, conc: usize, clients: usize) -> anyhow::Result<()> {
+async fn ingest(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    acc: i64,
+    run: usize,
+    n: usize,
+    conc: usize,
+    clients: usize,
+) -> anyhow::Result<()> {
     let events = http.get(format!("{url}/api/v1/events")).bearer_auth(token).send().await?;
     let seen = Arc::new(AtomicUsize::new(0));
     let seen2 = seen.clone();
@@ -307,7 +373,14 @@ async fn ingest(http: &reqwest::Client, url: &str, token: &str, acc: i64, run: u
     Ok(())
 }
 
-async fn list_latency(http: &reqwest::Client, url: &str, token: &str, label: &str, query: &str, n: usize) -> anyhow::Result<()> {
+async fn list_latency(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    label: &str,
+    query: &str,
+    n: usize,
+) -> anyhow::Result<()> {
     let mut lat = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();
@@ -319,12 +392,21 @@ async fn list_latency(http: &reqwest::Client, url: &str, token: &str, label: &st
         lat.push(t.elapsed());
     }
     lat.sort();
-    println!("ticket list ({label}): p50 {:.2} ms, p99 {:.2} ms over {n} requests", percentile(&lat, 0.5), percentile(&lat, 0.99));
+    println!(
+        "ticket list ({label}): p50 {:.2} ms, p99 {:.2} ms over {n} requests",
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99)
+    );
     Ok(())
 }
 
 /// Follows cursors 20 pages deep, timing each page.
-async fn deep_page_latency(http: &reqwest::Client, url: &str, token: &str, walks: usize) -> anyhow::Result<()> {
+async fn deep_page_latency(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    walks: usize,
+) -> anyhow::Result<()> {
     let mut lat = Vec::new();
     for _ in 0..walks.max(1) {
         let mut cursor: Option<String> = None;
@@ -334,13 +416,19 @@ async fn deep_page_latency(http: &reqwest::Client, url: &str, token: &str, walks
                 None => "limit=50".into(),
             };
             let t = Instant::now();
-            let v: Value = http.get(format!("{url}/api/v1/tickets?{q}")).bearer_auth(token).send().await?.json().await?;
+            let v: Value =
+                http.get(format!("{url}/api/v1/tickets?{q}")).bearer_auth(token).send().await?.json().await?;
             lat.push(t.elapsed());
             cursor = v["next_cursor"].as_str().map(str::to_string);
         }
     }
     lat.sort();
-    println!("ticket list (cursor pages 1-20): p50 {:.2} ms, p99 {:.2} ms over {} requests", percentile(&lat, 0.5), percentile(&lat, 0.99), lat.len());
+    println!(
+        "ticket list (cursor pages 1-20): p50 {:.2} ms, p99 {:.2} ms over {} requests",
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99),
+        lat.len()
+    );
     Ok(())
 }
 
@@ -348,7 +436,11 @@ async fn deep_page_latency(http: &reqwest::Client, url: &str, token: &str, walks
 /// page (three columns of 50 cards with their counts) and one column's live-refresh fragment.
 /// Logs the bench admin in to the web application: (session cookie, CSRF token).
 pub(crate) async fn web_login(http: &reqwest::Client, url: &str) -> anyhow::Result<(String, String)> {
-    let r = http.post(format!("{url}/auth/login")).json(&json!({"email": "bench@example.com", "password": "bench password"})).send().await?;
+    let r = http
+        .post(format!("{url}/auth/login"))
+        .json(&json!({"email": "bench@example.com", "password": "bench password"}))
+        .send()
+        .await?;
     let cookie = r
         .headers()
         .get("set-cookie")
@@ -380,13 +472,15 @@ async fn board_latency(http: &reqwest::Client, url: &str, n: usize) -> anyhow::R
         let html = http.get(format!("{url}/")).header("cookie", &cookie).send().await?.text().await?;
         page.push(t.elapsed());
         if first_column.is_none() {
-            first_column = html.split("data-column-id=\"").nth(1).and_then(|s| s.split('"').next()).map(str::to_string);
+            first_column =
+                html.split("data-column-id=\"").nth(1).and_then(|s| s.split('"').next()).map(str::to_string);
             let cards = html.matches("data-ticket-id=").count();
             println!("board: {cards} cards rendered in 3 columns");
         }
         let id = first_column.as_deref().context("a column on the board")?;
         let t = Instant::now();
-        let r = http.get(format!("{url}/board/columns/{id}?limit=50")).header("cookie", &cookie).send().await?;
+        let r =
+            http.get(format!("{url}/board/columns/{id}?limit=50")).header("cookie", &cookie).send().await?;
         if r.status() != 200 {
             bail!("column fragment answered {}", r.status());
         }
@@ -395,7 +489,17 @@ async fn board_latency(http: &reqwest::Client, url: &str, n: usize) -> anyhow::R
     }
     page.sort();
     column.sort();
-    println!("board page (3 columns): p50 {:.2} ms, p99 {:.2} ms over {} requests", percentile(&page, 0.5), percentile(&page, 0.99), page.len());
-    println!("board column refresh: p50 {:.2} ms, p99 {:.2} ms over {} requests", percentile(&column, 0.5), percentile(&column, 0.99), column.len());
+    println!(
+        "board page (3 columns): p50 {:.2} ms, p99 {:.2} ms over {} requests",
+        percentile(&page, 0.5),
+        percentile(&page, 0.99),
+        page.len()
+    );
+    println!(
+        "board column refresh: p50 {:.2} ms, p99 {:.2} ms over {} requests",
+        percentile(&column, 0.5),
+        percentile(&column, 0.99),
+        column.len()
+    );
     Ok(())
 }

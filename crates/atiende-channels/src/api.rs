@@ -7,7 +7,7 @@
 //! `X-Atiende-Signature: sha256=HEX` (HMAC-SHA256 of the exact body under
 //! `settings.webhook_secret`) and `X-Atiende-Delivery: ID` (the message id, stable
 //! across retries, so a receiver can drop a repeated delivery).
-use crate::{classify, error_chain, DeliveryError};
+use crate::{DeliveryError, classify, error_chain};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 

@@ -42,7 +42,10 @@ impl Candidate {
 /// Why a decision was taken; stored in the assignment history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
-    Assign { user_id: i64, rule: Rule },
+    Assign {
+        user_id: i64,
+        rule: Rule,
+    },
     /// No one can take it now: it waits in the queue, for this reason.
     Wait(WaitReason),
 }
@@ -81,7 +84,9 @@ impl WaitReason {
         match self {
             WaitReason::NoAutoAgent => "queued: no agent has auto-assignment on this account",
             WaitReason::NoneActive => "queued: no active agent has auto-assignment on this account",
-            WaitReason::NoneAssignable => "queued: no agent with auto-assignment on this account is in an assignable status",
+            WaitReason::NoneAssignable => {
+                "queued: no agent with auto-assignment on this account is in an assignable status"
+            }
             WaitReason::AllAtCap => "queued: every available agent is at their cap of open tickets",
         }
     }
@@ -92,7 +97,13 @@ pub const RELATIONSHIP_WINDOW: Micros = 30 * 24 * 3600 * 1_000_000;
 
 /// Decides who gets a ticket. `relationship` is the agent who last handled this client and
 /// when, used when `prioritize_relationship` is on and it is within 30 days of `now`.
-pub fn decide(mode: AssignMode, prioritize_relationship: bool, relationship: Option<(i64, Micros)>, candidates: &[Candidate], now: Micros) -> Decision {
+pub fn decide(
+    mode: AssignMode,
+    prioritize_relationship: bool,
+    relationship: Option<(i64, Micros)>,
+    candidates: &[Candidate],
+    now: Micros,
+) -> Decision {
     if prioritize_relationship
         && let Some((agent, at)) = relationship
         && now - at <= RELATIONSHIP_WINDOW
@@ -105,7 +116,9 @@ pub fn decide(mode: AssignMode, prioritize_relationship: bool, relationship: Opt
     let arrival = |c: &&Candidate| (c.last_assigned_at.unwrap_or(i64::MIN), c.user_id);
     let pick = match mode {
         AssignMode::ArrivalOrder => eligible.min_by_key(arrival).map(|c| (c.user_id, Rule::ArrivalOrder)),
-        AssignMode::AwaitingAnswer => eligible.min_by_key(|c| (c.awaiting, arrival(c))).map(|c| (c.user_id, Rule::AwaitingAnswer)),
+        AssignMode::AwaitingAnswer => {
+            eligible.min_by_key(|c| (c.awaiting, arrival(c))).map(|c| (c.user_id, Rule::AwaitingAnswer))
+        }
     };
     match pick {
         Some((user_id, rule)) => Decision::Assign { user_id, rule },
@@ -138,7 +151,16 @@ mod tests {
     use super::*;
 
     fn agent(id: i64) -> Candidate {
-        Candidate { user_id: id, active: true, assignable: true, auto: true, open: 0, cap: None, awaiting: 0, last_assigned_at: None }
+        Candidate {
+            user_id: id,
+            active: true,
+            assignable: true,
+            auto: true,
+            open: 0,
+            cap: None,
+            awaiting: 0,
+            last_assigned_at: None,
+        }
     }
 
     /// A small deterministic generator for the property tests (xorshift64*).
@@ -179,7 +201,11 @@ mod tests {
         for _ in 0..20_000 {
             let cs = random_candidates(&mut r);
             let mode = if r.chance(50) { AssignMode::ArrivalOrder } else { AssignMode::AwaitingAnswer };
-            let rel = if r.chance(50) { Some((r.below(9) as i64, r.below(2 * RELATIONSHIP_WINDOW as u64) as i64)) } else { None };
+            let rel = if r.chance(50) {
+                Some((r.below(9) as i64, r.below(2 * RELATIONSHIP_WINDOW as u64) as i64))
+            } else {
+                None
+            };
             let now = RELATIONSHIP_WINDOW + 1000;
             match decide(mode, r.chance(50), rel, &cs, now) {
                 Decision::Assign { user_id, rule } => {
@@ -190,8 +216,17 @@ mod tests {
                         assert_eq!(c.awaiting, min, "not the fewest awaiting");
                     }
                     if rule == Rule::ArrivalOrder {
-                        let best = cs.iter().filter(|c| c.eligible()).map(|c| c.last_assigned_at.unwrap_or(i64::MIN)).min().unwrap();
-                        assert_eq!(c.last_assigned_at.unwrap_or(i64::MIN), best, "not the longest without a ticket");
+                        let best = cs
+                            .iter()
+                            .filter(|c| c.eligible())
+                            .map(|c| c.last_assigned_at.unwrap_or(i64::MIN))
+                            .min()
+                            .unwrap();
+                        assert_eq!(
+                            c.last_assigned_at.unwrap_or(i64::MIN),
+                            best,
+                            "not the longest without a ticket"
+                        );
                     }
                     if rule == Rule::Relationship {
                         let (a, at) = rel.unwrap();
@@ -199,7 +234,9 @@ mod tests {
                         assert!(now - at <= RELATIONSHIP_WINDOW);
                     }
                 }
-                Decision::Wait(_) => assert!(!cs.iter().any(Candidate::eligible), "waited with an eligible agent"),
+                Decision::Wait(_) => {
+                    assert!(!cs.iter().any(Candidate::eligible), "waited with an eligible agent")
+                }
             }
         }
     }
@@ -209,7 +246,10 @@ mod tests {
         let mut cs: Vec<_> = (1..=3).map(agent).collect();
         let mut counts = [0; 3];
         for t in 0..1000 {
-            let Decision::Assign { user_id, .. } = decide(AssignMode::ArrivalOrder, false, None, &cs, t) else { panic!() };
+            let Decision::Assign { user_id, .. } = decide(AssignMode::ArrivalOrder, false, None, &cs, t)
+            else {
+                panic!()
+            };
             counts[(user_id - 1) as usize] += 1;
             cs[(user_id - 1) as usize].last_assigned_at = Some(t);
         }
@@ -223,40 +263,77 @@ mod tests {
         let mut b = agent(2);
         b.awaiting = 1;
         b.last_assigned_at = Some(50);
-        assert_eq!(decide(AssignMode::AwaitingAnswer, false, None, &[a.clone(), b.clone()], 100), Decision::Assign { user_id: 2, rule: Rule::AwaitingAnswer });
-        assert_eq!(decide(AssignMode::ArrivalOrder, false, None, &[a, b], 100), Decision::Assign { user_id: 1, rule: Rule::ArrivalOrder });
+        assert_eq!(
+            decide(AssignMode::AwaitingAnswer, false, None, &[a.clone(), b.clone()], 100),
+            Decision::Assign { user_id: 2, rule: Rule::AwaitingAnswer }
+        );
+        assert_eq!(
+            decide(AssignMode::ArrivalOrder, false, None, &[a, b], 100),
+            Decision::Assign { user_id: 1, rule: Rule::ArrivalOrder }
+        );
     }
 
     #[test]
     fn relationship_only_when_that_agent_is_eligible_and_recent() {
         let cs = vec![agent(1), agent(2)];
         let now = RELATIONSHIP_WINDOW * 2;
-        assert_eq!(decide(AssignMode::ArrivalOrder, true, Some((2, now - 10)), &cs, now), Decision::Assign { user_id: 2, rule: Rule::Relationship });
-        assert_eq!(decide(AssignMode::ArrivalOrder, false, Some((2, now - 10)), &cs, now), Decision::Assign { user_id: 1, rule: Rule::ArrivalOrder });
-        assert_eq!(decide(AssignMode::ArrivalOrder, true, Some((2, 0)), &cs, now), Decision::Assign { user_id: 1, rule: Rule::ArrivalOrder }, "too old");
+        assert_eq!(
+            decide(AssignMode::ArrivalOrder, true, Some((2, now - 10)), &cs, now),
+            Decision::Assign { user_id: 2, rule: Rule::Relationship }
+        );
+        assert_eq!(
+            decide(AssignMode::ArrivalOrder, false, Some((2, now - 10)), &cs, now),
+            Decision::Assign { user_id: 1, rule: Rule::ArrivalOrder }
+        );
+        assert_eq!(
+            decide(AssignMode::ArrivalOrder, true, Some((2, 0)), &cs, now),
+            Decision::Assign { user_id: 1, rule: Rule::ArrivalOrder },
+            "too old"
+        );
         let mut busy = cs.clone();
         busy[1].assignable = false;
-        assert_eq!(decide(AssignMode::ArrivalOrder, true, Some((2, now - 10)), &busy, now), Decision::Assign { user_id: 1, rule: Rule::ArrivalOrder });
+        assert_eq!(
+            decide(AssignMode::ArrivalOrder, true, Some((2, now - 10)), &busy, now),
+            Decision::Assign { user_id: 1, rule: Rule::ArrivalOrder }
+        );
     }
 
     #[test]
     fn says_why_a_ticket_waits() {
-        assert_eq!(decide(AssignMode::ArrivalOrder, false, None, &[], 0), Decision::Wait(WaitReason::NoAutoAgent));
+        assert_eq!(
+            decide(AssignMode::ArrivalOrder, false, None, &[], 0),
+            Decision::Wait(WaitReason::NoAutoAgent)
+        );
         let mut a = agent(1);
         a.auto = false;
-        assert_eq!(decide(AssignMode::ArrivalOrder, false, None, std::slice::from_ref(&a), 0), Decision::Wait(WaitReason::NoAutoAgent));
+        assert_eq!(
+            decide(AssignMode::ArrivalOrder, false, None, std::slice::from_ref(&a), 0),
+            Decision::Wait(WaitReason::NoAutoAgent)
+        );
         a.auto = true;
         a.active = false;
-        assert_eq!(decide(AssignMode::ArrivalOrder, false, None, std::slice::from_ref(&a), 0), Decision::Wait(WaitReason::NoneActive));
+        assert_eq!(
+            decide(AssignMode::ArrivalOrder, false, None, std::slice::from_ref(&a), 0),
+            Decision::Wait(WaitReason::NoneActive)
+        );
         a.active = true;
         a.assignable = false;
-        assert_eq!(decide(AssignMode::ArrivalOrder, false, None, std::slice::from_ref(&a), 0), Decision::Wait(WaitReason::NoneAssignable));
+        assert_eq!(
+            decide(AssignMode::ArrivalOrder, false, None, std::slice::from_ref(&a), 0),
+            Decision::Wait(WaitReason::NoneAssignable)
+        );
         a.assignable = true;
         a.cap = Some(2);
         a.open = 2;
-        assert_eq!(decide(AssignMode::ArrivalOrder, false, None, std::slice::from_ref(&a), 0), Decision::Wait(WaitReason::AllAtCap));
+        assert_eq!(
+            decide(AssignMode::ArrivalOrder, false, None, std::slice::from_ref(&a), 0),
+            Decision::Wait(WaitReason::AllAtCap)
+        );
         a.open = 1;
-        assert_eq!(decide(AssignMode::ArrivalOrder, false, None, &[a], 0), Decision::Assign { user_id: 1, rule: Rule::ArrivalOrder });
+        assert_eq!(
+            decide(AssignMode::ArrivalOrder, false, None, &[a], 0),
+            Decision::Assign { user_id: 1, rule: Rule::ArrivalOrder }
+        );
     }
 
     #[test]
@@ -265,6 +342,9 @@ mod tests {
         assert_eq!(queue_priority(0, 0, 0, hour), 0);
         assert_eq!(queue_priority(0, 0, 3 * hour, hour), 3);
         assert_eq!(queue_priority(5, 0, hour - 1, hour), 5);
-        assert!(queue_priority(0, 0, 7 * hour, hour) > queue_priority(5, 6 * hour, 7 * hour, hour), "an old ticket overtakes a newer urgent one");
+        assert!(
+            queue_priority(0, 0, 7 * hour, hour) > queue_priority(5, 6 * hour, 7 * hour, hour),
+            "an old ticket overtakes a newer urgent one"
+        );
     }
 }

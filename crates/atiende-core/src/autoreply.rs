@@ -14,7 +14,8 @@ pub enum Reply {
 
 impl Reply {
     /// Precedence when several apply to one message (SPEC §4.2).
-    pub const PRECEDENCE: [Reply; 4] = [Reply::OutOfHours, Reply::NoAgent, Reply::NewClient, Reply::OnCreation];
+    pub const PRECEDENCE: [Reply; 4] =
+        [Reply::OutOfHours, Reply::NoAgent, Reply::NewClient, Reply::OnCreation];
     /// The key of its settings under `auto_actions`.
     pub fn key(self) -> &'static str {
         match self {
@@ -98,11 +99,24 @@ impl AutoActions {
     pub fn from_settings(settings: &serde_json::Value) -> Self {
         let a = &settings["auto_actions"];
         let close = &a["close_if_no_reply"];
-        let close_after = (close["enabled"].as_bool() == Some(true)).then(|| close["after_seconds"].as_i64()).flatten().map(|s| s * 1_000_000);
+        let close_after = (close["enabled"].as_bool() == Some(true))
+            .then(|| close["after_seconds"].as_i64())
+            .flatten()
+            .map(|s| s * 1_000_000);
         let replies = crate::settings::REPLY_ACTIONS
             .iter()
             .filter(|k| a[**k]["enabled"].as_bool() == Some(true))
-            .map(|k| (k.to_string(), a[*k]["texts"].as_array().into_iter().flatten().filter_map(|t| t.as_str().map(str::to_string)).collect()))
+            .map(|k| {
+                (
+                    k.to_string(),
+                    a[*k]["texts"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|t| t.as_str().map(str::to_string))
+                        .collect(),
+                )
+            })
             .collect();
         AutoActions { close_after, replies }
     }
@@ -132,7 +146,13 @@ pub enum CloseCheck {
 
 /// The timer counts from the last message of a human agent; automatic messages neither
 /// start nor restart it, and a client message cancels it.
-pub fn auto_close(open: bool, last_agent_message_at: Option<crate::time::Micros>, awaiting_answer: bool, after: Option<crate::time::Micros>, now: crate::time::Micros) -> CloseCheck {
+pub fn auto_close(
+    open: bool,
+    last_agent_message_at: Option<crate::time::Micros>,
+    awaiting_answer: bool,
+    after: Option<crate::time::Micros>,
+    now: crate::time::Micros,
+) -> CloseCheck {
     match (open, last_agent_message_at, awaiting_answer, after) {
         (true, Some(last), false, Some(after)) if now >= last + after => CloseCheck::Close,
         (true, Some(last), false, Some(after)) => CloseCheck::Later(last + after),
@@ -149,10 +169,26 @@ mod tests {
         let m = 60_000_000;
         assert_eq!(auto_close(true, Some(100), false, Some(m), 100 + m), CloseCheck::Close);
         assert_eq!(auto_close(true, Some(100), false, Some(m), 100 + m - 1), CloseCheck::Later(100 + m));
-        assert_eq!(auto_close(true, None, false, Some(m), 10 * m), CloseCheck::Cancel, "no human ever answered");
-        assert_eq!(auto_close(true, Some(100), true, Some(m), 10 * m), CloseCheck::Cancel, "the client answered");
-        assert_eq!(auto_close(false, Some(100), false, Some(m), 10 * m), CloseCheck::Cancel, "already closed");
-        assert_eq!(auto_close(true, Some(100), false, None, 10 * m), CloseCheck::Cancel, "the action was turned off");
+        assert_eq!(
+            auto_close(true, None, false, Some(m), 10 * m),
+            CloseCheck::Cancel,
+            "no human ever answered"
+        );
+        assert_eq!(
+            auto_close(true, Some(100), true, Some(m), 10 * m),
+            CloseCheck::Cancel,
+            "the client answered"
+        );
+        assert_eq!(
+            auto_close(false, Some(100), false, Some(m), 10 * m),
+            CloseCheck::Cancel,
+            "already closed"
+        );
+        assert_eq!(
+            auto_close(true, Some(100), false, None, 10 * m),
+            CloseCheck::Cancel,
+            "the action was turned off"
+        );
     }
 
     #[test]
@@ -169,7 +205,9 @@ mod tests {
         assert_eq!(a.texts("no_agent"), None);
         assert_eq!(a.texts("on_manual_close").map(<[String]>::len), Some(2));
         assert!(a.answers_messages());
-        let only_close = AutoActions::from_settings(&serde_json::json!({"auto_actions": {"on_manual_close": {"enabled": true, "texts": ["x"]}}}));
+        let only_close = AutoActions::from_settings(
+            &serde_json::json!({"auto_actions": {"on_manual_close": {"enabled": true, "texts": ["x"]}}}),
+        );
         assert!(!only_close.answers_messages());
         assert_eq!(AutoActions::from_settings(&serde_json::json!({})), AutoActions::default());
     }
@@ -184,7 +222,8 @@ mod tests {
 
     #[test]
     fn precedence_out_of_hours_then_no_agent_then_new_client_then_creation() {
-        let f = Facts { out_of_hours: true, no_agent: true, new_client: true, ticket_created: true, ..facts() };
+        let f =
+            Facts { out_of_hours: true, no_agent: true, new_client: true, ticket_created: true, ..facts() };
         assert_eq!(choose(all, &f), Some(Reply::OutOfHours));
         assert_eq!(choose(|r| r != Reply::OutOfHours, &f), Some(Reply::NoAgent));
         assert_eq!(choose(|r| r == Reply::NewClient || r == Reply::OnCreation, &f), Some(Reply::NewClient));
@@ -197,7 +236,8 @@ mod tests {
 
     #[test]
     fn once_per_ticket_private_only_never_for_automation_or_ignored() {
-        let f = Facts { out_of_hours: true, new_client: true, already_sent: vec![Reply::OutOfHours], ..facts() };
+        let f =
+            Facts { out_of_hours: true, new_client: true, already_sent: vec![Reply::OutOfHours], ..facts() };
         assert_eq!(choose(all, &f), Some(Reply::NewClient), "out of hours was already sent on this ticket");
         let f = Facts { out_of_hours: true, already_sent: vec![Reply::OutOfHours], ..facts() };
         assert_eq!(choose(all, &f), None);
@@ -228,7 +268,10 @@ mod tests {
     #[test]
     fn fills_placeholders() {
         let v = Values { client_name: "Ana", agent_name: "Beto", ticket_number: 42, company_name: "Acme" };
-        assert_eq!(fill("Hola {client_name}, soy {agent_name} de {company_name}. Ticket #{ticket_number}.", &v), "Hola Ana, soy Beto de Acme. Ticket #42.");
+        assert_eq!(
+            fill("Hola {client_name}, soy {agent_name} de {company_name}. Ticket #{ticket_number}.", &v),
+            "Hola Ana, soy Beto de Acme. Ticket #42."
+        );
         assert_eq!(fill("sin marcadores", &v), "sin marcadores");
     }
 }

@@ -31,7 +31,8 @@ pub enum ColumnSort {
 }
 
 impl ColumnSort {
-    pub const ALL: [ColumnSort; 4] = [ColumnSort::UpdatedDesc, ColumnSort::UpdatedAsc, ColumnSort::CreatedDesc, ColumnSort::CreatedAsc];
+    pub const ALL: [ColumnSort; 4] =
+        [ColumnSort::UpdatedDesc, ColumnSort::UpdatedAsc, ColumnSort::CreatedDesc, ColumnSort::CreatedAsc];
     pub fn as_str(self) -> &'static str {
         match self {
             ColumnSort::UpdatedDesc => "updated_desc",
@@ -41,10 +42,12 @@ impl ColumnSort {
         }
     }
     pub fn parse(s: &str, field: &str) -> Result<Self, ValidationError> {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| ValidationError::new(field, "must be one of: updated_desc, updated_asc, created_desc, created_asc"))
+        Self::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| {
+            ValidationError::new(
+                field,
+                "must be one of: updated_desc, updated_asc, created_desc, created_asc",
+            )
+        })
     }
     /// Sorted by creation time (otherwise by update time).
     pub fn by_created(self) -> bool {
@@ -154,10 +157,14 @@ impl ColumnFilter {
         ] {
             *v = v.take().map(|d| d.trim().to_string()).filter(|d| !d.is_empty());
             if let Some(d) = v {
-                d.parse::<jiff::civil::Date>().map_err(|_| ValidationError::new(field, "must be a date YYYY-MM-DD"))?;
+                d.parse::<jiff::civil::Date>()
+                    .map_err(|_| ValidationError::new(field, "must be a date YYYY-MM-DD"))?;
             }
         }
-        for (from, to, field) in [(&self.created_from, &self.created_to, "created_to"), (&self.updated_from, &self.updated_to, "updated_to")] {
+        for (from, to, field) in [
+            (&self.created_from, &self.created_to, "created_to"),
+            (&self.updated_from, &self.updated_to, "updated_to"),
+        ] {
             if let (Some(a), Some(b)) = (from, to)
                 && b < a
             {
@@ -178,7 +185,8 @@ impl ColumnFilter {
         let day = |d: &String, next: bool| -> Option<i64> {
             let date: jiff::civil::Date = d.parse().ok()?;
             let date = if next { date.tomorrow().ok()? } else { date };
-            let ts = jiff::tz::TimeZone::UTC.to_timestamp(date.to_datetime(jiff::civil::Time::midnight())).ok()?;
+            let ts =
+                jiff::tz::TimeZone::UTC.to_timestamp(date.to_datetime(jiff::civil::Time::midnight())).ok()?;
             Some(ts.as_microsecond())
         };
         (from.as_ref().and_then(|d| day(d, false)), to.as_ref().and_then(|d| day(d, true)))
@@ -216,7 +224,15 @@ pub fn recommended(flow: Flow) -> Vec<(&'static str, ColumnFilter)> {
     let base = ColumnFilter { assignee, ..ColumnFilter::default() };
     vec![
         ("column.new", ColumnFilter { addressed: Some(false), sort: ColumnSort::UpdatedAsc, ..base.clone() }),
-        ("column.awaiting", ColumnFilter { addressed: Some(true), awaiting_answer: Some(true), sort: ColumnSort::UpdatedAsc, ..base.clone() }),
+        (
+            "column.awaiting",
+            ColumnFilter {
+                addressed: Some(true),
+                awaiting_answer: Some(true),
+                sort: ColumnSort::UpdatedAsc,
+                ..base.clone()
+            },
+        ),
         ("column.answered", ColumnFilter { addressed: Some(true), awaiting_answer: Some(false), ..base }),
     ]
 }
@@ -229,8 +245,14 @@ mod tests {
     fn json_round_trip_and_defaults() {
         let f: ColumnFilter = serde_json::from_str("{}").unwrap();
         assert_eq!(f, ColumnFilter::default());
-        let f: ColumnFilter = serde_json::from_str(r#"{"state":"closed","assignee":"me","kinds":["api"],"sort":"created_asc"}"#).unwrap();
-        assert_eq!((f.state, f.assignee, f.sort), (TicketState::Closed, AssigneeChoice::Me, ColumnSort::CreatedAsc));
+        let f: ColumnFilter = serde_json::from_str(
+            r#"{"state":"closed","assignee":"me","kinds":["api"],"sort":"created_asc"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (f.state, f.assignee, f.sort),
+            (TicketState::Closed, AssigneeChoice::Me, ColumnSort::CreatedAsc)
+        );
         let back: ColumnFilter = serde_json::from_str(&serde_json::to_string(&f).unwrap()).unwrap();
         assert_eq!(back, f);
         assert!(serde_json::from_str::<ColumnFilter>(r#"{"stat":"open"}"#).is_err());
@@ -242,9 +264,17 @@ mod tests {
         assert_eq!(f.validate().unwrap_err().field, "assignee_ids");
         let mut f = ColumnFilter { created_from: Some("2026-13-01".into()), ..Default::default() };
         assert_eq!(f.validate().unwrap_err().field, "created_from");
-        let mut f = ColumnFilter { updated_from: Some("2026-05-02".into()), updated_to: Some("2026-05-01".into()), ..Default::default() };
+        let mut f = ColumnFilter {
+            updated_from: Some("2026-05-02".into()),
+            updated_to: Some("2026-05-01".into()),
+            ..Default::default()
+        };
         assert_eq!(f.validate().unwrap_err().field, "updated_to");
-        let mut f = ColumnFilter { client: Some("  ".into()), tags: vec![" vip ".into(), "".into()], ..Default::default() };
+        let mut f = ColumnFilter {
+            client: Some("  ".into()),
+            tags: vec![" vip ".into(), "".into()],
+            ..Default::default()
+        };
         f.validate().unwrap();
         assert_eq!((f.client, f.tags), (None, vec!["vip".to_string()]));
         assert_eq!(column_name("  ").unwrap_err().field, "name");

@@ -4,10 +4,21 @@ use crate::{EmailAddress, ValidationError};
 use serde_json::{Map, Value};
 
 /// Placeholders an email signature may use (filled with the replying agent's profile).
-pub const SIGNATURE_PLACEHOLDERS: [&str; 5] = ["agent_first_name", "agent_last_name", "agent_email", "agent_phone", "agent_department"];
+pub const SIGNATURE_PLACEHOLDERS: [&str; 5] =
+    ["agent_first_name", "agent_last_name", "agent_email", "agent_phone", "agent_department"];
 
 /// Keys of an email account's own settings.
-pub const KEYS: [&str; 9] = ["address", "connection", "imap", "sending", "smtp", "blocked_senders", "signature", "contact_form_senders", "include_chain"];
+pub const KEYS: [&str; 9] = [
+    "address",
+    "connection",
+    "imap",
+    "sending",
+    "smtp",
+    "blocked_senders",
+    "signature",
+    "contact_form_senders",
+    "include_chain",
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Server {
@@ -50,15 +61,33 @@ fn string<'a>(m: &'a Map<String, Value>, key: &str, field: &str) -> Result<Optio
     }
 }
 
-fn server(settings: &Map<String, Value>, secrets: &Map<String, Value>, key: &str, password_required: bool) -> Result<Server, ValidationError> {
+fn server(
+    settings: &Map<String, Value>,
+    secrets: &Map<String, Value>,
+    key: &str,
+    password_required: bool,
+) -> Result<Server, ValidationError> {
     let f = format!("settings.{key}");
-    let m = settings.get(key).and_then(Value::as_object).ok_or_else(|| err(&f, "must be an object with host, port, security, username and password"))?;
-    let allowed: &[&str] = if key == "imap" { &["host", "port", "security", "username", "mailbox"] } else { &["host", "port", "security", "username"] };
+    let m = settings
+        .get(key)
+        .and_then(Value::as_object)
+        .ok_or_else(|| err(&f, "must be an object with host, port, security, username and password"))?;
+    let allowed: &[&str] = if key == "imap" {
+        &["host", "port", "security", "username", "mailbox"]
+    } else {
+        &["host", "port", "security", "username"]
+    };
     if let Some(k) = m.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(err(format!("{f}.{k}"), format!("unknown setting; expected one of: {}, password", allowed.join(", "))));
+        return Err(err(
+            format!("{f}.{k}"),
+            format!("unknown setting; expected one of: {}, password", allowed.join(", ")),
+        ));
     }
     let host = string(m, "host", &f)?.map(str::trim).unwrap_or("");
-    if host.is_empty() || host.len() > 253 || host.contains(|c: char| c.is_whitespace() || c == '/' || c == '@') {
+    if host.is_empty()
+        || host.len() > 253
+        || host.contains(|c: char| c.is_whitespace() || c == '/' || c == '@')
+    {
         return Err(err(format!("{f}.host"), "must be a server name such as imap.example.com"));
     }
     let security = string(m, "security", &f)?.unwrap_or("tls");
@@ -73,13 +102,18 @@ fn server(settings: &Map<String, Value>, secrets: &Map<String, Value>, key: &str
     };
     let port = match m.get("port") {
         None | Some(Value::Null) => default_port,
-        Some(v) => v.as_u64().filter(|p| (1..=65535).contains(p)).ok_or_else(|| err(format!("{f}.port"), "must be a port number from 1 to 65535"))? as u16,
+        Some(v) => v
+            .as_u64()
+            .filter(|p| (1..=65535).contains(p))
+            .ok_or_else(|| err(format!("{f}.port"), "must be a port number from 1 to 65535"))?
+            as u16,
     };
     let username = string(m, "username", &f)?.unwrap_or("").trim().to_string();
     if username.len() > 320 {
         return Err(err(format!("{f}.username"), "is too long"));
     }
-    let password = secrets.get(key).and_then(|s| s.get("password")).and_then(Value::as_str).unwrap_or("").to_string();
+    let password =
+        secrets.get(key).and_then(|s| s.get("password")).and_then(Value::as_str).unwrap_or("").to_string();
     if password_required && (username.is_empty() || password.is_empty()) {
         let which = if username.is_empty() { "username" } else { "password" };
         return Err(err(format!("{f}.{which}"), "is required"));
@@ -87,7 +121,11 @@ fn server(settings: &Map<String, Value>, secrets: &Map<String, Value>, key: &str
     Ok(Server { host: host.to_string(), port, security: security.to_string(), username, password })
 }
 
-fn addresses(settings: &Map<String, Value>, key: &str, allow_domains: bool) -> Result<Vec<String>, ValidationError> {
+fn addresses(
+    settings: &Map<String, Value>,
+    key: &str,
+    allow_domains: bool,
+) -> Result<Vec<String>, ValidationError> {
     let f = format!("settings.{key}");
     let list = match settings.get(key) {
         None | Some(Value::Null) => return Ok(Vec::new()),
@@ -102,7 +140,8 @@ fn addresses(settings: &Map<String, Value>, key: &str, allow_domains: bool) -> R
         let ef = format!("{f}[{i}]");
         let s = v.as_str().ok_or_else(|| err(&ef, "must be an email address"))?.trim();
         if allow_domains && let Some(domain) = s.strip_prefix('@') {
-            EmailAddress::parse(&format!("x@{domain}"), &ef).map_err(|_| err(&ef, "must be an email address or @domain"))?;
+            EmailAddress::parse(&format!("x@{domain}"), &ef)
+                .map_err(|_| err(&ef, "must be an email address or @domain"))?;
             out.push(s.to_lowercase());
         } else {
             out.push(EmailAddress::parse(s, &ef)?.as_str().to_string());
@@ -117,13 +156,20 @@ pub fn check_signature(text: &str, field: &str) -> Result<(), ValidationError> {
 }
 
 impl EmailSettings {
-    pub fn from_settings(settings: &Map<String, Value>, secrets: &Map<String, Value>) -> Result<Self, ValidationError> {
-        let address = string(settings, "address", "settings")?.ok_or_else(|| err("settings.address", "is required: the mailbox's address"))?;
+    pub fn from_settings(
+        settings: &Map<String, Value>,
+        secrets: &Map<String, Value>,
+    ) -> Result<Self, ValidationError> {
+        let address = string(settings, "address", "settings")?
+            .ok_or_else(|| err("settings.address", "is required: the mailbox's address"))?;
         let address = EmailAddress::parse(address, "settings.address")?.as_str().to_string();
         let connection = match string(settings, "connection", "settings")? {
             Some("imap") => {
                 let server = server(settings, secrets, "imap", true)?;
-                let mailbox = settings["imap"].get("mailbox").map(|v| v.as_str().map(str::trim).unwrap_or("")).unwrap_or("INBOX");
+                let mailbox = settings["imap"]
+                    .get("mailbox")
+                    .map(|v| v.as_str().map(str::trim).unwrap_or(""))
+                    .unwrap_or("INBOX");
                 if mailbox.is_empty() || mailbox.len() > 200 || mailbox.contains(['\r', '\n', '"']) {
                     return Err(err("settings.imap.mailbox", "must be a mailbox name such as INBOX"));
                 }
@@ -161,11 +207,20 @@ impl EmailSettings {
     /// Mail from this sender is dropped (no ticket).
     pub fn blocks(&self, sender: &str) -> bool {
         let sender = sender.to_lowercase();
-        self.blocked_senders.iter().any(|b| if b.starts_with('@') { sender.ends_with(b.as_str()) } else { *b == sender })
+        self.blocked_senders
+            .iter()
+            .any(|b| if b.starts_with('@') { sender.ends_with(b.as_str()) } else { *b == sender })
     }
 
     /// The signature with the agent's details filled in.
-    pub fn signature_for(&self, first: &str, last: &str, email: &str, phone: &str, department: &str) -> String {
+    pub fn signature_for(
+        &self,
+        first: &str,
+        last: &str,
+        email: &str,
+        phone: &str,
+        department: &str,
+    ) -> String {
         self.signature
             .replace("{agent_first_name}", first)
             .replace("{agent_last_name}", last)
@@ -206,18 +261,81 @@ mod tests {
     fn each_bad_setting_is_named() {
         let field = |s: Value, sec: Value| check(s, sec).unwrap_err().field;
         assert_eq!(field(json!({"connection": "imap"}), json!({})), "settings.address");
-        assert_eq!(field(json!({"address": "nope", "connection": "forwarding"}), json!({})), "settings.address");
-        assert_eq!(field(json!({"address": "a@b.test", "connection": "pop3"}), json!({})), "settings.connection");
+        assert_eq!(
+            field(json!({"address": "nope", "connection": "forwarding"}), json!({})),
+            "settings.address"
+        );
+        assert_eq!(
+            field(json!({"address": "a@b.test", "connection": "pop3"}), json!({})),
+            "settings.connection"
+        );
         assert_eq!(field(json!({"address": "a@b.test", "connection": "imap"}), json!({})), "settings.imap");
-        assert_eq!(field(json!({"address": "a@b.test", "connection": "imap", "imap": {"host": "h.test", "username": "u"}}), json!({})), "settings.imap.password");
-        assert_eq!(field(json!({"address": "a@b.test", "connection": "imap", "imap": {"host": "h.test", "port": 70000, "username": "u"}}), json!({"imap": {"password": "p"}})), "settings.imap.port");
-        assert_eq!(field(json!({"address": "a@b.test", "connection": "imap", "imap": {"host": "h.test", "security": "ssl", "username": "u"}}), json!({"imap": {"password": "p"}})), "settings.imap.security");
-        assert_eq!(field(json!({"address": "a@b.test", "connection": "imap", "imap": {"host": "", "username": "u"}}), json!({"imap": {"password": "p"}})), "settings.imap.host");
-        assert_eq!(field(json!({"address": "a@b.test", "connection": "forwarding", "sending": "carrier-pigeon"}), json!({})), "settings.sending");
-        assert_eq!(field(json!({"address": "a@b.test", "connection": "forwarding", "sending": "smtp"}), json!({})), "settings.smtp");
-        assert_eq!(field(json!({"address": "a@b.test", "connection": "forwarding", "blocked_senders": ["ok@x.test", "bad"]}), json!({})), "settings.blocked_senders[1]");
-        assert_eq!(field(json!({"address": "a@b.test", "connection": "forwarding", "contact_form_senders": ["@x.test"]}), json!({})), "settings.contact_form_senders[0]");
-        assert_eq!(field(json!({"address": "a@b.test", "connection": "forwarding", "signature": "{agent_name}"}), json!({})), "settings.signature");
-        assert_eq!(field(json!({"address": "a@b.test", "connection": "forwarding", "include_chain": "yes"}), json!({})), "settings.include_chain");
+        assert_eq!(
+            field(
+                json!({"address": "a@b.test", "connection": "imap", "imap": {"host": "h.test", "username": "u"}}),
+                json!({})
+            ),
+            "settings.imap.password"
+        );
+        assert_eq!(
+            field(
+                json!({"address": "a@b.test", "connection": "imap", "imap": {"host": "h.test", "port": 70000, "username": "u"}}),
+                json!({"imap": {"password": "p"}})
+            ),
+            "settings.imap.port"
+        );
+        assert_eq!(
+            field(
+                json!({"address": "a@b.test", "connection": "imap", "imap": {"host": "h.test", "security": "ssl", "username": "u"}}),
+                json!({"imap": {"password": "p"}})
+            ),
+            "settings.imap.security"
+        );
+        assert_eq!(
+            field(
+                json!({"address": "a@b.test", "connection": "imap", "imap": {"host": "", "username": "u"}}),
+                json!({"imap": {"password": "p"}})
+            ),
+            "settings.imap.host"
+        );
+        assert_eq!(
+            field(
+                json!({"address": "a@b.test", "connection": "forwarding", "sending": "carrier-pigeon"}),
+                json!({})
+            ),
+            "settings.sending"
+        );
+        assert_eq!(
+            field(json!({"address": "a@b.test", "connection": "forwarding", "sending": "smtp"}), json!({})),
+            "settings.smtp"
+        );
+        assert_eq!(
+            field(
+                json!({"address": "a@b.test", "connection": "forwarding", "blocked_senders": ["ok@x.test", "bad"]}),
+                json!({})
+            ),
+            "settings.blocked_senders[1]"
+        );
+        assert_eq!(
+            field(
+                json!({"address": "a@b.test", "connection": "forwarding", "contact_form_senders": ["@x.test"]}),
+                json!({})
+            ),
+            "settings.contact_form_senders[0]"
+        );
+        assert_eq!(
+            field(
+                json!({"address": "a@b.test", "connection": "forwarding", "signature": "{agent_name}"}),
+                json!({})
+            ),
+            "settings.signature"
+        );
+        assert_eq!(
+            field(
+                json!({"address": "a@b.test", "connection": "forwarding", "include_chain": "yes"}),
+                json!({})
+            ),
+            "settings.include_chain"
+        );
     }
 }

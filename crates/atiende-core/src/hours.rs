@@ -8,9 +8,9 @@
 //! fall-back the repeated hour is inside hours both times; a block starting in a
 //! spring-forward gap opens when the clocks have moved on.
 use crate::ValidationError;
+use jiff::Timestamp;
 use jiff::civil::{Date, DateTime, Time, Weekday};
 use jiff::tz::TimeZone;
-use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -45,11 +45,16 @@ impl Schedule {
     /// Checks a schedule; errors name the field (`days.mon[1]`, `holidays[0]`, `time_zone`).
     pub fn parse(input: &ScheduleInput) -> Result<Schedule, ValidationError> {
         crate::required_text(&input.name, "name", 120)?;
-        let tz = TimeZone::get(input.time_zone.trim()).map_err(|_| ValidationError::new("time_zone", "must be an IANA time zone like America/Santiago"))?;
+        let tz = TimeZone::get(input.time_zone.trim()).map_err(|_| {
+            ValidationError::new("time_zone", "must be an IANA time zone like America/Santiago")
+        })?;
         let mut days: [Vec<(Time, Time)>; 7] = Default::default();
         for (key, blocks) in &input.days {
             let Some(i) = DAY_KEYS.iter().position(|d| d == key) else {
-                return Err(ValidationError::new(format!("days.{key}"), "days are mon, tue, wed, thu, fri, sat, sun"));
+                return Err(ValidationError::new(
+                    format!("days.{key}"),
+                    "days are mon, tue, wed, thu, fri, sat, sun",
+                ));
             };
             if blocks.len() > 10 {
                 return Err(ValidationError::new(format!("days.{key}"), "at most 10 blocks per day"));
@@ -57,12 +62,17 @@ impl Schedule {
             for (j, [a, b]) in blocks.iter().enumerate() {
                 let field = format!("days.{key}[{j}]");
                 let parse = |s: &str| -> Result<Time, ValidationError> {
-                    let t: Time = format!("{}:00", s.trim()).parse().map_err(|_| ValidationError::new(field.clone(), "times are HH:MM"))?;
+                    let t: Time = format!("{}:00", s.trim())
+                        .parse()
+                        .map_err(|_| ValidationError::new(field.clone(), "times are HH:MM"))?;
                     Ok(t)
                 };
                 let (start, end) = (parse(a)?, parse(b)?);
                 if start == end {
-                    return Err(ValidationError::new(field, "a block must not start and end at the same time"));
+                    return Err(ValidationError::new(
+                        field,
+                        "a block must not start and end at the same time",
+                    ));
                 }
                 days[i].push((start, end));
             }
@@ -70,7 +80,11 @@ impl Schedule {
         }
         let mut holidays = Vec::new();
         for (j, h) in input.holidays.iter().enumerate() {
-            holidays.push(h.trim().parse::<Date>().map_err(|_| ValidationError::new(format!("holidays[{j}]"), "must be a date YYYY-MM-DD"))?);
+            holidays.push(
+                h.trim().parse::<Date>().map_err(|_| {
+                    ValidationError::new(format!("holidays[{j}]"), "must be a date YYYY-MM-DD")
+                })?,
+            );
         }
         holidays.sort();
         holidays.dedup();
@@ -86,7 +100,8 @@ impl Schedule {
         let local = self.tz.to_datetime(at);
         let (d, t) = (local.date(), local.time());
         let today = self.blocks(d).iter().any(|&(s, e)| if s < e { s <= t && t < e } else { s <= t });
-        let from_yesterday = d.yesterday().map(|y| self.blocks(y).iter().any(|&(s, e)| e <= s && t < e)).unwrap_or(false);
+        let from_yesterday =
+            d.yesterday().map(|y| self.blocks(y).iter().any(|&(s, e)| e <= s && t < e)).unwrap_or(false);
         today || from_yesterday
     }
 
@@ -101,7 +116,9 @@ impl Schedule {
         for _ in 0..400 {
             let mut best: Option<Timestamp> = None;
             for &(s, _) in self.blocks(d) {
-                let Ok(ts) = self.tz.to_ambiguous_timestamp(DateTime::from_parts(d, s)).compatible() else { continue };
+                let Ok(ts) = self.tz.to_ambiguous_timestamp(DateTime::from_parts(d, s)).compatible() else {
+                    continue;
+                };
                 // A block wholly inside a DST gap never happens that day.
                 if ts > at && self.is_open(ts) && best.is_none_or(|b| ts < b) {
                     best = Some(ts);
@@ -124,7 +141,12 @@ mod tests {
         Schedule::parse(&ScheduleInput {
             name: "x".into(),
             time_zone: tz.into(),
-            days: days.iter().map(|(k, b)| (k.to_string(), b.iter().map(|(a, z)| [a.to_string(), z.to_string()]).collect())).collect(),
+            days: days
+                .iter()
+                .map(|(k, b)| {
+                    (k.to_string(), b.iter().map(|(a, z)| [a.to_string(), z.to_string()]).collect())
+                })
+                .collect(),
             holidays: holidays.iter().map(|h| h.to_string()).collect(),
         })
         .unwrap()
@@ -140,7 +162,8 @@ mod tests {
     #[test]
     fn inside_and_next_opening_on_a_split_day() {
         let tz = "Europe/Madrid";
-        let days: Vec<(&str, &[(&str, &str)])> = WEEK[..5].iter().map(|d| (*d, &[("09:00", "13:00"), ("14:00", "18:00")][..])).collect();
+        let days: Vec<(&str, &[(&str, &str)])> =
+            WEEK[..5].iter().map(|d| (*d, &[("09:00", "13:00"), ("14:00", "18:00")][..])).collect();
         let s = schedule(tz, &days, &["2026-12-25"]);
         assert!(s.is_open(at(tz, "2026-11-24T09:00")));
         assert!(!s.is_open(at(tz, "2026-11-24T13:00")));
@@ -159,7 +182,10 @@ mod tests {
         assert!(s.is_open(at(tz, "2026-11-27T23:00")));
         assert!(s.is_open(at(tz, "2026-11-28T01:59")), "Saturday 01:59 is Friday's block");
         assert!(!s.is_open(at(tz, "2026-11-28T02:00")));
-        assert!(!s.is_open(at(tz, "2026-12-05T01:00")), "the holiday Friday's block is off after midnight too");
+        assert!(
+            !s.is_open(at(tz, "2026-12-05T01:00")),
+            "the holiday Friday's block is off after midnight too"
+        );
         assert_eq!(s.next_opening(at(tz, "2026-12-04T12:00")), Some(at(tz, "2026-12-11T22:00")));
     }
 
@@ -169,7 +195,11 @@ mod tests {
         let tz = "Europe/Madrid";
         let s = schedule(tz, &[("sun", &[("02:30", "04:00")])], &[]);
         let o = s.next_opening(at(tz, "2026-03-29T00:00")).unwrap();
-        assert_eq!(TimeZone::get(tz).unwrap().to_datetime(o).time(), Time::constant(3, 30, 0, 0), "opens when clocks have moved on");
+        assert_eq!(
+            TimeZone::get(tz).unwrap().to_datetime(o).time(),
+            Time::constant(3, 30, 0, 0),
+            "opens when clocks have moved on"
+        );
         // A block wholly inside the gap does not happen that day.
         let s = schedule(tz, &[("sun", &[("02:10", "02:40")])], &[]);
         let o = s.next_opening(at(tz, "2026-03-29T00:00")).unwrap();
@@ -188,7 +218,10 @@ mod tests {
             Schedule::parse(&ScheduleInput {
                 name: "x".into(),
                 time_zone: tz.into(),
-                days: days.iter().map(|(k, b)| (k.to_string(), vec![[b[0].to_string(), b[1].to_string()]])).collect(),
+                days: days
+                    .iter()
+                    .map(|(k, b)| (k.to_string(), vec![[b[0].to_string(), b[1].to_string()]]))
+                    .collect(),
                 holidays: hol.iter().map(|h| h.to_string()).collect(),
             })
             .unwrap_err()
@@ -225,18 +258,32 @@ mod tests {
                     for _ in 0..r.below(3) {
                         let (a, b) = (r.below(24 * 4) * 15, r.below(24 * 4) * 15);
                         if a != b {
-                            blocks.push([format!("{:02}:{:02}", a / 60, a % 60), format!("{:02}:{:02}", b / 60, b % 60)]);
+                            blocks.push([
+                                format!("{:02}:{:02}", a / 60, a % 60),
+                                format!("{:02}:{:02}", b / 60, b % 60),
+                            ]);
                         }
                     }
                     days.insert(key.to_string(), blocks);
                 }
-                let holidays = (0..r.below(3)).map(|_| format!("2026-{:02}-{:02}", 1 + r.below(12), 1 + r.below(28))).collect();
-                let s = Schedule::parse(&ScheduleInput { name: "p".into(), time_zone: tz.into(), days, holidays }).unwrap();
+                let holidays = (0..r.below(3))
+                    .map(|_| format!("2026-{:02}-{:02}", 1 + r.below(12), 1 + r.below(28)))
+                    .collect();
+                let s = Schedule::parse(&ScheduleInput {
+                    name: "p".into(),
+                    time_zone: tz.into(),
+                    days,
+                    holidays,
+                })
+                .unwrap();
                 for _ in 0..20 {
                     // Instants through 2026, where both zones change their clocks twice.
                     let t = Timestamp::from_second(1_767_225_600 + r.below(365 * 86_400) as i64).unwrap();
                     match s.next_opening(t) {
-                        None => assert!(s.days.iter().all(Vec::is_empty) || (0..200).all(|k| !s.is_open(t + jiff::SignedDuration::from_mins(k * 97)))),
+                        None => assert!(
+                            s.days.iter().all(Vec::is_empty)
+                                || (0..200).all(|k| !s.is_open(t + jiff::SignedDuration::from_mins(k * 97)))
+                        ),
                         Some(o) => {
                             assert!(o >= t);
                             assert!(s.is_open(o), "{tz}: next opening {o} is not open");
@@ -249,7 +296,10 @@ mod tests {
                                     break;
                                 }
                                 let mid = t + jiff::SignedDuration::from_secs(r.below(span as u64) as i64);
-                                assert!(!s.is_open(mid), "{tz}: {mid} is open before the next opening {o} (from {t})");
+                                assert!(
+                                    !s.is_open(mid),
+                                    "{tz}: {mid} is open before the next opening {o} (from {t})"
+                                );
                             }
                         }
                     }

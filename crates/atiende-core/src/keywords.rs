@@ -57,18 +57,27 @@ impl Keywords {
     /// 100 characters, each with at least one letter or digit).
     pub fn from_settings(settings: &Value) -> Result<Keywords, ValidationError> {
         const FIELD: &str = "settings.general.important_keywords";
-        let Some(v) = settings.get("general").and_then(|g| g.get("important_keywords")).filter(|v| !v.is_null()) else {
+        let Some(v) =
+            settings.get("general").and_then(|g| g.get("important_keywords")).filter(|v| !v.is_null())
+        else {
             return Ok(Keywords::default());
         };
-        let Some(list) = v.as_array() else { return Err(ValidationError::new(FIELD, "must be a list of words or phrases")) };
+        let Some(list) = v.as_array() else {
+            return Err(ValidationError::new(FIELD, "must be a list of words or phrases"));
+        };
         if list.len() > 200 {
             return Err(ValidationError::new(FIELD, "at most 200 words or phrases"));
         }
         let mut out = Vec::with_capacity(list.len());
         for (i, k) in list.iter().enumerate() {
-            let s = k.as_str().ok_or_else(|| ValidationError::new(format!("{FIELD}[{i}]"), "must be a string"))?;
+            let s = k
+                .as_str()
+                .ok_or_else(|| ValidationError::new(format!("{FIELD}[{i}]"), "must be a string"))?;
             if s.trim().is_empty() || s.chars().count() > 100 || words(s).is_empty() {
-                return Err(ValidationError::new(format!("{FIELD}[{i}]"), "must be a word or phrase of 1 to 100 characters"));
+                return Err(ValidationError::new(
+                    format!("{FIELD}[{i}]"),
+                    "must be a word or phrase of 1 to 100 characters",
+                ));
             }
             out.push(s.to_string());
         }
@@ -100,10 +109,14 @@ mod tests {
 
     #[test]
     fn settings_are_checked() {
-        let k = Keywords::from_settings(&json!({"general": {"important_keywords": ["Urgente", "no funciona"]}})).unwrap();
+        let k =
+            Keywords::from_settings(&json!({"general": {"important_keywords": ["Urgente", "no funciona"]}}))
+                .unwrap();
         assert!(k.matches("urgente"));
         assert!(!Keywords::from_settings(&json!({})).unwrap().matches("urgente"));
-        let field = |v: Value| Keywords::from_settings(&json!({"general": {"important_keywords": v}})).unwrap_err().field;
+        let field = |v: Value| {
+            Keywords::from_settings(&json!({"general": {"important_keywords": v}})).unwrap_err().field
+        };
         assert_eq!(field(json!("urgente")), "settings.general.important_keywords");
         assert_eq!(field(json!(["ok", 5])), "settings.general.important_keywords[1]");
         assert_eq!(field(json!(["ok", "  "])), "settings.general.important_keywords[1]");

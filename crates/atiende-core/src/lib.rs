@@ -3,18 +3,18 @@
 #![forbid(unsafe_code)]
 
 pub mod assign;
-pub mod b64;
 pub mod autoreply;
+pub mod b64;
 pub mod board;
 pub mod email;
 pub mod error;
 pub mod hours;
 pub mod keywords;
-pub mod time;
-pub mod types;
 pub mod settings;
 pub mod sla;
 pub mod ticket;
+pub mod time;
+pub mod types;
 
 pub use error::ValidationError;
 pub use types::*;

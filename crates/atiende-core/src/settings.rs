@@ -6,7 +6,8 @@ use crate::{EmailAddress, ValidationError};
 use serde_json::{Map, Value};
 
 /// The automatic replies that take texts (SPEC §4.2, actions 2–7).
-pub const REPLY_ACTIONS: [&str; 6] = ["new_client", "no_agent", "out_of_hours", "on_creation", "on_manual_close", "on_auto_close"];
+pub const REPLY_ACTIONS: [&str; 6] =
+    ["new_client", "no_agent", "out_of_hours", "on_creation", "on_manual_close", "on_auto_close"];
 /// Placeholders automatic texts may use.
 pub const PLACEHOLDERS: [&str; 4] = ["client_name", "agent_name", "ticket_number", "company_name"];
 /// Auto close: from 1 minute to 30 days.
@@ -23,7 +24,9 @@ fn object<'a>(v: &'a Value, field: &str) -> Result<&'a Map<String, Value>, Valid
 
 fn known_keys(m: &Map<String, Value>, field: &str, keys: &[&str]) -> Result<(), ValidationError> {
     match m.keys().find(|k| !keys.contains(&k.as_str())) {
-        Some(k) => Err(err(format!("{field}.{k}"), format!("unknown setting; expected one of: {}", keys.join(", ")))),
+        Some(k) => {
+            Err(err(format!("{field}.{k}"), format!("unknown setting; expected one of: {}", keys.join(", "))))
+        }
         None => Ok(()),
     }
 }
@@ -48,7 +51,13 @@ pub fn check_placeholders_among(text: &str, field: &str, known: &[&str]) -> Resu
         let Some(close) = after.find('}') else { return Err(err(field, "a { is not closed")) };
         let name = &after[..close];
         if !known.contains(&name) {
-            return Err(err(field, format!("unknown placeholder {{{name}}}; use {}", known.iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(", "))));
+            return Err(err(
+                field,
+                format!(
+                    "unknown placeholder {{{name}}}; use {}",
+                    known.iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(", ")
+                ),
+            ));
         }
         rest = &after[close + 1..];
     }
@@ -70,7 +79,12 @@ fn auto_actions(v: &Value) -> Result<(), ValidationError> {
         match c.get("after_seconds") {
             None if !enabled => {}
             Some(s) if s.as_i64().is_some_and(|s| (CLOSE_AFTER_MIN..=CLOSE_AFTER_MAX).contains(&s)) => {}
-            _ => return Err(err(format!("{f}.after_seconds"), "must be from 60 (1 minute) to 2592000 (30 days)")),
+            _ => {
+                return Err(err(
+                    format!("{f}.after_seconds"),
+                    "must be from 60 (1 minute) to 2592000 (30 days)",
+                ));
+            }
         }
     }
     for action in REPLY_ACTIONS {
@@ -194,18 +208,53 @@ mod tests {
 
     #[test]
     fn each_bad_setting_is_named() {
-        assert_eq!(field(json!({"auto_actions": {"close_if_no_reply": {"enabled": true, "after_seconds": 59}}})), "settings.auto_actions.close_if_no_reply.after_seconds");
-        assert_eq!(field(json!({"auto_actions": {"close_if_no_reply": {"enabled": true}}})), "settings.auto_actions.close_if_no_reply.after_seconds");
-        assert_eq!(field(json!({"auto_actions": {"close_if_no_reply": {"enabled": true, "after_seconds": 2_592_001}}})), "settings.auto_actions.close_if_no_reply.after_seconds");
-        assert_eq!(field(json!({"auto_actions": {"new_client": {"enabled": true, "texts": []}}})), "settings.auto_actions.new_client.texts");
-        assert_eq!(field(json!({"auto_actions": {"new_client": {"enabled": true, "texts": ["a", "b", "c", "d"]}}})), "settings.auto_actions.new_client.texts");
-        assert_eq!(field(json!({"auto_actions": {"no_agent": {"enabled": true, "texts": ["ok", "  "]}}})), "settings.auto_actions.no_agent.texts[1]");
-        assert_eq!(field(json!({"auto_actions": {"no_agent": {"enabled": true, "texts": ["Hola {nombre}"]}}})), "settings.auto_actions.no_agent.texts[0]");
-        assert_eq!(field(json!({"auto_actions": {"no_agent": {"enabled": "yes"}}})), "settings.auto_actions.no_agent.enabled");
+        assert_eq!(
+            field(json!({"auto_actions": {"close_if_no_reply": {"enabled": true, "after_seconds": 59}}})),
+            "settings.auto_actions.close_if_no_reply.after_seconds"
+        );
+        assert_eq!(
+            field(json!({"auto_actions": {"close_if_no_reply": {"enabled": true}}})),
+            "settings.auto_actions.close_if_no_reply.after_seconds"
+        );
+        assert_eq!(
+            field(
+                json!({"auto_actions": {"close_if_no_reply": {"enabled": true, "after_seconds": 2_592_001}}})
+            ),
+            "settings.auto_actions.close_if_no_reply.after_seconds"
+        );
+        assert_eq!(
+            field(json!({"auto_actions": {"new_client": {"enabled": true, "texts": []}}})),
+            "settings.auto_actions.new_client.texts"
+        );
+        assert_eq!(
+            field(json!({"auto_actions": {"new_client": {"enabled": true, "texts": ["a", "b", "c", "d"]}}})),
+            "settings.auto_actions.new_client.texts"
+        );
+        assert_eq!(
+            field(json!({"auto_actions": {"no_agent": {"enabled": true, "texts": ["ok", "  "]}}})),
+            "settings.auto_actions.no_agent.texts[1]"
+        );
+        assert_eq!(
+            field(json!({"auto_actions": {"no_agent": {"enabled": true, "texts": ["Hola {nombre}"]}}})),
+            "settings.auto_actions.no_agent.texts[0]"
+        );
+        assert_eq!(
+            field(json!({"auto_actions": {"no_agent": {"enabled": "yes"}}})),
+            "settings.auto_actions.no_agent.enabled"
+        );
         assert_eq!(field(json!({"auto_actions": {"on_fire": {}}})), "settings.auto_actions.on_fire");
-        assert_eq!(field(json!({"general": {"notifications": {"mode": "some"}}})), "settings.general.notifications.mode");
-        assert_eq!(field(json!({"general": {"notifications": {"mode": "all", "emails": []}}})), "settings.general.notifications.emails");
-        assert_eq!(field(json!({"general": {"notifications": {"mode": "all", "emails": ["a@b.test", "nope"]}}})), "settings.general.notifications.emails[1]");
+        assert_eq!(
+            field(json!({"general": {"notifications": {"mode": "some"}}})),
+            "settings.general.notifications.mode"
+        );
+        assert_eq!(
+            field(json!({"general": {"notifications": {"mode": "all", "emails": []}}})),
+            "settings.general.notifications.emails"
+        );
+        assert_eq!(
+            field(json!({"general": {"notifications": {"mode": "all", "emails": ["a@b.test", "nope"]}}})),
+            "settings.general.notifications.emails[1]"
+        );
         assert_eq!(field(json!({"general": {"create_ignored": "no"}})), "settings.general.create_ignored");
         assert_eq!(field(json!({"general": {"colour": 1}})), "settings.general.colour");
         assert_eq!(field(json!({"assignment": {"mode": "random"}})), "settings.assignment.mode");

@@ -1,7 +1,7 @@
 //! Service level (SPEC §4.1): how long a client may wait for an answer before the ticket is
 //! overdue.
-use crate::time::Micros;
 use crate::ValidationError;
+use crate::time::Micros;
 use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,20 +24,28 @@ impl Sla {
     /// Reads `settings.sla` (`{amount, unit}`); absent or null means no SLA.
     pub fn from_settings(settings: &Value) -> Result<Option<Sla>, ValidationError> {
         let Some(v) = settings.get("sla").filter(|v| !v.is_null()) else { return Ok(None) };
-        let Some(obj) = v.as_object() else { return Err(ValidationError::new("settings.sla", "must be an object {amount, unit}")) };
+        let Some(obj) = v.as_object() else {
+            return Err(ValidationError::new("settings.sla", "must be an object {amount, unit}"));
+        };
         if let Some(k) = obj.keys().find(|k| *k != "amount" && *k != "unit") {
-            return Err(ValidationError::new(format!("settings.sla.{k}"), "unknown field; expected amount and unit"));
+            return Err(ValidationError::new(
+                format!("settings.sla.{k}"),
+                "unknown field; expected amount and unit",
+            ));
         }
-        let amount = obj
-            .get("amount")
-            .and_then(Value::as_i64)
-            .filter(|a| *a >= 1)
-            .ok_or_else(|| ValidationError::new("settings.sla.amount", "must be a whole number of at least 1"))?;
+        let amount = obj.get("amount").and_then(Value::as_i64).filter(|a| *a >= 1).ok_or_else(|| {
+            ValidationError::new("settings.sla.amount", "must be a whole number of at least 1")
+        })?;
         let unit = match obj.get("unit").and_then(Value::as_str) {
             Some("seconds") => SlaUnit::Seconds,
             Some("minutes") => SlaUnit::Minutes,
             Some("hours") => SlaUnit::Hours,
-            _ => return Err(ValidationError::new("settings.sla.unit", "must be one of: seconds, minutes, hours")),
+            _ => {
+                return Err(ValidationError::new(
+                    "settings.sla.unit",
+                    "must be one of: seconds, minutes, hours",
+                ));
+            }
         };
         let sla = Sla { amount, unit };
         if sla.seconds() > MAX_SECONDS {

@@ -119,7 +119,9 @@ impl EmailAddress {
             return Err(bad());
         }
         let labels_ok = domain.split('.').all(|l| {
-            !l.is_empty() && !l.starts_with('-') && !l.ends_with('-')
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
                 && l.chars().all(|c| c.is_alphanumeric() || c == '-')
         });
         if !labels_ok || !domain.contains('.') {

@@ -1,6 +1,6 @@
 //! Accounts: one connected channel (mailbox, page, number, widget, API…).
 //! `settings` is the public JSON; `secrets` is an encrypted JSON blob (sealed by the app).
-use crate::{found, on_db, on_tx, Db, StoreError, Tx};
+use crate::{Db, StoreError, Tx, found, on_db, on_tx};
 use atiende_core::time::Micros;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -48,18 +48,28 @@ pub async fn create(
 
 pub async fn get(db: &Db, org_id: i64, id: i64) -> Result<AccountRow, StoreError> {
     let sql = format!("SELECT {COLS} FROM accounts WHERE org_id = $1 AND id = $2");
-    found(on_db!(db, |c| sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(sql)).bind(org_id).bind(id).fetch_optional(c).await)?)
+    found(on_db!(db, |c| sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(sql))
+        .bind(org_id)
+        .bind(id)
+        .fetch_optional(c)
+        .await)?)
 }
 
 /// An account by id alone, for background workers that act across organizations.
 pub async fn get_any(db: &Db, id: i64) -> Result<AccountRow, StoreError> {
     let sql = format!("SELECT {COLS} FROM accounts WHERE id = $1");
-    found(on_db!(db, |c| sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)?)
+    found(on_db!(db, |c| sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(c)
+        .await)?)
 }
 
 pub async fn list(db: &Db, org_id: i64) -> Result<Vec<AccountRow>, StoreError> {
     let sql = format!("SELECT {COLS} FROM accounts WHERE org_id = $1 ORDER BY id");
-    Ok(on_db!(db, |c| sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(sql)).bind(org_id).fetch_all(c).await)?)
+    Ok(on_db!(db, |c| sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(sql))
+        .bind(org_id)
+        .fetch_all(c)
+        .await)?)
 }
 
 pub async fn update(
@@ -85,28 +95,36 @@ pub async fn update(
 
 /// Sets an agent's mode on an account (SPEC §7): disabled, manual or auto.
 pub async fn set_agent_mode(db: &Db, account_id: i64, user_id: i64, mode: &str) -> Result<(), StoreError> {
-    on_db!(db, exec |c| sqlx::query(
-        "INSERT INTO account_agents (account_id, user_id, mode) VALUES ($1, $2, $3) \
+    on_db!(
+        db,
+        exec | c
+            | sqlx::query(
+                "INSERT INTO account_agents (account_id, user_id, mode) VALUES ($1, $2, $3) \
          ON CONFLICT (account_id, user_id) DO UPDATE SET mode = excluded.mode"
-    )
-    .bind(account_id)
-    .bind(user_id)
-    .bind(mode))?;
+            )
+            .bind(account_id)
+            .bind(user_id)
+            .bind(mode)
+    )?;
     Ok(())
 }
 
 pub async fn agent_mode_tx(tx: &mut Tx, account_id: i64, user_id: i64) -> Result<Option<String>, StoreError> {
-    Ok(on_tx!(tx, |c| sqlx::query_scalar("SELECT mode FROM account_agents WHERE account_id = $1 AND user_id = $2")
-        .bind(account_id)
-        .bind(user_id)
-        .fetch_optional(c)
-        .await)?)
+    Ok(on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT mode FROM account_agents WHERE account_id = $1 AND user_id = $2"
+    )
+    .bind(account_id)
+    .bind(user_id)
+    .fetch_optional(c)
+    .await)?)
 }
 
 pub async fn agent_mode(db: &Db, account_id: i64, user_id: i64) -> Result<Option<String>, StoreError> {
-    Ok(on_db!(db, |c| sqlx::query_scalar("SELECT mode FROM account_agents WHERE account_id = $1 AND user_id = $2")
-        .bind(account_id)
-        .bind(user_id)
-        .fetch_optional(c)
-        .await)?)
+    Ok(on_db!(db, |c| sqlx::query_scalar(
+        "SELECT mode FROM account_agents WHERE account_id = $1 AND user_id = $2"
+    )
+    .bind(account_id)
+    .bind(user_id)
+    .fetch_optional(c)
+    .await)?)
 }

@@ -5,8 +5,8 @@
 //! may make a queued ticket assignable (a new ticket, a status change, an agent
 //! enabled, a cap freed) arms the organization's `assign` job in the same
 //! transaction; the job drains the queue.
-use crate::tickets::{TicketRow, COLS as TICKET_COLS};
-use crate::{events, jobs, on_db, on_tx, Db, StoreError, Tx};
+use crate::tickets::{COLS as TICKET_COLS, TicketRow};
+use crate::{Db, StoreError, Tx, events, jobs, on_db, on_tx};
 use atiende_core::assign::Candidate;
 use atiende_core::time::Micros;
 use serde_json::json;
@@ -35,7 +35,8 @@ type AgentFacts = (i64, bool, bool, String, Option<i64>, Option<i64>);
 
 /// The agents of an account who are not disabled there, with what the rules look at.
 pub async fn candidates(tx: &mut Tx, account_id: i64) -> Result<Vec<Candidate>, StoreError> {
-    let rows: Vec<AgentFacts> = on_tx!(tx, |c| sqlx::query_as(
+    let rows: Vec<AgentFacts> = on_tx!(tx, |c| {
+        sqlx::query_as(
         "SELECT u.id, u.active, COALESCE(s.assignable, FALSE), aa.mode, u.max_open_tickets, u.last_assigned_at \
          FROM account_agents aa JOIN users u ON u.id = aa.user_id \
          LEFT JOIN connection_statuses s ON s.id = u.connection_status_id \
@@ -43,7 +44,8 @@ pub async fn candidates(tx: &mut Tx, account_id: i64) -> Result<Vec<Candidate>, 
     )
     .bind(account_id)
     .fetch_all(c)
-    .await)?;
+    .await
+    })?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -53,7 +55,16 @@ pub async fn candidates(tx: &mut Tx, account_id: i64) -> Result<Vec<Candidate>, 
         .into_iter()
         .map(|(user_id, active, assignable, mode, cap, last)| {
             let (open, awaiting) = loads.get(&user_id).copied().unwrap_or((0, 0));
-            Candidate { user_id, active, assignable, auto: mode == "auto", open, cap, awaiting, last_assigned_at: last }
+            Candidate {
+                user_id,
+                active,
+                assignable,
+                auto: mode == "auto",
+                open,
+                cap,
+                awaiting,
+                last_assigned_at: last,
+            }
         })
         .collect())
 }
@@ -81,27 +92,46 @@ async fn open_loads(tx: &mut Tx, users: &[i64]) -> Result<HashMap<i64, (i64, i64
 
 /// Accounts of the organization with tickets in the queue.
 pub async fn queued_accounts(tx: &mut Tx, org_id: i64) -> Result<Vec<i64>, StoreError> {
-    Ok(on_tx!(tx, |c| sqlx::query_scalar(
+    Ok(on_tx!(tx, |c| {
+        sqlx::query_scalar(
         "SELECT id FROM accounts WHERE org_id = $1 AND EXISTS (SELECT 1 FROM tickets WHERE tickets.account_id = accounts.id AND queued_at IS NOT NULL AND state = 'open' AND assignee_id IS NULL) ORDER BY id"
     )
     .bind(org_id)
     .fetch_all(c)
-    .await)?)
+    .await
+    })?)
 }
 
 /// The account's queued tickets in the order they are served, at most `limit`: highest
 /// priority first, where waiting adds one level per `ageing` microseconds, then the
 /// longest waiting, then the oldest ticket.
-pub async fn queued(tx: &mut Tx, account_id: i64, now: Micros, ageing: Micros, limit: i64) -> Result<Vec<TicketRow>, StoreError> {
+pub async fn queued(
+    tx: &mut Tx,
+    account_id: i64,
+    now: Micros,
+    ageing: Micros,
+    limit: i64,
+) -> Result<Vec<TicketRow>, StoreError> {
     let sql = format!(
         "SELECT {TICKET_COLS} FROM tickets WHERE account_id = $1 AND queued_at IS NOT NULL AND state = 'open' AND assignee_id IS NULL \
          ORDER BY priority + ($2 - queued_at) / $3 DESC, queued_at, id LIMIT $4"
     );
-    Ok(on_tx!(tx, |c| sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql)).bind(account_id).bind(now).bind(ageing.max(1)).bind(limit).fetch_all(c).await)?)
+    Ok(on_tx!(tx, |c| sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql))
+        .bind(account_id)
+        .bind(now)
+        .bind(ageing.max(1))
+        .bind(limit)
+        .fetch_all(c)
+        .await)?)
 }
 
 /// For each client, the agent most recently given one of their tickets since `since`.
-pub async fn relationships(tx: &mut Tx, org_id: i64, clients: &[i64], since: Micros) -> Result<HashMap<i64, (i64, Micros)>, StoreError> {
+pub async fn relationships(
+    tx: &mut Tx,
+    org_id: i64,
+    clients: &[i64],
+    since: Micros,
+) -> Result<HashMap<i64, (i64, Micros)>, StoreError> {
     let mut out: HashMap<i64, (i64, Micros)> = HashMap::new();
     for chunk in clients.chunks(500) {
         let sql = format!(
@@ -125,8 +155,16 @@ pub async fn relationships(tx: &mut Tx, org_id: i64, clients: &[i64], since: Mic
 
 /// Gives a queued ticket to `user_id` for `reason`, unless someone took it meanwhile.
 /// `stamp` is the user's new "last received" time. Returns whether it was applied.
-pub async fn apply(tx: &mut Tx, t: &TicketRow, user_id: i64, reason: &str, now: Micros, stamp: Micros) -> Result<bool, StoreError> {
-    let n = on_tx!(tx, exec |c| sqlx::query(
+pub async fn apply(
+    tx: &mut Tx,
+    t: &TicketRow,
+    user_id: i64,
+    reason: &str,
+    now: Micros,
+    stamp: Micros,
+) -> Result<bool, StoreError> {
+    let n =
+        on_tx!(tx, exec |c| sqlx::query(
         "UPDATE tickets SET assignee_id = $1, queued_at = NULL, queue_reason = NULL, updated_at = $2 \
          WHERE id = $3 AND state = 'open' AND assignee_id IS NULL"
     )
@@ -144,12 +182,25 @@ pub async fn apply(tx: &mut Tx, t: &TicketRow, user_id: i64, reason: &str, now: 
     .bind(user_id)
     .bind(reason)
     .bind(now))?;
-    on_tx!(tx, exec |c| sqlx::query("UPDATE users SET last_assigned_at = $1 WHERE id = $2").bind(stamp).bind(user_id))?;
+    on_tx!(
+        tx,
+        exec | c
+            | sqlx::query("UPDATE users SET last_assigned_at = $1 WHERE id = $2").bind(stamp).bind(user_id)
+    )?;
     let mut after = t.clone();
     after.assignee_id = Some(user_id);
     after.queued_at = None;
     after.updated_at = now;
-    events::record(tx, t.org_id, "ticket.assigned", Some(t.id), None, &json!({"ticket": after.to_json(), "actor_user_id": null, "reason": reason}), now).await?;
+    events::record(
+        tx,
+        t.org_id,
+        "ticket.assigned",
+        Some(t.id),
+        None,
+        &json!({"ticket": after.to_json(), "actor_user_id": null, "reason": reason}),
+        now,
+    )
+    .await?;
     Ok(true)
 }
 
@@ -157,20 +208,43 @@ pub async fn apply(tx: &mut Tx, t: &TicketRow, user_id: i64, reason: &str, now: 
 /// of reason: set-based, so a long queue costs index probes, not a scan per drain.
 /// Tickets that join the queue also get a `ticket.queued` event (the hook of the
 /// "no agent available" automatic reply). Returns how many tickets got a new reason.
-pub async fn mark_waiting(tx: &mut Tx, account_id: i64, reason: &str, now: Micros) -> Result<u64, StoreError> {
-    const WAITING: &str = "account_id = $1 AND queued_at IS NOT NULL AND state = 'open' AND assignee_id IS NULL";
+pub async fn mark_waiting(
+    tx: &mut Tx,
+    account_id: i64,
+    reason: &str,
+    now: Micros,
+) -> Result<u64, StoreError> {
+    const WAITING: &str =
+        "account_id = $1 AND queued_at IS NOT NULL AND state = 'open' AND assignee_id IS NULL";
     // Newcomers: their first word in the history, and an event each.
     let sql = format!("SELECT {TICKET_COLS} FROM tickets WHERE {WAITING} AND queue_reason IS NULL");
-    let fresh: Vec<TicketRow> = on_tx!(tx, |c| sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql)).bind(account_id).fetch_all(c).await)?;
+    let fresh: Vec<TicketRow> = on_tx!(tx, |c| sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql))
+        .bind(account_id)
+        .fetch_all(c)
+        .await)?;
     for t in &fresh {
-        events::record(tx, t.org_id, "ticket.queued", Some(t.id), None, &json!({"ticket": t.to_json(), "reason": reason}), now).await?;
+        events::record(
+            tx,
+            t.org_id,
+            "ticket.queued",
+            Some(t.id),
+            None,
+            &json!({"ticket": t.to_json(), "reason": reason}),
+            now,
+        )
+        .await?;
     }
     // Tickets that waited for another reason (probed on the index first: usually none).
-    let differs = |op: &str| format!("SELECT EXISTS (SELECT 1 FROM tickets WHERE {WAITING} AND queue_reason {op} $2)");
+    let differs =
+        |op: &str| format!("SELECT EXISTS (SELECT 1 FROM tickets WHERE {WAITING} AND queue_reason {op} $2)");
     let mut changed = false;
     for op in ["<", ">"] {
         let sql = differs(op);
-        changed |= on_tx!(tx, |c| sqlx::query_scalar::<_, bool>(sqlx::AssertSqlSafe(sql)).bind(account_id).bind(reason).fetch_one(c).await)?;
+        changed |= on_tx!(tx, |c| sqlx::query_scalar::<_, bool>(sqlx::AssertSqlSafe(sql))
+            .bind(account_id)
+            .bind(reason)
+            .fetch_one(c)
+            .await)?;
     }
     let which = if changed { "(queue_reason IS NULL OR queue_reason <> $2)" } else { "queue_reason IS NULL" };
     if fresh.is_empty() && !changed {
@@ -180,9 +254,9 @@ pub async fn mark_waiting(tx: &mut Tx, account_id: i64, reason: &str, now: Micro
         "INSERT INTO assignments (org_id, ticket_id, user_id, previous_user_id, actor_user_id, reason, at) \
          SELECT org_id, id, NULL, NULL, NULL, $2, $3 FROM tickets WHERE {WAITING} AND {which}"
     );
-    on_tx!(tx, exec |c| sqlx::query(sqlx::AssertSqlSafe(insert)).bind(account_id).bind(reason).bind(now))?;
+    on_tx!(tx, exec | c | sqlx::query(sqlx::AssertSqlSafe(insert)).bind(account_id).bind(reason).bind(now))?;
     let update = format!("UPDATE tickets SET queue_reason = $2 WHERE {WAITING} AND {which}");
-    Ok(on_tx!(tx, exec |c| sqlx::query(sqlx::AssertSqlSafe(update)).bind(account_id).bind(reason))?)
+    Ok(on_tx!(tx, exec | c | sqlx::query(sqlx::AssertSqlSafe(update)).bind(account_id).bind(reason))?)
 }
 
 /// Puts open, unassigned tickets back in the queue (deactivation, by hand) and arms the drain.
@@ -192,53 +266,71 @@ pub async fn requeue(tx: &mut Tx, org_id: i64, ticket_ids: &[i64], now: Micros) 
             "UPDATE tickets SET queued_at = COALESCE(queued_at, $1) WHERE org_id = $2 AND state = 'open' AND assignee_id IS NULL AND id IN ({})",
             crate::placeholders(true, 2, chunk.len())
         );
-        on_tx!(tx, exec |c| {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(now).bind(org_id);
-            for id in chunk {
-                q = q.bind(*id);
+        on_tx!(
+            tx,
+            exec | c | {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(now).bind(org_id);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q
             }
-            q
-        })?;
+        )?;
     }
     arm(tx, org_id, now).await
 }
 
 /// Tickets waiting in the queue per account, with the oldest wait: `(account_id, size, oldest queued_at)`.
 pub async fn queue_sizes(db: &Db, org_id: i64) -> Result<Vec<(i64, i64, Option<i64>)>, StoreError> {
-    Ok(on_db!(db, |c| sqlx::query_as(
+    Ok(on_db!(db, |c| {
+        sqlx::query_as(
         "SELECT account_id, COUNT(*), MIN(queued_at) FROM tickets WHERE org_id = $1 AND queued_at IS NOT NULL AND state = 'open' AND assignee_id IS NULL GROUP BY account_id ORDER BY account_id"
     )
     .bind(org_id)
     .fetch_all(c)
-    .await)?)
+    .await
+    })?)
 }
 
 /// Every agent's mode on every account of the organization that is not `disabled`.
 pub async fn modes(db: &Db, org_id: i64) -> Result<Vec<(i64, i64, String)>, StoreError> {
-    Ok(on_db!(db, |c| sqlx::query_as(
+    Ok(on_db!(db, |c| {
+        sqlx::query_as(
         "SELECT aa.account_id, aa.user_id, aa.mode FROM account_agents aa JOIN accounts a ON a.id = aa.account_id \
          WHERE a.org_id = $1 AND aa.mode <> 'disabled' ORDER BY aa.account_id, aa.user_id"
     )
     .bind(org_id)
     .fetch_all(c)
-    .await)?)
+    .await
+    })?)
 }
 
 /// Sets an agent's mode on an account, inside a transaction (the caller arms the drain).
 pub async fn set_mode(tx: &mut Tx, account_id: i64, user_id: i64, mode: &str) -> Result<(), StoreError> {
-    on_tx!(tx, exec |c| sqlx::query(
-        "INSERT INTO account_agents (account_id, user_id, mode) VALUES ($1, $2, $3) \
+    on_tx!(
+        tx,
+        exec | c
+            | sqlx::query(
+                "INSERT INTO account_agents (account_id, user_id, mode) VALUES ($1, $2, $3) \
          ON CONFLICT (account_id, user_id) DO UPDATE SET mode = excluded.mode"
-    )
-    .bind(account_id)
-    .bind(user_id)
-    .bind(mode))?;
+            )
+            .bind(account_id)
+            .bind(user_id)
+            .bind(mode)
+    )?;
     Ok(())
 }
 
 /// Sets (or clears) an agent's cap of open tickets.
 pub async fn set_cap(tx: &mut Tx, org_id: i64, user_id: i64, cap: Option<i64>) -> Result<(), StoreError> {
-    let n = on_tx!(tx, exec |c| sqlx::query("UPDATE users SET max_open_tickets = $1 WHERE org_id = $2 AND id = $3").bind(cap).bind(org_id).bind(user_id))?;
+    let n = on_tx!(
+        tx,
+        exec | c
+            | sqlx::query("UPDATE users SET max_open_tickets = $1 WHERE org_id = $2 AND id = $3")
+                .bind(cap)
+                .bind(org_id)
+                .bind(user_id)
+    )?;
     if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
 
@@ -246,7 +338,10 @@ pub async fn set_cap(tx: &mut Tx, org_id: i64, user_id: i64, cap: Option<i64>) -
 /// SQLite has one writer at a time already. Held until the transaction ends.
 pub async fn lock_org(tx: &mut Tx, org_id: i64) -> Result<(), StoreError> {
     if tx.is_pg() {
-        on_tx!(tx, exec |c| sqlx::query("SELECT pg_advisory_xact_lock(7411, $1::int4)").bind(org_id as i32))?;
+        on_tx!(
+            tx,
+            exec | c | sqlx::query("SELECT pg_advisory_xact_lock(7411, $1::int4)").bind(org_id as i32)
+        )?;
     }
     Ok(())
 }

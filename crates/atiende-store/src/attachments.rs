@@ -1,6 +1,6 @@
 //! Files received with messages (email attachments and inline images).
 use crate::ingest::NewAttachment;
-use crate::{found, on_db, on_tx, Db, StoreError, Tx};
+use crate::{Db, StoreError, Tx, found, on_db, on_tx};
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -16,9 +16,15 @@ pub struct AttachmentInfo {
     pub stored: bool,
 }
 
-const INFO: &str = "id, message_id, filename, content_type, content_id, inline, size, data IS NOT NULL AS stored";
+const INFO: &str =
+    "id, message_id, filename, content_type, content_id, inline, size, data IS NOT NULL AS stored";
 
-pub async fn insert(tx: &mut Tx, org_id: i64, message_id: i64, files: &[NewAttachment]) -> Result<(), StoreError> {
+pub async fn insert(
+    tx: &mut Tx,
+    org_id: i64,
+    message_id: i64,
+    files: &[NewAttachment],
+) -> Result<(), StoreError> {
     for f in files {
         on_tx!(tx, exec |c| sqlx::query(
             "INSERT INTO attachments (org_id, message_id, filename, content_type, content_id, inline, size, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -36,7 +42,11 @@ pub async fn insert(tx: &mut Tx, org_id: i64, message_id: i64, files: &[NewAttac
 }
 
 /// The attachments of some messages of an organization (without their bytes).
-pub async fn for_messages(db: &Db, org_id: i64, message_ids: &[i64]) -> Result<Vec<AttachmentInfo>, StoreError> {
+pub async fn for_messages(
+    db: &Db,
+    org_id: i64,
+    message_ids: &[i64],
+) -> Result<Vec<AttachmentInfo>, StoreError> {
     if message_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -64,30 +74,51 @@ pub async fn get(db: &Db, org_id: i64, id: i64) -> Result<(AttachmentInfo, Optio
         info: AttachmentInfo,
         data: Option<Vec<u8>>,
     }
-    let r: Row = found(on_db!(db, |c| sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(org_id).bind(id).fetch_optional(c).await)?)?;
+    let r: Row = found(on_db!(db, |c| sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
+        .bind(org_id)
+        .bind(id)
+        .fetch_optional(c)
+        .await)?)?;
     Ok((r.info, r.data))
 }
 
 /// An inline image of a message by its `Content-ID`.
-pub async fn by_content_id(db: &Db, org_id: i64, message_id: i64, cid: &str) -> Result<(AttachmentInfo, Option<Vec<u8>>), StoreError> {
-    let id: i64 = found(on_db!(db, |c| sqlx::query_scalar("SELECT id FROM attachments WHERE org_id = $1 AND message_id = $2 AND content_id = $3 ORDER BY id LIMIT 1")
+pub async fn by_content_id(
+    db: &Db,
+    org_id: i64,
+    message_id: i64,
+    cid: &str,
+) -> Result<(AttachmentInfo, Option<Vec<u8>>), StoreError> {
+    let id: i64 = found(on_db!(db, |c| {
+        sqlx::query_scalar("SELECT id FROM attachments WHERE org_id = $1 AND message_id = $2 AND content_id = $3 ORDER BY id LIMIT 1")
         .bind(org_id)
         .bind(message_id)
         .bind(cid)
         .fetch_optional(c)
-        .await)?)?;
+        .await
+    })?)?;
     get(db, org_id, id).await
 }
 
 /// Every kept file of a message with its bytes, in order, for sending.
-pub async fn with_data(db: &Db, org_id: i64, message_id: i64) -> Result<Vec<(AttachmentInfo, Vec<u8>)>, StoreError> {
+pub async fn with_data(
+    db: &Db,
+    org_id: i64,
+    message_id: i64,
+) -> Result<Vec<(AttachmentInfo, Vec<u8>)>, StoreError> {
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
         info: AttachmentInfo,
         data: Vec<u8>,
     }
-    let sql = format!("SELECT {INFO}, data FROM attachments WHERE org_id = $1 AND message_id = $2 AND data IS NOT NULL ORDER BY id");
-    let rows: Vec<Row> = on_db!(db, |c| sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(org_id).bind(message_id).fetch_all(c).await)?;
+    let sql = format!(
+        "SELECT {INFO}, data FROM attachments WHERE org_id = $1 AND message_id = $2 AND data IS NOT NULL ORDER BY id"
+    );
+    let rows: Vec<Row> = on_db!(db, |c| sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
+        .bind(org_id)
+        .bind(message_id)
+        .fetch_all(c)
+        .await)?;
     Ok(rows.into_iter().map(|r| (r.info, r.data)).collect())
 }

@@ -9,7 +9,7 @@
 //!   keyed `auto_close:{account}:{ticket}`: set when a human agent writes, re-checked
 //!   when it fires, brought forward when the account's setting changes.
 use crate::tickets::TicketRow;
-use crate::{jobs, on_tx, StoreError, Tx};
+use crate::{StoreError, Tx, jobs, on_tx};
 use atiende_core::time::Micros;
 use serde_json::json;
 
@@ -30,7 +30,14 @@ fn sla_key(ticket_id: i64) -> String {
 
 /// Arms (or brings forward) the SLA timer of a waiting ticket.
 pub async fn arm_sla(tx: &mut Tx, org_id: i64, ticket_id: i64, at: Micros) -> Result<(), StoreError> {
-    jobs::rearm(tx, SLA_OVERDUE, &json!({"org_id": org_id, "ticket_id": ticket_id}).to_string(), &sla_key(ticket_id), at).await
+    jobs::rearm(
+        tx,
+        SLA_OVERDUE,
+        &json!({"org_id": org_id, "ticket_id": ticket_id}).to_string(),
+        &sla_key(ticket_id),
+        at,
+    )
+    .await
 }
 
 /// After the account's SLA changed: every waiting open ticket's timer is checked now.
@@ -60,7 +67,12 @@ pub async fn mark_overdue(tx: &mut Tx, ticket_id: i64, waiting_since: Micros) ->
 }
 
 /// Hands incoming messages to automation (in the transaction that stores them).
-pub async fn enqueue_react(tx: &mut Tx, org_id: i64, message_ids: &[i64], now: Micros) -> Result<(), StoreError> {
+pub async fn enqueue_react(
+    tx: &mut Tx,
+    org_id: i64,
+    message_ids: &[i64],
+    now: Micros,
+) -> Result<(), StoreError> {
     if message_ids.is_empty() {
         return Ok(());
     }
@@ -96,34 +108,47 @@ pub async fn history(tx: &mut Tx, t: &TicketRow, message_id: i64) -> Result<Hist
     .bind(message_id)
     .fetch_one(c)
     .await)?;
-    let ticket_had_message: bool = on_tx!(tx, |c| sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM messages WHERE ticket_id = $1 AND direction = 'in' AND id < $2)")
-        .bind(t.id)
-        .bind(message_id)
-        .fetch_one(c)
-        .await)?;
-    let sent: Vec<String> = on_tx!(tx, |c| sqlx::query_scalar("SELECT DISTINCT auto_action FROM messages WHERE ticket_id = $1 AND auto_action IS NOT NULL")
-        .bind(t.id)
-        .fetch_all(c)
-        .await)?;
+    let ticket_had_message: bool = on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM messages WHERE ticket_id = $1 AND direction = 'in' AND id < $2)"
+    )
+    .bind(t.id)
+    .bind(message_id)
+    .fetch_one(c)
+    .await)?;
+    let sent: Vec<String> = on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT DISTINCT auto_action FROM messages WHERE ticket_id = $1 AND auto_action IS NOT NULL"
+    )
+    .bind(t.id)
+    .fetch_all(c)
+    .await)?;
     Ok(History { client_wrote_before, ticket_had_message, sent })
 }
 
 /// The names the placeholders use: the client's, the ticket's agent's (first and last
 /// name, if it has one) and the organization's.
 pub async fn names(tx: &mut Tx, t: &TicketRow) -> Result<(String, Option<String>, String), StoreError> {
-    let client: String = on_tx!(tx, |c| sqlx::query_scalar("SELECT name FROM clients WHERE id = $1").bind(t.client_id).fetch_one(c).await)?;
+    let client: String = on_tx!(tx, |c| sqlx::query_scalar("SELECT name FROM clients WHERE id = $1")
+        .bind(t.client_id)
+        .fetch_one(c)
+        .await)?;
     let agent = match t.assignee_id {
         Some(u) => Some(user_name(tx, u).await?),
         None => None,
     };
-    let company: String = on_tx!(tx, |c| sqlx::query_scalar("SELECT name FROM organizations WHERE id = $1").bind(t.org_id).fetch_one(c).await)?;
+    let company: String = on_tx!(tx, |c| sqlx::query_scalar("SELECT name FROM organizations WHERE id = $1")
+        .bind(t.org_id)
+        .fetch_one(c)
+        .await)?;
     Ok((client, agent, company))
 }
 
 /// A user's first and last name.
 pub async fn user_name(tx: &mut Tx, user_id: i64) -> Result<String, StoreError> {
     let (first, last): (String, String) =
-        on_tx!(tx, |c| sqlx::query_as("SELECT first_name, last_name FROM users WHERE id = $1").bind(user_id).fetch_one(c).await)?;
+        on_tx!(tx, |c| sqlx::query_as("SELECT first_name, last_name FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(c)
+            .await)?;
     Ok(format!("{first} {last}").trim().to_string())
 }
 
@@ -154,7 +179,12 @@ pub async fn recheck_auto_close(tx: &mut Tx, account_id: i64, now: Micros) -> Re
 }
 
 /// Records the first human answer against the SLA in effect (`sla`: its length, if any).
-pub async fn record_first_response(tx: &mut Tx, ticket_id: i64, response: Micros, sla: Option<Micros>) -> Result<(), StoreError> {
+pub async fn record_first_response(
+    tx: &mut Tx,
+    ticket_id: i64,
+    response: Micros,
+    sla: Option<Micros>,
+) -> Result<(), StoreError> {
     on_tx!(tx, exec |c| sqlx::query("UPDATE tickets SET first_response_micros = $1, first_response_sla_micros = $2 WHERE id = $3 AND first_response_micros IS NULL")
         .bind(response)
         .bind(sla)

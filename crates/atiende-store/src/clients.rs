@@ -1,5 +1,5 @@
 //! Clients (one per person per organization) and their per-channel identities.
-use crate::{found, on_db, on_tx, Db, StoreError, Tx};
+use crate::{Db, StoreError, Tx, found, on_db, on_tx};
 use atiende_core::time::Micros;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -22,10 +22,12 @@ pub async fn get(db: &Db, org_id: i64, id: i64) -> Result<ClientRow, StoreError>
 }
 
 pub async fn identities(db: &Db, client_id: i64) -> Result<Vec<(String, String)>, StoreError> {
-    Ok(on_db!(db, |c| sqlx::query_as("SELECT kind, value FROM client_identities WHERE client_id = $1 ORDER BY id")
-        .bind(client_id)
-        .fetch_all(c)
-        .await)?)
+    Ok(on_db!(db, |c| sqlx::query_as(
+        "SELECT kind, value FROM client_identities WHERE client_id = $1 ORDER BY id"
+    )
+    .bind(client_id)
+    .fetch_all(c)
+    .await)?)
 }
 
 /// The client holding identity (`kind`, `value`) in the organization, created when
@@ -49,17 +51,25 @@ pub async fn find_or_create(
     if let Some(id) = existing {
         return Ok((id, false));
     }
-    let id: i64 = on_tx!(tx, |c| sqlx::query_scalar("INSERT INTO clients (org_id, name, created_at) VALUES ($1, $2, $3) RETURNING id")
-        .bind(org_id)
-        .bind(name)
-        .bind(now)
-        .fetch_one(c)
-        .await)?;
-    on_tx!(tx, exec |c| sqlx::query("INSERT INTO client_identities (org_id, client_id, kind, value) VALUES ($1, $2, $3, $4)")
-        .bind(org_id)
-        .bind(id)
-        .bind(kind)
-        .bind(value))?;
+    let id: i64 = on_tx!(tx, |c| sqlx::query_scalar(
+        "INSERT INTO clients (org_id, name, created_at) VALUES ($1, $2, $3) RETURNING id"
+    )
+    .bind(org_id)
+    .bind(name)
+    .bind(now)
+    .fetch_one(c)
+    .await)?;
+    on_tx!(
+        tx,
+        exec | c
+            | sqlx::query(
+                "INSERT INTO client_identities (org_id, client_id, kind, value) VALUES ($1, $2, $3, $4)"
+            )
+            .bind(org_id)
+            .bind(id)
+            .bind(kind)
+            .bind(value)
+    )?;
     Ok((id, true))
 }
 

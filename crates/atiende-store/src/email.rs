@@ -1,7 +1,7 @@
 //! Email channel state: where each IMAP mailbox's reading stands, forwarding
 //! addresses and their validation, and the account's connection status.
 use crate::accounts::AccountRow;
-use crate::{on_db, Db, StoreError};
+use crate::{Db, StoreError, on_db};
 use atiende_core::time::Micros;
 
 /// The system mail job (validation mails, ticket notifications, password resets),
@@ -11,21 +11,34 @@ pub const MAIL: &str = "mail";
 /// Queues one system mail in the caller's transaction. `payload`: `{to, subject, text}`,
 /// or `{to, ticket_id}` for a new-ticket notification (composed when sent), plus an
 /// optional `validation_token`.
-pub async fn queue_mail(tx: &mut crate::Tx, payload: &serde_json::Value, dedupe: Option<&str>, now: Micros) -> Result<(), StoreError> {
+pub async fn queue_mail(
+    tx: &mut crate::Tx,
+    payload: &serde_json::Value,
+    dedupe: Option<&str>,
+    now: Micros,
+) -> Result<(), StoreError> {
     crate::jobs::enqueue(tx, MAIL, &payload.to_string(), dedupe, now).await
 }
 
 /// `(uid_validity, last_uid)` of an account's mailbox, if it was ever read.
 pub async fn mailbox_state(db: &Db, account_id: i64) -> Result<Option<(i64, i64)>, StoreError> {
-    Ok(on_db!(db, |c| sqlx::query_as("SELECT uid_validity, last_uid FROM email_mailboxes WHERE account_id = $1 AND uid_validity <> 0")
-        .bind(account_id)
-        .fetch_optional(c)
-        .await)?)
+    Ok(on_db!(db, |c| sqlx::query_as(
+        "SELECT uid_validity, last_uid FROM email_mailboxes WHERE account_id = $1 AND uid_validity <> 0"
+    )
+    .bind(account_id)
+    .fetch_optional(c)
+    .await)?)
 }
 
 /// Takes (or renews) the lease to read an account's mailbox until `until`: true when
 /// this node holds it (it was free, expired, or already ours).
-pub async fn claim_mailbox(db: &Db, account_id: i64, node: &str, now: Micros, until: Micros) -> Result<bool, StoreError> {
+pub async fn claim_mailbox(
+    db: &Db,
+    account_id: i64,
+    node: &str,
+    now: Micros,
+    until: Micros,
+) -> Result<bool, StoreError> {
     on_db!(db, exec |c| sqlx::query(
         "INSERT INTO email_mailboxes (account_id, uid_validity, last_uid, updated_at, locked_by, locked_until) VALUES ($1, 0, 0, $2, $3, $4) \
          ON CONFLICT (account_id) DO UPDATE SET locked_by = excluded.locked_by, locked_until = excluded.locked_until \
@@ -35,11 +48,12 @@ pub async fn claim_mailbox(db: &Db, account_id: i64, node: &str, now: Micros, un
     .bind(now)
     .bind(node)
     .bind(until))?;
-    let holder: Option<String> = on_db!(db, |c| sqlx::query_scalar("SELECT locked_by FROM email_mailboxes WHERE account_id = $1")
-        .bind(account_id)
-        .fetch_optional(c)
-        .await)?
-    .flatten();
+    let holder: Option<String> =
+        on_db!(db, |c| sqlx::query_scalar("SELECT locked_by FROM email_mailboxes WHERE account_id = $1")
+            .bind(account_id)
+            .fetch_optional(c)
+            .await)?
+        .flatten();
     Ok(holder.as_deref() == Some(node))
 }
 
@@ -53,7 +67,13 @@ pub async fn release_mailbox(db: &Db, account_id: i64, node: &str) -> Result<(),
 
 /// Records that every message up to `last_uid` (under `uid_validity`) is stored.
 /// Only moves forward within one UIDVALIDITY.
-pub async fn set_mailbox_state(db: &Db, account_id: i64, uid_validity: i64, last_uid: i64, now: Micros) -> Result<(), StoreError> {
+pub async fn set_mailbox_state(
+    db: &Db,
+    account_id: i64,
+    uid_validity: i64,
+    last_uid: i64,
+    now: Micros,
+) -> Result<(), StoreError> {
     on_db!(db, exec |c| sqlx::query(
         "INSERT INTO email_mailboxes (account_id, uid_validity, last_uid, updated_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (account_id) DO UPDATE SET last_uid = CASE WHEN email_mailboxes.uid_validity = excluded.uid_validity \
@@ -76,25 +96,49 @@ pub async fn email_accounts(db: &Db) -> Result<Vec<AccountRow>, StoreError> {
 /// The account that receives mail at a forwarding address.
 pub async fn by_inbound_address(db: &Db, address: &str) -> Result<Option<AccountRow>, StoreError> {
     let sql = format!("SELECT {} FROM accounts WHERE inbound_address = $1", crate::accounts::COLS);
-    Ok(on_db!(db, |c| sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(sql)).bind(address.to_lowercase()).fetch_optional(c).await)?)
+    Ok(on_db!(db, |c| sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(sql))
+        .bind(address.to_lowercase())
+        .fetch_optional(c)
+        .await)?)
 }
 
 pub async fn set_inbound_address(db: &Db, account_id: i64, address: Option<&str>) -> Result<(), StoreError> {
-    on_db!(db, exec |c| sqlx::query("UPDATE accounts SET inbound_address = $2 WHERE id = $1").bind(account_id).bind(address))?;
+    on_db!(
+        db,
+        exec | c
+            | sqlx::query("UPDATE accounts SET inbound_address = $2 WHERE id = $1")
+                .bind(account_id)
+                .bind(address)
+    )?;
     Ok(())
 }
 
 pub async fn inbound_address(db: &Db, account_id: i64) -> Result<Option<String>, StoreError> {
-    Ok(on_db!(db, |c| sqlx::query_scalar("SELECT inbound_address FROM accounts WHERE id = $1").bind(account_id).fetch_optional(c).await)?.flatten())
+    Ok(on_db!(db, |c| sqlx::query_scalar("SELECT inbound_address FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_optional(c)
+        .await)?
+    .flatten())
 }
 
 pub async fn set_validation_token(db: &Db, account_id: i64, token: Option<&str>) -> Result<(), StoreError> {
-    on_db!(db, exec |c| sqlx::query("UPDATE accounts SET validation_token = $2 WHERE id = $1").bind(account_id).bind(token))?;
+    on_db!(
+        db,
+        exec | c
+            | sqlx::query("UPDATE accounts SET validation_token = $2 WHERE id = $1")
+                .bind(account_id)
+                .bind(token)
+    )?;
     Ok(())
 }
 
 /// Marks the account validated when `token` is the one its validation mail carried.
-pub async fn validate_with_token(db: &Db, account_id: i64, token: &str, now: Micros) -> Result<bool, StoreError> {
+pub async fn validate_with_token(
+    db: &Db,
+    account_id: i64,
+    token: &str,
+    now: Micros,
+) -> Result<bool, StoreError> {
     let n = on_db!(db, exec |c| sqlx::query(
         "UPDATE accounts SET status = 'active', status_reason = NULL, validation_token = NULL, updated_at = $3 \
          WHERE id = $1 AND validation_token = $2"
@@ -107,14 +151,24 @@ pub async fn validate_with_token(db: &Db, account_id: i64, token: &str, now: Mic
 
 /// Sets the account's connection status (`active`, `needs_reconnection`, `not_validated`);
 /// returns whether it changed.
-pub async fn set_status(db: &Db, account_id: i64, status: &str, reason: Option<&str>, now: Micros) -> Result<bool, StoreError> {
-    let n = on_db!(db, exec |c| sqlx::query(
-        "UPDATE accounts SET status = $2, status_reason = $3, updated_at = $4 WHERE id = $1 \
+pub async fn set_status(
+    db: &Db,
+    account_id: i64,
+    status: &str,
+    reason: Option<&str>,
+    now: Micros,
+) -> Result<bool, StoreError> {
+    let n = on_db!(
+        db,
+        exec | c
+            | sqlx::query(
+                "UPDATE accounts SET status = $2, status_reason = $3, updated_at = $4 WHERE id = $1 \
          AND (status <> $2 OR COALESCE(status_reason, '') <> COALESCE($3, ''))"
-    )
-    .bind(account_id)
-    .bind(status)
-    .bind(reason)
-    .bind(now))?;
+            )
+            .bind(account_id)
+            .bind(status)
+            .bind(reason)
+            .bind(now)
+    )?;
     Ok(n > 0)
 }

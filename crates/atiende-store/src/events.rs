@@ -1,6 +1,6 @@
 //! The event outbox: every change records its events in the same transaction,
 //! and reactions (realtime fan-out, webhooks…) read them after commit.
-use crate::{on_db, on_tx, Db, StoreError, Tx, TxConn};
+use crate::{Db, StoreError, Tx, TxConn, on_db, on_tx};
 use atiende_core::time::Micros;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -37,7 +37,14 @@ pub async fn record(
     payload: &serde_json::Value,
     now: Micros,
 ) -> Result<(), StoreError> {
-    tx.events.push(PendingEvent { org_id, kind, ticket_id, message_id, payload: payload.to_string(), created_at: now });
+    tx.events.push(PendingEvent {
+        org_id,
+        kind,
+        ticket_id,
+        message_id,
+        payload: payload.to_string(),
+        created_at: now,
+    });
     Ok(())
 }
 
@@ -53,15 +60,29 @@ pub(crate) async fn flush(tx: &mut Tx) -> Result<(), StoreError> {
     let pending = std::mem::take(&mut tx.events);
     let pg = tx.is_pg();
     for chunk in pending.chunks(FLUSH_ROWS) {
-        let rows = (0..chunk.len()).map(|i| format!("({})", crate::placeholders(pg, i * 6, 6))).collect::<Vec<_>>().join(", ");
-        let sql = format!("INSERT INTO events (org_id, kind, ticket_id, message_id, payload, created_at) VALUES {rows}");
-        on_tx!(tx, exec |c| {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-            for e in chunk {
-                q = q.bind(e.org_id).bind(e.kind).bind(e.ticket_id).bind(e.message_id).bind(e.payload.as_str()).bind(e.created_at);
+        let rows = (0..chunk.len())
+            .map(|i| format!("({})", crate::placeholders(pg, i * 6, 6)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO events (org_id, kind, ticket_id, message_id, payload, created_at) VALUES {rows}"
+        );
+        on_tx!(
+            tx,
+            exec | c | {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+                for e in chunk {
+                    q = q
+                        .bind(e.org_id)
+                        .bind(e.kind)
+                        .bind(e.ticket_id)
+                        .bind(e.message_id)
+                        .bind(e.payload.as_str())
+                        .bind(e.created_at);
+                }
+                q
             }
-            q
-        })?;
+        )?;
     }
     if let TxConn::Pg(t) = &mut tx.conn {
         sqlx::query("SELECT pg_notify($1, '')").bind(NOTIFY_CHANNEL).execute(&mut **t).await?;
@@ -71,32 +92,42 @@ pub(crate) async fn flush(tx: &mut Tx) -> Result<(), StoreError> {
 
 /// Events with an id above `after_id`, in id order.
 pub async fn after(db: &Db, after_id: i64, limit: i64) -> Result<Vec<EventRow>, StoreError> {
-    Ok(on_db!(db, |c| sqlx::query_as::<_, EventRow>(
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, EventRow>(
         "SELECT id, org_id, kind, ticket_id, message_id, payload, created_at FROM events WHERE id > $1 ORDER BY id LIMIT $2"
     )
     .bind(after_id)
     .bind(limit)
     .fetch_all(c)
-    .await)?)
+    .await
+    })?)
 }
 
 pub async fn max_id(db: &Db) -> Result<i64, StoreError> {
-    Ok(on_db!(db, |c| sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM events").fetch_one(c).await)?.unwrap_or(0))
+    Ok(on_db!(db, |c| sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM events").fetch_one(c).await)?
+        .unwrap_or(0))
 }
 
 /// Deletes events older than `before`; returns how many.
 pub async fn prune(db: &Db, before: Micros) -> Result<u64, StoreError> {
-    Ok(on_db!(db, exec |c| sqlx::query("DELETE FROM events WHERE created_at < $1").bind(before))?)
+    Ok(on_db!(db, exec | c | sqlx::query("DELETE FROM events WHERE created_at < $1").bind(before))?)
 }
 
 /// Events of one organization after `after_id` (replay for a reconnecting client).
-pub async fn after_for_org(db: &Db, org_id: i64, after_id: i64, limit: i64) -> Result<Vec<EventRow>, StoreError> {
-    Ok(on_db!(db, |c| sqlx::query_as::<_, EventRow>(
+pub async fn after_for_org(
+    db: &Db,
+    org_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, StoreError> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, EventRow>(
         "SELECT id, org_id, kind, ticket_id, message_id, payload, created_at FROM events WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3"
     )
     .bind(org_id)
     .bind(after_id)
     .bind(limit)
     .fetch_all(c)
-    .await)?)
+    .await
+    })?)
 }

@@ -8,10 +8,10 @@
 //! commit, the arming of the assignment drain when a ticket joined the queue, and the
 //! automatic replies' job when a message asks for one.
 //! New clients are inserted one by one (they are the rare case).
-use crate::messages::{excerpt, MessageRow, COLS as MESSAGE_COLS};
-use crate::tickets::{TicketRow, COLS as TICKET_COLS};
-use crate::{clients, events, on_tx, Db, StoreError, Tx};
-use atiende_core::ticket::{inbound_target, InboundTarget, MessageFacts};
+use crate::messages::{COLS as MESSAGE_COLS, MessageRow, excerpt};
+use crate::tickets::{COLS as TICKET_COLS, TicketRow};
+use crate::{Db, StoreError, Tx, clients, events, on_tx};
+use atiende_core::ticket::{InboundTarget, MessageFacts, inbound_target};
 use atiende_core::time::Micros;
 use atiende_core::{AuthorKind, TicketState};
 use serde_json::json;
@@ -61,9 +61,17 @@ pub struct NewAttachment {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    Stored { message_id: i64, ticket_id: i64, ticket_created: bool, client_created: bool },
+    Stored {
+        message_id: i64,
+        ticket_id: i64,
+        ticket_created: bool,
+        client_created: bool,
+    },
     /// Already stored under the same external id: nothing changed.
-    Duplicate { message_id: i64, ticket_id: i64 },
+    Duplicate {
+        message_id: i64,
+        ticket_id: i64,
+    },
 }
 
 /// Most messages in one batch (keeps every statement under the parameter limits).
@@ -118,7 +126,10 @@ async fn store_all(db: &Db, items: &[Inbound], now: Micros) -> Result<Vec<Outcom
 }
 
 /// Groups item indices by a key, keeping first-appearance order.
-fn group_by<K: std::hash::Hash + Eq + Clone>(idx: &[usize], key: impl Fn(usize) -> K) -> Vec<(K, Vec<usize>)> {
+fn group_by<K: std::hash::Hash + Eq + Clone>(
+    idx: &[usize],
+    key: impl Fn(usize) -> K,
+) -> Vec<(K, Vec<usize>)> {
     let mut order: Vec<(K, Vec<usize>)> = Vec::new();
     let mut pos: HashMap<K, usize> = HashMap::new();
     for &i in idx {
@@ -200,12 +211,16 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
             }
             let entry = match found.get(&it.identity_value) {
                 Some(&id) => (id, false),
-                None => clients::find_or_create(tx, org, kind, &it.identity_value, &it.client_name, now).await?,
+                None => {
+                    clients::find_or_create(tx, org, kind, &it.identity_value, &it.client_name, now).await?
+                }
             };
             client_of.insert(key, entry);
         }
     }
-    let client = |i: usize| client_of[&(items[i].org_id, items[i].identity_kind.as_str(), items[i].identity_value.as_str())];
+    let client = |i: usize| {
+        client_of[&(items[i].org_id, items[i].identity_kind.as_str(), items[i].identity_value.as_str())]
+    };
     // 4. The clients' open (or ignored) tickets.
     let mut ticket_of: HashMap<(i64, i64), TicketRow> = HashMap::new();
     for (account, idx) in group_by(&fresh, |i| items[i].account_id) {
@@ -236,20 +251,28 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
         .into_iter()
         .map(|(org, idx)| {
             let mut seen = std::collections::HashSet::new();
-            let firsts = idx.into_iter().filter(|&i| !ticket_of.contains_key(&(items[i].account_id, client(i).0)) && seen.insert((items[i].account_id, client(i).0))).collect();
+            let firsts = idx
+                .into_iter()
+                .filter(|&i| {
+                    !ticket_of.contains_key(&(items[i].account_id, client(i).0))
+                        && seen.insert((items[i].account_id, client(i).0))
+                })
+                .collect();
             (org, firsts)
         })
         .collect();
     let mut created: std::collections::HashSet<i64> = std::collections::HashSet::new();
     for (org, idx) in needs.into_iter().filter(|(_, v)| !v.is_empty()) {
         let k = idx.len() as i64;
-        let first: i64 = on_tx!(tx, |c| sqlx::query_scalar(
+        let first: i64 = on_tx!(tx, |c| {
+            sqlx::query_scalar(
             "UPDATE organizations SET next_ticket_number = next_ticket_number + $2 WHERE id = $1 RETURNING next_ticket_number - $2"
         )
         .bind(org)
         .bind(k)
         .fetch_one(c)
-        .await)?;
+        .await
+        })?;
         let rows = (0..idx.len()).map(|r| format!("({})", params(r * 8, 8))).collect::<Vec<_>>().join(", ");
         let sql = format!(
             "INSERT INTO tickets (org_id, number, account_id, client_id, state, created_at, updated_at, queued_at) VALUES {rows} RETURNING {TICKET_COLS}"
@@ -258,8 +281,20 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
             let mut q = sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql));
             for (n, &i) in idx.iter().enumerate() {
                 // An open ticket waits for automatic assignment; an ignored one never does.
-                let (state, queued) = if items[i].create_ignored { (TicketState::Ignored, None) } else { (TicketState::Open, Some(now)) };
-                q = q.bind(org).bind(first + n as i64).bind(items[i].account_id).bind(client(i).0).bind(state.as_str()).bind(now).bind(now).bind(queued);
+                let (state, queued) = if items[i].create_ignored {
+                    (TicketState::Ignored, None)
+                } else {
+                    (TicketState::Open, Some(now))
+                };
+                q = q
+                    .bind(org)
+                    .bind(first + n as i64)
+                    .bind(items[i].account_id)
+                    .bind(client(i).0)
+                    .bind(state.as_str())
+                    .bind(now)
+                    .bind(now)
+                    .bind(queued);
             }
             q.fetch_all(c).await
         })
@@ -274,7 +309,8 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
             // The facts before the first message: its own message then applies.
             t.awaiting_answer = false;
             t.waiting_since = None;
-            events::record(tx, org, "ticket.created", Some(t.id), None, &json!({"ticket": t.to_json()}), now).await?;
+            events::record(tx, org, "ticket.created", Some(t.id), None, &json!({"ticket": t.to_json()}), now)
+                .await?;
             created.insert(t.id);
             ticket_of.insert((t.account_id, t.client_id), t);
         }
@@ -282,7 +318,10 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
     // 6. The messages, in one statement.
     let mut message_of: HashMap<(i64, String), MessageRow> = HashMap::new();
     if !fresh.is_empty() {
-        let rows = (0..fresh.len()).map(|r| format!("({}, 'in', 'client')", params(r * 8, 8))).collect::<Vec<_>>().join(", ");
+        let rows = (0..fresh.len())
+            .map(|r| format!("({}, 'in', 'client')", params(r * 8, 8)))
+            .collect::<Vec<_>>()
+            .join(", ");
         let sql = format!(
             "INSERT INTO messages (org_id, ticket_id, account_id, text, html, external_id, created_at, metadata, direction, author_kind) VALUES {rows} RETURNING {MESSAGE_COLS}"
         );
@@ -291,7 +330,15 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
             for &i in &fresh {
                 let it = &items[i];
                 let t = &ticket_of[&(it.account_id, client(i).0)];
-                q = q.bind(it.org_id).bind(t.id).bind(it.account_id).bind(it.text.as_str()).bind(it.html.as_deref()).bind(it.external_id.as_str()).bind(now).bind(it.metadata.as_deref().unwrap_or("{}"));
+                q = q
+                    .bind(it.org_id)
+                    .bind(t.id)
+                    .bind(it.account_id)
+                    .bind(it.text.as_str())
+                    .bind(it.html.as_deref())
+                    .bind(it.external_id.as_str())
+                    .bind(now)
+                    .bind(it.metadata.as_deref().unwrap_or("{}"));
             }
             q.fetch_all(c).await
         })?;
@@ -315,7 +362,9 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
         let it = &items[i];
         let (client_id, client_created) = client(i);
         let key = (it.account_id, client_id);
-        let m = message_of.get(&(it.account_id, it.external_id.clone())).ok_or_else(|| StoreError::Corrupt("inserted message not returned".into()))?;
+        let m = message_of
+            .get(&(it.account_id, it.external_id.clone()))
+            .ok_or_else(|| StoreError::Corrupt("inserted message not returned".into()))?;
         let t = ticket_of.get_mut(&key).ok_or_else(|| StoreError::Corrupt("ticket missing".into()))?;
         let f = MessageFacts {
             updated_at: t.updated_at,
@@ -344,16 +393,28 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
         if it.react {
             react.entry(it.org_id).or_default().push(m.id);
         }
-        if let (Some(sla), Some(since), true) = (it.sla_micros, t.waiting_since, t.awaiting_answer && t.state == TicketState::Open.as_str()) {
+        if let (Some(sla), Some(since), true) =
+            (it.sla_micros, t.waiting_since, t.awaiting_answer && t.state == TicketState::Open.as_str())
+        {
             crate::automation::arm_sla(tx, it.org_id, t.id, since + sla).await?;
         }
-        events::record(tx, it.org_id, "message.created", Some(t.id), Some(m.id), &json!({"ticket": t.to_json(), "message": m.to_json()}), now).await?;
+        events::record(
+            tx,
+            it.org_id,
+            "message.created",
+            Some(t.id),
+            Some(m.id),
+            &json!({"ticket": t.to_json(), "message": m.to_json()}),
+            now,
+        )
+        .await?;
         // Only the first message of a new ticket (or client) created it.
         let ticket_created = created.remove(&t.id);
         if ticket_created {
             for addr in &it.notify {
                 let dedupe = format!("notify:{}:{addr}", t.id);
-                crate::email::queue_mail(tx, &json!({"to": addr, "ticket_id": t.id}), Some(&dedupe), now).await?;
+                crate::email::queue_mail(tx, &json!({"to": addr, "ticket_id": t.id}), Some(&dedupe), now)
+                    .await?;
             }
         }
         let client_created = client_created && new_clients.insert(client_id);
@@ -378,14 +439,24 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
              important = v.important, \
              queued_at = CASE WHEN tickets.assignee_id IS NULL AND tickets.state = 'open' THEN v.queued_at ELSE NULL END FROM v WHERE tickets.id = v.id"
         );
-        on_tx!(tx, exec |c| {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-            for key in &touched {
-                let t = &ticket_of[key];
-                q = q.bind(t.id).bind(t.updated_at).bind(t.awaiting_answer).bind(t.waiting_since).bind(t.excerpt.as_str()).bind(t.important).bind(t.queued_at);
+        on_tx!(
+            tx,
+            exec | c | {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+                for key in &touched {
+                    let t = &ticket_of[key];
+                    q = q
+                        .bind(t.id)
+                        .bind(t.updated_at)
+                        .bind(t.awaiting_answer)
+                        .bind(t.waiting_since)
+                        .bind(t.excerpt.as_str())
+                        .bind(t.important)
+                        .bind(t.queued_at);
+                }
+                q
             }
-            q
-        })?;
+        )?;
     }
     for org in arm_orgs {
         crate::assign::arm(tx, org, now).await?;
@@ -397,7 +468,8 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
     for i in 0..items.len() {
         if let Some(f) = copy_of[i] {
             out[i] = Some(match &out[f] {
-                Some(Outcome::Stored { message_id, ticket_id, .. }) | Some(Outcome::Duplicate { message_id, ticket_id }) => {
+                Some(Outcome::Stored { message_id, ticket_id, .. })
+                | Some(Outcome::Duplicate { message_id, ticket_id }) => {
                     Outcome::Duplicate { message_id: *message_id, ticket_id: *ticket_id }
                 }
                 None => return Err(StoreError::Corrupt("batch outcome missing".into())),

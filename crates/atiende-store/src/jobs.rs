@@ -2,7 +2,7 @@
 //! lease (`locked_until`); on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so several
 //! nodes share the queue and each job runs once. A node that dies mid-job loses
 //! its lease, and another node runs the job again (jobs are idempotent).
-use crate::{on_db, on_tx, Db, StoreError, Tx};
+use crate::{Db, StoreError, Tx, on_db, on_tx};
 use atiende_core::time::Micros;
 
 /// Deliver an outbound message: payload `{"message_id": N}`.
@@ -17,7 +17,13 @@ pub struct JobRow {
 }
 
 /// Queues a job due at `run_at`. A `dedupe_key` already queued is not queued twice.
-pub async fn enqueue(tx: &mut Tx, kind: &str, payload: &str, dedupe_key: Option<&str>, run_at: Micros) -> Result<(), StoreError> {
+pub async fn enqueue(
+    tx: &mut Tx,
+    kind: &str,
+    payload: &str,
+    dedupe_key: Option<&str>,
+    run_at: Micros,
+) -> Result<(), StoreError> {
     on_tx!(tx, exec |c| sqlx::query(
         "INSERT INTO jobs (kind, payload, dedupe_key, run_at, created_at) VALUES ($1, $2, $3, $4, $4) ON CONFLICT (dedupe_key) DO NOTHING"
     )
@@ -31,7 +37,13 @@ pub async fn enqueue(tx: &mut Tx, kind: &str, payload: &str, dedupe_key: Option<
 /// Queues a job under `dedupe_key`, or, when one is already queued (or running),
 /// replaces its payload and brings it forward to `run_at`. A running job that
 /// finishes with [`complete_unless_rearmed`] then runs once more.
-pub async fn rearm(tx: &mut Tx, kind: &str, payload: &str, dedupe_key: &str, run_at: Micros) -> Result<(), StoreError> {
+pub async fn rearm(
+    tx: &mut Tx,
+    kind: &str,
+    payload: &str,
+    dedupe_key: &str,
+    run_at: Micros,
+) -> Result<(), StoreError> {
     on_tx!(tx, exec |c| sqlx::query(
         "INSERT INTO jobs (kind, payload, dedupe_key, run_at, created_at) VALUES ($1, $2, $3, $4, $4) \
          ON CONFLICT (dedupe_key) DO UPDATE SET payload = excluded.payload, \
@@ -47,7 +59,13 @@ pub async fn rearm(tx: &mut Tx, kind: &str, payload: &str, dedupe_key: &str, run
 /// Sets the job under `dedupe_key` to run at exactly `run_at` with `payload` (a timer
 /// moved later or earlier). A running copy sees the new payload when it finishes with
 /// [`complete_unless_rearmed`] and is released to run at the new time.
-pub async fn schedule(tx: &mut Tx, kind: &str, payload: &str, dedupe_key: &str, run_at: Micros) -> Result<(), StoreError> {
+pub async fn schedule(
+    tx: &mut Tx,
+    kind: &str,
+    payload: &str,
+    dedupe_key: &str,
+    run_at: Micros,
+) -> Result<(), StoreError> {
     on_tx!(tx, exec |c| sqlx::query(
         "INSERT INTO jobs (kind, payload, dedupe_key, run_at, created_at) VALUES ($1, $2, $3, $4, $4) \
          ON CONFLICT (dedupe_key) DO UPDATE SET payload = excluded.payload, run_at = excluded.run_at"
@@ -70,8 +88,20 @@ pub async fn postpone(tx: &mut Tx, id: i64, node: &str, run_at: Micros) -> Resul
 
 /// Finishes a job claimed with `payload`: removes it, unless it was re-armed
 /// meanwhile, in which case it is released to run again at once. Returns whether it was removed.
-pub async fn complete_unless_rearmed(tx: &mut Tx, id: i64, node: &str, payload: &str) -> Result<bool, StoreError> {
-    let n = on_tx!(tx, exec |c| sqlx::query("DELETE FROM jobs WHERE id = $1 AND locked_by = $2 AND payload = $3").bind(id).bind(node).bind(payload))?;
+pub async fn complete_unless_rearmed(
+    tx: &mut Tx,
+    id: i64,
+    node: &str,
+    payload: &str,
+) -> Result<bool, StoreError> {
+    let n = on_tx!(
+        tx,
+        exec | c
+            | sqlx::query("DELETE FROM jobs WHERE id = $1 AND locked_by = $2 AND payload = $3")
+                .bind(id)
+                .bind(node)
+                .bind(payload)
+    )?;
     if n == 0 {
         on_tx!(tx, exec |c| sqlx::query("UPDATE jobs SET locked_until = 0, locked_by = NULL, attempts = 0 WHERE id = $1 AND locked_by = $2")
             .bind(id)
@@ -81,7 +111,13 @@ pub async fn complete_unless_rearmed(tx: &mut Tx, id: i64, node: &str, payload: 
 }
 
 /// Claims up to `limit` due jobs for `node` until `now + lease`.
-pub async fn claim(db: &Db, node: &str, now: Micros, lease: Micros, limit: i64) -> Result<Vec<JobRow>, StoreError> {
+pub async fn claim(
+    db: &Db,
+    node: &str,
+    now: Micros,
+    lease: Micros,
+    limit: i64,
+) -> Result<Vec<JobRow>, StoreError> {
     let rows = match db {
         Db::Pg(p) => {
             sqlx::query_as::<_, JobRow>(
@@ -118,7 +154,10 @@ pub async fn claim(db: &Db, node: &str, now: Micros, lease: Micros, limit: i64) 
 
 /// Removes a finished job (only while `node` still holds it).
 pub async fn complete(tx: &mut Tx, id: i64, node: &str) -> Result<bool, StoreError> {
-    let n = on_tx!(tx, exec |c| sqlx::query("DELETE FROM jobs WHERE id = $1 AND locked_by = $2").bind(id).bind(node))?;
+    let n = on_tx!(
+        tx,
+        exec | c | sqlx::query("DELETE FROM jobs WHERE id = $1 AND locked_by = $2").bind(id).bind(node)
+    )?;
     Ok(n == 1)
 }
 
@@ -136,14 +175,18 @@ pub async fn retry(db: &Db, id: i64, node: &str, run_at: Micros, error: &str) ->
 
 /// Jobs waiting (all kinds), for the metrics.
 pub async fn depth(db: &Db) -> Result<Vec<(String, i64)>, StoreError> {
-    Ok(on_db!(db, |c| sqlx::query_as("SELECT kind, COUNT(*) FROM jobs GROUP BY kind ORDER BY kind").fetch_all(c).await)?)
+    Ok(on_db!(db, |c| sqlx::query_as("SELECT kind, COUNT(*) FROM jobs GROUP BY kind ORDER BY kind")
+        .fetch_all(c)
+        .await)?)
 }
 
 /// Whether any job is due and unclaimed. A plain read: idle workers poll with it
 /// instead of taking SQLite's write lock away from the ingest.
 pub async fn any_due(db: &Db, now: Micros) -> Result<bool, StoreError> {
-    Ok(on_db!(db, |c| sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM jobs WHERE run_at <= $1 AND locked_until <= $1)")
-        .bind(now)
-        .fetch_one(c)
-        .await)?)
+    Ok(on_db!(db, |c| sqlx::query_scalar::<_, bool>(
+        "SELECT EXISTS (SELECT 1 FROM jobs WHERE run_at <= $1 AND locked_until <= $1)"
+    )
+    .bind(now)
+    .fetch_one(c)
+    .await)?)
 }

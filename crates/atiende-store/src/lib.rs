@@ -10,10 +10,10 @@
 pub mod accounts;
 pub mod assign;
 pub mod attachments;
-pub mod email;
 pub mod automation;
 pub mod clients;
 pub mod columns;
+pub mod email;
 pub mod events;
 pub mod ingest;
 pub mod jobs;
@@ -129,8 +129,10 @@ impl StoreError {
         match self {
             StoreError::Conflict(_) => true,
             StoreError::Db(sqlx::Error::Database(e)) => {
-                matches!(e.code().as_deref(), Some("23505" | "40001" | "40P01" | "5" | "6" | "517" | "2067" | "1555"))
-                    || e.is_unique_violation()
+                matches!(
+                    e.code().as_deref(),
+                    Some("23505" | "40001" | "40P01" | "5" | "6" | "517" | "2067" | "1555")
+                ) || e.is_unique_violation()
             }
             _ => false,
         }
@@ -169,7 +171,11 @@ impl Db {
             let o = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(if opts.sqlite_synchronous_full { SqliteSynchronous::Full } else { SqliteSynchronous::Normal })
+                .synchronous(if opts.sqlite_synchronous_full {
+                    SqliteSynchronous::Full
+                } else {
+                    SqliteSynchronous::Normal
+                })
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
                 // Batch statements vary in size: keep their prepared forms.
@@ -215,7 +221,7 @@ impl Db {
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {
-        on_db!(self, exec |c| sqlx::query("SELECT 1"))?;
+        on_db!(self, exec | c | sqlx::query("SELECT 1"))?;
         Ok(())
     }
 

@@ -2,9 +2,9 @@
 //! stores the message, applies the ticket rules of `atiende-core`, records the
 //! events and, for outbound messages, queues their delivery — all in one transaction.
 use crate::tickets::TicketRow;
-use crate::{events, found, jobs, on_db, on_tx, Db, StoreError, Tx};
+use crate::{Db, StoreError, Tx, events, found, jobs, on_db, on_tx};
 use atiende_core::ticket::MessageFacts;
-use atiende_core::time::{rfc3339, Micros};
+use atiende_core::time::{Micros, rfc3339};
 use atiende_core::{AuthorKind, Direction};
 use serde_json::json;
 
@@ -122,11 +122,19 @@ pub(crate) fn excerpt(text: &str) -> String {
 
 /// Adds a message to `ticket`, updates the ticket's facts and records
 /// `message.created` (and `ticket.updated`). Returns the message and the ticket after.
-pub async fn append(tx: &mut Tx, ticket: &TicketRow, m: &NewMessage<'_>, now: Micros) -> Result<(MessageRow, TicketRow), StoreError> {
+pub async fn append(
+    tx: &mut Tx,
+    ticket: &TicketRow,
+    m: &NewMessage<'_>,
+    now: Micros,
+) -> Result<(MessageRow, TicketRow), StoreError> {
     // The facts are computed from the ticket as committed now, under its row lock: on
     // PostgreSQL (read committed) a snapshot read earlier in the transaction could be stale,
     // and writing it back would undo a message another transaction just added.
-    on_tx!(tx, exec |c| sqlx::query("UPDATE tickets SET updated_at = updated_at WHERE id = $1").bind(ticket.id))?;
+    on_tx!(
+        tx,
+        exec | c | sqlx::query("UPDATE tickets SET updated_at = updated_at WHERE id = $1").bind(ticket.id)
+    )?;
     let ticket = &crate::tickets::get_tx(tx, ticket.org_id, ticket.id).await?;
     let delivery = m.deliver.then_some("pending");
     let sql = format!(
@@ -191,24 +199,45 @@ pub async fn append(tx: &mut Tx, ticket: &TicketRow, m: &NewMessage<'_>, now: Mi
     )
     .await?;
     if m.deliver {
-        jobs::enqueue(tx, jobs::DELIVER, &json!({"message_id": msg.id}).to_string(), Some(&format!("deliver:{}", msg.id)), now).await?;
+        jobs::enqueue(
+            tx,
+            jobs::DELIVER,
+            &json!({"message_id": msg.id}).to_string(),
+            Some(&format!("deliver:{}", msg.id)),
+            now,
+        )
+        .await?;
     }
     Ok((msg, ticket))
 }
 
 async fn get_tx(tx: &mut Tx, id: i64) -> Result<MessageRow, StoreError> {
     let sql = format!("SELECT {COLS} FROM messages WHERE id = $1");
-    found(on_tx!(tx, |c| sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)?)
+    found(on_tx!(tx, |c| sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(c)
+        .await)?)
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<MessageRow, StoreError> {
     let sql = format!("SELECT {COLS} FROM messages WHERE id = $1");
-    found(on_db!(db, |c| sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)?)
+    found(on_db!(db, |c| sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(c)
+        .await)?)
 }
 
 /// The messages of a ticket, oldest first, after message id `after_id`.
-pub async fn list(db: &Db, org_id: i64, ticket_id: i64, after_id: i64, limit: i64) -> Result<Vec<MessageRow>, StoreError> {
-    let sql = format!("SELECT {COLS} FROM messages WHERE org_id = $1 AND ticket_id = $2 AND id > $3 ORDER BY id LIMIT $4");
+pub async fn list(
+    db: &Db,
+    org_id: i64,
+    ticket_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<MessageRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLS} FROM messages WHERE org_id = $1 AND ticket_id = $2 AND id > $3 ORDER BY id LIMIT $4"
+    );
     Ok(on_db!(db, |c| sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql))
         .bind(org_id)
         .bind(ticket_id)
@@ -237,12 +266,24 @@ pub async fn set_delivery(
     .bind(external_id)
     .bind(id))?;
     let m = get_tx(tx, id).await?;
-    events::record(tx, m.org_id, "message.delivery", Some(m.ticket_id), Some(id), &json!({"message": m.to_json()}), now).await?;
+    events::record(
+        tx,
+        m.org_id,
+        "message.delivery",
+        Some(m.ticket_id),
+        Some(id),
+        &json!({"message": m.to_json()}),
+        now,
+    )
+    .await?;
     Ok(m)
 }
 
 /// Replaces a message's channel details (e.g. the headers of the email it was sent as).
 pub async fn set_metadata(tx: &mut Tx, id: i64, metadata: &str) -> Result<(), StoreError> {
-    on_tx!(tx, exec |c| sqlx::query("UPDATE messages SET metadata = $2 WHERE id = $1").bind(id).bind(metadata))?;
+    on_tx!(
+        tx,
+        exec | c | sqlx::query("UPDATE messages SET metadata = $2 WHERE id = $1").bind(id).bind(metadata)
+    )?;
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! Organizations: the tenant boundary. Every other row carries an `org_id`.
-use crate::{on_db, on_tx, Db, StoreError, Tx};
+use crate::{Db, StoreError, Tx, on_db, on_tx};
 use atiende_core::time::Micros;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -18,35 +18,43 @@ pub const DEFAULT_STATUSES: &[(&str, bool, &str)] = &[
 ];
 
 pub async fn by_name(db: &Db, name: &str) -> Result<Option<OrgRow>, StoreError> {
-    Ok(on_db!(db, |c| sqlx::query_as::<_, OrgRow>("SELECT id, name, created_at FROM organizations WHERE name = $1")
-        .bind(name)
-        .fetch_optional(c)
-        .await)?)
+    Ok(on_db!(db, |c| sqlx::query_as::<_, OrgRow>(
+        "SELECT id, name, created_at FROM organizations WHERE name = $1"
+    )
+    .bind(name)
+    .fetch_optional(c)
+    .await)?)
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<OrgRow, StoreError> {
-    crate::found(on_db!(db, |c| sqlx::query_as::<_, OrgRow>("SELECT id, name, created_at FROM organizations WHERE id = $1")
-        .bind(id)
-        .fetch_optional(c)
-        .await)?)
+    crate::found(on_db!(db, |c| sqlx::query_as::<_, OrgRow>(
+        "SELECT id, name, created_at FROM organizations WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await)?)
 }
 
 /// The organization's settings document (defaults every account inherits).
 pub async fn settings(db: &Db, id: i64) -> Result<serde_json::Value, StoreError> {
-    let raw: String = crate::found(on_db!(db, |c| sqlx::query_scalar("SELECT settings FROM organizations WHERE id = $1")
-        .bind(id)
-        .fetch_optional(c)
-        .await)?)?;
+    let raw: String = crate::found(on_db!(db, |c| sqlx::query_scalar(
+        "SELECT settings FROM organizations WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await)?)?;
     serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(format!("organization settings: {e}")))
 }
 
 /// Creates an organization with its default connection statuses, inside `tx`.
 pub async fn create(tx: &mut Tx, name: &str, now: Micros) -> Result<i64, StoreError> {
-    let id: i64 = on_tx!(tx, |c| sqlx::query_scalar("INSERT INTO organizations (name, created_at) VALUES ($1, $2) RETURNING id")
-        .bind(name)
-        .bind(now)
-        .fetch_one(c)
-        .await)?;
+    let id: i64 = on_tx!(tx, |c| sqlx::query_scalar(
+        "INSERT INTO organizations (name, created_at) VALUES ($1, $2) RETURNING id"
+    )
+    .bind(name)
+    .bind(now)
+    .fetch_one(c)
+    .await)?;
     for (pos, (status, assignable, builtin)) in DEFAULT_STATUSES.iter().enumerate() {
         on_tx!(tx, exec |c| sqlx::query(
             "INSERT INTO connection_statuses (org_id, name, assignable, builtin, position) VALUES ($1, $2, $3, $4, $5)"
@@ -62,11 +70,13 @@ pub async fn create(tx: &mut Tx, name: &str, now: Micros) -> Result<i64, StoreEr
 
 /// Takes the next ticket number of the organization (row-locked until commit).
 pub async fn next_ticket_number(tx: &mut Tx, org_id: i64) -> Result<i64, StoreError> {
-    let n: Option<i64> = on_tx!(tx, |c| sqlx::query_scalar(
+    let n: Option<i64> = on_tx!(tx, |c| {
+        sqlx::query_scalar(
         "UPDATE organizations SET next_ticket_number = next_ticket_number + 1 WHERE id = $1 RETURNING next_ticket_number - 1"
     )
     .bind(org_id)
     .fetch_optional(c)
-    .await)?;
+    .await
+    })?;
     crate::found(n)
 }

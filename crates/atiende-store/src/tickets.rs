@@ -1,7 +1,7 @@
 //! Tickets: reads, filtered keyset listing, and the state changes agents make.
-use crate::{events, found, on_db, on_tx, Db, StoreError, Tx};
+use crate::{Db, StoreError, Tx, events, found, on_db, on_tx};
 use atiende_core::board::ColumnSort;
-use atiende_core::time::{rfc3339, Micros};
+use atiende_core::time::{Micros, rfc3339};
 use serde_json::json;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -95,7 +95,10 @@ impl TicketRow {
             closed_at: self.closed_at.map(rfc3339),
             queued_since: self.queued_at.map(rfc3339),
             first_response_seconds: self.first_response_micros.map(|m| m as f64 / 1e6),
-            first_response_within_sla: self.first_response_micros.zip(self.first_response_sla_micros).map(|(r, sla)| r <= sla),
+            first_response_within_sla: self
+                .first_response_micros
+                .zip(self.first_response_sla_micros)
+                .map(|(r, sla)| r <= sla),
         }
     }
     pub fn to_json(&self) -> serde_json::Value {
@@ -105,18 +108,29 @@ impl TicketRow {
 
 pub async fn get(db: &Db, org_id: i64, id: i64) -> Result<TicketRow, StoreError> {
     let sql = format!("SELECT {COLS} FROM tickets WHERE org_id = $1 AND id = $2");
-    found(on_db!(db, |c| sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql)).bind(org_id).bind(id).fetch_optional(c).await)?)
+    found(on_db!(db, |c| sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql))
+        .bind(org_id)
+        .bind(id)
+        .fetch_optional(c)
+        .await)?)
 }
 
 /// A ticket by id alone, for background work that acts across organizations.
 pub async fn get_any(db: &Db, id: i64) -> Result<TicketRow, StoreError> {
     let sql = format!("SELECT {COLS} FROM tickets WHERE id = $1");
-    found(on_db!(db, |c| sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)?)
+    found(on_db!(db, |c| sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(c)
+        .await)?)
 }
 
 pub async fn get_tx(tx: &mut Tx, org_id: i64, id: i64) -> Result<TicketRow, StoreError> {
     let sql = format!("SELECT {COLS} FROM tickets WHERE org_id = $1 AND id = $2");
-    found(on_tx!(tx, |c| sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql)).bind(org_id).bind(id).fetch_optional(c).await)?)
+    found(on_tx!(tx, |c| sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql))
+        .bind(org_id)
+        .bind(id)
+        .fetch_optional(c)
+        .await)?)
 }
 
 /// Which assignee a list asks for.
@@ -205,7 +219,9 @@ fn filter_sql(org_id: i64, f: &TicketFilter) -> Where {
     }
     if !f.kinds.is_empty() {
         let l = w.list(f.kinds.iter().map(|v| Arg::S(v.clone())));
-        w.sql.push_str(&format!(" AND account_id IN (SELECT id FROM accounts WHERE org_id = $1 AND kind IN ({l}))"));
+        w.sql.push_str(&format!(
+            " AND account_id IN (SELECT id FROM accounts WHERE org_id = $1 AND kind IN ({l}))"
+        ));
     }
     if let Some(cl) = f.client_id {
         w.and(" AND client_id = ?", Arg::I(cl));
@@ -227,7 +243,9 @@ fn filter_sql(org_id: i64, f: &TicketFilter) -> Where {
         }
         None => {}
     }
-    for (col, v) in [("important", f.important), ("addressed", f.addressed), ("awaiting_answer", f.awaiting_answer)] {
+    for (col, v) in
+        [("important", f.important), ("addressed", f.addressed), ("awaiting_answer", f.awaiting_answer)]
+    {
         if let Some(v) = v {
             w.and(&format!(" AND {col} = ?"), Arg::B(v));
         }
@@ -243,7 +261,10 @@ fn filter_sql(org_id: i64, f: &TicketFilter) -> Where {
                 parts.push(format!("(account_id = {a} AND waiting_since < {d})"));
             }
             let yes = w.arg(Arg::B(true));
-            w.sql.push_str(&format!(" AND state = 'open' AND awaiting_answer = {yes} AND ({})", parts.join(" OR ")));
+            w.sql.push_str(&format!(
+                " AND state = 'open' AND awaiting_answer = {yes} AND ({})",
+                parts.join(" OR ")
+            ));
         }
     }
     for tag in &f.tags {
@@ -263,7 +284,10 @@ fn filter_sql(org_id: i64, f: &TicketFilter) -> Where {
 
 async fn fetch<T>(db: &Db, sql: String, args: Vec<Arg>) -> Result<Vec<T>, StoreError>
 where
-    T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    T: Send
+        + Unpin
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
 {
     Ok(on_db!(db, |c| {
         let mut q = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql));
@@ -279,7 +303,13 @@ where
 }
 
 /// Tickets matching `f` in its sort order, `limit` at most, after `cursor`.
-pub async fn list(db: &Db, org_id: i64, f: &TicketFilter, cursor: Option<TicketCursor>, limit: i64) -> Result<Vec<TicketRow>, StoreError> {
+pub async fn list(
+    db: &Db,
+    org_id: i64,
+    f: &TicketFilter,
+    cursor: Option<TicketCursor>,
+    limit: i64,
+) -> Result<Vec<TicketRow>, StoreError> {
     let mut w = filter_sql(org_id, f);
     let key = if f.sort.by_created() { "created_at" } else { "updated_at" };
     let (cmp, dir) = if f.sort.descending() { ("<", "DESC") } else { (">", "ASC") };
@@ -308,7 +338,13 @@ pub async fn count_matching(db: &Db, org_id: i64, f: &TicketFilter, cap: i64) ->
 }
 
 /// Closes a ticket (no-op when already closed). Returns the updated row.
-pub async fn close(tx: &mut Tx, org_id: i64, id: i64, actor: Option<i64>, now: Micros) -> Result<TicketRow, StoreError> {
+pub async fn close(
+    tx: &mut Tx,
+    org_id: i64,
+    id: i64,
+    actor: Option<i64>,
+    now: Micros,
+) -> Result<TicketRow, StoreError> {
     let t = get_tx(tx, org_id, id).await?;
     if t.state == "closed" {
         return Ok(t);
@@ -317,7 +353,16 @@ pub async fn close(tx: &mut Tx, org_id: i64, id: i64, actor: Option<i64>, now: M
         .bind(now)
         .bind(id))?;
     let t = get_tx(tx, org_id, id).await?;
-    events::record(tx, org_id, "ticket.closed", Some(id), None, &json!({"ticket": t.to_json(), "actor_user_id": actor}), now).await?;
+    events::record(
+        tx,
+        org_id,
+        "ticket.closed",
+        Some(id),
+        None,
+        &json!({"ticket": t.to_json(), "actor_user_id": actor}),
+        now,
+    )
+    .await?;
     Ok(t)
 }
 
@@ -345,7 +390,10 @@ pub async fn assign(
     .bind(now)
     .bind(id))?;
     if let Some(u) = user {
-        on_tx!(tx, exec |c| sqlx::query("UPDATE users SET last_assigned_at = $1 WHERE id = $2").bind(now).bind(u))?;
+        on_tx!(
+            tx,
+            exec | c | sqlx::query("UPDATE users SET last_assigned_at = $1 WHERE id = $2").bind(now).bind(u)
+        )?;
     }
     on_tx!(tx, exec |c| sqlx::query(
         "INSERT INTO assignments (org_id, ticket_id, user_id, previous_user_id, actor_user_id, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
@@ -358,7 +406,16 @@ pub async fn assign(
     .bind(reason)
     .bind(now))?;
     let t = get_tx(tx, org_id, id).await?;
-    events::record(tx, org_id, "ticket.assigned", Some(id), None, &json!({"ticket": t.to_json(), "actor_user_id": actor}), now).await?;
+    events::record(
+        tx,
+        org_id,
+        "ticket.assigned",
+        Some(id),
+        None,
+        &json!({"ticket": t.to_json(), "actor_user_id": actor}),
+        now,
+    )
+    .await?;
     Ok(t)
 }
 
@@ -372,15 +429,20 @@ pub struct AssignmentRow {
 }
 
 pub async fn assignments(db: &Db, ticket_id: i64) -> Result<Vec<AssignmentRow>, StoreError> {
-    Ok(on_db!(db, |c| sqlx::query_as::<_, AssignmentRow>(
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, AssignmentRow>(
         "SELECT user_id, previous_user_id, actor_user_id, reason, at FROM assignments WHERE ticket_id = $1 ORDER BY id"
     )
     .bind(ticket_id)
     .fetch_all(c)
-    .await)?)
+    .await
+    })?)
 }
 
 /// Number of tickets in the organization (all states).
 pub async fn count(db: &Db, org_id: i64) -> Result<i64, StoreError> {
-    Ok(on_db!(db, |c| sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE org_id = $1").bind(org_id).fetch_one(c).await)?)
+    Ok(on_db!(db, |c| sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE org_id = $1")
+        .bind(org_id)
+        .fetch_one(c)
+        .await)?)
 }

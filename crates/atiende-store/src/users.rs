@@ -1,5 +1,5 @@
 //! Users, their API tokens, web sessions and connection statuses.
-use crate::{found, on_db, on_tx, Db, StoreError, Tx};
+use crate::{Db, StoreError, Tx, found, on_db, on_tx};
 use atiende_core::time::Micros;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -38,17 +38,20 @@ pub struct NewUser<'a> {
 }
 
 pub async fn create(tx: &mut Tx, u: &NewUser<'_>, now: Micros) -> Result<i64, StoreError> {
-    let first: bool = !on_tx!(tx, |c| sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM users WHERE org_id = $1)")
-        .bind(u.org_id)
-        .fetch_one(c)
-        .await)?;
+    let first: bool = !on_tx!(tx, |c| sqlx::query_scalar::<_, bool>(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE org_id = $1)"
+    )
+    .bind(u.org_id)
+    .fetch_one(c)
+    .await)?;
     let offline: Option<i64> = on_tx!(tx, |c| sqlx::query_scalar(
         "SELECT id FROM connection_statuses WHERE org_id = $1 AND builtin = 'offline'"
     )
     .bind(u.org_id)
     .fetch_optional(c)
     .await)?;
-    let r = on_tx!(tx, |c| sqlx::query_scalar::<_, i64>(
+    let r = on_tx!(tx, |c| {
+        sqlx::query_scalar::<_, i64>(
         "INSERT INTO users (org_id, email, password_hash, first_name, last_name, phone, department, language, roles, is_first, connection_status_id, status_changed_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id"
     )
@@ -65,7 +68,8 @@ pub async fn create(tx: &mut Tx, u: &NewUser<'_>, now: Micros) -> Result<i64, St
     .bind(offline)
     .bind(now)
     .fetch_one(c)
-    .await);
+    .await
+    });
     match r {
         Ok(id) => {
             if let Some(status) = offline {
@@ -88,18 +92,30 @@ pub async fn create(tx: &mut Tx, u: &NewUser<'_>, now: Micros) -> Result<i64, St
 
 pub async fn get(db: &Db, org_id: i64, id: i64) -> Result<UserRow, StoreError> {
     let sql = format!("SELECT {USER_COLS} FROM users WHERE org_id = $1 AND id = $2");
-    found(on_db!(db, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).bind(org_id).bind(id).fetch_optional(c).await)?)
+    found(on_db!(db, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql))
+        .bind(org_id)
+        .bind(id)
+        .fetch_optional(c)
+        .await)?)
 }
 
 pub async fn by_email(db: &Db, email: &str) -> Result<Option<UserRow>, StoreError> {
     let sql = format!("SELECT {USER_COLS} FROM users WHERE email = $1");
-    Ok(on_db!(db, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).bind(email).fetch_optional(c).await)?)
+    Ok(on_db!(db, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql))
+        .bind(email)
+        .fetch_optional(c)
+        .await)?)
 }
 
 /// Users of an organization, by id, after `after_id`.
 pub async fn list(db: &Db, org_id: i64, after_id: i64, limit: i64) -> Result<Vec<UserRow>, StoreError> {
     let sql = format!("SELECT {USER_COLS} FROM users WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3");
-    Ok(on_db!(db, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).bind(org_id).bind(after_id).bind(limit).fetch_all(c).await)?)
+    Ok(on_db!(db, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql))
+        .bind(org_id)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(c)
+        .await)?)
 }
 
 /// The fields a PATCH may change; `None` leaves a field as it is.
@@ -143,7 +159,13 @@ pub async fn update(tx: &mut Tx, org_id: i64, id: i64, p: &UserPatch, now: Micro
 }
 
 /// Switches a user's connection status and records the time spent in the previous one.
-pub async fn set_status(tx: &mut Tx, org_id: i64, user_id: i64, status_id: i64, now: Micros) -> Result<(), StoreError> {
+pub async fn set_status(
+    tx: &mut Tx,
+    org_id: i64,
+    user_id: i64,
+    status_id: i64,
+    now: Micros,
+) -> Result<(), StoreError> {
     let current: Option<Option<i64>> = on_tx!(tx, |c| sqlx::query_scalar(
         "SELECT connection_status_id FROM users WHERE org_id = $1 AND id = $2"
     )
@@ -155,9 +177,13 @@ pub async fn set_status(tx: &mut Tx, org_id: i64, user_id: i64, status_id: i64, 
     if current == Some(status_id) {
         return Ok(());
     }
-    on_tx!(tx, exec |c| sqlx::query("UPDATE user_status_log SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
-        .bind(now)
-        .bind(user_id))?;
+    on_tx!(
+        tx,
+        exec | c
+            | sqlx::query("UPDATE user_status_log SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
+                .bind(now)
+                .bind(user_id)
+    )?;
     on_tx!(tx, exec |c| sqlx::query(
         "INSERT INTO user_status_log (org_id, user_id, connection_status_id, started_at) VALUES ($1, $2, $3, $4)"
     )
@@ -165,16 +191,25 @@ pub async fn set_status(tx: &mut Tx, org_id: i64, user_id: i64, status_id: i64, 
     .bind(user_id)
     .bind(status_id)
     .bind(now))?;
-    on_tx!(tx, exec |c| sqlx::query("UPDATE users SET connection_status_id = $1, status_changed_at = $2 WHERE id = $3")
-        .bind(status_id)
-        .bind(now)
-        .bind(user_id))?;
+    on_tx!(
+        tx,
+        exec | c
+            | sqlx::query("UPDATE users SET connection_status_id = $1, status_changed_at = $2 WHERE id = $3")
+                .bind(status_id)
+                .bind(now)
+                .bind(user_id)
+    )?;
     Ok(())
 }
 
 /// Time the user spent in each connection status between `from` and `to`
 /// (microseconds per status id; the current status counts up to `to`).
-pub async fn status_times(db: &Db, user_id: i64, from: Micros, to: Micros) -> Result<Vec<(i64, Micros)>, StoreError> {
+pub async fn status_times(
+    db: &Db,
+    user_id: i64,
+    from: Micros,
+    to: Micros,
+) -> Result<Vec<(i64, Micros)>, StoreError> {
     let rows: Vec<(i64, i64, Option<i64>)> = on_db!(db, |c| sqlx::query_as(
         "SELECT connection_status_id, started_at, ended_at FROM user_status_log \
          WHERE user_id = $1 AND started_at < $3 AND (ended_at IS NULL OR ended_at > $2) ORDER BY started_at"
@@ -206,12 +241,14 @@ pub struct StatusRow {
 }
 
 pub async fn statuses(db: &Db, org_id: i64) -> Result<Vec<StatusRow>, StoreError> {
-    Ok(on_db!(db, |c| sqlx::query_as::<_, StatusRow>(
+    Ok(on_db!(db, |c| {
+        sqlx::query_as::<_, StatusRow>(
         "SELECT id, name, assignable, builtin FROM connection_statuses WHERE org_id = $1 ORDER BY position, id"
     )
     .bind(org_id)
     .fetch_all(c)
-    .await)?)
+    .await
+    })?)
 }
 
 pub async fn status(db: &Db, org_id: i64, id: i64) -> Result<StatusRow, StoreError> {
@@ -225,7 +262,8 @@ pub async fn status(db: &Db, org_id: i64, id: i64) -> Result<StatusRow, StoreErr
 }
 
 pub async fn create_status(db: &Db, org_id: i64, name: &str, assignable: bool) -> Result<i64, StoreError> {
-    let r = on_db!(db, |c| sqlx::query_scalar::<_, i64>(
+    let r = on_db!(db, |c| {
+        sqlx::query_scalar::<_, i64>(
         "INSERT INTO connection_statuses (org_id, name, assignable, position) \
          VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM connection_statuses WHERE org_id = $1)) RETURNING id"
     )
@@ -233,7 +271,8 @@ pub async fn create_status(db: &Db, org_id: i64, name: &str, assignable: bool) -
     .bind(name)
     .bind(assignable)
     .fetch_one(c)
-    .await);
+    .await
+    });
     r.map_err(|e| {
         let e = StoreError::from(e);
         if e.is_unique_violation() { StoreError::Conflict("name".into()) } else { e }
@@ -241,12 +280,24 @@ pub async fn create_status(db: &Db, org_id: i64, name: &str, assignable: bool) -
 }
 
 /// Renames a status or changes whether it is assignable.
-pub async fn update_status(db: &Db, org_id: i64, id: i64, name: &str, assignable: bool) -> Result<(), StoreError> {
-    let r = on_db!(db, exec |c| sqlx::query("UPDATE connection_statuses SET name = $1, assignable = $2 WHERE org_id = $3 AND id = $4")
-        .bind(name)
-        .bind(assignable)
-        .bind(org_id)
-        .bind(id));
+pub async fn update_status(
+    db: &Db,
+    org_id: i64,
+    id: i64,
+    name: &str,
+    assignable: bool,
+) -> Result<(), StoreError> {
+    let r = on_db!(
+        db,
+        exec | c
+            | sqlx::query(
+                "UPDATE connection_statuses SET name = $1, assignable = $2 WHERE org_id = $3 AND id = $4"
+            )
+            .bind(name)
+            .bind(assignable)
+            .bind(org_id)
+            .bind(id)
+    );
     match r {
         Ok(0) => Err(StoreError::NotFound),
         Ok(_) => Ok(()),
@@ -268,23 +319,33 @@ pub struct TokenRow {
 }
 
 pub async fn tokens(db: &Db, user_id: i64) -> Result<Vec<TokenRow>, StoreError> {
-    Ok(on_db!(db, |c| sqlx::query_as::<_, TokenRow>("SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = $1 ORDER BY id")
-        .bind(user_id)
-        .fetch_all(c)
-        .await)?)
+    Ok(on_db!(db, |c| sqlx::query_as::<_, TokenRow>(
+        "SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = $1 ORDER BY id"
+    )
+    .bind(user_id)
+    .fetch_all(c)
+    .await)?)
 }
 
 /// Revokes one of the user's tokens. Returns its hash (for cache eviction).
 pub async fn delete_token(db: &Db, user_id: i64, id: i64) -> Result<String, StoreError> {
-    let hash: Option<String> = on_db!(db, |c| sqlx::query_scalar("DELETE FROM api_tokens WHERE user_id = $1 AND id = $2 RETURNING token_hash")
-        .bind(user_id)
-        .bind(id)
-        .fetch_optional(c)
-        .await)?;
+    let hash: Option<String> = on_db!(db, |c| sqlx::query_scalar(
+        "DELETE FROM api_tokens WHERE user_id = $1 AND id = $2 RETURNING token_hash"
+    )
+    .bind(user_id)
+    .bind(id)
+    .fetch_optional(c)
+    .await)?;
     found(hash)
 }
 
-pub async fn create_token(db: &Db, user_id: i64, token_hash: &str, name: &str, now: Micros) -> Result<i64, StoreError> {
+pub async fn create_token(
+    db: &Db,
+    user_id: i64,
+    token_hash: &str,
+    name: &str,
+    now: Micros,
+) -> Result<i64, StoreError> {
     Ok(on_db!(db, |c| sqlx::query_scalar(
         "INSERT INTO api_tokens (user_id, token_hash, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id"
     )
@@ -302,12 +363,23 @@ pub async fn by_token_hash(db: &Db, token_hash: &str) -> Result<Option<UserRow>,
         "SELECT {} FROM users u JOIN api_tokens t ON t.user_id = u.id WHERE t.token_hash = $1 AND u.active = $2",
         USER_COLS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
     );
-    Ok(on_db!(db, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).bind(token_hash).bind(true).fetch_optional(c).await)?)
+    Ok(on_db!(db, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql))
+        .bind(token_hash)
+        .bind(true)
+        .fetch_optional(c)
+        .await)?)
 }
 
 // ---- web sessions ----
 
-pub async fn create_session(db: &Db, id_hash: &str, user_id: i64, csrf: &str, now: Micros, expires: Micros) -> Result<(), StoreError> {
+pub async fn create_session(
+    db: &Db,
+    id_hash: &str,
+    user_id: i64,
+    csrf: &str,
+    now: Micros,
+    expires: Micros,
+) -> Result<(), StoreError> {
     on_db!(db, exec |c| sqlx::query(
         "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)"
     )
@@ -320,7 +392,11 @@ pub async fn create_session(db: &Db, id_hash: &str, user_id: i64, csrf: &str, no
 }
 
 /// The active user of an unexpired session, with the session's CSRF token.
-pub async fn by_session(db: &Db, id_hash: &str, now: Micros) -> Result<Option<(UserRow, String)>, StoreError> {
+pub async fn by_session(
+    db: &Db,
+    id_hash: &str,
+    now: Micros,
+) -> Result<Option<(UserRow, String)>, StoreError> {
     let s: Option<(i64, String)> = on_db!(db, |c| sqlx::query_as(
         "SELECT user_id, csrf_token FROM sessions WHERE id_hash = $1 AND expires_at > $2"
     )
@@ -330,16 +406,21 @@ pub async fn by_session(db: &Db, id_hash: &str, now: Micros) -> Result<Option<(U
     .await)?;
     let Some((user_id, csrf)) = s else { return Ok(None) };
     let sql = format!("SELECT {USER_COLS} FROM users WHERE id = $1 AND active = $2");
-    let user = on_db!(db, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(true).fetch_optional(c).await)?;
+    let user = on_db!(db, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql))
+        .bind(user_id)
+        .bind(true)
+        .fetch_optional(c)
+        .await)?;
     Ok(user.map(|u| (u, csrf)))
 }
 
 /// Deletes a session; returns the user id and how many sessions that user has left.
 pub async fn delete_session(db: &Db, id_hash: &str) -> Result<Option<(i64, i64)>, StoreError> {
-    let user: Option<i64> = on_db!(db, |c| sqlx::query_scalar("DELETE FROM sessions WHERE id_hash = $1 RETURNING user_id")
-        .bind(id_hash)
-        .fetch_optional(c)
-        .await)?;
+    let user: Option<i64> =
+        on_db!(db, |c| sqlx::query_scalar("DELETE FROM sessions WHERE id_hash = $1 RETURNING user_id")
+            .bind(id_hash)
+            .fetch_optional(c)
+            .await)?;
     let Some(user) = user else { return Ok(None) };
     let left: i64 = on_db!(db, |c| sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1")
         .bind(user)
@@ -350,7 +431,13 @@ pub async fn delete_session(db: &Db, id_hash: &str) -> Result<Option<(i64, i64)>
 
 // ---- password resets ----
 
-pub async fn create_reset(db: &Db, token_hash: &str, user_id: i64, now: Micros, expires: Micros) -> Result<(), StoreError> {
+pub async fn create_reset(
+    db: &Db,
+    token_hash: &str,
+    user_id: i64,
+    now: Micros,
+    expires: Micros,
+) -> Result<(), StoreError> {
     on_db!(db, exec |c| sqlx::query("INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(token_hash)
         .bind(user_id)
@@ -361,28 +448,44 @@ pub async fn create_reset(db: &Db, token_hash: &str, user_id: i64, now: Micros, 
 
 /// Resets requested for a user since `since` (to rate-limit requests).
 pub async fn recent_resets(db: &Db, user_id: i64, since: Micros) -> Result<i64, StoreError> {
-    Ok(on_db!(db, |c| sqlx::query_scalar("SELECT COUNT(*) FROM password_resets WHERE user_id = $1 AND created_at >= $2")
-        .bind(user_id)
-        .bind(since)
-        .fetch_one(c)
-        .await)?)
+    Ok(on_db!(db, |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM password_resets WHERE user_id = $1 AND created_at >= $2"
+    )
+    .bind(user_id)
+    .bind(since)
+    .fetch_one(c)
+    .await)?)
 }
 
 /// Uses a reset token once: sets the new password hash, marks the token used and ends
 /// every session of the user, atomically. Returns the user id, or None for a token that
 /// is unknown, used or expired.
-pub async fn use_reset(db: &Db, token_hash: &str, password_hash: &str, now: Micros) -> Result<Option<i64>, StoreError> {
+pub async fn use_reset(
+    db: &Db,
+    token_hash: &str,
+    password_hash: &str,
+    now: Micros,
+) -> Result<Option<i64>, StoreError> {
     let mut tx = db.begin().await?;
-    let user: Option<i64> = on_tx!(&mut tx, |c| sqlx::query_scalar(
+    let user: Option<i64> = on_tx!(&mut tx, |c| {
+        sqlx::query_scalar(
         "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id"
     )
     .bind(now)
     .bind(token_hash)
     .fetch_optional(c)
-    .await)?;
+    .await
+    })?;
     let Some(user_id) = user else { return Ok(None) };
-    on_tx!(&mut tx, exec |c| sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND active = $3").bind(password_hash).bind(user_id).bind(true))?;
-    on_tx!(&mut tx, exec |c| sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id))?;
+    on_tx!(
+        &mut tx,
+        exec | c
+            | sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND active = $3")
+                .bind(password_hash)
+                .bind(user_id)
+                .bind(true)
+    )?;
+    on_tx!(&mut tx, exec | c | sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id))?;
     tx.commit().await?;
     Ok(Some(user_id))
 }

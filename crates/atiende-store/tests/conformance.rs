@@ -1,7 +1,7 @@
 //! The store's conformance suite: every store function, on the backend chosen by
 //! `ATIENDE_TEST_BACKEND` (sqlite by default, or postgres); CI runs both.
 use atiende_core::{AuthorKind, Direction};
-use atiende_store::ingest::{store_batch, Inbound, Outcome};
+use atiende_store::ingest::{Inbound, Outcome, store_batch};
 use atiende_store::messages::NewMessage;
 use atiende_store::tickets::{AssigneeFilter, TicketFilter};
 use atiende_store::users::{NewUser, UserPatch};
@@ -26,7 +26,8 @@ async fn open() -> TestDb {
     std::fs::create_dir_all(&dir).unwrap();
     let (url, pg) = if std::env::var("ATIENDE_TEST_BACKEND").as_deref() == Ok("postgres") {
         let n = name("atiende_store_");
-        let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{PG}/postgres")).await.unwrap();
+        let mut c =
+            <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{PG}/postgres")).await.unwrap();
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {n}"))).execute(&mut c).await.unwrap();
         (format!("{PG}/{n}"), Some(n))
     } else {
@@ -43,8 +44,12 @@ impl TestDb {
         self.db.close().await;
         let _ = std::fs::remove_dir_all(&self.dir);
         if let Some(n) = &self.pg {
-            let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{PG}/postgres")).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {n} WITH (FORCE)"))).execute(&mut c).await.unwrap();
+            let mut c =
+                <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{PG}/postgres")).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {n} WITH (FORCE)")))
+                .execute(&mut c)
+                .await
+                .unwrap();
         }
     }
 }
@@ -54,7 +59,17 @@ async fn org_user_account(db: &Db) -> (i64, i64, i64) {
     let org = orgs::create(&mut tx, "Acme", 1).await.unwrap();
     let user = users::create(
         &mut tx,
-        &NewUser { org_id: org, email: "a@acme.test", password_hash: None, first_name: "Ana", last_name: "", phone: "", department: "", language: "es", roles: "admin" },
+        &NewUser {
+            org_id: org,
+            email: "a@acme.test",
+            password_hash: None,
+            first_name: "Ana",
+            last_name: "",
+            phone: "",
+            department: "",
+            language: "es",
+            roles: "admin",
+        },
         1,
     )
     .await
@@ -100,7 +115,22 @@ async fn organizations_users_statuses_tokens_and_sessions() {
     // Emails are unique across organizations.
     let mut tx = db.begin().await.unwrap();
     let other = orgs::create(&mut tx, "Globex", 2).await.unwrap();
-    let dup = users::create(&mut tx, &NewUser { org_id: other, email: "a@acme.test", password_hash: None, first_name: "", last_name: "", phone: "", department: "", language: "en", roles: "agent" }, 2).await;
+    let dup = users::create(
+        &mut tx,
+        &NewUser {
+            org_id: other,
+            email: "a@acme.test",
+            password_hash: None,
+            first_name: "",
+            last_name: "",
+            phone: "",
+            department: "",
+            language: "en",
+            roles: "agent",
+        },
+        2,
+    )
+    .await;
     assert!(matches!(dup, Err(StoreError::Conflict(_))));
     drop(tx);
     assert!(users::get(db, other, user).await.is_err(), "scoped by organization");
@@ -108,11 +138,31 @@ async fn organizations_users_statuses_tokens_and_sessions() {
     assert_eq!(users::list(db, org, 0, 10).await.unwrap().len(), 1);
     // Status changes are logged with their duration.
     let mut tx = db.begin().await.unwrap();
-    users::update(&mut tx, org, user, &UserPatch { connection_status_id: Some(statuses[0].id), language: Some("en".into()), ..Default::default() }, 10).await.unwrap();
+    users::update(
+        &mut tx,
+        org,
+        user,
+        &UserPatch {
+            connection_status_id: Some(statuses[0].id),
+            language: Some("en".into()),
+            ..Default::default()
+        },
+        10,
+    )
+    .await
+    .unwrap();
     users::set_status(&mut tx, org, user, statuses[1].id, 25).await.unwrap();
     tx.commit().await.unwrap();
-    let log: Vec<(i64, i64, Option<i64>)> = on_db!(db, |c| sqlx::query_as("SELECT connection_status_id, started_at, ended_at FROM user_status_log ORDER BY id").fetch_all(c).await).unwrap();
-    assert_eq!(log, vec![(statuses[3].id, 1, Some(10)), (statuses[0].id, 10, Some(25)), (statuses[1].id, 25, None)]);
+    let log: Vec<(i64, i64, Option<i64>)> = on_db!(db, |c| sqlx::query_as(
+        "SELECT connection_status_id, started_at, ended_at FROM user_status_log ORDER BY id"
+    )
+    .fetch_all(c)
+    .await)
+    .unwrap();
+    assert_eq!(
+        log,
+        vec![(statuses[3].id, 1, Some(10)), (statuses[0].id, 10, Some(25)), (statuses[1].id, 25, None)]
+    );
     // Time per status over a window: clipped at both ends; the current one counts up to `to`.
     let mut times = users::status_times(db, user, 5, 40).await.unwrap();
     times.sort();
@@ -136,7 +186,9 @@ async fn organizations_users_statuses_tokens_and_sessions() {
     assert_eq!(users::delete_session(db, "s2").await.unwrap(), None);
     // Deactivated users' tokens stop working.
     let mut tx = db.begin().await.unwrap();
-    users::update(&mut tx, org, user, &UserPatch { active: Some(false), ..Default::default() }, 30).await.unwrap();
+    users::update(&mut tx, org, user, &UserPatch { active: Some(false), ..Default::default() }, 30)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     assert!(users::by_token_hash(db, "hash-1").await.unwrap().is_none());
     t.close().await;
@@ -149,10 +201,16 @@ async fn accounts_and_agent_modes() {
     let (org, user, acc) = org_user_account(db).await;
     accounts::update(db, org, acc, "Renamed", "{\"a\":1}", Some(b"sealed"), 5).await.unwrap();
     let a = accounts::get(db, org, acc).await.unwrap();
-    assert_eq!((a.name.as_str(), a.settings.as_str(), a.secrets.as_deref(), a.updated_at), ("Renamed", "{\"a\":1}", Some(&b"sealed"[..]), 5));
+    assert_eq!(
+        (a.name.as_str(), a.settings.as_str(), a.secrets.as_deref(), a.updated_at),
+        ("Renamed", "{\"a\":1}", Some(&b"sealed"[..]), 5)
+    );
     assert_eq!(accounts::get_any(db, acc).await.unwrap().id, acc);
     assert!(matches!(accounts::get(db, org + 1, acc).await, Err(StoreError::NotFound)));
-    assert!(matches!(accounts::update(db, org + 1, acc, "x", "{}", None, 6).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        accounts::update(db, org + 1, acc, "x", "{}", None, 6).await,
+        Err(StoreError::NotFound)
+    ));
     assert_eq!(accounts::list(db, org).await.unwrap().len(), 1);
     assert_eq!(accounts::agent_mode(db, acc, user).await.unwrap(), None);
     accounts::set_agent_mode(db, acc, user, "manual").await.unwrap();
@@ -173,13 +231,22 @@ async fn ingest_batches_dedupe_and_keep_one_open_ticket_per_client() {
         inbound(org, acc, "m3", "beto"),
     ];
     let out: Vec<Outcome> = store_batch(db, &batch, 100).await.into_iter().map(Result::unwrap).collect();
-    let Outcome::Stored { message_id: m1, ticket_id: t1, ticket_created: true, client_created: true } = out[0] else { panic!("{:?}", out[0]) };
-    assert!(matches!(out[1], Outcome::Stored { ticket_id, ticket_created: false, client_created: false, .. } if ticket_id == t1));
+    let Outcome::Stored { message_id: m1, ticket_id: t1, ticket_created: true, client_created: true } =
+        out[0]
+    else {
+        panic!("{:?}", out[0])
+    };
+    assert!(
+        matches!(out[1], Outcome::Stored { ticket_id, ticket_created: false, client_created: false, .. } if ticket_id == t1)
+    );
     assert_eq!(out[2], Outcome::Duplicate { message_id: m1, ticket_id: t1 });
     let Outcome::Stored { ticket_id: t3, .. } = out[3] else { panic!() };
     assert_ne!(t1, t3);
     let tk = tickets::get(db, org, t1).await.unwrap();
-    assert_eq!((tk.number, tk.state.as_str(), tk.awaiting_answer, tk.waiting_since), (1, "open", true, Some(100)));
+    assert_eq!(
+        (tk.number, tk.state.as_str(), tk.awaiting_answer, tk.waiting_since),
+        (1, "open", true, Some(100))
+    );
     assert_eq!(tickets::get(db, org, t3).await.unwrap().number, 2);
     let (client, created) = {
         let mut tx = db.begin().await.unwrap();
@@ -199,7 +266,8 @@ async fn ingest_batches_dedupe_and_keep_one_open_ticket_per_client() {
     let Ok(Outcome::Stored { ticket_id, ticket_created: true, .. }) = out[0] else { panic!() };
     assert_ne!(ticket_id, t1);
     // A bad item (unknown account) fails alone; the rest of its batch lands.
-    let out = store_batch(db, &[inbound(org, 999_999, "x", "zed"), inbound(org, acc, "m5", "ana")], 400).await;
+    let out =
+        store_batch(db, &[inbound(org, 999_999, "x", "zed"), inbound(org, acc, "m5", "ana")], 400).await;
     assert!(out[0].is_err());
     assert!(out[1].is_ok());
     t.close().await;
@@ -215,21 +283,28 @@ async fn tickets_list_close_assign_and_messages() {
     }
     let all = tickets::list(db, org, &TicketFilter::default(), None, 10).await.unwrap();
     assert_eq!(all.iter().map(|t| t.number).collect::<Vec<_>>(), [4, 3, 2, 1]);
-    let page = tickets::list(db, org, &TicketFilter::default(), Some((all[1].updated_at, all[1].id)), 10).await.unwrap();
+    let page = tickets::list(db, org, &TicketFilter::default(), Some((all[1].updated_at, all[1].id)), 10)
+        .await
+        .unwrap();
     assert_eq!(page.iter().map(|t| t.number).collect::<Vec<_>>(), [2, 1]);
     let first = all[3].clone();
     let mut tx = db.begin().await.unwrap();
-    let assigned = tickets::assign(&mut tx, org, first.id, Some(user), Some(user), "by hand", 500).await.unwrap();
+    let assigned =
+        tickets::assign(&mut tx, org, first.id, Some(user), Some(user), "by hand", 500).await.unwrap();
     assert_eq!((assigned.assignee_id, assigned.updated_at), (Some(user), 500));
     let same = tickets::assign(&mut tx, org, first.id, Some(user), Some(user), "again", 600).await.unwrap();
     assert_eq!(same.updated_at, 500, "no change, no history");
     tx.commit().await.unwrap();
     let h = tickets::assignments(db, first.id).await.unwrap();
     assert_eq!(h.len(), 1);
-    assert_eq!((h[0].user_id, h[0].previous_user_id, h[0].reason.as_str(), h[0].at), (Some(user), None, "by hand", 500));
+    assert_eq!(
+        (h[0].user_id, h[0].previous_user_id, h[0].reason.as_str(), h[0].at),
+        (Some(user), None, "by hand", 500)
+    );
     let mine = TicketFilter { assignee: Some(AssigneeFilter::User(user)), ..Default::default() };
     assert_eq!(tickets::list(db, org, &mine, None, 10).await.unwrap().len(), 1);
-    let none = TicketFilter { assignee: Some(AssigneeFilter::None), account_id: Some(acc), ..Default::default() };
+    let none =
+        TicketFilter { assignee: Some(AssigneeFilter::None), account_id: Some(acc), ..Default::default() };
     assert_eq!(tickets::list(db, org, &none, None, 10).await.unwrap().len(), 3);
     assert_eq!(tickets::list(db, org + 1, &TicketFilter::default(), None, 10).await.unwrap().len(), 0);
     // A reply: facts updated, delivery queued once.
@@ -238,20 +313,36 @@ async fn tickets_list_close_assign_and_messages() {
     let (m, after) = messages::append(
         &mut tx,
         &tk,
-        &NewMessage { direction: Direction::Out, author: AuthorKind::Agent, author_user_id: Some(user), text: "hola", html: None, external_id: None, deliver: true, auto_action: None, metadata: None },
+        &NewMessage {
+            direction: Direction::Out,
+            author: AuthorKind::Agent,
+            author_user_id: Some(user),
+            text: "hola",
+            html: None,
+            external_id: None,
+            deliver: true,
+            auto_action: None,
+            metadata: None,
+        },
         700,
     )
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    assert_eq!((after.addressed, after.addressed_at, after.awaiting_answer, after.updated_at), (true, Some(700), false, 700));
+    assert_eq!(
+        (after.addressed, after.addressed_at, after.awaiting_answer, after.updated_at),
+        (true, Some(700), false, 700)
+    );
     assert_eq!(m.delivery.as_deref(), Some("pending"));
     assert_eq!(messages::list(db, org, first.id, 0, 10).await.unwrap().len(), 2);
     assert_eq!(messages::get(db, m.id).await.unwrap().text, "hola");
     let mut tx = db.begin().await.unwrap();
     let sent = messages::set_delivery(&mut tx, m.id, "sent", None, Some("ext-9"), 800).await.unwrap();
     tx.commit().await.unwrap();
-    assert_eq!((sent.delivery.as_deref(), sent.sent_at, sent.delivery_attempts, sent.external_id.as_deref()), (Some("sent"), Some(800), 1, Some("ext-9")));
+    assert_eq!(
+        (sent.delivery.as_deref(), sent.sent_at, sent.delivery_attempts, sent.external_id.as_deref()),
+        (Some("sent"), Some(800), 1, Some("ext-9"))
+    );
     let mut tx = db.begin().await.unwrap();
     let closed = tickets::close(&mut tx, org, first.id, Some(user), 900).await.unwrap();
     let again = tickets::close(&mut tx, org, first.id, Some(user), 950).await.unwrap();
@@ -297,12 +388,21 @@ async fn events_are_read_in_order_per_organization_and_pruned() {
     let t = open().await;
     let db = &t.db;
     let mut tx = db.begin().await.unwrap();
-    events::record(&mut tx, 1, "ticket.created", Some(1), None, &serde_json::json!({"n": 1}), 10).await.unwrap();
-    events::record(&mut tx, 2, "ticket.created", Some(2), None, &serde_json::json!({"n": 2}), 20).await.unwrap();
-    events::record(&mut tx, 1, "message.created", Some(1), Some(5), &serde_json::json!({"n": 3}), 30).await.unwrap();
+    events::record(&mut tx, 1, "ticket.created", Some(1), None, &serde_json::json!({"n": 1}), 10)
+        .await
+        .unwrap();
+    events::record(&mut tx, 2, "ticket.created", Some(2), None, &serde_json::json!({"n": 2}), 20)
+        .await
+        .unwrap();
+    events::record(&mut tx, 1, "message.created", Some(1), Some(5), &serde_json::json!({"n": 3}), 30)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let all = events::after(db, 0, 10).await.unwrap();
-    assert_eq!(all.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["ticket.created", "ticket.created", "message.created"]);
+    assert_eq!(
+        all.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        ["ticket.created", "ticket.created", "message.created"]
+    );
     assert!(all.windows(2).all(|w| w[0].id < w[1].id));
     assert_eq!(events::max_id(db).await.unwrap(), all[2].id);
     let org1 = events::after_for_org(db, 1, all[0].id, 10).await.unwrap();
@@ -328,34 +428,81 @@ async fn column_filters_sorts_counts_and_columns() {
     let all = tickets::list(db, org, &TicketFilter::default(), None, 10).await.unwrap();
     let by_name = |n: usize| all.iter().find(|t| t.number == n as i64).unwrap().clone();
     // Touch ticket 1 last, tag ticket 2, pin ticket 3.
-    on_db!(db, exec |c| sqlx::query("UPDATE tickets SET updated_at = 900 WHERE id = $1").bind(by_name(1).id)).unwrap();
-    on_db!(db, exec |c| sqlx::query("UPDATE tickets SET tags = '[\"vip\",\"Billing\"]' WHERE id = $1").bind(by_name(2).id)).unwrap();
-    on_db!(db, exec |c| sqlx::query("UPDATE tickets SET important = $1, addressed = $1 WHERE id = $2").bind(true).bind(by_name(3).id)).unwrap();
+    on_db!(
+        db,
+        exec | c | sqlx::query("UPDATE tickets SET updated_at = 900 WHERE id = $1").bind(by_name(1).id)
+    )
+    .unwrap();
+    on_db!(
+        db,
+        exec | c
+            | sqlx::query("UPDATE tickets SET tags = '[\"vip\",\"Billing\"]' WHERE id = $1")
+                .bind(by_name(2).id)
+    )
+    .unwrap();
+    on_db!(
+        db,
+        exec | c
+            | sqlx::query("UPDATE tickets SET important = $1, addressed = $1 WHERE id = $2")
+                .bind(true)
+                .bind(by_name(3).id)
+    )
+    .unwrap();
     let numbers = |rows: Vec<tickets::TicketRow>| rows.iter().map(|t| t.number).collect::<Vec<_>>();
     let list = |f: TicketFilter| async move { numbers(tickets::list(db, org, &f, None, 10).await.unwrap()) };
 
     assert_eq!(list(TicketFilter::default()).await, [1, 4, 3, 2], "updated, newest first");
     assert_eq!(list(TicketFilter { sort: ColumnSort::UpdatedAsc, ..Default::default() }).await, [2, 3, 4, 1]);
-    assert_eq!(list(TicketFilter { sort: ColumnSort::CreatedDesc, ..Default::default() }).await, [4, 3, 2, 1]);
+    assert_eq!(
+        list(TicketFilter { sort: ColumnSort::CreatedDesc, ..Default::default() }).await,
+        [4, 3, 2, 1]
+    );
     assert_eq!(list(TicketFilter { sort: ColumnSort::CreatedAsc, ..Default::default() }).await, [1, 2, 3, 4]);
     assert_eq!(list(TicketFilter { kinds: vec!["email".into()], ..Default::default() }).await, [4]);
     assert_eq!(list(TicketFilter { account_ids: vec![acc], ..Default::default() }).await, [1, 3, 2]);
     assert_eq!(list(TicketFilter { client_text: Some("CAR".into()), ..Default::default() }).await, [3]);
-    assert_eq!(list(TicketFilter { client_text: Some("a_x".into()), ..Default::default() }).await, [2], "_ is literal");
-    assert_eq!(list(TicketFilter { client_text: Some("%".into()), ..Default::default() }).await, [4], "% is literal");
+    assert_eq!(
+        list(TicketFilter { client_text: Some("a_x".into()), ..Default::default() }).await,
+        [2],
+        "_ is literal"
+    );
+    assert_eq!(
+        list(TicketFilter { client_text: Some("%".into()), ..Default::default() }).await,
+        [4],
+        "% is literal"
+    );
     assert_eq!(list(TicketFilter { tags: vec!["billing".into()], ..Default::default() }).await, [2]);
-    assert_eq!(list(TicketFilter { tags: vec!["vip".into(), "nope".into()], ..Default::default() }).await, Vec::<i64>::new());
-    assert_eq!(list(TicketFilter { important: Some(true), addressed: Some(true), ..Default::default() }).await, [3]);
+    assert_eq!(
+        list(TicketFilter { tags: vec!["vip".into(), "nope".into()], ..Default::default() }).await,
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        list(TicketFilter { important: Some(true), addressed: Some(true), ..Default::default() }).await,
+        [3]
+    );
     assert_eq!(list(TicketFilter { addressed: Some(false), ..Default::default() }).await, [1, 4, 2]);
     assert_eq!(list(TicketFilter { created: (Some(200), Some(400)), ..Default::default() }).await, [3, 2]);
     assert_eq!(list(TicketFilter { updated: (Some(850), None), ..Default::default() }).await, [1]);
-    assert_eq!(list(TicketFilter { assignee: Some(AssigneeFilter::Anyone), ..Default::default() }).await, Vec::<i64>::new());
+    assert_eq!(
+        list(TicketFilter { assignee: Some(AssigneeFilter::Anyone), ..Default::default() }).await,
+        Vec::<i64>::new()
+    );
     // Overdue: waiting since before the deadline of its account (tickets 1-3 on `acc` waited
     // since 100, 200, 300; ticket 4 on `other` since 400).
     assert_eq!(list(TicketFilter { overdue: Some(vec![(acc, 250)]), ..Default::default() }).await, [1, 2]);
-    assert_eq!(list(TicketFilter { overdue: Some(vec![(acc, 150), (other, 450)]), ..Default::default() }).await, [1, 4]);
-    assert_eq!(list(TicketFilter { overdue: Some(vec![]), ..Default::default() }).await, Vec::<i64>::new(), "no SLA, never overdue");
-    assert_eq!(list(TicketFilter { assignee: Some(AssigneeFilter::Users(vec![user])), ..Default::default() }).await, Vec::<i64>::new());
+    assert_eq!(
+        list(TicketFilter { overdue: Some(vec![(acc, 150), (other, 450)]), ..Default::default() }).await,
+        [1, 4]
+    );
+    assert_eq!(
+        list(TicketFilter { overdue: Some(vec![]), ..Default::default() }).await,
+        Vec::<i64>::new(),
+        "no SLA, never overdue"
+    );
+    assert_eq!(
+        list(TicketFilter { assignee: Some(AssigneeFilter::Users(vec![user])), ..Default::default() }).await,
+        Vec::<i64>::new()
+    );
     // Keyset paging in every sort visits each ticket once.
     for sort in ColumnSort::ALL {
         let f = TicketFilter { sort, ..Default::default() };

@@ -13,7 +13,7 @@ use atiende::config::{Config, FileConfig};
 use atiende::server::{self, Server};
 use atiende_app::users::UserInput;
 use reqwest::{Method, Response};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -63,13 +63,19 @@ impl TestDb {
         let dir = std::env::temp_dir().join(random_name("atiende-test-"));
         std::fs::create_dir_all(&dir).expect("temp dir");
         match backend {
-            Backend::Sqlite => TestDb { url: format!("sqlite://{}", dir.join("atiende.db").display()), dir, pg_name: None },
+            Backend::Sqlite => {
+                TestDb { url: format!("sqlite://{}", dir.join("atiende.db").display()), dir, pg_name: None }
+            }
             Backend::Postgres => {
                 let name = random_name("atiende_test_");
-                let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{}/postgres", pg_base()))
+                let mut c =
+                    <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{}/postgres", pg_base()))
+                        .await
+                        .expect("PostgreSQL at ATIENDE_TEST_PG must be reachable");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut c)
                     .await
-                    .expect("PostgreSQL at ATIENDE_TEST_PG must be reachable");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut c).await.expect("create database");
+                    .expect("create database");
                 TestDb { url: format!("{}/{name}", pg_base()), dir, pg_name: Some(name) }
             }
         }
@@ -100,8 +106,14 @@ impl Drop for TestDb {
             let _ = std::thread::spawn(move || {
                 let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
                 rt.block_on(async {
-                    let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{base}/postgres")).await.ok()?;
-                    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut c).await.ok()
+                    let mut c =
+                        <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{base}/postgres"))
+                            .await
+                            .ok()?;
+                    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                        .execute(&mut c)
+                        .await
+                        .ok()
                 })
             })
             .join();
@@ -134,7 +146,10 @@ pub async fn spawn_app_on_clock(clock: std::sync::Arc<atiende_core::time::Manual
     spawn(|_| {}, Some(clock)).await
 }
 
-async fn spawn(change: impl FnOnce(&mut Config), clock: Option<std::sync::Arc<atiende_core::time::ManualClock>>) -> TestApp {
+async fn spawn(
+    change: impl FnOnce(&mut Config),
+    clock: Option<std::sync::Arc<atiende_core::time::ManualClock>>,
+) -> TestApp {
     let db = TestDb::new().await;
     let mut cfg = db.config();
     change(&mut cfg);
@@ -192,7 +207,9 @@ impl TestApp {
 
     /// Creates an `api` account with these settings and returns its id.
     pub async fn api_account(&self, settings: Value) -> i64 {
-        let r = self.post("/api/v1/accounts", json!({"kind": "api", "name": "Integration", "settings": settings})).await;
+        let r = self
+            .post("/api/v1/accounts", json!({"kind": "api", "name": "Integration", "settings": settings}))
+            .await;
         let status = r.status();
         let body: Value = r.json().await.unwrap();
         assert_eq!(status, 201, "{body}");

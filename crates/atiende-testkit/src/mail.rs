@@ -39,7 +39,13 @@ pub struct Dovecot {
 }
 
 fn openssl(dir: &Path, args: &[&str]) {
-    let st = Command::new("openssl").args(args).current_dir(dir).stdout(Stdio::null()).stderr(Stdio::null()).status().expect("openssl");
+    let st = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl");
     assert!(st.success(), "openssl {args:?} failed");
 }
 
@@ -53,7 +59,11 @@ fn mail_owner() -> (String, Option<(u32, u32)>) {
         };
         ("uid=dovecot gid=dovecot".into(), Some((id("-u"), id("-g"))))
     } else {
-        let gid = Command::new("id").arg("-g").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
+        let gid = Command::new("id")
+            .arg("-g")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default();
         (format!("uid={uid} gid={gid}"), None)
     }
 }
@@ -93,17 +103,72 @@ impl Dovecot {
         let port = free_port();
         let tls_port = tls.then(free_port);
         let ssl = if tls {
-            openssl(&dir, &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Atiende Test CA",
-                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
-            openssl(&dir, &["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"]);
+            openssl(
+                &dir,
+                &[
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-keyout",
+                    "ca.key",
+                    "-out",
+                    "ca.pem",
+                    "-days",
+                    "2",
+                    "-subj",
+                    "/CN=Atiende Test CA",
+                    "-addext",
+                    "basicConstraints=critical,CA:TRUE",
+                    "-addext",
+                    "keyUsage=critical,keyCertSign,cRLSign",
+                ],
+            );
+            openssl(
+                &dir,
+                &[
+                    "req",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-keyout",
+                    "server.key",
+                    "-out",
+                    "server.csr",
+                    "-subj",
+                    "/CN=localhost",
+                ],
+            );
             std::fs::write(dir.join("ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n").unwrap();
-            openssl(&dir, &["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf"]);
+            openssl(
+                &dir,
+                &[
+                    "x509",
+                    "-req",
+                    "-in",
+                    "server.csr",
+                    "-CA",
+                    "ca.pem",
+                    "-CAkey",
+                    "ca.key",
+                    "-CAcreateserial",
+                    "-out",
+                    "server.pem",
+                    "-days",
+                    "2",
+                    "-extfile",
+                    "ext.cnf",
+                ],
+            );
             format!("ssl = yes\nssl_cert = <{0}/server.pem\nssl_key = <{0}/server.key\n", dir.display())
         } else {
             "ssl = no\n".to_string()
         };
         let imaps = match tls_port {
-            Some(p) => format!("  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {p}\n    ssl = yes\n  }}\n"),
+            Some(p) => format!(
+                "  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {p}\n    ssl = yes\n  }}\n"
+            ),
             None => "  inet_listener imaps {\n    port = 0\n  }\n".to_string(),
         };
         let d = dir.display();
@@ -126,7 +191,12 @@ impl Dovecot {
     }
 
     fn run(&self) {
-        let st = Command::new("dovecot").arg("-c").arg(&self.conf).stdout(Stdio::null()).status().expect("dovecot is installed (apt-get install dovecot-imapd)");
+        let st = Command::new("dovecot")
+            .arg("-c")
+            .arg(&self.conf)
+            .stdout(Stdio::null())
+            .status()
+            .expect("dovecot is installed (apt-get install dovecot-imapd)");
         assert!(st.success(), "dovecot did not start; see {}", self.dir.join("dovecot.log").display());
         wait_port(self.port, true);
         if let Some(p) = self.tls_port {
@@ -193,7 +263,15 @@ impl SmtpSink {
     pub fn start_on(port: u16) -> SmtpSink {
         let dir = temp_dir("atiende-smtp-");
         let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
             .arg(dir.join("maildir"))
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(dir.join("aiosmtpd.log")).unwrap())
@@ -222,7 +300,11 @@ impl SmtpSink {
             if m.len() >= n {
                 return m;
             }
-            assert!(tokio::time::Instant::now() < deadline, "the SMTP sink got {} of {n} messages in {secs}s", m.len());
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the SMTP sink got {} of {n} messages in {secs}s",
+                m.len()
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

@@ -37,7 +37,12 @@ pub fn cli(bin: &Path, db: &TestDb, args: &[&str], stdin: Option<&str>) -> Strin
 
 /// Creates an admin through the CLI and returns a token (the last line of `token create`).
 pub fn cli_admin(bin: &Path, db: &TestDb, org: &str, email: &str) -> String {
-    cli(bin, db, &["user", "create", "--org", org, "--email", email, "--role", "admin", "--password-stdin"], Some("correct horse battery\n"));
+    cli(
+        bin,
+        db,
+        &["user", "create", "--org", org, "--email", email, "--role", "admin", "--password-stdin"],
+        Some("correct horse battery\n"),
+    );
     let out = cli(bin, db, &["token", "create", "--email", email], None);
     out.lines().last().unwrap().trim().to_string()
 }
@@ -51,7 +56,15 @@ impl Node {
     pub async fn start_on(bin: &Path, db: &TestDb, port: u16, env: &[(&str, &str)]) -> Node {
         let log: PathBuf = db.dir.join(format!("node-{port}.log"));
         let child = Command::new(bin)
-            .args(["--data-dir", db.dir.to_str().unwrap(), "--database-url", &db.url, "serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args([
+                "--data-dir",
+                db.dir.to_str().unwrap(),
+                "--database-url",
+                &db.url,
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
             .envs(env.iter().copied())
             .env("ATIENDE_OUTBOX_BACKOFF_MS", "50")
             .env("ATIENDE_JOB_POLL_MS", "50")
@@ -72,7 +85,10 @@ impl Node {
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        panic!("node on port {port} did not become healthy; log: {}", std::fs::read_to_string(&log).unwrap_or_default());
+        panic!(
+            "node on port {port} did not become healthy; log: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
     }
 
     /// SIGKILL: no shutdown, no flush.

@@ -1,10 +1,10 @@
 //! A webhook receiver on loopback that records what Atiende sends, and can be
 //! told to answer with an error status (or to refuse connections) for a while.
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use axum::Router;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -39,7 +39,11 @@ async fn receive(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap, bod
 impl WebhookSink {
     /// Starts on a free loopback port.
     pub async fn start() -> WebhookSink {
-        Self::start_on("127.0.0.1:0".parse().unwrap(), Arc::new(Mutex::new(Inner { status: 200, ..Default::default() }))).await
+        Self::start_on(
+            "127.0.0.1:0".parse().unwrap(),
+            Arc::new(Mutex::new(Inner { status: 200, ..Default::default() })),
+        )
+        .await
     }
 
     async fn start_on(addr: SocketAddr, inner: Arc<Mutex<Inner>>) -> WebhookSink {
@@ -48,7 +52,11 @@ impl WebhookSink {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = Router::new().route("/hook", post(receive)).with_state(inner.clone());
         tokio::spawn(async move {
-            let _ = axum::serve(listener, app).with_graceful_shutdown(async { let _ = rx.await; }).await;
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
         });
         WebhookSink { addr, inner, stop: Arc::new(Mutex::new(Some(tx))) }
     }

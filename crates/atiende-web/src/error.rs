@@ -34,7 +34,9 @@ impl From<AppError> for ApiError {
         match e {
             AppError::Invalid(v) => ApiError::invalid(&v.field, v.message),
             AppError::NotFound => ApiError::not_found(),
-            AppError::Unauthenticated => ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "valid credentials are required"),
+            AppError::Unauthenticated => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "valid credentials are required")
+            }
             AppError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
             AppError::Conflict { field, message } => {
                 let e = ApiError::new(StatusCode::CONFLICT, "conflict", message);
@@ -43,11 +45,21 @@ impl From<AppError> for ApiError {
                     None => e,
                 }
             }
-            AppError::RateLimited => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many attempts; try again later"),
-            AppError::Unavailable => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the server is shutting down"),
+            AppError::RateLimited => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many attempts; try again later",
+            ),
+            AppError::Unavailable => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the server is shutting down")
+            }
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error; see the server log",
+                )
             }
         }
     }

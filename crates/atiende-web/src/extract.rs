@@ -1,10 +1,10 @@
 //! Request extractors: who is asking ([`Auth`]) and validated JSON bodies ([`JsonBody`]).
-use crate::error::ApiError;
 use crate::Web;
+use crate::error::ApiError;
 use atiende_app::auth::{self, Actor};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, Method, StatusCode};
+use axum::http::{Method, StatusCode, header};
 use serde::de::DeserializeOwned;
 
 pub const SESSION_COOKIE: &str = "atiende_session";
@@ -22,10 +22,16 @@ pub fn session_cookie(web: &Web, id: &str, max_age: u64) -> String {
 pub struct Auth(pub Actor);
 
 pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts.headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
-        let (k, v) = kv.trim().split_once('=')?;
-        (k == name).then_some(v)
-    })
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
 }
 
 impl FromRequestParts<Web> for Auth {
@@ -35,12 +41,20 @@ impl FromRequestParts<Web> for Auth {
         if let Some(h) = parts.headers.get(header::AUTHORIZATION) {
             let token = h.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim).unwrap_or("");
             if token.is_empty() {
-                return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "use Authorization: Bearer TOKEN"));
+                return Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthenticated",
+                    "use Authorization: Bearer TOKEN",
+                ));
             }
             return Ok(Auth(auth::actor_for_token(&web.app, token).await?));
         }
         let Some(session) = cookie(parts, SESSION_COOKIE) else {
-            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "log in or use Authorization: Bearer TOKEN"));
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "log in or use Authorization: Bearer TOKEN",
+            ));
         };
         let actor = auth::actor_for_session(&web.app, session).await?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
@@ -48,7 +62,11 @@ impl FromRequestParts<Web> for Auth {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
             let expected = actor.csrf.as_deref().unwrap_or("");
             if expected.is_empty() || !constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
-                return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf", "missing or wrong X-CSRF-Token header"));
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "csrf",
+                    "missing or wrong X-CSRF-Token header",
+                ));
             }
         }
         Ok(Auth(actor))
@@ -75,11 +93,19 @@ impl<T: DeserializeOwned> FromRequest<Web> for JsonBody<T> {
     async fn from_request(req: Request, _web: &Web) -> Result<Self, ApiError> {
         let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
         if !ct.starts_with("application/json") {
-            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send Content-Type: application/json"));
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send Content-Type: application/json",
+            ));
         }
         let limit = req.extensions().get::<BodyLimit>().map_or(MAX_BODY, |l| l.0);
         let bytes = axum::body::to_bytes(req.into_body(), limit).await.map_err(|_| {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("the body must be at most {limit} bytes"))
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("the body must be at most {limit} bytes"),
+            )
         })?;
         parse_json(&bytes).map(JsonBody)
     }
@@ -97,7 +123,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             let path = e.path().to_string();
             let inner = e.into_inner();
             if inner.is_syntax() || inner.is_eof() {
-                return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("the body is not valid JSON: {inner}")));
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_json",
+                    format!("the body is not valid JSON: {inner}"),
+                ));
             }
             let msg = inner.to_string();
             // serde reports a missing field at its parent: name the field itself.

@@ -8,14 +8,14 @@ pub mod extract;
 pub mod openapi;
 pub mod ui;
 
-use atiende_app::auth::LoginLimiter;
 use atiende_app::App;
+use atiende_app::auth::LoginLimiter;
+use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use std::sync::Arc;
 
 /// The state of every handler.
@@ -59,10 +59,15 @@ async fn count_and_harden(State(web): State<Web>, req: Request, next: Next) -> R
 
 async fn healthz(State(web): State<Web>) -> Response {
     match web.app.db.ping().await {
-        Ok(()) => (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "database": web.app.db.backend_name()}))).into_response(),
+        Ok(()) => (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({"status": "ok", "database": web.app.db.backend_name()})),
+        )
+            .into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"status": "unavailable"}))).into_response()
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"status": "unavailable"})))
+                .into_response()
         }
     }
 }

@@ -1,10 +1,10 @@
 //! The command line (SPEC §11.1): `serve`, `migrate`, `user create`, `token create`,
 //! `config example`.
-use crate::config::{Config, FileConfig, EXAMPLE};
+use crate::config::{Config, EXAMPLE, FileConfig};
 use crate::server;
 use anyhow::Context;
-use atiende_app::users::UserInput;
 use atiende_app::App;
+use atiende_app::users::UserInput;
 use clap::{Args, Parser, Subcommand};
 use std::io::Read;
 use std::path::PathBuf;
@@ -156,7 +156,10 @@ pub fn main() -> ExitCode {
 fn init_logs(filter: &str) {
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| filter.to_string());
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(filter)
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
         .with_writer(std::io::stderr)
         .try_init();
 }
@@ -172,11 +175,17 @@ async fn run(cmd: Command, cfg: Config) -> anyhow::Result<()> {
     match cmd {
         Command::Serve { .. } => {
             let s = server::start(&cfg, None).await?;
-            let users: i64 = atiende_store::on_db!(&s.app.db, |c| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users").fetch_one(c).await)?;
+            let users: i64 = atiende_store::on_db!(&s.app.db, |c| sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM users"
+            )
+            .fetch_one(c)
+            .await)?;
             println!("Atiende is running at http://{}/ (database: {})", s.addr, s.app.db.backend_name());
             if users == 0 {
                 println!("No users yet. Create the first admin, then an API token:");
-                println!("  echo 'a long password' | atiende user create --org \"My Company\" --email admin@example.com --role admin --password-stdin");
+                println!(
+                    "  echo 'a long password' | atiende user create --org \"My Company\" --email admin@example.com --role admin --password-stdin"
+                );
                 println!("  atiende token create --email admin@example.com");
             }
             s.run_until_signal().await;
@@ -187,28 +196,40 @@ async fn run(cmd: Command, cfg: Config) -> anyhow::Result<()> {
             println!("database is up to date ({})", app.db.backend_name());
             Ok(())
         }
-        Command::User { command: UserCommand::Create { org, email, roles, password_stdin, first_name, last_name, language } } => {
+        Command::User {
+            command:
+                UserCommand::Create { org, email, roles, password_stdin, first_name, last_name, language },
+        } => {
             let password = if password_stdin {
                 let mut s = String::new();
-                std::io::stdin().read_to_string(&mut s).context("reading the password from standard input")?;
+                std::io::stdin()
+                    .read_to_string(&mut s)
+                    .context("reading the password from standard input")?;
                 Some(s.trim_end_matches(['\r', '\n']).to_string())
             } else {
                 None
             };
             let app = app_for_cli(&cfg).await?;
-            let input = UserInput { email, password, first_name, last_name, language, roles, ..Default::default() };
-            let u = atiende_app::users::create_in_org(&app, &org, &input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let input =
+                UserInput { email, password, first_name, last_name, language, roles, ..Default::default() };
+            let u = atiende_app::users::create_in_org(&app, &org, &input)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("created user {} (id {}) in organization {:?}", u.email, u.id, org);
             Ok(())
         }
         Command::Token { command: TokenCommand::Create { email, name } } => {
             let app = app_for_cli(&cfg).await?;
             let email = email.trim().to_lowercase();
-            let u = atiende_store::users::by_email(&app.db, &email).await?.with_context(|| format!("no user with email {email}"))?;
+            let u = atiende_store::users::by_email(&app.db, &email)
+                .await?
+                .with_context(|| format!("no user with email {email}"))?;
             if !u.active {
                 anyhow::bail!("user {email} is deactivated");
             }
-            let token = atiende_app::auth::create_token(&app, u.id, &name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let token = atiende_app::auth::create_token(&app, u.id, &name)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("API token for {email} (shown once; send it as Authorization: Bearer TOKEN):");
             println!("{token}");
             Ok(())

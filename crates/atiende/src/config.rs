@@ -1,7 +1,7 @@
 //! Configuration: defaults, then a TOML file (`--config` / `ATIENDE_CONFIG`), then
 //! `ATIENDE_*` environment variables, then command-line flags. `atiende config
 //! example` prints an annotated file with every setting.
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use atiende_app::AppConfig;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -228,7 +228,10 @@ impl FileConfig {
             Some(u) => u,
             None => format!("sqlite://{}", data_dir.join("atiende.db").display()),
         };
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
             bail!("database_url must start with sqlite:, postgres:// or postgresql://");
         }
         let sqlite_synchronous_full = match self.sqlite_synchronous.as_deref().unwrap_or("full") {
@@ -248,7 +251,10 @@ impl FileConfig {
             job_poll_interval: self.job_poll_ms.map(ms).unwrap_or(d.job_poll_interval),
             job_concurrency: self.job_concurrency.unwrap_or(d.job_concurrency).max(1),
             webhook_timeout: self.webhook_timeout_secs.map(secs).unwrap_or(d.webhook_timeout),
-            ingest_batch_max: self.ingest_batch_max.unwrap_or(d.ingest_batch_max).clamp(1, atiende_store::ingest::MAX_BATCH),
+            ingest_batch_max: self
+                .ingest_batch_max
+                .unwrap_or(d.ingest_batch_max)
+                .clamp(1, atiende_store::ingest::MAX_BATCH),
             ingest_writers: self.ingest_writers.unwrap_or(4).clamp(1, 64),
             event_retention: self.event_retention_hours.map(|h| secs(h * 3600)).unwrap_or(d.event_retention),
             session_ttl: self.session_ttl_hours.map(|h| secs(h * 3600)).unwrap_or(d.session_ttl),
@@ -264,30 +270,52 @@ impl FileConfig {
                     bail!("email_relay_security must be none, starttls or tls, not {security:?}");
                 }
                 let from = self.email_from.unwrap_or(e.from_address);
-                atiende_core::EmailAddress::parse(&from, "email_from").map_err(|_| anyhow::anyhow!("email_from must be an email address, not {from:?}"))?;
+                atiende_core::EmailAddress::parse(&from, "email_from")
+                    .map_err(|_| anyhow::anyhow!("email_from must be an email address, not {from:?}"))?;
                 let extra_ca_pem = match &self.email_extra_ca_file {
-                    Some(p) => Some(std::fs::read(p).with_context(|| format!("reading email_extra_ca_file {}", p.display()))?),
+                    Some(p) => Some(
+                        std::fs::read(p)
+                            .with_context(|| format!("reading email_extra_ca_file {}", p.display()))?,
+                    ),
                     None => None,
                 };
                 atiende_app::config::EmailConfig {
                     relay_host: self.email_relay_host.unwrap_or(e.relay_host),
-                    relay_port: self.email_relay_port.unwrap_or(if security == "tls" { 465 } else if security == "starttls" { 587 } else { e.relay_port }),
+                    relay_port: self.email_relay_port.unwrap_or(if security == "tls" {
+                        465
+                    } else if security == "starttls" {
+                        587
+                    } else {
+                        e.relay_port
+                    }),
                     relay_security: security,
                     relay_username: self.email_relay_username.unwrap_or(e.relay_username),
                     relay_password: self.email_relay_password.unwrap_or(e.relay_password),
                     from_address: from,
-                    forwarding_domain: self.email_forwarding_domain.unwrap_or(e.forwarding_domain).to_lowercase(),
+                    forwarding_domain: self
+                        .email_forwarding_domain
+                        .unwrap_or(e.forwarding_domain)
+                        .to_lowercase(),
                     max_attachment_bytes: self.email_max_attachment_bytes.unwrap_or(e.max_attachment_bytes),
                     max_message_bytes: self.email_max_message_bytes.unwrap_or(e.max_message_bytes).max(1024),
-                    imap_poll_interval: self.email_imap_poll_secs.map(|s| secs(s.max(1))).unwrap_or(e.imap_poll_interval),
+                    imap_poll_interval: self
+                        .email_imap_poll_secs
+                        .map(|s| secs(s.max(1)))
+                        .unwrap_or(e.imap_poll_interval),
                     timeout: self.email_timeout_secs.map(|s| secs(s.max(1))).unwrap_or(e.timeout),
                     imap_batch: self.email_imap_batch.unwrap_or(e.imap_batch).clamp(1, 2000),
-                    reconnect_max: self.email_reconnect_max_secs.map(|s| secs(s.max(1))).unwrap_or(e.reconnect_max),
+                    reconnect_max: self
+                        .email_reconnect_max_secs
+                        .map(|s| secs(s.max(1)))
+                        .unwrap_or(e.reconnect_max),
                     extra_ca_pem,
                 }
             },
         };
-        if !(app.public_url.is_empty() || app.public_url.starts_with("http://") || app.public_url.starts_with("https://")) {
+        if !(app.public_url.is_empty()
+            || app.public_url.starts_with("http://")
+            || app.public_url.starts_with("https://"))
+        {
             bail!("public_url must start with http:// or https://");
         }
         Ok(Config {

@@ -2,8 +2,8 @@
 //! HTTP server. The binary and the test harness both start Atiende through here.
 use crate::config::Config;
 use anyhow::Context;
-use atiende_app::secrets::Sealer;
 use atiende_app::App;
+use atiende_app::secrets::Sealer;
 use atiende_core::time::{Clock, SystemClock};
 use atiende_store::{Db, DbOptions};
 use std::net::SocketAddr;
@@ -13,10 +13,16 @@ use tokio::sync::watch;
 /// Opens (and creates) the configured database and applies the migrations.
 pub async fn open_db(cfg: &Config) -> anyhow::Result<Db> {
     if cfg.database_url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&cfg.data_dir).with_context(|| format!("creating {}", cfg.data_dir.display()))?;
+        std::fs::create_dir_all(&cfg.data_dir)
+            .with_context(|| format!("creating {}", cfg.data_dir.display()))?;
     }
-    let opts = DbOptions { max_connections: cfg.db_max_connections, sqlite_synchronous_full: cfg.sqlite_synchronous_full };
-    let db = Db::connect(&cfg.database_url, &opts).await.with_context(|| format!("opening {}", redact(&cfg.database_url)))?;
+    let opts = DbOptions {
+        max_connections: cfg.db_max_connections,
+        sqlite_synchronous_full: cfg.sqlite_synchronous_full,
+    };
+    let db = Db::connect(&cfg.database_url, &opts)
+        .await
+        .with_context(|| format!("opening {}", redact(&cfg.database_url)))?;
     db.migrate().await.context("applying migrations")?;
     Ok(db)
 }
@@ -42,7 +48,9 @@ pub fn load_sealer(cfg: &Config) -> anyhow::Result<Sealer> {
     }
     let path = cfg.data_dir.join("secret.key");
     if let Ok(text) = std::fs::read_to_string(&path) {
-        return Sealer::from_hex(&text).map_err(anyhow::Error::msg).with_context(|| format!("in {}", path.display()));
+        return Sealer::from_hex(&text)
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("in {}", path.display()));
     }
     std::fs::create_dir_all(&cfg.data_dir).with_context(|| format!("creating {}", cfg.data_dir.display()))?;
     let key = Sealer::generate_hex().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -78,7 +86,9 @@ pub async fn start(cfg: &Config, clock: Option<Arc<dyn Clock>>) -> anyhow::Resul
     let db = open_db(cfg).await?;
     let sealer = load_sealer(cfg)?;
     let clock = clock.unwrap_or_else(|| Arc::new(SystemClock));
-    let listener = tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("listening on {}", cfg.listen))?;
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| format!("listening on {}", cfg.listen))?;
     let addr = listener.local_addr()?;
     let mut app_cfg = cfg.app.clone();
     if app_cfg.public_url.is_empty() {
@@ -91,7 +101,8 @@ pub async fn start(cfg: &Config, clock: Option<Arc<dyn Clock>>) -> anyhow::Resul
     tokio::spawn(atiende_app::mailbox::run(app.clone(), rx.clone()));
     let smtp_addr = match &cfg.smtp_listen {
         Some(a) => {
-            let l = tokio::net::TcpListener::bind(a).await.with_context(|| format!("SMTP listener on {a}"))?;
+            let l =
+                tokio::net::TcpListener::bind(a).await.with_context(|| format!("SMTP listener on {a}"))?;
             let bound = l.local_addr()?;
             let settings = atiende_channels::email::smtpd::Settings {
                 hostname: app.config.email.forwarding_domain.clone(),
@@ -99,7 +110,12 @@ pub async fn start(cfg: &Config, clock: Option<Arc<dyn Clock>>) -> anyhow::Resul
                 max_recipients: 100,
                 timeout: std::time::Duration::from_secs(300),
             };
-            tokio::spawn(atiende_channels::email::smtpd::serve(l, settings, Arc::new(atiende_app::email::Forwarding(app.clone())), rx.clone()));
+            tokio::spawn(atiende_channels::email::smtpd::serve(
+                l,
+                settings,
+                Arc::new(atiende_app::email::Forwarding(app.clone())),
+                rx.clone(),
+            ));
             tracing::info!(%bound, "SMTP listener for forwarded mail");
             Some(bound)
         }

@@ -1,9 +1,9 @@
 //! Automatic assignment (SPEC §7) end to end: modes, fairness, caps, the queue,
 //! the relationship option, deactivation and the history, through the API.
 use atiende_store::on_db;
-use atiende_testkit::{spawn_app, TestApp};
+use atiende_testkit::{TestApp, spawn_app};
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::collections::HashMap;
 
 struct Agent {
@@ -25,12 +25,26 @@ async fn status_id(t: &TestApp, name: &str) -> i64 {
 /// The agent switches their own status.
 async fn set_status(t: &TestApp, a: &Agent, name: &str) {
     let sid = status_id(t, name).await;
-    let r = t.call(Method::PATCH, &format!("/api/v1/users/{}", a.id), &a.token, Some(json!({"connection_status_id": sid}))).await;
+    let r = t
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", a.id),
+            &a.token,
+            Some(json!({"connection_status_id": sid})),
+        )
+        .await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
 }
 
 async fn set_mode(t: &TestApp, acc: i64, a: &Agent, mode: &str) {
-    let r = t.call(Method::PUT, &format!("/api/v1/accounts/{acc}/agents/{}", a.id), &t.token, Some(json!({"mode": mode}))).await;
+    let r = t
+        .call(
+            Method::PUT,
+            &format!("/api/v1/accounts/{acc}/agents/{}", a.id),
+            &t.token,
+            Some(json!({"mode": mode})),
+        )
+        .await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
 }
 
@@ -42,15 +56,23 @@ async fn patch_user(t: &TestApp, id: i64, body: Value) -> reqwest::Response {
 async fn settle(t: &TestApp) {
     t.eventually(30, || async {
         t.drain_jobs().await;
-        let pending: i64 = on_db!(&t.app().db, |c| sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'assign'").fetch_one(c).await).unwrap();
+        let pending: i64 =
+            on_db!(&t.app().db, |c| sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'assign'")
+                .fetch_one(c)
+                .await)
+            .unwrap();
         (pending == 0).then_some(())
     })
     .await;
 }
 
 async fn per_assignee(t: &TestApp) -> HashMap<Option<i64>, i64> {
-    let rows: Vec<(Option<i64>, i64)> =
-        on_db!(&t.app().db, |c| sqlx::query_as("SELECT assignee_id, COUNT(*) FROM tickets WHERE state = 'open' GROUP BY assignee_id").fetch_all(c).await).unwrap();
+    let rows: Vec<(Option<i64>, i64)> = on_db!(&t.app().db, |c| sqlx::query_as(
+        "SELECT assignee_id, COUNT(*) FROM tickets WHERE state = 'open' GROUP BY assignee_id"
+    )
+    .fetch_all(c)
+    .await)
+    .unwrap();
     rows.into_iter().collect()
 }
 
@@ -66,7 +88,9 @@ async fn history(t: &TestApp, id: i64) -> Vec<Value> {
 async fn flood(t: &TestApp, acc: i64, prefix: &str, n: usize, parallel: usize) -> Vec<i64> {
     let mut ids = Vec::with_capacity(n);
     for chunk in (0..n).collect::<Vec<_>>().chunks(parallel) {
-        let futs = chunk.iter().map(|i| async move { t.inbound(acc, &format!("{prefix}-{i}"), &format!("{prefix}-client-{i}"), "hola").await });
+        let futs = chunk.iter().map(|i| async move {
+            t.inbound(acc, &format!("{prefix}-{i}"), &format!("{prefix}-client-{i}"), "hola").await
+        });
         for (s, b) in futures_util::future::join_all(futs).await {
             assert_eq!(s, 202, "{b}");
             ids.push(b["ticket_id"].as_i64().unwrap());
@@ -154,7 +178,8 @@ async fn caps_hold_under_concurrent_ingest_and_a_freed_slot_takes_the_oldest() {
     for id in &ids {
         let tk = ticket(&t, *id).await;
         if tk["assignee_id"].is_null() {
-            let since = atiende_core::time::parse_rfc3339(tk["queued_since"].as_str().expect("queued_since")).unwrap();
+            let since = atiende_core::time::parse_rfc3339(tk["queued_since"].as_str().expect("queued_since"))
+                .unwrap();
             waiting.push((since, *id));
         }
     }
@@ -212,7 +237,9 @@ async fn the_queue_waits_for_an_agent_and_drains_by_priority_then_age() {
         "queued: no agent with auto-assignment on this account is in an assignable status"
     );
     // The newest ticket is urgent.
-    let r = t.call(Method::PATCH, &format!("/api/v1/tickets/{}", ids[2]), &t.token, Some(json!({"priority": 4}))).await;
+    let r = t
+        .call(Method::PATCH, &format!("/api/v1/tickets/{}", ids[2]), &t.token, Some(json!({"priority": 4})))
+        .await;
     assert!(r.status().is_success(), "{}", r.text().await.unwrap());
     patch_user(&t, a.id, json!({"max_open_tickets": 1})).await;
     set_status(&t, &a, "Available").await;
@@ -251,7 +278,10 @@ async fn relationship_prefers_the_clients_agent_only_while_eligible() {
     let second_id = second["ticket_id"].as_i64().unwrap();
     assert_ne!(second_id, first_id);
     assert_eq!(ticket(&t, second_id).await["assignee_id"], got);
-    assert_eq!(history(&t, second_id).await[0]["reason"], "automatic: the client's agent in the last 30 days (relationship)");
+    assert_eq!(
+        history(&t, second_id).await[0]["reason"],
+        "automatic: the client's agent in the last 30 days (relationship)"
+    );
     // Her agent goes to lunch: the rules pick the other one.
     t.post(&format!("/api/v1/tickets/{second_id}/close"), json!({})).await;
     let hers = if got == a.id { &a } else { &b };
@@ -301,10 +331,24 @@ async fn three_agents_switching_statuses_manual_mode_and_deactivation() {
     settle(&t).await;
     assert!(ticket(&t, t3).await["assignee_id"].is_null());
     let d = agent(&t, "d@acme.test").await;
-    let r = t.call(Method::POST, &format!("/api/v1/tickets/{t3}/messages"), &d.token, Some(json!({"text": "hola"}))).await;
+    let r = t
+        .call(
+            Method::POST,
+            &format!("/api/v1/tickets/{t3}/messages"),
+            &d.token,
+            Some(json!({"text": "hola"})),
+        )
+        .await;
     assert_eq!(r.status(), 201);
     assert!(ticket(&t, t3).await["assignee_id"].is_null(), "D is disabled on this account");
-    let r = t.call(Method::POST, &format!("/api/v1/tickets/{t3}/messages"), &c.token, Some(json!({"text": "Hola Carla"}))).await;
+    let r = t
+        .call(
+            Method::POST,
+            &format!("/api/v1/tickets/{t3}/messages"),
+            &c.token,
+            Some(json!({"text": "Hola Carla"})),
+        )
+        .await;
     assert_eq!(r.status(), 201);
     assert_eq!(ticket(&t, t3).await["assignee_id"], c.id);
     assert_eq!(history(&t, t3).await.last().unwrap()["reason"], "took it by answering");
@@ -316,18 +360,33 @@ async fn three_agents_switching_statuses_manual_mode_and_deactivation() {
     assert_eq!(ticket(&t, t2).await["assignee_id"], b.id);
     let h = history(&t, t2).await;
     let reasons: Vec<&str> = h.iter().map(|x| x["reason"].as_str().unwrap()).collect();
-    assert_eq!(reasons, ["automatic: arrival order (longest without a new ticket)", "released: the assignee was deactivated", "automatic: arrival order (longest without a new ticket)"]);
+    assert_eq!(
+        reasons,
+        [
+            "automatic: arrival order (longest without a new ticket)",
+            "released: the assignee was deactivated",
+            "automatic: arrival order (longest without a new ticket)"
+        ]
+    );
     // A can no longer use the API.
     let r = t.call(Method::GET, "/api/v1/me", &a.token, None).await;
     assert_eq!(r.status(), 401);
     // Time per status is recorded: B spent some time on a break.
     let times = t.get_json(&format!("/api/v1/users/{}/status-times", b.id)).await;
-    let names: Vec<&str> = times["items"].as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        times["items"].as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap()).collect();
     assert!(names.contains(&"Break") && names.contains(&"Available"), "{times}");
     // Agents cannot read another agent's times, nor change modes.
     let r = t.call(Method::GET, &format!("/api/v1/users/{}/status-times", b.id), &c.token, None).await;
     assert_eq!(r.status(), 403);
-    let r = t.call(Method::PUT, &format!("/api/v1/accounts/{acc}/agents/{}", c.id), &c.token, Some(json!({"mode": "auto"}))).await;
+    let r = t
+        .call(
+            Method::PUT,
+            &format!("/api/v1/accounts/{acc}/agents/{}", c.id),
+            &c.token,
+            Some(json!({"mode": "auto"})),
+        )
+        .await;
     assert_eq!(r.status(), 403);
     let r = t.call(Method::GET, "/api/v1/assignment/queue", &c.token, None).await;
     assert_eq!(r.status(), 403);

@@ -3,9 +3,9 @@
 //! "close if the client does not answer" timer — on a clock the tests move.
 use atiende_core::time::ManualClock;
 use atiende_store::on_db;
-use atiende_testkit::{spawn_app, spawn_app_on_clock, TestApp};
+use atiende_testkit::{TestApp, spawn_app, spawn_app_on_clock};
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 const MINUTE: i64 = 60_000_000;
@@ -21,7 +21,12 @@ async fn settle(t: &TestApp) {
     t.eventually(30, || async {
         t.drain_jobs().await;
         let now = t.app().now();
-        let due: i64 = on_db!(&t.app().db, |c| sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE run_at <= $1").bind(now).fetch_one(c).await).unwrap();
+        let due: i64 =
+            on_db!(&t.app().db, |c| sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE run_at <= $1")
+                .bind(now)
+                .fetch_one(c)
+                .await)
+            .unwrap();
         (due == 0).then_some(())
     })
     .await;
@@ -37,7 +42,12 @@ async fn automatic(t: &TestApp, ticket: i64) -> Vec<(String, String)> {
         .await
         .into_iter()
         .filter(|m| m["author_kind"] == "automatic")
-        .map(|m| (m["auto_action"].as_str().unwrap_or("").to_string(), m["text"].as_str().unwrap_or("").to_string()))
+        .map(|m| {
+            (
+                m["auto_action"].as_str().unwrap_or("").to_string(),
+                m["text"].as_str().unwrap_or("").to_string(),
+            )
+        })
         .collect()
 }
 
@@ -68,7 +78,10 @@ async fn new_client_reply_goes_first_then_creation_reply_on_the_next_ticket_each
     let first = send(&t, acc, "m1", "ana").await;
     settle(&t).await;
     let number = t.get_json(&format!("/api/v1/tickets/{first}")).await["number"].as_i64().unwrap();
-    assert_eq!(automatic(&t, first).await, vec![("new_client".into(), format!("Hola ana, bienvenida a Acme. Tu ticket es el #{number}."))]);
+    assert_eq!(
+        automatic(&t, first).await,
+        vec![("new_client".into(), format!("Hola ana, bienvenida a Acme. Tu ticket es el #{number}."))]
+    );
     // A second message on the same ticket: the client is no longer new, the ticket not new.
     send(&t, acc, "m2", "ana").await;
     settle(&t).await;
@@ -83,7 +96,10 @@ async fn new_client_reply_goes_first_then_creation_reply_on_the_next_ticket_each
     assert_ne!(first, second);
     settle(&t).await;
     let number = t.get_json(&format!("/api/v1/tickets/{second}")).await["number"].as_i64().unwrap();
-    assert_eq!(automatic(&t, second).await, vec![("on_creation".into(), format!("Recibimos tu mensaje (#{number})."))]);
+    assert_eq!(
+        automatic(&t, second).await,
+        vec![("on_creation".into(), format!("Recibimos tu mensaje (#{number})."))]
+    );
     // The reply goes out through the outbox like any other (here it fails: no webhook URL).
     let m = messages(&t, second).await.into_iter().find(|m| m["author_kind"] == "automatic").unwrap();
     assert_eq!(m["direction"], "out");
@@ -96,15 +112,35 @@ async fn no_agent_reply_when_nobody_can_take_the_ticket_and_not_when_someone_can
     let acc = t.api_account(json!({"auto_actions": {"no_agent": reply(&["Nadie disponible"]), "new_client": reply(&["Bienvenido"])}})).await;
     let lonely = send(&t, acc, "m1", "ana").await;
     settle(&t).await;
-    assert_eq!(automatic(&t, lonely).await, vec![("no_agent".into(), "Nadie disponible".into())], "no agent outranks new client");
+    assert_eq!(
+        automatic(&t, lonely).await,
+        vec![("no_agent".into(), "Nadie disponible".into())],
+        "no agent outranks new client"
+    );
     // An available agent with auto-assignment: the next new client is only welcomed.
     let token = t.user("Acme", "beto@acme.test", &["agent"]).await;
     let me: Value = t.call(Method::GET, "/api/v1/me", &token, None).await.json().await.unwrap();
     let statuses = t.get_json("/api/v1/connection-statuses").await;
-    let available = statuses["items"].as_array().unwrap().iter().find(|s| s["name"] == "Available").unwrap()["id"].clone();
-    let r = t.call(Method::PATCH, &format!("/api/v1/users/{}", me["id"]), &token, Some(json!({"connection_status_id": available}))).await;
+    let available = statuses["items"].as_array().unwrap().iter().find(|s| s["name"] == "Available").unwrap()
+        ["id"]
+        .clone();
+    let r = t
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", me["id"]),
+            &token,
+            Some(json!({"connection_status_id": available})),
+        )
+        .await;
     assert_eq!(r.status(), 200);
-    let r = t.call(Method::PUT, &format!("/api/v1/accounts/{acc}/agents/{}", me["id"]), &t.token, Some(json!({"mode": "auto"}))).await;
+    let r = t
+        .call(
+            Method::PUT,
+            &format!("/api/v1/accounts/{acc}/agents/{}", me["id"]),
+            &t.token,
+            Some(json!({"mode": "auto"})),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let served = send(&t, acc, "m2", "carla").await;
     settle(&t).await;
@@ -126,7 +162,11 @@ async fn out_of_hours_reply_follows_the_account_schedule_once_per_ticket() {
         .await;
     let ticket = send(&t, acc, "m1", "ana").await;
     settle(&t).await;
-    assert_eq!(automatic(&t, ticket).await, vec![("out_of_hours".into(), "Abrimos a las 9, ana.".into())], "out of hours outranks new client");
+    assert_eq!(
+        automatic(&t, ticket).await,
+        vec![("out_of_hours".into(), "Abrimos a las 9, ana.".into())],
+        "out of hours outranks new client"
+    );
     clock.advance(MINUTE);
     send(&t, acc, "m2", "ana").await;
     settle(&t).await;
@@ -141,7 +181,11 @@ async fn out_of_hours_reply_follows_the_account_schedule_once_per_ticket() {
 #[tokio::test]
 async fn disabled_replies_and_tickets_created_ignored_get_no_automatic_message() {
     let t = spawn_app().await;
-    let off = t.api_account(json!({"auto_actions": {"on_creation": {"enabled": false, "texts": ["No debería salir"]}}})).await;
+    let off = t
+        .api_account(
+            json!({"auto_actions": {"on_creation": {"enabled": false, "texts": ["No debería salir"]}}}),
+        )
+        .await;
     let ignored = t.api_account(json!({"general": {"create_ignored": true}, "auto_actions": {"on_creation": reply(&["Tampoco"])}})).await;
     let a = send(&t, off, "m1", "ana").await;
     let b = send(&t, ignored, "m1", "ana").await;
@@ -195,7 +239,10 @@ async fn auto_close_counts_from_the_last_human_answer_and_a_client_message_cance
     settle(&t).await;
     assert_eq!(state(&t, ticket).await, "closed", "60 s after the answer");
     let last = messages(&t, ticket).await.last().cloned().unwrap();
-    assert_eq!((last["auto_action"].as_str(), last["text"].as_str()), (Some("on_auto_close"), Some("Cerramos por falta de respuesta, ana.")));
+    assert_eq!(
+        (last["auto_action"].as_str(), last["text"].as_str()),
+        (Some("on_auto_close"), Some("Cerramos por falta de respuesta, ana."))
+    );
 
     // The client answers within the minute: the timer is cancelled.
     let kept = send(&t, acc, "k1", "kim").await;
@@ -212,7 +259,9 @@ async fn auto_close_counts_from_the_last_human_answer_and_a_client_message_cance
 async fn changing_the_delay_applies_to_timers_already_pending() {
     let clock = Arc::new(ManualClock::new(SATURDAY_3AM));
     let t = spawn_app_on_clock(clock.clone()).await;
-    let acc = t.api_account(json!({"auto_actions": {"close_if_no_reply": {"enabled": true, "after_seconds": 3600}}})).await;
+    let acc = t
+        .api_account(json!({"auto_actions": {"close_if_no_reply": {"enabled": true, "after_seconds": 3600}}}))
+        .await;
     let ticket = send(&t, acc, "m1", "ana").await;
     agent_reply(&t, ticket, "¿Algo más?").await;
     clock.advance(10 * MINUTE);
@@ -227,11 +276,23 @@ async fn changing_the_delay_applies_to_timers_already_pending() {
     let other = send(&t, acc, "o1", "beto").await;
     agent_reply(&t, other, "¿Algo más?").await;
     let patch = |after: Value| json!({"settings": {"auto_actions": {"close_if_no_reply": after}}});
-    t.call(Method::PATCH, &format!("/api/v1/accounts/{acc}"), &t.token, Some(patch(json!({"enabled": true, "after_seconds": 1200})))).await;
+    t.call(
+        Method::PATCH,
+        &format!("/api/v1/accounts/{acc}"),
+        &t.token,
+        Some(patch(json!({"enabled": true, "after_seconds": 1200}))),
+    )
+    .await;
     clock.advance(6 * MINUTE);
     settle(&t).await;
     assert_eq!(state(&t, other).await, "open", "6 minutes of 20");
-    t.call(Method::PATCH, &format!("/api/v1/accounts/{acc}"), &t.token, Some(patch(json!({"enabled": false})))).await;
+    t.call(
+        Method::PATCH,
+        &format!("/api/v1/accounts/{acc}"),
+        &t.token,
+        Some(patch(json!({"enabled": false}))),
+    )
+    .await;
     clock.advance(60 * MINUTE);
     settle(&t).await;
     assert_eq!(state(&t, other).await, "open", "the action was turned off");
@@ -251,8 +312,14 @@ async fn first_answer_is_recorded_against_the_sla() {
     agent_reply(&t, fast, "Un segundo mensaje no cambia la primera respuesta").await;
     let f = t.get_json(&format!("/api/v1/tickets/{fast}")).await;
     let s = t.get_json(&format!("/api/v1/tickets/{slow}")).await;
-    assert_eq!((f["first_response_seconds"].as_f64(), f["first_response_within_sla"].as_bool()), (Some(120.0), Some(true)));
-    assert_eq!((s["first_response_seconds"].as_f64(), s["first_response_within_sla"].as_bool()), (Some(600.0), Some(false)));
+    assert_eq!(
+        (f["first_response_seconds"].as_f64(), f["first_response_within_sla"].as_bool()),
+        (Some(120.0), Some(true))
+    );
+    assert_eq!(
+        (s["first_response_seconds"].as_f64(), s["first_response_within_sla"].as_bool()),
+        (Some(600.0), Some(false))
+    );
 }
 
 /// The one test on the real clock: a one-minute timer fires on its own, through the
@@ -260,7 +327,9 @@ async fn first_answer_is_recorded_against_the_sla() {
 #[tokio::test]
 async fn auto_close_fires_on_the_real_clock() {
     let t = spawn_app().await;
-    let acc = t.api_account(json!({"auto_actions": {"close_if_no_reply": {"enabled": true, "after_seconds": 60}}})).await;
+    let acc = t
+        .api_account(json!({"auto_actions": {"close_if_no_reply": {"enabled": true, "after_seconds": 60}}}))
+        .await;
     let ticket = send(&t, acc, "m1", "ana").await;
     agent_reply(&t, ticket, "¿Sigues ahí?").await;
     let started = std::time::Instant::now();
@@ -271,7 +340,9 @@ async fn auto_close_fires_on_the_real_clock() {
 #[tokio::test]
 async fn mass_close_sends_the_automatic_close_reply_and_refuses_an_unknown_ticket_whole() {
     let t = spawn_app().await;
-    let acc = t.api_account(json!({"auto_actions": {"on_auto_close": reply(&["Cerramos tu caso, {client_name}."])}})).await;
+    let acc = t
+        .api_account(json!({"auto_actions": {"on_auto_close": reply(&["Cerramos tu caso, {client_name}."])}}))
+        .await;
     let plain = t.api_account(json!({})).await;
     let a = send(&t, acc, "a1", "ana").await;
     let b = send(&t, acc, "b1", "beto").await;
@@ -292,12 +363,21 @@ async fn mass_close_sends_the_automatic_close_reply_and_refuses_an_unknown_ticke
     assert_eq!(automatic(&t, b).await, vec![("on_auto_close".into(), "Cerramos tu caso, beto.".into())]);
     assert!(automatic(&t, c).await.is_empty(), "the other account has no closing reply");
     // Closed tickets are skipped by a second mass close.
-    assert_eq!(t.post("/api/v1/tickets/mass-close", json!({"ids": [a]})).await.json::<Value>().await.unwrap()["closed"], 0);
+    assert_eq!(
+        t.post("/api/v1/tickets/mass-close", json!({"ids": [a]})).await.json::<Value>().await.unwrap()["closed"],
+        0
+    );
 }
 
 /// The `ticket.overdue` events of a ticket.
 async fn overdue_events(t: &TestApp, ticket: i64) -> i64 {
-    on_db!(&t.app().db, |c| sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'ticket.overdue' AND ticket_id = $1").bind(ticket).fetch_one(c).await).unwrap()
+    on_db!(&t.app().db, |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM events WHERE kind = 'ticket.overdue' AND ticket_id = $1"
+    )
+    .bind(ticket)
+    .fetch_one(c)
+    .await)
+    .unwrap()
 }
 
 #[tokio::test]
@@ -330,12 +410,25 @@ async fn a_waiting_ticket_is_announced_overdue_once_per_wait_and_a_new_sla_appli
     // A pending timer follows a shorter SLA set meanwhile.
     let other = send(&t, acc, "o-4", "beto").await;
     clock.advance(MINUTE / 2);
-    let r = t.call(Method::PATCH, &format!("/api/v1/accounts/{acc}"), &t.token, Some(json!({"settings": {"sla": {"amount": 20, "unit": "seconds"}}}))).await;
+    let r = t
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/accounts/{acc}"),
+            &t.token,
+            Some(json!({"settings": {"sla": {"amount": 20, "unit": "seconds"}}})),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     settle(&t).await;
     assert_eq!(overdue_events(&t, other).await, 1, "30 s waited > the new 20 s SLA");
     // No SLA: no timer.
-    t.call(Method::PATCH, &format!("/api/v1/accounts/{acc}"), &t.token, Some(json!({"settings": {"sla": null}}))).await;
+    t.call(
+        Method::PATCH,
+        &format!("/api/v1/accounts/{acc}"),
+        &t.token,
+        Some(json!({"settings": {"sla": null}})),
+    )
+    .await;
     let third = send(&t, acc, "o-5", "carla").await;
     clock.advance(60 * MINUTE);
     settle(&t).await;

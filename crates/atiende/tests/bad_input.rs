@@ -1,12 +1,18 @@
 //! Bad input gets a clear 4xx naming the field, and stores nothing.
-use atiende_testkit::{spawn_app, TestApp};
+use atiende_testkit::{TestApp, spawn_app};
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 async fn counts(t: &TestApp) -> (i64, i64, i64) {
     let db = &t.app().db;
-    let q = |sql: &'static str| async move { atiende_store::on_db!(db, |c| sqlx::query_scalar::<_, i64>(sql).fetch_one(c).await).unwrap() };
-    (q("SELECT COUNT(*) FROM messages").await, q("SELECT COUNT(*) FROM tickets").await, q("SELECT COUNT(*) FROM clients").await)
+    let q = |sql: &'static str| async move {
+        atiende_store::on_db!(db, |c| sqlx::query_scalar::<_, i64>(sql).fetch_one(c).await).unwrap()
+    };
+    (
+        q("SELECT COUNT(*) FROM messages").await,
+        q("SELECT COUNT(*) FROM tickets").await,
+        q("SELECT COUNT(*) FROM clients").await,
+    )
 }
 
 async fn raw(t: &TestApp, path: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
@@ -39,7 +45,11 @@ async fn bad_inbound_bodies_are_refused_and_store_nothing() {
         (json!({"external_id": "  ", "client": {"external_id": "c"}, "text": "x"}), 422, "external_id"),
         (json!({"external_id": "m", "client": {"external_id": "c"}, "text": "   "}), 422, "text"),
         (json!({"external_id": "m", "client": {"external_id": "c"}, "text": "a\u{0}b"}), 422, "text"),
-        (json!({"external_id": "m", "client": {"external_id": "c"}, "text": "x".repeat(100_001)}), 422, "text"),
+        (
+            json!({"external_id": "m", "client": {"external_id": "c"}, "text": "x".repeat(100_001)}),
+            422,
+            "text",
+        ),
     ];
     for (body, status, field) in cases {
         let r = t.post(&path, body.clone()).await;
@@ -49,12 +59,21 @@ async fn bad_inbound_bodies_are_refused_and_store_nothing() {
         assert!(e["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
     // 10 MB of text: refused before parsing.
-    let huge = format!(r#"{{"external_id":"m","client":{{"external_id":"c"}},"text":"{}"}}"#, "a".repeat(10 * 1024 * 1024));
+    let huge = format!(
+        r#"{{"external_id":"m","client":{{"external_id":"c"}},"text":"{}"}}"#,
+        "a".repeat(10 * 1024 * 1024)
+    );
     let (s, e) = raw(&t, &path, "application/json", huge.into_bytes()).await;
     assert_eq!(s, 413, "{e}");
     assert_eq!(e["error"]["code"], "too_large");
     // Invalid UTF-8, broken JSON, wrong content type.
-    let (s, e) = raw(&t, &path, "application/json", b"{\"external_id\":\"m\",\"client\":{\"external_id\":\"c\"},\"text\":\"\xff\xfe\"}".to_vec()).await;
+    let (s, e) = raw(
+        &t,
+        &path,
+        "application/json",
+        b"{\"external_id\":\"m\",\"client\":{\"external_id\":\"c\"},\"text\":\"\xff\xfe\"}".to_vec(),
+    )
+    .await;
     assert_eq!((s, e["error"]["code"].as_str()), (400, Some("invalid_json")));
     let (s, _) = raw(&t, &path, "application/json", b"{\"external_id\":".to_vec()).await;
     assert_eq!(s, 400);
@@ -73,8 +92,14 @@ async fn bad_account_and_user_bodies_name_the_field() {
         (json!({"kind": "api", "name": ""}), "name"),
         (json!({"kind": "api", "name": "x", "settings": []}), "settings"),
         (json!({"kind": "api", "name": "x", "settings": {"webhook_url": "ftp://x"}}), "settings.webhook_url"),
-        (json!({"kind": "api", "name": "x", "settings": {"webhook_url": "not a url"}}), "settings.webhook_url"),
-        (json!({"kind": "api", "name": "x", "settings": {"webhook_secret": "short"}}), "settings.webhook_secret"),
+        (
+            json!({"kind": "api", "name": "x", "settings": {"webhook_url": "not a url"}}),
+            "settings.webhook_url",
+        ),
+        (
+            json!({"kind": "api", "name": "x", "settings": {"webhook_secret": "short"}}),
+            "settings.webhook_secret",
+        ),
     ];
     for (body, field) in cases {
         let r = t.post("/api/v1/accounts", body.clone()).await;
@@ -111,12 +136,27 @@ async fn secrets_are_write_only_and_sealed_at_rest() {
     let shown = t.get_json(&format!("/api/v1/accounts/{id}")).await;
     assert!(!shown.to_string().contains(secret));
     let db = &t.app().db;
-    let raw: Vec<u8> = atiende_store::on_db!(db, |c| sqlx::query_scalar::<_, Vec<u8>>("SELECT secrets FROM accounts").fetch_one(c).await).unwrap();
+    let raw: Vec<u8> =
+        atiende_store::on_db!(db, |c| sqlx::query_scalar::<_, Vec<u8>>("SELECT secrets FROM accounts")
+            .fetch_one(c)
+            .await)
+        .unwrap();
     assert!(!raw.windows(secret.len()).any(|w| w == secret.as_bytes()), "stored sealed");
-    let settings: String = atiende_store::on_db!(db, |c| sqlx::query_scalar::<_, String>("SELECT settings FROM accounts").fetch_one(c).await).unwrap();
+    let settings: String =
+        atiende_store::on_db!(db, |c| sqlx::query_scalar::<_, String>("SELECT settings FROM accounts")
+            .fetch_one(c)
+            .await)
+        .unwrap();
     assert!(!settings.contains(secret));
     // PATCH merges: the secret survives a settings change that does not mention it.
-    let r = t.call(Method::PATCH, &format!("/api/v1/accounts/{id}"), &t.token, Some(json!({"settings": {"webhook_url": "http://127.0.0.1:2/h"}}))).await;
+    let r = t
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/accounts/{id}"),
+            &t.token,
+            Some(json!({"settings": {"webhook_url": "http://127.0.0.1:2/h"}})),
+        )
+        .await;
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["settings"]["webhook_url"], "http://127.0.0.1:2/h");
     assert_eq!(body["secrets_set"], json!(["webhook_secret"]));

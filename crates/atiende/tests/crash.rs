@@ -1,8 +1,8 @@
 //! Crash safety: SIGKILL in the middle of a stream of inbound messages loses no
 //! acknowledged message and stores none twice.
-use atiende_testkit::process::{cli_admin, Node};
 use atiende_testkit::TestDb;
-use serde_json::{json, Value};
+use atiende_testkit::process::{Node, cli_admin};
+use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -29,7 +29,8 @@ async fn kill_during_inbound_stream_loses_and_doubles_nothing() {
     let attempted = Arc::new(Mutex::new(Vec::<String>::new()));
     let mut senders = Vec::new();
     for s in 0..16 {
-        let (http, inbound, token, acked, attempted) = (http.clone(), inbound.clone(), token.clone(), acked.clone(), attempted.clone());
+        let (http, inbound, token, acked, attempted) =
+            (http.clone(), inbound.clone(), token.clone(), acked.clone(), attempted.clone());
         senders.push(tokio::spawn(async move {
             for i in 0..10_000 {
                 let id = format!("s{s}-m{i}");
@@ -57,7 +58,12 @@ async fn kill_during_inbound_stream_loses_and_doubles_nothing() {
     let node = Node::start(bin, &db, &[]).await;
     let url = format!("{}/api/v1/accounts/{}/inbound", node.url, acc["id"]);
     let store = atiende_store::Db::connect(&db.url, &Default::default()).await.unwrap();
-    let stored: Vec<String> = atiende_store::on_db!(&store, |c| sqlx::query_scalar::<_, String>("SELECT external_id FROM messages WHERE direction = 'in'").fetch_all(c).await).unwrap();
+    let stored: Vec<String> = atiende_store::on_db!(&store, |c| sqlx::query_scalar::<_, String>(
+        "SELECT external_id FROM messages WHERE direction = 'in'"
+    )
+    .fetch_all(c)
+    .await)
+    .unwrap();
     let unique: HashSet<&String> = stored.iter().collect();
     assert_eq!(unique.len(), stored.len(), "no message stored twice");
     for id in &acked {
@@ -71,10 +77,16 @@ async fn kill_during_inbound_stream_loses_and_doubles_nothing() {
     }
     for id in acked.iter().take(50) {
         let body = json!({"external_id": id, "client": {"external_id": "late"}, "text": "retry"});
-        let r: Value = http.post(&url).bearer_auth(&token).json(&body).send().await.unwrap().json().await.unwrap();
+        let r: Value =
+            http.post(&url).bearer_auth(&token).json(&body).send().await.unwrap().json().await.unwrap();
         assert_eq!(r["duplicate"], true);
     }
-    let total: i64 = atiende_store::on_db!(&store, |c| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM messages WHERE direction = 'in'").fetch_one(c).await).unwrap();
+    let total: i64 = atiende_store::on_db!(&store, |c| sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM messages WHERE direction = 'in'"
+    )
+    .fetch_one(c)
+    .await)
+    .unwrap();
     let attempted_unique: HashSet<&String> = attempted.iter().collect();
     assert_eq!(total as usize, attempted_unique.len());
     let open_per_client: i64 = atiende_store::on_db!(&store, |c| sqlx::query_scalar::<_, i64>(

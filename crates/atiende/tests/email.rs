@@ -3,9 +3,9 @@
 //! mailboxes on Dovecot (restart mid-read, server down and back, wrong password),
 //! and the forwarding listener with its validation.
 use atiende_testkit::mail::{Dovecot, SmtpSink};
-use atiende_testkit::{spawn_app_with, TestApp};
+use atiende_testkit::{TestApp, spawn_app_with};
 use mail_parser::{MessageParser, MimeHeaders};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -24,7 +24,9 @@ async fn mime(t: &TestApp, account: i64, raw: &[u8]) -> (u16, Value) {
 }
 
 async fn email_account(t: &TestApp, settings: Value) -> Value {
-    let r = t.post("/api/v1/accounts", json!({"kind": "email", "name": "Soporte Acme", "settings": settings})).await;
+    let r = t
+        .post("/api/v1/accounts", json!({"kind": "email", "name": "Soporte Acme", "settings": settings}))
+        .await;
     let s = r.status();
     let body: Value = r.json().await.unwrap();
     assert_eq!(s, 201, "{body}");
@@ -34,7 +36,15 @@ async fn email_account(t: &TestApp, settings: Value) -> Value {
 fn corpus(n: usize) -> Vec<Vec<u8>> {
     let dir = std::env::temp_dir().join(format!("atiende-eml-{}-{n}", std::process::id()));
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/bench/gen_eml.py");
-    let st = std::process::Command::new("python3").arg(script).arg(n.to_string()).arg(&dir).arg("--seed").arg("7").stdout(std::process::Stdio::null()).status().unwrap();
+    let st = std::process::Command::new("python3")
+        .arg(script)
+        .arg(n.to_string())
+        .arg(&dir)
+        .arg("--seed")
+        .arg("7")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
     assert!(st.success(), "gen_eml.py failed");
     let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).collect();
     files.sort();
@@ -66,7 +76,8 @@ async fn messages_of(t: &TestApp, ticket: i64) -> Vec<Value> {
 #[tokio::test]
 async fn a_corpus_through_raw_mime_is_stored_once_threaded_and_sanitized() {
     let t = spawn_app_with(|c| c.app.email.max_attachment_bytes = 100_000).await;
-    let acc = email_account(&t, json!({"address": "support@helpdesk.example", "connection": "forwarding"})).await;
+    let acc =
+        email_account(&t, json!({"address": "support@helpdesk.example", "connection": "forwarding"})).await;
     let id = acc["id"].as_i64().unwrap();
     assert_eq!(acc["status"], "not_validated");
     assert!(acc["forwarding_address"].as_str().unwrap().ends_with("@inbound.atiende.localhost"), "{acc}");
@@ -83,8 +94,19 @@ async fn a_corpus_through_raw_mime_is_stored_once_threaded_and_sanitized() {
             && let Some(&pt) = ticket_of.get(&parent)
         {
             let closed = t.get_json(&format!("/api/v1/tickets/{pt}")).await["state"] == "closed";
-            let parent_raw = generated.iter().find(|r| MessageParser::default().parse(r).unwrap().message_id() == Some(parent.as_str())).unwrap();
-            let same_sender = MessageParser::default().parse(parent_raw).unwrap().from().unwrap().first().unwrap().address() == m.from().unwrap().first().unwrap().address();
+            let parent_raw = generated
+                .iter()
+                .find(|r| MessageParser::default().parse(r).unwrap().message_id() == Some(parent.as_str()))
+                .unwrap();
+            let same_sender = MessageParser::default()
+                .parse(parent_raw)
+                .unwrap()
+                .from()
+                .unwrap()
+                .first()
+                .unwrap()
+                .address()
+                == m.from().unwrap().first().unwrap().address();
             if same_sender && !closed {
                 assert_eq!(ticket, pt, "reply {mid} must join the ticket of {parent}");
             }
@@ -114,21 +136,35 @@ async fn a_corpus_through_raw_mime_is_stored_once_threaded_and_sanitized() {
     assert!(latin["text"].as_str().unwrap().contains("información sobre el año"), "{latin}");
     assert_eq!(latin["email"]["from"]["name"], "José Peña");
     assert_eq!(latin["email"]["subject"], "Información");
-    assert!(by_name["cp1252"]["text"].as_str().unwrap().contains("It\u{2019}s \u{201c}quoted\u{201d} \u{20ac} 10"), "{}", by_name["cp1252"]);
+    assert!(
+        by_name["cp1252"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("It\u{2019}s \u{201c}quoted\u{201d} \u{20ac} 10"),
+        "{}",
+        by_name["cp1252"]
+    );
     let html = by_name["html-script"]["html"].as_str().unwrap();
     for bad in ["<script", "onclick", "onerror", "javascript:"] {
         assert!(!html.contains(bad), "{bad} survived sanitizing: {html}");
     }
     assert!(html.contains("<b>equipo</b>"), "{html}");
     assert!(by_name["no-message-id"]["external_id"].as_str().unwrap().starts_with("sha256:"));
-    assert!(by_name["broken-mime"]["text"].as_str().unwrap().contains("never opens"), "{}", by_name["broken-mime"]);
+    assert!(
+        by_name["broken-mime"]["text"].as_str().unwrap().contains("never opens"),
+        "{}",
+        by_name["broken-mime"]
+    );
     assert_eq!(by_name["8bit-header"]["email"]["from"]["name"], "Ñandú Pérez");
     assert_eq!(by_name["8bit-header"]["email"]["subject"], "Árbol de decisión");
     // Inline image kept and downloadable; the HTML still points at it by cid.
     let inline = &by_name["inline-image"];
     assert!(inline["html"].as_str().unwrap().contains("cid:shot1@x"), "{inline}");
     let att = &inline["attachments"][0];
-    assert_eq!((att["content_id"].as_str(), att["inline"].as_bool(), att["stored"].as_bool()), (Some("shot1@x"), Some(true), Some(true)));
+    assert_eq!(
+        (att["content_id"].as_str(), att["inline"].as_bool(), att["stored"].as_bool()),
+        (Some("shot1@x"), Some(true), Some(true))
+    );
     let r = t.get(&format!("/api/v1/attachments/{}", att["id"])).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-disposition"], "attachment; filename=\"shot.png\"");
@@ -145,7 +181,14 @@ async fn a_corpus_through_raw_mime_is_stored_once_threaded_and_sanitized() {
     let other = t.user("Globex", "admin@globex.test", &["admin"]).await;
     let r = t.call(reqwest::Method::GET, &format!("/api/v1/attachments/{}", att["id"]), &other, None).await;
     assert_eq!(r.status(), 404);
-    let r = t.http.post(format!("{}/api/v1/accounts/{id}/inbound/mime", t.url)).bearer_auth(&other).body("From: a@b.test\r\n\r\nx").send().await.unwrap();
+    let r = t
+        .http
+        .post(format!("{}/api/v1/accounts/{id}/inbound/mime", t.url))
+        .bearer_auth(&other)
+        .body("From: a@b.test\r\n\r\nx")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     t.stop().await;
 }
@@ -162,7 +205,13 @@ async fn blocked_senders_contact_forms_and_machine_mail() {
     .await;
     let id = acc["id"].as_i64().unwrap();
     for from in ["spam@junk.test", "Anyone <x@blocked.test>"] {
-        let (s, b) = mime(&t, id, format!("From: {from}\r\nSubject: oferta\r\nMessage-ID: <{}@m>\r\n\r\ncompre ya\r\n", from.len()).as_bytes()).await;
+        let (s, b) = mime(
+            &t,
+            id,
+            format!("From: {from}\r\nSubject: oferta\r\nMessage-ID: <{}@m>\r\n\r\ncompre ya\r\n", from.len())
+                .as_bytes(),
+        )
+        .await;
         assert_eq!((s, b["outcome"].as_str()), (202, Some("blocked")), "{b}");
     }
     assert_eq!(t.get_json("/api/v1/tickets").await["items"].as_array().unwrap().len(), 0);
@@ -178,14 +227,20 @@ async fn blocked_senders_contact_forms_and_machine_mail() {
     assert_eq!(msgs.len(), 1, "no automatic answer to machine mail: {msgs:?}");
     // A person's mail does get it (the background worker may be the one sending it).
     let form_ticket = ticket["id"].as_i64().unwrap();
-    t.eventually(10, || async { messages_of(&t, form_ticket).await.iter().any(|m| m["author_kind"] == "automatic").then_some(()) }).await;
+    t.eventually(10, || async {
+        messages_of(&t, form_ticket).await.iter().any(|m| m["author_kind"] == "automatic").then_some(())
+    })
+    .await;
     t.stop().await;
 }
 
 use atiende_testkit::spawn_app;
 
 /// A node whose default sender is the SMTP sink on `port`.
-async fn app_with_relay(port: u16, more: impl FnOnce(&mut atiende::config::Config) + Send + 'static) -> TestApp {
+async fn app_with_relay(
+    port: u16,
+    more: impl FnOnce(&mut atiende::config::Config) + Send + 'static,
+) -> TestApp {
     spawn_app_with(move |c| {
         c.app.email.relay_host = "127.0.0.1".into();
         c.app.email.relay_port = port;
@@ -229,7 +284,14 @@ async fn replies_go_out_by_smtp_threaded_signed_and_with_the_chain() {
     atiende_app::users::create_in_org(t.app(), "Acme", &input).await.unwrap();
     let u = atiende_store::users::by_email(&t.app().db, "marta@acme.test").await.unwrap().unwrap();
     let agent = atiende_app::auth::create_token(t.app(), u.id, "test").await.unwrap();
-    let r = t.call(reqwest::Method::POST, &format!("/api/v1/tickets/{ticket}/messages"), &agent, Some(json!({"text": "Ya lo revisamos & devolvimos <el> cobro."}))).await;
+    let r = t
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/v1/tickets/{ticket}/messages"),
+            &agent,
+            Some(json!({"text": "Ya lo revisamos & devolvimos <el> cobro."})),
+        )
+        .await;
     assert_eq!(r.status(), 201);
     let got = sink.wait_for(1, 20).await;
     let raw = &got[0];
@@ -246,7 +308,10 @@ async fn replies_go_out_by_smtp_threaded_signed_and_with_the_chain() {
     assert!(m.date().is_some());
     assert_eq!(m.header_raw("X-RcptTo").map(str::trim), Some("ana@cliente.test"), "envelope recipient");
     let text = m.body_text(0).unwrap();
-    assert!(text.starts_with("Ya lo revisamos & devolvimos <el> cobro.\n\n-- \nMarta Ruiz\nFacturación"), "{text}");
+    assert!(
+        text.starts_with("Ya lo revisamos & devolvimos <el> cobro.\n\n-- \nMarta Ruiz\nFacturación"),
+        "{text}"
+    );
     assert!(text.contains("ana@cliente.test wrote:\n> Adjunto el detalle."), "chain quoted: {text}");
     let html = m.body_html(0).unwrap();
     assert!(html.contains("devolvimos &lt;el&gt; cobro") && html.contains("<blockquote"), "{html}");
@@ -259,7 +324,9 @@ async fn replies_go_out_by_smtp_threaded_signed_and_with_the_chain() {
     let out = messages_of(&t, ticket).await.pop().unwrap();
     assert_eq!(out["external_id"].as_str(), Some(mid.as_str()));
     assert_eq!(out["email"]["subject"], "Re: Factura duplicada");
-    let reply = format!("From: ana@cliente.test\r\nSubject: Re: Factura duplicada\r\nMessage-ID: <m3@cliente.test>\r\nIn-Reply-To: <{mid}>\r\nReferences: <m1@cliente.test> <m2@cliente.test> <{mid}>\r\n\r\nGracias!\r\n");
+    let reply = format!(
+        "From: ana@cliente.test\r\nSubject: Re: Factura duplicada\r\nMessage-ID: <m3@cliente.test>\r\nIn-Reply-To: <{mid}>\r\nReferences: <m1@cliente.test> <m2@cliente.test> <{mid}>\r\n\r\nGracias!\r\n"
+    );
     let (_, b3) = mime(&t, id, reply.as_bytes()).await;
     assert_eq!(b3["ticket_id"].as_i64(), Some(ticket));
     t.stop().await;
@@ -276,17 +343,27 @@ async fn a_sending_failure_is_retried_until_the_smtp_server_is_back() {
     })
     .await;
     let acc = email_account(&t, json!({"address": "soporte@acme.test", "connection": "forwarding"})).await;
-    let (_, b) = mime(&t, acc["id"].as_i64().unwrap(), b"From: ana@cliente.test\r\nSubject: hola\r\nMessage-ID: <r1@c>\r\n\r\nhola\r\n").await;
+    let (_, b) = mime(
+        &t,
+        acc["id"].as_i64().unwrap(),
+        b"From: ana@cliente.test\r\nSubject: hola\r\nMessage-ID: <r1@c>\r\n\r\nhola\r\n",
+    )
+    .await;
     let ticket = b["ticket_id"].as_i64().unwrap();
     t.post(&format!("/api/v1/tickets/{ticket}/messages"), json!({"text": "respuesta"})).await;
     t.eventually(10, || async {
         let last = messages_of(&t, ticket).await.pop().unwrap();
-        (last["delivery"] == "pending" && last["delivery_error"].as_str().is_some_and(|e| e.contains("SMTP 127.0.0.1"))).then_some(())
+        (last["delivery"] == "pending"
+            && last["delivery_error"].as_str().is_some_and(|e| e.contains("SMTP 127.0.0.1")))
+        .then_some(())
     })
     .await;
     // The sink comes up on that port: the next attempt goes through, once.
     let sink = start_sink_on(port);
-    t.eventually(20, || async { (messages_of(&t, ticket).await.pop().unwrap()["delivery"] == "sent").then_some(()) }).await;
+    t.eventually(20, || async {
+        (messages_of(&t, ticket).await.pop().unwrap()["delivery"] == "sent").then_some(())
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sink.messages().len(), 1);
     t.stop().await;
@@ -307,7 +384,13 @@ async fn imap_mailboxes_are_read_once_across_restarts_outages_and_bad_passwords(
     cfg.app.email.imap_batch = 7;
     cfg.app.email.reconnect_max = Duration::from_secs(1);
     let server = atiende::server::start(&cfg, None).await.unwrap();
-    let mut t = TestApp { url: format!("http://{}", server.addr), server: Some(server), http: reqwest::Client::new(), token: String::new(), db };
+    let mut t = TestApp {
+        url: format!("http://{}", server.addr),
+        server: Some(server),
+        http: reqwest::Client::new(),
+        token: String::new(),
+        db,
+    };
     t.token = t.user("Acme", "admin@acme.test", &["admin"]).await;
     let settings = json!({"address": "soporte@acme.test", "connection": "imap",
         "imap": {"host": "127.0.0.1", "port": dc.port, "security": "none", "username": "soporte", "password": "secreto"}});
@@ -318,7 +401,12 @@ async fn imap_mailboxes_are_read_once_across_restarts_outages_and_bad_passwords(
     let count = |t: &TestApp| {
         let db = t.app().db.clone();
         async move {
-            atiende_store::on_db!(&db, |c| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM messages WHERE direction = 'in'").fetch_one(c).await).unwrap()
+            atiende_store::on_db!(&db, |c| sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM messages WHERE direction = 'in'"
+            )
+            .fetch_one(c)
+            .await)
+            .unwrap()
         }
     };
     t.eventually(30, || async { (count(&t).await >= 12).then_some(()) }).await;
@@ -330,7 +418,13 @@ async fn imap_mailboxes_are_read_once_across_restarts_outages_and_bad_passwords(
     t.server = Some(server);
     t.eventually(30, || async { (count(&t).await == 30).then_some(()) }).await;
     // New mail arrives while connected (IDLE).
-    dc.append("soporte", "secreto", &[b"From: nuevo@cliente.test\r\nSubject: nuevo\r\nMessage-ID: <idle1@c>\r\n\r\nllego ahora\r\n".to_vec()]).await;
+    dc.append(
+        "soporte",
+        "secreto",
+        &[b"From: nuevo@cliente.test\r\nSubject: nuevo\r\nMessage-ID: <idle1@c>\r\n\r\nllego ahora\r\n"
+            .to_vec()],
+    )
+    .await;
     t.eventually(15, || async { (count(&t).await == 31).then_some(()) }).await;
     // The server goes away: the account needs reconnection, with the reason.
     dc.stop();
@@ -349,26 +443,39 @@ async fn imap_mailboxes_are_read_once_across_restarts_outages_and_bad_passwords(
     })
     .await;
     // Nothing was stored twice, and nothing was changed on the server.
-    let dupes: i64 = atiende_store::on_db!(&t.app().db, |c| sqlx::query_scalar(
+    let dupes: i64 =
+        atiende_store::on_db!(&t.app().db, |c| {
+            sqlx::query_scalar(
         "SELECT COUNT(*) FROM (SELECT external_id FROM messages GROUP BY external_id HAVING COUNT(*) > 1) d"
     )
     .fetch_one(c)
-    .await)
-    .unwrap();
+    .await
+        })
+        .unwrap();
     assert_eq!(dupes, 0);
     assert!(!dc.log().contains("expunged=1") && !dc.log().contains("deleted=1"), "the mailbox was changed");
     // A wrong password: needs reconnection, "login refused".
-    let r = t.call(reqwest::Method::PATCH, &format!("/api/v1/accounts/{id}"), &t.token, Some(json!({"settings": {"imap": {"password": "wrong"}}}))).await;
+    let r = t
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/accounts/{id}"),
+            &t.token,
+            Some(json!({"settings": {"imap": {"password": "wrong"}}})),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let acc: Value = t
         .eventually(20, || async {
             let a = t.get_json(&format!("/api/v1/accounts/{id}")).await;
-            (a["status"] == "needs_reconnection" && a["status_reason"].as_str().is_some_and(|r| r.contains("login refused"))).then_some(a)
+            (a["status"] == "needs_reconnection"
+                && a["status_reason"].as_str().is_some_and(|r| r.contains("login refused")))
+            .then_some(a)
         })
         .await;
     assert!(acc["status_reason"].as_str().unwrap().contains("login refused"));
     // The connection test reports the server's answer.
-    let r: Value = t.post(&format!("/api/v1/accounts/{id}/test-connection"), json!({})).await.json().await.unwrap();
+    let r: Value =
+        t.post(&format!("/api/v1/accounts/{id}/test-connection"), json!({})).await.json().await.unwrap();
     assert_eq!(r["imap"]["ok"], false, "{r}");
     assert!(r["imap"]["message"].as_str().unwrap().contains("login refused"), "{r}");
     t.stop().await;
@@ -437,7 +544,10 @@ async fn forwarding_is_validated_by_the_mail_coming_back_and_receives_mail() {
     let tickets = t.get_json("/api/v1/tickets").await;
     let ticket = tickets["items"][0]["id"].as_i64().unwrap();
     let msg = messages_of(&t, ticket).await.pop().unwrap();
-    assert!(msg["text"].as_str().unwrap().contains("Confirmation code: 123456789\n.hidden dot line"), "{msg}");
+    assert!(
+        msg["text"].as_str().unwrap().contains("Confirmation code: 123456789\n.hidden dot line"),
+        "{msg}"
+    );
     // Validation: a mail with a one-time token goes to the account's address…
     let r = t.post(&format!("/api/v1/accounts/{id}/validate"), json!({})).await;
     assert_eq!(r.status(), 200);
@@ -464,10 +574,19 @@ async fn email_settings_are_checked_field_by_field() {
     let t = spawn_app().await;
     let cases = [
         (json!({"connection": "imap"}), "settings.address"),
-        (json!({"address": "a@b.test", "connection": "imap", "imap": {"host": "h.test", "username": "u"}}), "settings.imap.password"),
+        (
+            json!({"address": "a@b.test", "connection": "imap", "imap": {"host": "h.test", "username": "u"}}),
+            "settings.imap.password",
+        ),
         (json!({"address": "a@b.test", "connection": "forwarding", "sending": "smtp"}), "settings.smtp"),
-        (json!({"address": "a@b.test", "connection": "forwarding", "signature": "{agent_name}"}), "settings.signature"),
-        (json!({"address": "a@b.test", "connection": "forwarding", "blocked_senders": ["nope"]}), "settings.blocked_senders[0]"),
+        (
+            json!({"address": "a@b.test", "connection": "forwarding", "signature": "{agent_name}"}),
+            "settings.signature",
+        ),
+        (
+            json!({"address": "a@b.test", "connection": "forwarding", "blocked_senders": ["nope"]}),
+            "settings.blocked_senders[0]",
+        ),
     ];
     for (settings, field) in cases {
         let r = t.post("/api/v1/accounts", json!({"kind": "email", "name": "x", "settings": settings})).await;
@@ -475,12 +594,23 @@ async fn email_settings_are_checked_field_by_field() {
         let b: Value = r.json().await.unwrap();
         assert_eq!(b["error"]["field"], field, "{b}");
     }
-    assert_eq!(t.get_json("/api/v1/accounts").await["items"].as_array().unwrap().len(), 0, "nothing was created");
+    assert_eq!(
+        t.get_json("/api/v1/accounts").await["items"].as_array().unwrap().len(),
+        0,
+        "nothing was created"
+    );
     // Agents cannot create, validate or test accounts.
     let agent = t.user("Acme", "agent@acme.test", &["agent"]).await;
     let acc = email_account(&t, json!({"address": "a@b.test", "connection": "forwarding"})).await;
     for path in ["validate", "test-connection"] {
-        let r = t.call(reqwest::Method::POST, &format!("/api/v1/accounts/{}/{path}", acc["id"]), &agent, Some(json!({}))).await;
+        let r = t
+            .call(
+                reqwest::Method::POST,
+                &format!("/api/v1/accounts/{}/{path}", acc["id"]),
+                &agent,
+                Some(json!({})),
+            )
+            .await;
         assert_eq!(r.status(), 403, "{path}");
     }
     t.stop().await;
@@ -509,7 +639,10 @@ async fn new_ticket_notifications_and_password_resets_are_mailed() {
         assert!(m.subject().unwrap().contains(&format!("#{number}")), "{:?}", m.subject());
         assert_eq!(header(&m, "Auto-Submitted"), "auto-replied");
         let text = m.body_text(0).unwrap();
-        assert!(text.contains("es URGENTE") && text.contains(&format!("/tickets/{}", b["ticket_id"])), "{text}");
+        assert!(
+            text.contains("es URGENTE") && text.contains(&format!("/tickets/{}", b["ticket_id"])),
+            "{text}"
+        );
     }
     to.sort();
     assert_eq!(to, ["jefa@acme.test", "turno@acme.test"]);
@@ -520,16 +653,36 @@ async fn new_ticket_notifications_and_password_resets_are_mailed() {
     t.inbound(acc, "n-4", "cli-3", "hola").await;
     sink.wait_for(3, 20).await;
     // A password reset link arrives by mail, in the user's language, and works.
-    let r = t.http.post(format!("{}/password/forgot", t.url)).header("content-type", "application/x-www-form-urlencoded").body("email=admin%40acme.test").send().await.unwrap();
+    let r = t
+        .http
+        .post(format!("{}/password/forgot", t.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=admin%40acme.test")
+        .send()
+        .await
+        .unwrap();
     assert!(r.status().is_success() || r.status().is_redirection(), "{}", r.status());
     let all = sink.wait_for(4, 20).await;
     let m = MessageParser::default().parse(&all[3]).unwrap();
     assert_eq!(m.to().unwrap().first().unwrap().address(), Some("admin@acme.test"));
     let text = m.body_text(0).unwrap().to_string();
     let token = text.split("token=").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
-    let r = t.http.post(format!("{}/password/reset", t.url)).header("content-type", "application/x-www-form-urlencoded").body(format!("token={token}&password=a+brand+new+password")).send().await.unwrap();
+    let r = t
+        .http
+        .post(format!("{}/password/reset", t.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={token}&password=a+brand+new+password"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    let r = t.http.post(format!("{}/auth/login", t.url)).json(&json!({"email": "admin@acme.test", "password": "a brand new password"})).send().await.unwrap();
+    let r = t
+        .http
+        .post(format!("{}/auth/login", t.url))
+        .json(&json!({"email": "admin@acme.test", "password": "a brand new password"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200, "the new password works");
     t.stop().await;
 }
@@ -537,7 +690,12 @@ async fn new_ticket_notifications_and_password_resets_are_mailed() {
 #[tokio::test]
 async fn imap_over_tls_and_starttls_checks_the_certificate() {
     let dc = Dovecot::start_tls(&[("soporte", "secreto")]);
-    dc.append("soporte", "secreto", &[b"From: tls@cliente.test\r\nSubject: tls\r\nMessage-ID: <tls1@c>\r\n\r\ncifrado\r\n".to_vec()]).await;
+    dc.append(
+        "soporte",
+        "secreto",
+        &[b"From: tls@cliente.test\r\nSubject: tls\r\nMessage-ID: <tls1@c>\r\n\r\ncifrado\r\n".to_vec()],
+    )
+    .await;
     let ca = dc.ca_pem();
     let t = spawn_app_with(move |c| {
         c.app.email.imap_poll_interval = Duration::from_secs(1);
@@ -549,21 +707,28 @@ async fn imap_over_tls_and_starttls_checks_the_certificate() {
         json!({"address": address, "connection": "imap",
                "imap": {"host": "localhost", "port": port, "security": security, "username": "soporte", "password": "secreto"}})
     };
-    let tls = email_account(&t, imap(dc.tls_port.unwrap(), "tls", "tls@acme.test")).await["id"].as_i64().unwrap();
-    let starttls = email_account(&t, imap(dc.port, "starttls", "starttls@acme.test")).await["id"].as_i64().unwrap();
+    let tls =
+        email_account(&t, imap(dc.tls_port.unwrap(), "tls", "tls@acme.test")).await["id"].as_i64().unwrap();
+    let starttls =
+        email_account(&t, imap(dc.port, "starttls", "starttls@acme.test")).await["id"].as_i64().unwrap();
     for acc in [tls, starttls] {
         t.eventually(20, || async {
-            let n = t.get_json(&format!("/api/v1/tickets?account_id={acc}")).await["items"].as_array().unwrap().len();
+            let n = t.get_json(&format!("/api/v1/tickets?account_id={acc}")).await["items"]
+                .as_array()
+                .unwrap()
+                .len();
             (n == 1).then_some(())
         })
         .await;
-        let r: Value = t.post(&format!("/api/v1/accounts/{acc}/test-connection"), json!({})).await.json().await.unwrap();
+        let r: Value =
+            t.post(&format!("/api/v1/accounts/{acc}/test-connection"), json!({})).await.json().await.unwrap();
         assert_eq!(r["imap"]["ok"], true, "{r}");
     }
     t.stop().await;
     // Without the CA, the server's certificate is refused: the account needs reconnection.
     let t = spawn_app_with(|c| c.app.email.reconnect_max = Duration::from_secs(1)).await;
-    let acc = email_account(&t, imap(dc.tls_port.unwrap(), "tls", "tls@acme.test")).await["id"].as_i64().unwrap();
+    let acc =
+        email_account(&t, imap(dc.tls_port.unwrap(), "tls", "tls@acme.test")).await["id"].as_i64().unwrap();
     let a: Value = t
         .eventually(20, || async {
             let a = t.get_json(&format!("/api/v1/accounts/{acc}")).await;
@@ -587,7 +752,13 @@ async fn with_two_nodes_one_reads_the_mailbox_and_the_other_takes_over_when_it_s
         c
     };
     let a = atiende::server::start(&config("node-a"), None).await.unwrap();
-    let mut t = TestApp { url: format!("http://{}", a.addr), server: Some(a), http: reqwest::Client::new(), token: String::new(), db };
+    let mut t = TestApp {
+        url: format!("http://{}", a.addr),
+        server: Some(a),
+        http: reqwest::Client::new(),
+        token: String::new(),
+        db,
+    };
     t.token = t.user("Acme", "admin@acme.test", &["admin"]).await;
     let acc = email_account(&t, json!({"address": "soporte@acme.test", "connection": "imap",
         "imap": {"host": "127.0.0.1", "port": dc.port, "security": "none", "username": "soporte", "password": "secreto"}})).await;
@@ -595,12 +766,25 @@ async fn with_two_nodes_one_reads_the_mailbox_and_the_other_takes_over_when_it_s
     let b = atiende::server::start(&config("node-b"), None).await.unwrap();
     let stored = |t: &TestApp| {
         let db = t.app().db.clone();
-        async move { atiende_store::on_db!(&db, |c| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM messages WHERE direction = 'in'").fetch_one(c).await).unwrap() }
+        async move {
+            atiende_store::on_db!(&db, |c| sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM messages WHERE direction = 'in'"
+            )
+            .fetch_one(c)
+            .await)
+            .unwrap()
+        }
     };
     let holder = |t: &TestApp| {
         let db = t.app().db.clone();
         async move {
-            atiende_store::on_db!(&db, |c| sqlx::query_scalar::<_, Option<String>>("SELECT locked_by FROM email_mailboxes WHERE account_id = $1").bind(id).fetch_one(c).await).unwrap()
+            atiende_store::on_db!(&db, |c| sqlx::query_scalar::<_, Option<String>>(
+                "SELECT locked_by FROM email_mailboxes WHERE account_id = $1"
+            )
+            .bind(id)
+            .fetch_one(c)
+            .await)
+            .unwrap()
         }
     };
     t.eventually(30, || async { (stored(&t).await == 10).then_some(()) }).await;
@@ -610,11 +794,18 @@ async fn with_two_nodes_one_reads_the_mailbox_and_the_other_takes_over_when_it_s
     let logins = dc.log().matches("Login: user=<soporte>").count();
     assert!(logins <= 2, "{logins} logins: both nodes read the mailbox");
     // The holder stops; the other takes over and reads what arrives next.
-    let (stopping, staying) = if first == "node-a" { (t.server.take().unwrap(), b) } else { (b, t.server.take().unwrap()) };
+    let (stopping, staying) =
+        if first == "node-a" { (t.server.take().unwrap(), b) } else { (b, t.server.take().unwrap()) };
     stopping.stop().await;
     t.url = format!("http://{}", staying.addr);
     t.server = Some(staying);
-    dc.append("soporte", "secreto", &[b"From: otro@cliente.test\r\nSubject: tras el relevo\r\nMessage-ID: <handover@c>\r\n\r\nhola\r\n".to_vec()]).await;
+    dc.append(
+        "soporte",
+        "secreto",
+        &[b"From: otro@cliente.test\r\nSubject: tras el relevo\r\nMessage-ID: <handover@c>\r\n\r\nhola\r\n"
+            .to_vec()],
+    )
+    .await;
     t.eventually(30, || async { (stored(&t).await == 11).then_some(()) }).await;
     assert_ne!(holder(&t).await.unwrap(), first);
     t.stop().await;
@@ -633,11 +824,23 @@ async fn agents_attach_files_to_email_replies_and_bad_files_are_refused() {
     let path = format!("/api/v1/tickets/{ticket}/messages");
     // Refused, each naming its field, nothing stored.
     let bad = [
-        (json!({"text": "x", "attachments": [file("virus.exe", "application/octet-stream", b"MZ")]}), "attachments[0].filename"),
-        (json!({"text": "x", "attachments": [file("a.pdf", "application/pdf", &pdf), file("foto.png", "image/png", b"not a png")]}), "attachments[1].content_type"),
-        (json!({"text": "x", "attachments": [{"filename": "a.txt", "content_type": "text/plain", "data": "***"}]}), "attachments[0].data"),
+        (
+            json!({"text": "x", "attachments": [file("virus.exe", "application/octet-stream", b"MZ")]}),
+            "attachments[0].filename",
+        ),
+        (
+            json!({"text": "x", "attachments": [file("a.pdf", "application/pdf", &pdf), file("foto.png", "image/png", b"not a png")]}),
+            "attachments[1].content_type",
+        ),
+        (
+            json!({"text": "x", "attachments": [{"filename": "a.txt", "content_type": "text/plain", "data": "***"}]}),
+            "attachments[0].data",
+        ),
         (json!({"text": "x", "attachments": [file("vacio.txt", "text/plain", b"")]}), "attachments[0].data"),
-        (json!({"text": "x", "attachments": [file("a.txt", "no type", b"x")]}), "attachments[0].content_type"),
+        (
+            json!({"text": "x", "attachments": [file("a.txt", "no type", b"x")]}),
+            "attachments[0].content_type",
+        ),
     ];
     for (body, field) in bad {
         let r = t.post(&path, body).await;
@@ -651,8 +854,14 @@ async fn agents_attach_files_to_email_replies_and_bad_files_are_refused() {
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     let got = sink.wait_for(1, 20).await;
     let m = MessageParser::default().parse(&got[0]).unwrap();
-    let parts: Vec<(String, Vec<u8>)> = m.attachments().map(|a| (a.attachment_name().unwrap_or("").to_string(), a.contents().to_vec())).collect();
-    assert_eq!(parts, vec![("contrato.pdf".to_string(), pdf.clone()), ("montos.csv".to_string(), csv.clone())]);
+    let parts: Vec<(String, Vec<u8>)> = m
+        .attachments()
+        .map(|a| (a.attachment_name().unwrap_or("").to_string(), a.contents().to_vec()))
+        .collect();
+    assert_eq!(
+        parts,
+        vec![("contrato.pdf".to_string(), pdf.clone()), ("montos.csv".to_string(), csv.clone())]
+    );
     assert!(m.body_text(0).unwrap().starts_with("Adjunto el contrato."));
     let listed = messages_of(&t, ticket).await.pop().unwrap();
     assert_eq!(listed["attachments"].as_array().unwrap().len(), 2, "{listed}");
@@ -660,9 +869,16 @@ async fn agents_attach_files_to_email_replies_and_bad_files_are_refused() {
     let api = t.api_account(json!({})).await;
     let (_, b) = t.inbound(api, "x-1", "cli", "hola").await;
     let api_path = format!("/api/v1/tickets/{}/messages", b["ticket_id"]);
-    let r = t.post(&api_path, json!({"text": "va", "attachments": [file("a.pdf", "application/pdf", &pdf)]})).await;
+    let r = t
+        .post(&api_path, json!({"text": "va", "attachments": [file("a.pdf", "application/pdf", &pdf)]}))
+        .await;
     assert_eq!(r.status(), 409);
-    let r = t.post(&api_path, json!({"text": "nota", "note": true, "attachments": [file("a.pdf", "application/pdf", &pdf)]})).await;
+    let r = t
+        .post(
+            &api_path,
+            json!({"text": "nota", "note": true, "attachments": [file("a.pdf", "application/pdf", &pdf)]}),
+        )
+        .await;
     assert_eq!(r.status(), 201);
     t.stop().await;
 }

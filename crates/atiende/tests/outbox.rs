@@ -1,7 +1,7 @@
 //! Outbound delivery of the `api` kind: signed webhooks through the durable outbox.
-use atiende_testkit::{spawn_app, TestApp, WebhookSink};
+use atiende_testkit::{TestApp, WebhookSink, spawn_app};
 use hmac::{Hmac, KeyInit, Mac};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use sha2::Sha256;
 
 const SECRET: &str = "0123456789abcdef-secret";
@@ -10,7 +10,9 @@ async fn reply(t: &TestApp, sink: &WebhookSink) -> (i64, i64) {
     let acc = t.api_account(json!({"webhook_url": sink.url(), "webhook_secret": SECRET})).await;
     let (_, a) = t.inbound(acc, "m1", "ana-42", "hola").await;
     let tid = a["ticket_id"].as_i64().unwrap();
-    let r = t.post(&format!("/api/v1/tickets/{tid}/messages"), json!({"text": "Hola Ana, ¿en qué te ayudo?"})).await;
+    let r = t
+        .post(&format!("/api/v1/tickets/{tid}/messages"), json!({"text": "Hola Ana, ¿en qué te ayudo?"}))
+        .await;
     assert_eq!(r.status(), 201);
     let m: Value = r.json().await.unwrap();
     assert_eq!(m["delivery"], "pending");
@@ -74,7 +76,11 @@ async fn receiver_down_is_retried_and_delivered_once_when_it_returns() {
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     t.drain_jobs().await;
     assert_eq!(sink.received().len(), 1, "delivered exactly once");
-    let jobs: i64 = atiende_store::on_db!(&t.app().db, |c| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM jobs").fetch_one(c).await).unwrap();
+    let jobs: i64 =
+        atiende_store::on_db!(&t.app().db, |c| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM jobs")
+            .fetch_one(c)
+            .await)
+        .unwrap();
     assert_eq!(jobs, 0);
 }
 
@@ -84,12 +90,22 @@ async fn permanent_errors_and_exhausted_retries_mark_the_message_failed() {
     let sink = WebhookSink::start().await;
     sink.answer(400);
     let (tid, mid) = reply(&t, &sink).await;
-    let m = t.eventually(10, || async { let m = delivery(&t, tid, mid).await; (m["delivery"] == "failed").then_some(m) }).await;
+    let m = t
+        .eventually(10, || async {
+            let m = delivery(&t, tid, mid).await;
+            (m["delivery"] == "failed").then_some(m)
+        })
+        .await;
     assert!(m["delivery_error"].as_str().unwrap().contains("HTTP 400"), "{m}");
     sink.answer(500);
     let r = t.post(&format!("/api/v1/tickets/{tid}/messages"), json!({"text": "¿sigues ahí?"})).await;
     let mid2 = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    let m = t.eventually(10, || async { let m = delivery(&t, tid, mid2).await; (m["delivery"] == "failed").then_some(m) }).await;
+    let m = t
+        .eventually(10, || async {
+            let m = delivery(&t, tid, mid2).await;
+            (m["delivery"] == "failed").then_some(m)
+        })
+        .await;
     assert!(m["delivery_error"].as_str().unwrap().contains("HTTP 500"), "{m}");
     assert!(sink.received().is_empty());
 }
@@ -100,7 +116,19 @@ async fn account_without_webhook_url_fails_the_delivery_with_the_reason() {
     let acc = t.api_account(json!({})).await;
     let (_, a) = t.inbound(acc, "m1", "ana", "hola").await;
     let tid = a["ticket_id"].as_i64().unwrap();
-    let mid = t.post(&format!("/api/v1/tickets/{tid}/messages"), json!({"text": "hola"})).await.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    let m = t.eventually(10, || async { let m = delivery(&t, tid, mid).await; (m["delivery"] == "failed").then_some(m) }).await;
+    let mid = t
+        .post(&format!("/api/v1/tickets/{tid}/messages"), json!({"text": "hola"}))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let m = t
+        .eventually(10, || async {
+            let m = delivery(&t, tid, mid).await;
+            (m["delivery"] == "failed").then_some(m)
+        })
+        .await;
     assert_eq!(m["delivery_error"], "the account has no webhook_url");
 }

@@ -1,5 +1,5 @@
 //! The realtime event stream.
-use atiende_testkit::{spawn_app, EventStream};
+use atiende_testkit::{EventStream, spawn_app};
 use serde_json::json;
 
 #[tokio::test]

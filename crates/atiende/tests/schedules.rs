@@ -2,7 +2,7 @@
 //! isolation between organizations, and the computed opening times.
 use atiende_testkit::spawn_app;
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn schedules_are_checked_stored_and_computed() {
@@ -48,30 +48,84 @@ async fn schedules_are_checked_stored_and_computed() {
 
     // A schedule without hours has no next opening; replacing works; agents read, never write.
     let id = s["id"].as_i64().unwrap();
-    let r = t.call(Method::PUT, &format!("/api/v1/schedules/{id}"), &t.token, Some(json!({"name": "Cerrado", "time_zone": "Europe/Madrid"}))).await;
+    let r = t
+        .call(
+            Method::PUT,
+            &format!("/api/v1/schedules/{id}"),
+            &t.token,
+            Some(json!({"name": "Cerrado", "time_zone": "Europe/Madrid"})),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let s: Value = r.json().await.unwrap();
-    assert_eq!((s["open_now"].clone(), s["next_opening"].clone(), s["time_zone"].clone()), (json!(false), Value::Null, json!("Europe/Madrid")));
+    assert_eq!(
+        (s["open_now"].clone(), s["next_opening"].clone(), s["time_zone"].clone()),
+        (json!(false), Value::Null, json!("Europe/Madrid"))
+    );
     let agent = t.user("Acme", "agent@acme.test", &["agent"]).await;
     assert_eq!(t.call(Method::GET, &format!("/api/v1/schedules/{id}"), &agent, None).await.status(), 200);
-    assert_eq!(t.call(Method::POST, "/api/v1/schedules", &agent, Some(json!({"name": "y", "time_zone": "UTC"}))).await.status(), 403);
+    assert_eq!(
+        t.call(Method::POST, "/api/v1/schedules", &agent, Some(json!({"name": "y", "time_zone": "UTC"})))
+            .await
+            .status(),
+        403
+    );
     // Accounts refer to a schedule of their organization only.
     let acc = t.api_account(json!({"schedule_id": id})).await;
     assert_eq!(t.get_json(&format!("/api/v1/accounts/{acc}")).await["settings"]["schedule_id"], json!(id));
-    let r = t.call(Method::PATCH, &format!("/api/v1/accounts/{acc}"), &t.token, Some(json!({"settings": {"schedule_id": 999_999}}))).await;
+    let r = t
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/accounts/{acc}"),
+            &t.token,
+            Some(json!({"settings": {"schedule_id": 999_999}})),
+        )
+        .await;
     assert_eq!(r.status(), 422);
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], json!("settings.schedule_id"));
-    let r = t.call(Method::PATCH, &format!("/api/v1/accounts/{acc}"), &t.token, Some(json!({"settings": {"schedule_id": "x"}}))).await;
+    let r = t
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/accounts/{acc}"),
+            &t.token,
+            Some(json!({"settings": {"schedule_id": "x"}})),
+        )
+        .await;
     assert_eq!(r.status(), 422);
-    assert_eq!(t.get_json(&format!("/api/v1/accounts/{acc}")).await["settings"]["schedule_id"], json!(id), "nothing changed");
-    let r = t.call(Method::PATCH, &format!("/api/v1/accounts/{acc}"), &t.token, Some(json!({"settings": {"schedule_id": null}}))).await;
+    assert_eq!(
+        t.get_json(&format!("/api/v1/accounts/{acc}")).await["settings"]["schedule_id"],
+        json!(id),
+        "nothing changed"
+    );
+    let r = t
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/accounts/{acc}"),
+            &t.token,
+            Some(json!({"settings": {"schedule_id": null}})),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     // Another organization sees nothing.
     let other = t.user("Other", "admin@other.test", &["admin"]).await;
     assert_eq!(t.call(Method::GET, &format!("/api/v1/schedules/{id}"), &other, None).await.status(), 404);
-    let r = t.call(Method::PUT, &format!("/api/v1/schedules/{id}"), &other, Some(json!({"name": "z", "time_zone": "UTC"}))).await;
+    let r = t
+        .call(
+            Method::PUT,
+            &format!("/api/v1/schedules/{id}"),
+            &other,
+            Some(json!({"name": "z", "time_zone": "UTC"})),
+        )
+        .await;
     assert_eq!(r.status(), 404);
-    let r = t.call(Method::POST, "/api/v1/accounts", &other, Some(json!({"kind": "api", "name": "O", "settings": {"schedule_id": id}}))).await;
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/accounts",
+            &other,
+            Some(json!({"kind": "api", "name": "O", "settings": {"schedule_id": id}})),
+        )
+        .await;
     assert_eq!(r.status(), 422, "another organization's schedule cannot be referenced");
     t.stop().await;
 }

@@ -1,6 +1,6 @@
 //! The ticket rules of SPEC §3 and §5 through the API.
 use atiende_testkit::spawn_app;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn first_message_creates_a_ticket_and_the_next_joins_it() {
@@ -16,9 +16,16 @@ async fn first_message_creates_a_ticket_and_the_next_joins_it() {
     assert_eq!(ticket["awaiting_answer"], true);
     assert_eq!(ticket["addressed"], false);
     let msgs = t.get_json(&format!("/api/v1/tickets/{}/messages", a["ticket_id"])).await;
-    let texts: Vec<&str> = msgs["items"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
+    let texts: Vec<&str> =
+        msgs["items"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
     assert_eq!(texts, ["Hola, mi pedido no llegó", "¿Alguna novedad?"]);
-    assert!(msgs["items"].as_array().unwrap().iter().all(|m| m["direction"] == "in" && m["author_kind"] == "client"));
+    assert!(
+        msgs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["direction"] == "in" && m["author_kind"] == "client")
+    );
     let client = t.get_json(&format!("/api/v1/clients/{}", ticket["client_id"])).await;
     assert_eq!(client["identities"], json!([{"kind": "api", "value": "ana"}]));
     // Another client gets their own ticket, numbered next.
@@ -70,7 +77,8 @@ async fn first_human_answer_addresses_once_and_updates_dates() {
     let id = a["ticket_id"].as_i64().unwrap();
     let before = t.get_json(&format!("/api/v1/tickets/{id}")).await;
     // An internal note changes neither `updated` nor `addressed`.
-    let r = t.post(&format!("/api/v1/tickets/{id}/messages"), json!({"text": "cliente VIP", "note": true})).await;
+    let r =
+        t.post(&format!("/api/v1/tickets/{id}/messages"), json!({"text": "cliente VIP", "note": true})).await;
     assert_eq!(r.status(), 201);
     let after_note = t.get_json(&format!("/api/v1/tickets/{id}")).await;
     assert_eq!(after_note["updated_at"], before["updated_at"]);
@@ -89,7 +97,8 @@ async fn first_human_answer_addresses_once_and_updates_dates() {
     let last = t.get_json(&format!("/api/v1/tickets/{id}")).await;
     assert_eq!(last["addressed_at"], first["addressed_at"], "addressed time is set once");
     let msgs = t.get_json(&format!("/api/v1/tickets/{id}/messages")).await;
-    let kinds: Vec<&str> = msgs["items"].as_array().unwrap().iter().map(|m| m["author_kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> =
+        msgs["items"].as_array().unwrap().iter().map(|m| m["author_kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["client", "note", "agent", "client", "agent"]);
     assert_eq!(msgs["items"][1]["delivery"], Value::Null, "notes are never delivered");
 }
@@ -105,7 +114,8 @@ async fn concurrent_messages_from_one_client_open_a_single_ticket() {
     });
     let results = futures_util::future::join_all(futs).await;
     assert!(results.iter().all(|(s, _)| *s == 202));
-    let ids: std::collections::HashSet<i64> = results.iter().map(|(_, b)| b["ticket_id"].as_i64().unwrap()).collect();
+    let ids: std::collections::HashSet<i64> =
+        results.iter().map(|(_, b)| b["ticket_id"].as_i64().unwrap()).collect();
     assert_eq!(ids.len(), 1, "one open ticket per client per account");
     let list = t.get_json(&format!("/api/v1/tickets?account_id={acc}&state=open")).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
@@ -152,7 +162,8 @@ async fn assignment_changes_are_recorded_with_who_and_why() {
     let t = spawn_app().await;
     let acc = t.api_account(json!({})).await;
     let agent_token = t.user("Acme", "agent@acme.test", &["agent"]).await;
-    let agent = t.call(reqwest::Method::GET, "/api/v1/me", &agent_token, None).await.json::<Value>().await.unwrap();
+    let agent =
+        t.call(reqwest::Method::GET, "/api/v1/me", &agent_token, None).await.json::<Value>().await.unwrap();
     let (_, a) = t.inbound(acc, "m1", "ana", "hola").await;
     let id = a["ticket_id"].as_i64().unwrap();
     let r = t.post(&format!("/api/v1/tickets/{id}/assign"), json!({"user_id": agent["id"]})).await;
@@ -163,7 +174,13 @@ async fn assignment_changes_are_recorded_with_who_and_why() {
     // The assignment drain runs in the background and may add "why it waits" entries
     // (no user involved) at any moment: only the changes of assignee are looked at here.
     let changes = |h: Value| -> Vec<Value> {
-        h["items"].as_array().unwrap().iter().filter(|e| !(e["user_id"].is_null() && e["previous_user_id"].is_null())).cloned().collect()
+        h["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| !(e["user_id"].is_null() && e["previous_user_id"].is_null()))
+            .cloned()
+            .collect()
     };
     let items = changes(t.get_json(&format!("/api/v1/tickets/{id}/assignments")).await);
     assert_eq!(items.len(), 2, "{items:?}");

@@ -1,8 +1,8 @@
 //! Two `atiende serve` processes on one PostgreSQL database form one deployment.
 //! This test always runs on PostgreSQL (the machine's), whatever the suite's backend.
-use atiende_testkit::process::{cli_admin, Node};
+use atiende_testkit::process::{Node, cli_admin};
 use atiende_testkit::{Backend, EventStream, TestDb, WebhookSink};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -82,8 +82,10 @@ async fn two_nodes_never_assign_beyond_a_cap_nor_skew_the_rotation() {
     let db = TestDb::on(Backend::Postgres).await;
     let token = cli_admin(bin, &db, "Acme", "admin@acme.test");
     let key = "7".repeat(64);
-    let a = Node::start(bin, &db, &[("ATIENDE_SECRET_KEY", key.as_str()), ("ATIENDE_NODE_ID", "node-a")]).await;
-    let b = Node::start(bin, &db, &[("ATIENDE_SECRET_KEY", key.as_str()), ("ATIENDE_NODE_ID", "node-b")]).await;
+    let a =
+        Node::start(bin, &db, &[("ATIENDE_SECRET_KEY", key.as_str()), ("ATIENDE_NODE_ID", "node-a")]).await;
+    let b =
+        Node::start(bin, &db, &[("ATIENDE_SECRET_KEY", key.as_str()), ("ATIENDE_NODE_ID", "node-b")]).await;
     let http = reqwest::Client::new();
     let call = |method: reqwest::Method, url: String, body: Value| {
         let r = http.request(method, url).bearer_auth(&token).json(&body);
@@ -95,16 +97,39 @@ async fn two_nodes_never_assign_beyond_a_cap_nor_skew_the_rotation() {
             v
         }
     };
-    let acc = call(reqwest::Method::POST, format!("{}/api/v1/accounts", a.url), json!({"kind": "api", "name": "shared"})).await;
+    let acc = call(
+        reqwest::Method::POST,
+        format!("{}/api/v1/accounts", a.url),
+        json!({"kind": "api", "name": "shared"}),
+    )
+    .await;
     let acc = acc["id"].as_i64().unwrap();
-    let statuses = call(reqwest::Method::GET, format!("{}/api/v1/connection-statuses", a.url), Value::Null).await;
-    let available = statuses["items"].as_array().unwrap().iter().find(|s| s["name"] == "Available").unwrap()["id"].clone();
+    let statuses =
+        call(reqwest::Method::GET, format!("{}/api/v1/connection-statuses", a.url), Value::Null).await;
+    let available = statuses["items"].as_array().unwrap().iter().find(|s| s["name"] == "Available").unwrap()
+        ["id"]
+        .clone();
     let mut agents = Vec::new();
     for i in 0..4 {
-        let u = call(reqwest::Method::POST, format!("{}/api/v1/users", a.url), json!({"email": format!("agent{i}@acme.test"), "roles": ["agent"]})).await;
+        let u = call(
+            reqwest::Method::POST,
+            format!("{}/api/v1/users", a.url),
+            json!({"email": format!("agent{i}@acme.test"), "roles": ["agent"]}),
+        )
+        .await;
         let id = u["id"].as_i64().unwrap();
-        call(reqwest::Method::PATCH, format!("{}/api/v1/users/{id}", b.url), json!({"connection_status_id": available, "max_open_tickets": 10})).await;
-        call(reqwest::Method::PUT, format!("{}/api/v1/accounts/{acc}/agents/{id}", a.url), json!({"mode": "auto"})).await;
+        call(
+            reqwest::Method::PATCH,
+            format!("{}/api/v1/users/{id}", b.url),
+            json!({"connection_status_id": available, "max_open_tickets": 10}),
+        )
+        .await;
+        call(
+            reqwest::Method::PUT,
+            format!("{}/api/v1/accounts/{acc}/agents/{id}", a.url),
+            json!({"mode": "auto"}),
+        )
+        .await;
         agents.push(id);
     }
     // 200 clients write at once, half through each node.
@@ -130,7 +155,12 @@ async fn two_nodes_never_assign_beyond_a_cap_nor_skew_the_rotation() {
             let mut per: HashMap<i64, i64> = HashMap::new();
             let mut cursor = String::new();
             loop {
-                let page = call(reqwest::Method::GET, format!("{url}/api/v1/tickets?limit=200&state=open{cursor}"), Value::Null).await;
+                let page = call(
+                    reqwest::Method::GET,
+                    format!("{url}/api/v1/tickets?limit=200&state=open{cursor}"),
+                    Value::Null,
+                )
+                .await;
                 for t in page["items"].as_array().unwrap() {
                     *per.entry(t["assignee_id"].as_i64().unwrap_or(0)).or_default() += 1;
                 }
@@ -148,7 +178,9 @@ async fn two_nodes_never_assign_beyond_a_cap_nor_skew_the_rotation() {
             let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
             loop {
                 let per = counts(url.clone()).await;
-                if per.get(&0).copied().unwrap_or(0) == want_unassigned || tokio::time::Instant::now() > deadline {
+                if per.get(&0).copied().unwrap_or(0) == want_unassigned
+                    || tokio::time::Instant::now() > deadline
+                {
                     // Give any straggling drain a moment, then read once more.
                     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
                     return counts(url.clone()).await;
@@ -173,7 +205,8 @@ async fn two_nodes_never_assign_beyond_a_cap_nor_skew_the_rotation() {
     }
     for (i, id) in agents.iter().enumerate() {
         let node = if i % 2 == 0 { &a.url } else { &b.url };
-        call(reqwest::Method::PATCH, format!("{node}/api/v1/users/{id}"), json!({"max_open_tickets": null})).await;
+        call(reqwest::Method::PATCH, format!("{node}/api/v1/users/{id}"), json!({"max_open_tickets": null}))
+            .await;
     }
     flood("b").await;
     let per = settled(0).await;

@@ -1,12 +1,17 @@
 //! Web sessions: password login, CSRF, logout, rate limiting; health, metrics, OpenAPI.
 use atiende_testkit::spawn_app;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn session_cookie_works_with_csrf_and_logout_sets_offline() {
     let t = spawn_app().await;
     let http = reqwest::Client::new();
-    let r = http.post(format!("{}/auth/login", t.url)).json(&json!({"email": "ADMIN@acme.test", "password": "correct horse battery"})).send().await.unwrap();
+    let r = http
+        .post(format!("{}/auth/login", t.url))
+        .json(&json!({"email": "ADMIN@acme.test", "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
@@ -18,18 +23,44 @@ async fn session_cookie_works_with_csrf_and_logout_sets_offline() {
     assert_eq!(me.status(), 200);
     // Unsafe request with the cookie but without the CSRF token: refused, nothing stored.
     let create = json!({"kind": "api", "name": "via web"});
-    let r = http.post(format!("{}/api/v1/accounts", t.url)).header("cookie", &session).json(&create).send().await.unwrap();
+    let r = http
+        .post(format!("{}/api/v1/accounts", t.url))
+        .header("cookie", &session)
+        .json(&create)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "csrf");
-    let r = http.post(format!("{}/api/v1/accounts", t.url)).header("cookie", &session).header("x-csrf-token", "wrong").json(&create).send().await.unwrap();
+    let r = http
+        .post(format!("{}/api/v1/accounts", t.url))
+        .header("cookie", &session)
+        .header("x-csrf-token", "wrong")
+        .json(&create)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
     assert!(t.get_json("/api/v1/accounts").await["items"].as_array().unwrap().is_empty());
-    let r = http.post(format!("{}/api/v1/accounts", t.url)).header("cookie", &session).header("x-csrf-token", &csrf).json(&create).send().await.unwrap();
+    let r = http
+        .post(format!("{}/api/v1/accounts", t.url))
+        .header("cookie", &session)
+        .header("x-csrf-token", &csrf)
+        .json(&create)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
     // Logging out of the last session sets Offline and ends the session.
     let available = t.get_json("/api/v1/connection-statuses").await["items"][0]["id"].clone();
     let uid = t.get_json("/api/v1/me").await["id"].clone();
-    t.call(reqwest::Method::PATCH, &format!("/api/v1/users/{uid}"), &t.token, Some(json!({"connection_status_id": available}))).await;
+    t.call(
+        reqwest::Method::PATCH,
+        &format!("/api/v1/users/{uid}"),
+        &t.token,
+        Some(json!({"connection_status_id": available})),
+    )
+    .await;
     let r = http.post(format!("{}/auth/logout", t.url)).header("cookie", &session).send().await.unwrap();
     assert_eq!(r.status(), 204);
     let me = t.get_json("/api/v1/me").await;
@@ -47,7 +78,15 @@ async fn login_is_rate_limited() {
     let login = |pw: &'static str| {
         let http = http.clone();
         let url = format!("{}/auth/login", t.url);
-        async move { http.post(url).json(&json!({"email": "admin@acme.test", "password": pw})).send().await.unwrap().status().as_u16() }
+        async move {
+            http.post(url)
+                .json(&json!({"email": "admin@acme.test", "password": pw}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
     };
     for _ in 0..3 {
         assert_eq!(login("wrong password").await, 401);
@@ -68,9 +107,16 @@ async fn health_metrics_and_openapi_are_served() {
     assert!(m.contains("atiende_ingest_messages_total{outcome=\"stored\"} 1"), "{m}");
     assert!(m.contains("atiende_ingest_messages_total{outcome=\"duplicate\"} 1"));
     assert!(m.contains("atiende_http_requests_total{class=\"2xx\"}"));
-    let doc: Value = reqwest::get(format!("{}/api/v1/openapi.json", t.url)).await.unwrap().json().await.unwrap();
+    let doc: Value =
+        reqwest::get(format!("{}/api/v1/openapi.json", t.url)).await.unwrap().json().await.unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
-    for p in ["/api/v1/tickets", "/api/v1/accounts/{id}/inbound", "/api/v1/tickets/{id}/messages", "/api/v1/users/{id}", "/api/v1/events"] {
+    for p in [
+        "/api/v1/tickets",
+        "/api/v1/accounts/{id}/inbound",
+        "/api/v1/tickets/{id}/messages",
+        "/api/v1/users/{id}",
+        "/api/v1/events",
+    ] {
         assert!(doc["paths"][p].is_object(), "{p} documented");
     }
     assert!(doc["components"]["schemas"]["TicketView"]["properties"]["awaiting_answer"].is_object());
@@ -83,7 +129,12 @@ async fn health_metrics_and_openapi_are_served() {
 async fn session_cookie_is_secure_behind_https() {
     let t = atiende_testkit::spawn_app_with(|c| c.app.public_url = "https://help.example.com".into()).await;
     let http = reqwest::Client::new();
-    let r = http.post(format!("{}/auth/login", t.url)).json(&json!({"email": "admin@acme.test", "password": "correct horse battery"})).send().await.unwrap();
+    let r = http
+        .post(format!("{}/auth/login", t.url))
+        .json(&json!({"email": "admin@acme.test", "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.headers()["set-cookie"].to_str().unwrap().ends_with("; Secure"));
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();

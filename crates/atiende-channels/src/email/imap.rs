@@ -48,7 +48,11 @@ pub enum Stream {
 }
 
 impl AsyncRead for Stream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
@@ -88,7 +92,8 @@ pub fn tls_connector(extra_ca_pem: Option<&[u8]>) -> Result<tokio_rustls::TlsCon
             extra.push(c.map_err(|e| format!("extra CA certificate: {e}"))?);
         }
     }
-    let verifier = rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone()).map_err(|e| e.to_string())?;
+    let verifier = rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone())
+        .map_err(|e| e.to_string())?;
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?
@@ -99,8 +104,12 @@ pub fn tls_connector(extra_ca_pem: Option<&[u8]>) -> Result<tokio_rustls::TlsCon
 }
 
 async fn tls(tls: &tokio_rustls::TlsConnector, host: &str, tcp: TcpStream) -> Result<Stream, ImapError> {
-    let name = rustls::pki_types::ServerName::try_from(host.to_string()).map_err(|e| net("server name", e))?;
-    let s = tls.connect(name, tcp).await.map_err(|e| ImapError { reason: format!("TLS with {host}: {e}"), needs_admin: false })?;
+    let name =
+        rustls::pki_types::ServerName::try_from(host.to_string()).map_err(|e| net("server name", e))?;
+    let s = tls
+        .connect(name, tcp)
+        .await
+        .map_err(|e| ImapError { reason: format!("TLS with {host}: {e}"), needs_admin: false })?;
     Ok(Stream::Tls(Box::new(s)))
 }
 
@@ -114,7 +123,11 @@ pub struct Mailbox {
 }
 
 /// Connects, logs in and examines the configured mailbox.
-pub async fn open(cfg: &ImapConfig, connector: &tokio_rustls::TlsConnector, timeout: Duration) -> Result<Mailbox, ImapError> {
+pub async fn open(
+    cfg: &ImapConfig,
+    connector: &tokio_rustls::TlsConnector,
+    timeout: Duration,
+) -> Result<Mailbox, ImapError> {
     tokio::time::timeout(timeout, open_inner(cfg, connector))
         .await
         .map_err(|_| net(&format!("IMAP {}:{}", cfg.host, cfg.port), "no answer in time"))?
@@ -139,17 +152,23 @@ async fn open_inner(cfg: &ImapConfig, connector: &tokio_rustls::TlsConnector) ->
             reason: format!("STARTTLS refused by {addr}: {e}"),
             needs_admin: true,
         })?;
-        let Stream::Plain(tcp) = client.into_inner() else { unreachable!("STARTTLS starts on a plain stream") };
+        let Stream::Plain(tcp) = client.into_inner() else {
+            unreachable!("STARTTLS starts on a plain stream")
+        };
         client = async_imap::Client::new(tls(connector, &cfg.host, tcp).await?);
     }
     let mut session = client.login(&cfg.username, &cfg.password).await.map_err(|(e, _)| match e {
-        async_imap::error::Error::No(m) | async_imap::error::Error::Bad(m) => ImapError { reason: format!("login refused: {}", m.trim()), needs_admin: true },
+        async_imap::error::Error::No(m) | async_imap::error::Error::Bad(m) => {
+            ImapError { reason: format!("login refused: {}", m.trim()), needs_admin: true }
+        }
         e => net("login", e),
     })?;
     let caps = session.capabilities().await.map_err(|e| net("CAPABILITY", e))?;
     let idle = caps.has_str("IDLE");
     let mb = session.examine(&cfg.mailbox).await.map_err(|e| match e {
-        async_imap::error::Error::No(m) => ImapError { reason: format!("mailbox {:?}: {}", cfg.mailbox, m.trim()), needs_admin: true },
+        async_imap::error::Error::No(m) => {
+            ImapError { reason: format!("mailbox {:?}: {}", cfg.mailbox, m.trim()), needs_admin: true }
+        }
         e => net("EXAMINE", e),
     })?;
     let uid_validity = mb.uid_validity.ok_or_else(|| net("EXAMINE", "the server gave no UIDVALIDITY"))?;
@@ -158,16 +177,24 @@ async fn open_inner(cfg: &ImapConfig, connector: &tokio_rustls::TlsConnector) ->
 
 impl Mailbox {
     /// Fetches up to `max` messages whose UID is above `after`, in UID order.
-    pub async fn fetch_after(&mut self, after: u32, max: usize, timeout: Duration) -> Result<Vec<(u32, Vec<u8>)>, ImapError> {
+    pub async fn fetch_after(
+        &mut self,
+        after: u32,
+        max: usize,
+        timeout: Duration,
+    ) -> Result<Vec<(u32, Vec<u8>)>, ImapError> {
         if self.exists == 0 {
             return Ok(Vec::new());
         }
         // UIDs the server has above `after` (a UID range past the last one still
         // returns the last message, so the list is filtered).
-        let uids = tokio::time::timeout(timeout, self.session.uid_search(format!("UID {}:*", after.saturating_add(1))))
-            .await
-            .map_err(|_| net("UID SEARCH", "no answer in time"))?
-            .map_err(|e| net("UID SEARCH", e))?;
+        let uids = tokio::time::timeout(
+            timeout,
+            self.session.uid_search(format!("UID {}:*", after.saturating_add(1))),
+        )
+        .await
+        .map_err(|_| net("UID SEARCH", "no answer in time"))?
+        .map_err(|e| net("UID SEARCH", e))?;
         let mut uids: Vec<u32> = uids.into_iter().filter(|u| *u > after).collect();
         uids.sort_unstable();
         uids.truncate(max);
@@ -176,11 +203,14 @@ impl Mailbox {
         }
         let set = uids.iter().map(|u| u.to_string()).collect::<Vec<_>>().join(",");
         let fetch = async {
-            let stream = self.session.uid_fetch(set, "(UID BODY.PEEK[])").await.map_err(|e| net("UID FETCH", e))?;
+            let stream =
+                self.session.uid_fetch(set, "(UID BODY.PEEK[])").await.map_err(|e| net("UID FETCH", e))?;
             let fetched: Vec<_> = stream.try_collect().await.map_err(|e| net("UID FETCH", e))?;
             Ok::<_, ImapError>(fetched)
         };
-        let fetched = tokio::time::timeout(timeout, fetch).await.map_err(|_| net("UID FETCH", "no answer in time"))??;
+        let fetched = tokio::time::timeout(timeout, fetch)
+            .await
+            .map_err(|_| net("UID FETCH", "no answer in time"))??;
         let mut out: Vec<(u32, Vec<u8>)> = fetched
             .iter()
             .filter_map(|f| Some((f.uid?, f.body()?.to_vec())))

@@ -70,7 +70,9 @@ fn strip_id(s: &str) -> String {
 fn ids(v: &mail_parser::HeaderValue<'_>) -> Vec<String> {
     let mut out: Vec<String> = match v {
         mail_parser::HeaderValue::Text(t) => t.split_whitespace().map(strip_id).collect(),
-        mail_parser::HeaderValue::TextList(l) => l.iter().flat_map(|t| t.split_whitespace().map(strip_id).collect::<Vec<_>>()).collect(),
+        mail_parser::HeaderValue::TextList(l) => {
+            l.iter().flat_map(|t| t.split_whitespace().map(strip_id).collect::<Vec<_>>()).collect()
+        }
         _ => Vec::new(),
     };
     out.retain(|s| !s.is_empty() && s.len() <= 998);
@@ -119,17 +121,15 @@ pub fn parse(raw: &[u8], limits: Limits) -> ParsedEmail {
     let has_message_id = mid.is_some();
     let header_text = |name: &str| msg.header_raw(name).map(|v| v.trim().to_ascii_lowercase());
     let automatic = header_text("Auto-Submitted").is_some_and(|v| v != "no")
-        || header_text("Precedence").is_some_and(|v| matches!(v.as_str(), "bulk" | "junk" | "list" | "auto_reply"))
+        || header_text("Precedence")
+            .is_some_and(|v| matches!(v.as_str(), "bulk" | "junk" | "list" | "auto_reply"))
         || msg.header_raw("X-Autoreply").is_some()
         || msg.header_raw("X-Autorespond").is_some()
         || msg.header_raw("List-Id").is_some();
     // Only a real text/html part counts (mail-parser also renders plain text as HTML).
-    let html_raw = msg.html_part(0).filter(|p| p.is_text_html()).and_then(|_| msg.body_html(0)).map(|h| h.into_owned());
-    let text = msg
-        .body_text(0)
-        .map(|t| t.into_owned())
-        .unwrap_or_default()
-        .replace("\r\n", "\n");
+    let html_raw =
+        msg.html_part(0).filter(|p| p.is_text_html()).and_then(|_| msg.body_html(0)).map(|h| h.into_owned());
+    let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default().replace("\r\n", "\n");
     // Broken structure (a multipart whose boundary never opens…): keep the raw body as
     // text rather than lose what the client wrote.
     let text = if text.trim().is_empty() && html_raw.is_none() {
@@ -151,13 +151,14 @@ pub fn parse(raw: &[u8], limits: Limits) -> ParsedEmail {
             PartType::Message(m) => std::borrow::Cow::Borrowed(m.raw_message()),
             _ => std::borrow::Cow::Borrowed(part.contents()),
         };
-        let filename = part
-            .attachment_name()
-            .map(sanitize_filename)
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| match &part.body {
-                PartType::Message(m) => format!("{}.eml", sanitize_filename(m.subject().unwrap_or("message"))),
-                _ => format!("attachment-{}", attachments.len() + 1),
+        let filename =
+            part.attachment_name().map(sanitize_filename).filter(|n| !n.is_empty()).unwrap_or_else(|| {
+                match &part.body {
+                    PartType::Message(m) => {
+                        format!("{}.eml", sanitize_filename(m.subject().unwrap_or("message")))
+                    }
+                    _ => format!("attachment-{}", attachments.len() + 1),
+                }
             });
         let inline = part.content_disposition().is_none_or(|d| d.ctype().eq_ignore_ascii_case("inline"));
         let size = bytes.len();
@@ -192,7 +193,11 @@ pub fn parse(raw: &[u8], limits: Limits) -> ParsedEmail {
 /// A file name safe to offer as a download: no path, no control characters.
 pub fn sanitize_filename(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let s: String = base.chars().filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | ':' | '*' | '?' | '|')).take(200).collect();
+    let s: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | ':' | '*' | '?' | '|'))
+        .take(200)
+        .collect();
     s.trim().trim_start_matches('.').to_string()
 }
 
@@ -201,7 +206,14 @@ pub fn first_address(text: &str) -> Option<String> {
     let is_local = |c: char| c.is_alphanumeric() || "._%+-'".contains(c);
     let is_domain = |c: char| c.is_alphanumeric() || c == '.' || c == '-';
     for (at, _) in text.match_indices('@') {
-        let local: String = text[..at].chars().rev().take_while(|c| is_local(*c)).collect::<Vec<_>>().into_iter().rev().collect();
+        let local: String = text[..at]
+            .chars()
+            .rev()
+            .take_while(|c| is_local(*c))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         let domain: String = text[at + 1..].chars().take_while(|c| is_domain(*c)).collect();
         let domain = domain.trim_end_matches(['.', '-']);
         let local = local.trim_start_matches('.');
@@ -229,16 +241,19 @@ pub fn split_quoted(text: &str) -> (String, Option<String>) {
             || l.starts_with("-----original message-----")
             || l.starts_with("-----mensaje original-----")
             || l.starts_with("---------- forwarded message")
-            || (l.starts_with("from:") && lines.get(i + 1).is_some_and(|n| {
-                let n = n.trim().to_lowercase();
-                n.starts_with("sent:") || n.starts_with("date:") || n.starts_with("to:")
-            }))
-            || (l.starts_with("de:") && lines.get(i + 1).is_some_and(|n| {
-                let n = n.trim().to_lowercase();
-                n.starts_with("enviado") || n.starts_with("fecha:") || n.starts_with("para:")
-            }));
+            || (l.starts_with("from:")
+                && lines.get(i + 1).is_some_and(|n| {
+                    let n = n.trim().to_lowercase();
+                    n.starts_with("sent:") || n.starts_with("date:") || n.starts_with("to:")
+                }))
+            || (l.starts_with("de:")
+                && lines.get(i + 1).is_some_and(|n| {
+                    let n = n.trim().to_lowercase();
+                    n.starts_with("enviado") || n.starts_with("fecha:") || n.starts_with("para:")
+                }));
         // A run of `>` lines that lasts to the end (ignoring blank lines) is quoted history.
-        let quote_tail = t.starts_with('>') && lines[i..].iter().all(|r| r.trim().is_empty() || r.trim_start().starts_with('>'));
+        let quote_tail = t.starts_with('>')
+            && lines[i..].iter().all(|r| r.trim().is_empty() || r.trim_start().starts_with('>'));
         if (attribution && i > 0) || quote_tail {
             cut = Some(i);
             break;

@@ -13,7 +13,10 @@ fn cleaner() -> &'static ammonia::Builder<'static> {
             .add_tags(["font", "center"])
             .add_tag_attributes("font", ["color", "face", "size"])
             .add_tag_attributes("td", ["bgcolor", "width", "valign", "align"])
-            .add_tag_attributes("table", ["bgcolor", "width", "cellpadding", "cellspacing", "border", "align"])
+            .add_tag_attributes(
+                "table",
+                ["bgcolor", "width", "cellpadding", "cellspacing", "border", "align"],
+            )
             .add_tag_attributes("img", ["width", "height"])
             .add_generic_attributes(["align", "dir"])
             .link_rel(Some("noopener noreferrer nofollow"))

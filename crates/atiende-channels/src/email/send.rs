@@ -127,7 +127,8 @@ pub fn build(o: &Outgoing) -> Result<lettre::Message, String> {
     } else {
         let mut mixed = MultiPart::mixed().multipart(body);
         for (name, ctype, data) in &o.attachments {
-            let ct = ContentType::parse(ctype).unwrap_or(ContentType::parse("application/octet-stream").expect("static type"));
+            let ct = ContentType::parse(ctype)
+                .unwrap_or(ContentType::parse("application/octet-stream").expect("static type"));
             mixed = mixed.singlepart(MimeAttachment::new(name.clone()).body(data.clone(), ct));
         }
         b.multipart(mixed)
@@ -135,7 +136,10 @@ pub fn build(o: &Outgoing) -> Result<lettre::Message, String> {
     msg.map_err(|e| format!("message: {e}"))
 }
 
-fn transport(server: &SmtpServer, timeout: Duration) -> Result<AsyncSmtpTransport<Tokio1Executor>, DeliveryError> {
+fn transport(
+    server: &SmtpServer,
+    timeout: Duration,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, DeliveryError> {
     let tls = match server.security {
         Security::None => Tls::None,
         Security::StartTls | Security::Tls => {
@@ -161,7 +165,11 @@ fn transport(server: &SmtpServer, timeout: Duration) -> Result<AsyncSmtpTranspor
 
 /// Sends one message. Permanent SMTP answers (5xx) are final; connection
 /// problems and 4xx answers are worth a retry.
-pub async fn send(server: &SmtpServer, msg: &lettre::Message, timeout: Duration) -> Result<String, DeliveryError> {
+pub async fn send(
+    server: &SmtpServer,
+    msg: &lettre::Message,
+    timeout: Duration,
+) -> Result<String, DeliveryError> {
     let t = transport(server, timeout)?;
     match t.send(msg.clone()).await {
         Ok(resp) => Ok(resp.message().collect::<Vec<_>>().join(" ")),

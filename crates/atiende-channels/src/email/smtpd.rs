@@ -29,7 +29,12 @@ pub struct Settings {
 }
 
 /// Accepts connections until `shutdown` turns true.
-pub async fn serve(listener: TcpListener, settings: Settings, handler: Arc<dyn Handler>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+pub async fn serve(
+    listener: TcpListener,
+    settings: Settings,
+    handler: Arc<dyn Handler>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
     let settings = Arc::new(settings);
     loop {
         tokio::select! {
@@ -78,7 +83,10 @@ async fn session(sock: TcpStream, s: &Settings, h: &dyn Handler) -> std::io::Res
         let cmd = text.trim_end();
         let upper = cmd.to_ascii_uppercase();
         let reply: String = if upper.starts_with("EHLO") {
-            format!("250-{}\r\n250-SIZE {}\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n", s.hostname, s.max_message_bytes)
+            format!(
+                "250-{}\r\n250-SIZE {}\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n",
+                s.hostname, s.max_message_bytes
+            )
         } else if upper.starts_with("HELO") {
             format!("250 {}\r\n", s.hostname)
         } else if upper.starts_with("MAIL FROM:") {
@@ -109,7 +117,9 @@ async fn session(sock: TcpStream, s: &Settings, h: &dyn Handler) -> std::io::Res
                     None => "552 Message too large\r\n".to_string(),
                     Some(data) => match h.deliver(std::mem::take(&mut rcpts), data).await {
                         Ok(()) => "250 OK stored\r\n".into(),
-                        Err(e) => format!("451 Not stored, try again later: {}\r\n", e.replace(['\r', '\n'], " ")),
+                        Err(e) => {
+                            format!("451 Not stored, try again later: {}\r\n", e.replace(['\r', '\n'], " "))
+                        }
                     },
                 };
                 from = None;
@@ -134,7 +144,10 @@ async fn session(sock: TcpStream, s: &Settings, h: &dyn Handler) -> std::io::Res
 
 /// Reads DATA up to the lone dot, undoing dot-stuffing; `None` when over the size limit
 /// (the rest is still read, so the session stays in step).
-async fn read_data<R: tokio::io::AsyncBufRead + Unpin>(r: &mut R, s: &Settings) -> std::io::Result<Option<Vec<u8>>> {
+async fn read_data<R: tokio::io::AsyncBufRead + Unpin>(
+    r: &mut R,
+    s: &Settings,
+) -> std::io::Result<Option<Vec<u8>>> {
     let mut out = Vec::new();
     let mut too_big = false;
     let mut line = Vec::new();

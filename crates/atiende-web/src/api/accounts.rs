@@ -1,18 +1,18 @@
 //! Accounts, their agents' modes, and the inbound endpoint of the `api` kind.
 use super::id;
+use crate::Web;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, JsonBody};
-use crate::Web;
 use atiende_app::accounts;
 use atiende_app::tickets::inbound_text;
-use atiende_core::{required_text, ChannelKind, Role};
+use atiende_core::{ChannelKind, Role, required_text};
 use atiende_store::ingest::{Inbound, Outcome};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 pub fn routes() -> Router<Web> {
     Router::new()
@@ -67,7 +67,11 @@ fn out(web: &Web, a: &atiende_store::accounts::AccountRow) -> Json<Value> {
 /// Creates an account (admins).
 #[utoipa::path(post, path = "/api/v1/accounts", request_body = CreateAccount, tag = "accounts",
     responses((status = 201, body = AccountOut), (status = 422), (status = 403)))]
-pub async fn create(State(web): State<Web>, Auth(actor): Auth, JsonBody(b): JsonBody<CreateAccount>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn create(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    JsonBody(b): JsonBody<CreateAccount>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let a = accounts::create(&web.app, &actor, &b.kind, &b.name, b.settings).await?;
     Ok((StatusCode::CREATED, out(&web, &a)))
 }
@@ -82,7 +86,11 @@ pub async fn list(State(web): State<Web>, Auth(actor): Auth) -> ApiResult<Json<V
 }
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}", tag = "accounts", responses((status = 200, body = AccountOut), (status = 404)))]
-pub async fn show(State(web): State<Web>, Auth(actor): Auth, Path(aid): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn show(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(aid): Path<String>,
+) -> ApiResult<Json<Value>> {
     actor.require(&[Role::Admin, Role::Agent, Role::Analyst])?;
     let a = atiende_store::accounts::get(&web.app.db, actor.org_id, id(&aid)?).await?;
     Ok(out(&web, &a))
@@ -99,7 +107,12 @@ pub struct UpdateAccount {
 /// Renames an account and/or merges settings (admins).
 #[utoipa::path(patch, path = "/api/v1/accounts/{id}", request_body = UpdateAccount, tag = "accounts",
     responses((status = 200, body = AccountOut), (status = 422), (status = 404)))]
-pub async fn update(State(web): State<Web>, Auth(actor): Auth, Path(aid): Path<String>, JsonBody(b): JsonBody<UpdateAccount>) -> ApiResult<Json<Value>> {
+pub async fn update(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(aid): Path<String>,
+    JsonBody(b): JsonBody<UpdateAccount>,
+) -> ApiResult<Json<Value>> {
     let a = accounts::update(&web.app, &actor, id(&aid)?, b.name.as_deref(), b.settings).await?;
     Ok(out(&web, &a))
 }
@@ -132,15 +145,29 @@ pub struct InboundAccepted {
 /// message is committed; a repeated `external_id` answers 202 and stores nothing new.
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/inbound", request_body = InboundBody, tag = "accounts",
     responses((status = 202, body = InboundAccepted), (status = 422), (status = 404)))]
-pub async fn inbound(State(web): State<Web>, Auth(actor): Auth, Path(aid): Path<String>, JsonBody(b): JsonBody<InboundBody>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn inbound(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(aid): Path<String>,
+    JsonBody(b): JsonBody<InboundBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     actor.require_admin()?;
     let account = accounts::cached(&web.app, actor.org_id, id(&aid)?).await?;
     if account.kind != ChannelKind::Api.as_str() {
-        return Err(ApiError::new(StatusCode::CONFLICT, "wrong_kind", "only accounts of kind api take inbound messages here").field("id"));
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "wrong_kind",
+            "only accounts of kind api take inbound messages here",
+        )
+        .field("id"));
     }
-    let external_id = required_text(&b.external_id, "external_id", 255).map_err(atiende_app::AppError::from)?;
-    let client_ext = required_text(&b.client.external_id, "client.external_id", 255).map_err(atiende_app::AppError::from)?;
-    let name = atiende_core::bounded_text(b.client.name.trim(), "client.name", 200).map_err(atiende_app::AppError::from)?.to_string();
+    let external_id =
+        required_text(&b.external_id, "external_id", 255).map_err(atiende_app::AppError::from)?;
+    let client_ext = required_text(&b.client.external_id, "client.external_id", 255)
+        .map_err(atiende_app::AppError::from)?;
+    let name = atiende_core::bounded_text(b.client.name.trim(), "client.name", 200)
+        .map_err(atiende_app::AppError::from)?
+        .to_string();
     let text = inbound_text(&b.text)?;
     if text.trim().is_empty() {
         return Err(ApiError::invalid("text", "must not be empty"));
@@ -169,7 +196,10 @@ pub async fn inbound(State(web): State<Web>, Auth(actor): Auth, Path(aid): Path<
         Outcome::Stored { message_id, ticket_id, .. } => (message_id, ticket_id, false),
         Outcome::Duplicate { message_id, ticket_id } => (message_id, ticket_id, true),
     };
-    Ok((StatusCode::ACCEPTED, Json(json!({"message_id": message_id, "ticket_id": ticket_id, "duplicate": duplicate}))))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"message_id": message_id, "ticket_id": ticket_id, "duplicate": duplicate})),
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -181,12 +211,16 @@ pub struct AgentModeBody {
 /// Sets an agent's mode on the account (admins).
 #[utoipa::path(put, path = "/api/v1/accounts/{id}/agents/{user_id}", request_body = AgentModeBody, tag = "accounts",
     responses((status = 200), (status = 404), (status = 422)))]
-pub async fn set_agent(State(web): State<Web>, Auth(actor): Auth, Path((aid, uid)): Path<(String, String)>, JsonBody(b): JsonBody<AgentModeBody>) -> ApiResult<Json<Value>> {
+pub async fn set_agent(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path((aid, uid)): Path<(String, String)>,
+    JsonBody(b): JsonBody<AgentModeBody>,
+) -> ApiResult<Json<Value>> {
     let (account_id, user_id) = (id(&aid)?, id(&uid)?);
     let mode = atiende_app::assign::set_mode(&web.app, &actor, account_id, user_id, &b.mode).await?;
     Ok(Json(json!({"account_id": account_id, "user_id": user_id, "mode": mode.as_str()})))
 }
-
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct AgentModeOut {
@@ -202,11 +236,20 @@ pub struct AgentModeList {
 
 /// The agents enabled on the account and their mode (admins).
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/agents", tag = "accounts", responses((status = 200, body = AgentModeList), (status = 404)))]
-pub async fn agents(State(web): State<Web>, Auth(actor): Auth, Path(aid): Path<String>) -> ApiResult<Json<AgentModeList>> {
+pub async fn agents(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(aid): Path<String>,
+) -> ApiResult<Json<AgentModeList>> {
     let account = atiende_store::accounts::get(&web.app.db, actor.org_id, id(&aid)?).await?;
     let grid = atiende_app::assign::grid(&web.app, &actor).await?;
     Ok(Json(AgentModeList {
-        items: grid.modes.into_iter().filter(|(a, _, _)| *a == account.id).map(|(_, user_id, mode)| AgentModeOut { user_id, mode }).collect(),
+        items: grid
+            .modes
+            .into_iter()
+            .filter(|(a, _, _)| *a == account.id)
+            .map(|(_, user_id, mode)| AgentModeOut { user_id, mode })
+            .collect(),
     }))
 }
 
@@ -228,6 +271,13 @@ pub struct QueueItem {
 pub async fn queue(State(web): State<Web>, Auth(actor): Auth) -> ApiResult<Json<QueueOut>> {
     let rows = atiende_app::assign::queue(&web.app, &actor).await?;
     Ok(Json(QueueOut {
-        items: rows.into_iter().map(|q| QueueItem { account_id: q.account_id, size: q.size, oldest_queued_at: q.oldest_queued_at }).collect(),
+        items: rows
+            .into_iter()
+            .map(|q| QueueItem {
+                account_id: q.account_id,
+                size: q.size,
+                oldest_queued_at: q.oldest_queued_at,
+            })
+            .collect(),
     }))
 }

@@ -1,10 +1,10 @@
 //! Web sessions: log in with email and password, log out.
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{cookie, parse_json, SESSION_COOKIE};
 use crate::Web;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{SESSION_COOKIE, cookie, parse_json};
 use atiende_app::auth;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -32,12 +32,18 @@ pub async fn login(State(web): State<Web>, req: Request) -> ApiResult<Response> 
         .await
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|_| "unknown".into());
-    let form = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").starts_with("application/x-www-form-urlencoded");
+    let form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .starts_with("application/x-www-form-urlencoded");
     let bytes = axum::body::to_bytes(body, 64 * 1024)
         .await
         .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "body too large"))?;
     let b: LoginBody = if form {
-        serde_urlencoded::from_bytes::<LoginBody>(&bytes).map_err(|e| ApiError::invalid("email", e.to_string()))?
+        serde_urlencoded::from_bytes::<LoginBody>(&bytes)
+            .map_err(|e| ApiError::invalid("email", e.to_string()))?
     } else {
         parse_json(&bytes)?
     };

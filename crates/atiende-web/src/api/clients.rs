@@ -1,10 +1,10 @@
 //! Clients.
 use super::id;
+use crate::Web;
 use crate::error::ApiResult;
 use crate::extract::Auth;
-use crate::Web;
-use atiende_core::time::rfc3339;
 use atiende_core::Role;
+use atiende_core::time::rfc3339;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -31,7 +31,11 @@ pub struct ClientOut {
 }
 
 #[utoipa::path(get, path = "/api/v1/clients/{id}", tag = "clients", responses((status = 200, body = ClientOut), (status = 404)))]
-pub async fn show(State(web): State<Web>, Auth(actor): Auth, Path(cid): Path<String>) -> ApiResult<Json<ClientOut>> {
+pub async fn show(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(cid): Path<String>,
+) -> ApiResult<Json<ClientOut>> {
     actor.require(&[Role::Admin, Role::Agent, Role::Analyst])?;
     let c = atiende_store::clients::get(&web.app.db, actor.org_id, id(&cid)?).await?;
     let identities = atiende_store::clients::identities(&web.app.db, c.id).await?;

@@ -1,23 +1,26 @@
 //! Email accounts: the raw-MIME inbound endpoint (for MTAs that pipe mail to us),
 //! the forwarding validation, the connection test, and attachment downloads.
 use super::id;
+use crate::Web;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Auth;
-use crate::Web;
 use atiende_app::email::Received;
 use atiende_core::{ChannelKind, Role};
 use atiende_store::ingest::Outcome;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 pub fn routes(max_message_bytes: usize) -> Router<Web> {
     Router::new()
-        .route("/accounts/{id}/inbound/mime", post(inbound_mime).layer(DefaultBodyLimit::max(max_message_bytes)))
+        .route(
+            "/accounts/{id}/inbound/mime",
+            post(inbound_mime).layer(DefaultBodyLimit::max(max_message_bytes)),
+        )
         .route("/accounts/{id}/validate", post(validate))
         .route("/accounts/{id}/test-connection", post(test_connection))
         .route("/attachments/{id}", get(attachment))
@@ -29,18 +32,28 @@ pub fn routes(max_message_bytes: usize) -> Router<Web> {
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/inbound/mime", tag = "email",
     request_body(content = String, content_type = "message/rfc822"),
     responses((status = 202, description = "`{outcome: stored|duplicate|blocked|validated|no_sender, message_id, ticket_id}`"), (status = 409), (status = 413), (status = 422)))]
-pub async fn inbound_mime(State(web): State<Web>, Auth(actor): Auth, Path(aid): Path<String>, body: Bytes) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn inbound_mime(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(aid): Path<String>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     actor.require_admin()?;
     let account = atiende_app::accounts::cached(&web.app, actor.org_id, id(&aid)?).await?;
     if account.kind != ChannelKind::Email.as_str() {
-        return Err(ApiError::new(StatusCode::CONFLICT, "wrong_kind", "only email accounts take raw MIME").field("id"));
+        return Err(ApiError::new(StatusCode::CONFLICT, "wrong_kind", "only email accounts take raw MIME")
+            .field("id"));
     }
     if body.is_empty() {
         return Err(ApiError::invalid("body", "must be the raw message"));
     }
     let out = match atiende_app::email::receive(&web.app, &account, &body).await? {
-        Received::Stored(Outcome::Stored { message_id, ticket_id, .. }) => json!({"outcome": "stored", "message_id": message_id, "ticket_id": ticket_id}),
-        Received::Stored(Outcome::Duplicate { message_id, ticket_id }) => json!({"outcome": "duplicate", "message_id": message_id, "ticket_id": ticket_id}),
+        Received::Stored(Outcome::Stored { message_id, ticket_id, .. }) => {
+            json!({"outcome": "stored", "message_id": message_id, "ticket_id": ticket_id})
+        }
+        Received::Stored(Outcome::Duplicate { message_id, ticket_id }) => {
+            json!({"outcome": "duplicate", "message_id": message_id, "ticket_id": ticket_id})
+        }
         Received::Blocked(sender) => json!({"outcome": "blocked", "sender": sender}),
         Received::Validated => json!({"outcome": "validated"}),
         Received::NoSender => json!({"outcome": "no_sender"}),
@@ -51,7 +64,11 @@ pub async fn inbound_mime(State(web): State<Web>, Auth(actor): Auth, Path(aid): 
 /// Sends the forwarding validation mail to the account's address (admins); the account
 /// stays `not_validated` until the mail comes back through the forwarding address.
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/validate", tag = "email", responses((status = 200), (status = 409)))]
-pub async fn validate(State(web): State<Web>, Auth(actor): Auth, Path(aid): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn validate(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(aid): Path<String>,
+) -> ApiResult<Json<Value>> {
     let a = atiende_app::email::start_validation(&web.app, &actor, id(&aid)?).await?;
     Ok(Json(atiende_app::accounts::to_json(&web.app, &a)))
 }
@@ -59,17 +76,27 @@ pub async fn validate(State(web): State<Web>, Auth(actor): Auth, Path(aid): Path
 /// Logs in to the account's IMAP server and its SMTP server and reports each answer (admins).
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/test-connection", tag = "email",
     responses((status = 200, description = "`{imap: {ok, message}, smtp: {ok, message}}`"), (status = 409)))]
-pub async fn test_connection(State(web): State<Web>, Auth(actor): Auth, Path(aid): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn test_connection(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(aid): Path<String>,
+) -> ApiResult<Json<Value>> {
     Ok(Json(atiende_app::email::test_connection(&web.app, &actor, id(&aid)?).await?))
 }
 
 /// Downloads an attachment. Always as a download (`Content-Disposition: attachment`,
 /// `nosniff`), never rendered inline, so a file cannot run in our origin.
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "email", responses((status = 200), (status = 404), (status = 410)))]
-pub async fn attachment(State(web): State<Web>, Auth(actor): Auth, Path(aid): Path<String>) -> ApiResult<Response> {
+pub async fn attachment(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(aid): Path<String>,
+) -> ApiResult<Response> {
     actor.require(&[Role::Admin, Role::Agent, Role::Analyst])?;
     let (info, data) = atiende_store::attachments::get(&web.app.db, actor.org_id, id(&aid)?).await?;
-    let data = data.ok_or_else(|| ApiError::new(StatusCode::GONE, "not_kept", "the file was over the size limit and was not kept"))?;
+    let data = data.ok_or_else(|| {
+        ApiError::new(StatusCode::GONE, "not_kept", "the file was over the size limit and was not kept")
+    })?;
     Ok(file_response(&info.filename, &info.content_type, data, true))
 }
 
@@ -79,11 +106,21 @@ pub fn file_response(filename: &str, content_type: &str, data: Vec<u8>, download
     let mut h = HeaderMap::new();
     let image = content_type.starts_with("image/") && !content_type.contains("svg");
     let ct = if image || download { content_type } else { "application/octet-stream" };
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(ct).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(ct).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
     h.insert("X-Content-Type-Options", HeaderValue::from_static("nosniff"));
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
-    let safe: String = filename.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
-    let disp = if download || !image { format!("attachment; filename=\"{safe}\"") } else { format!("inline; filename=\"{safe}\"") };
+    let safe: String = filename
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' })
+        .collect();
+    let disp = if download || !image {
+        format!("attachment; filename=\"{safe}\"")
+    } else {
+        format!("inline; filename=\"{safe}\"")
+    };
     if let Ok(v) = HeaderValue::from_str(&disp) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

@@ -1,21 +1,21 @@
 //! The realtime event stream (Server-Sent Events) of the caller's organization.
 //! Each event carries its outbox id; a client that reconnects with
 //! `Last-Event-ID` first receives what it missed (within the retention period).
+use crate::Web;
 use crate::error::ApiResult;
 use crate::extract::Auth;
-use crate::Web;
 use atiende_core::Role;
 use atiende_store::events::{self, EventRow};
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
-use axum::Router;
 use futures_util::Stream;
 use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 use tokio::sync::broadcast;
 
@@ -57,7 +57,12 @@ pub struct Since {
 /// Streams `ticket.*` and `message.*` events as they are committed, on any node.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
     responses((status = 200, description = "text/event-stream of {id, kind, ticket_id, message_id, payload}")))]
-pub async fn stream(State(web): State<Web>, Auth(actor): Auth, headers: HeaderMap, Query(q): Query<Since>) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+pub async fn stream(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    headers: HeaderMap,
+    Query(q): Query<Since>,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     actor.require(&[Role::Admin, Role::Agent, Role::Analyst])?;
     // Subscribe before reading the backlog, so nothing falls between the two.
     let rx = web.app.realtime.subscribe();
@@ -65,7 +70,8 @@ pub async fn stream(State(web): State<Web>, Auth(actor): Auth, headers: HeaderMa
     let mut last_id = 0;
     // A reconnecting browser sends Last-Event-ID; a page passes `?since=` the last event
     // id it was rendered after, so nothing committed in between is missed.
-    let header = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
+    let header =
+        headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
     if let Some(since) = header.or(q.since) {
         backlog.extend(events::after_for_org(&web.app.db, actor.org_id, since, 5000).await?);
         last_id = since;
@@ -84,7 +90,10 @@ pub async fn stream(State(web): State<Web>, Auth(actor): Auth, headers: HeaderMa
                 }
                 Ok(_) => continue,
                 Err(broadcast::error::RecvError::Lagged(n)) => {
-                    tracing::warn!(skipped = n, "slow event-stream client; it should reconnect with Last-Event-ID");
+                    tracing::warn!(
+                        skipped = n,
+                        "slow event-stream client; it should reconnect with Last-Event-ID"
+                    );
                     return Some((Ok(Event::default().event("lagged").data(n.to_string())), c));
                 }
                 Err(broadcast::error::RecvError::Closed) => return None,

@@ -8,10 +8,10 @@ pub mod schedules;
 pub mod tickets;
 pub mod users;
 
-use crate::error::ApiError;
 use crate::Web;
-use axum::routing::get;
+use crate::error::ApiError;
 use axum::Router;
+use axum::routing::get;
 use std::collections::HashMap;
 
 pub fn routes(max_message_bytes: usize) -> Router<Web> {
@@ -24,7 +24,9 @@ pub fn routes(max_message_bytes: usize) -> Router<Web> {
         .merge(users::routes())
         .merge(events::routes())
         .merge(schedules::routes())
-        .fallback(|| async { ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
+        .fallback(|| async {
+            ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+        })
 }
 
 /// Query parameters, parsed one by one so that errors name the parameter.
@@ -49,7 +51,11 @@ impl Params {
     /// An RFC 3339 instant.
     pub fn time(&self, name: &str) -> Result<Option<i64>, ApiError> {
         self.str(name)
-            .map(|v| atiende_core::time::parse_rfc3339(v).ok_or_else(|| ApiError::invalid(name, "must be an RFC 3339 date and time, e.g. 2026-11-25T09:00:00Z")))
+            .map(|v| {
+                atiende_core::time::parse_rfc3339(v).ok_or_else(|| {
+                    ApiError::invalid(name, "must be an RFC 3339 date and time, e.g. 2026-11-25T09:00:00Z")
+                })
+            })
             .transpose()
     }
     pub fn str(&self, name: &str) -> Option<&str> {
@@ -69,9 +75,13 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Params {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, ApiError> {
         let q = parts.uri.query().unwrap_or("");
-        serde_urlencoded::from_str::<HashMap<String, String>>(q)
-            .map(Params)
-            .map_err(|e| ApiError::new(axum::http::StatusCode::BAD_REQUEST, "invalid_query", format!("the query string is malformed: {e}")))
+        serde_urlencoded::from_str::<HashMap<String, String>>(q).map(Params).map_err(|e| {
+            ApiError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "invalid_query",
+                format!("the query string is malformed: {e}"),
+            )
+        })
     }
 }
 

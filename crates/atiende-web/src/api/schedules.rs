@@ -1,8 +1,8 @@
 //! Business-hours schedules (SPEC §6, §11.1).
 use super::id;
+use crate::Web;
 use crate::error::ApiResult;
 use crate::extract::{Auth, JsonBody};
-use crate::Web;
 use atiende_app::schedules::{self, Stored};
 use atiende_core::hours::ScheduleInput;
 use atiende_core::time::rfc3339;
@@ -76,7 +76,11 @@ fn input(b: ScheduleBody) -> ScheduleInput {
 
 #[utoipa::path(post, path = "/api/v1/schedules", tag = "schedules", request_body = ScheduleBody,
     responses((status = 201, body = ScheduleOut), (status = 409), (status = 422)))]
-pub async fn create(State(web): State<Web>, Auth(actor): Auth, JsonBody(b): JsonBody<ScheduleBody>) -> ApiResult<(StatusCode, Json<ScheduleOut>)> {
+pub async fn create(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    JsonBody(b): JsonBody<ScheduleBody>,
+) -> ApiResult<(StatusCode, Json<ScheduleOut>)> {
     let s = schedules::create(&web.app, &actor, &input(b)).await?;
     Ok((StatusCode::CREATED, Json(out(&web, s))))
 }
@@ -88,13 +92,22 @@ pub async fn list(State(web): State<Web>, Auth(actor): Auth) -> ApiResult<Json<S
 }
 
 #[utoipa::path(get, path = "/api/v1/schedules/{id}", tag = "schedules", responses((status = 200, body = ScheduleOut), (status = 404)))]
-pub async fn show(State(web): State<Web>, Auth(actor): Auth, Path(sid): Path<String>) -> ApiResult<Json<ScheduleOut>> {
+pub async fn show(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(sid): Path<String>,
+) -> ApiResult<Json<ScheduleOut>> {
     Ok(Json(out(&web, schedules::get(&web.app, &actor, id(&sid)?).await?)))
 }
 
 /// Replaces the schedule whole.
 #[utoipa::path(put, path = "/api/v1/schedules/{id}", tag = "schedules", request_body = ScheduleBody,
     responses((status = 200, body = ScheduleOut), (status = 404), (status = 409), (status = 422)))]
-pub async fn replace(State(web): State<Web>, Auth(actor): Auth, Path(sid): Path<String>, JsonBody(b): JsonBody<ScheduleBody>) -> ApiResult<Json<ScheduleOut>> {
+pub async fn replace(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(sid): Path<String>,
+    JsonBody(b): JsonBody<ScheduleBody>,
+) -> ApiResult<Json<ScheduleOut>> {
     Ok(Json(out(&web, schedules::replace(&web.app, &actor, id(&sid)?, &input(b)).await?)))
 }

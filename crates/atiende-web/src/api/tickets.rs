@@ -1,8 +1,8 @@
 //! Tickets and their messages.
-use super::{id, Params};
+use super::{Params, id};
+use crate::Web;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, JsonBody};
-use crate::Web;
 use atiende_app::tickets;
 use atiende_core::time::rfc3339;
 use atiende_core::{Role, TicketState};
@@ -23,7 +23,10 @@ pub fn routes(max_upload: usize) -> Router<Web> {
         .route("/tickets/{id}/reopen", post(reopen))
         .route("/tickets/{id}/assign", post(assign))
         .route("/tickets/{id}/assignments", get(assignments))
-        .route("/tickets/{id}/messages", get(messages).post(reply).layer(axum::Extension(crate::extract::BodyLimit(max_upload))))
+        .route(
+            "/tickets/{id}/messages",
+            get(messages).post(reply).layer(axum::Extension(crate::extract::BodyLimit(max_upload))),
+        )
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -51,11 +54,17 @@ fn parse_cursor(text: &str) -> Result<(i64, i64), ApiError> {
     responses((status = 200, body = TicketPage), (status = 422)))]
 pub async fn list(State(web): State<Web>, Auth(actor): Auth, p: Params) -> ApiResult<Json<TicketPage>> {
     actor.require(&[Role::Admin, Role::Agent, Role::Analyst])?;
-    let state = p.str("state").map(|s| TicketState::parse(s, "state")).transpose().map_err(atiende_app::AppError::from)?;
+    let state = p
+        .str("state")
+        .map(|s| TicketState::parse(s, "state"))
+        .transpose()
+        .map_err(atiende_app::AppError::from)?;
     let assignee = match p.str("assignee_id") {
         None => None,
         Some("none") => Some(AssigneeFilter::None),
-        Some(v) => Some(AssigneeFilter::User(v.parse().map_err(|_| ApiError::invalid("assignee_id", "must be a user id or none"))?)),
+        Some(v) => Some(AssigneeFilter::User(
+            v.parse().map_err(|_| ApiError::invalid("assignee_id", "must be a user id or none"))?,
+        )),
     };
     let f = TicketFilter {
         state: state.map(|s| s.as_str().to_string()),
@@ -75,7 +84,11 @@ pub async fn list(State(web): State<Web>, Auth(actor): Auth, p: Params) -> ApiRe
 }
 
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", responses((status = 200, body = TicketView), (status = 404)))]
-pub async fn show(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path<String>) -> ApiResult<Json<TicketView>> {
+pub async fn show(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(tid): Path<String>,
+) -> ApiResult<Json<TicketView>> {
     Ok(Json(tickets::get(&web.app, &actor, id(&tid)?).await?.view()))
 }
 
@@ -89,7 +102,12 @@ pub struct PatchTicket {
 /// Changes a ticket's priority (admins) or important mark (admins and agents).
 #[utoipa::path(patch, path = "/api/v1/tickets/{id}", request_body = PatchTicket, tag = "tickets",
     responses((status = 200, body = TicketView), (status = 403), (status = 422)))]
-pub async fn update(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path<String>, JsonBody(b): JsonBody<PatchTicket>) -> ApiResult<Json<TicketView>> {
+pub async fn update(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(tid): Path<String>,
+    JsonBody(b): JsonBody<PatchTicket>,
+) -> ApiResult<Json<TicketView>> {
     let tid = id(&tid)?;
     if b.priority.is_none() && b.important.is_none() {
         return Err(ApiError::invalid("priority", "give priority and/or important"));
@@ -110,7 +128,11 @@ pub async fn update(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path<S
 
 /// Closes the ticket (admins and agents).
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/close", tag = "tickets", responses((status = 200, body = TicketView), (status = 404)))]
-pub async fn close(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path<String>) -> ApiResult<Json<TicketView>> {
+pub async fn close(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(tid): Path<String>,
+) -> ApiResult<Json<TicketView>> {
     Ok(Json(tickets::close(&web.app, &actor, id(&tid)?).await?.view()))
 }
 
@@ -131,13 +153,21 @@ pub struct MassClosed {
 /// "on automatic close" reply.
 #[utoipa::path(post, path = "/api/v1/tickets/mass-close", request_body = MassCloseBody, tag = "tickets",
     responses((status = 200, body = MassClosed), (status = 403), (status = 422)))]
-pub async fn mass_close(State(web): State<Web>, Auth(actor): Auth, JsonBody(b): JsonBody<MassCloseBody>) -> ApiResult<Json<MassClosed>> {
+pub async fn mass_close(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    JsonBody(b): JsonBody<MassCloseBody>,
+) -> ApiResult<Json<MassClosed>> {
     Ok(Json(MassClosed { closed: tickets::mass_close(&web.app, &actor, &b.ids).await? }))
 }
 
 /// Reopens a closed ticket (admins and agents); 409 while the client has another open ticket.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/reopen", tag = "tickets", responses((status = 200, body = TicketView), (status = 409)))]
-pub async fn reopen(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path<String>) -> ApiResult<Json<TicketView>> {
+pub async fn reopen(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(tid): Path<String>,
+) -> ApiResult<Json<TicketView>> {
     Ok(Json(tickets::reopen(&web.app, &actor, id(&tid)?).await?.view()))
 }
 
@@ -150,12 +180,19 @@ pub struct AssignBody {
 /// Assigns the ticket to a user, or releases it with `{"user_id": null}`.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/assign", request_body = AssignBody, tag = "tickets",
     responses((status = 200, body = TicketView), (status = 422)))]
-pub async fn assign(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path<String>, JsonBody(b): JsonBody<serde_json::Value>) -> ApiResult<Json<TicketView>> {
+pub async fn assign(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(tid): Path<String>,
+    JsonBody(b): JsonBody<serde_json::Value>,
+) -> ApiResult<Json<TicketView>> {
     // `user_id` must be present: absent is a mistake, null is a release.
     let user_id = match b.get("user_id") {
         None => return Err(ApiError::invalid("user_id", "is required (null releases the ticket)")),
         Some(serde_json::Value::Null) => None,
-        Some(v) => Some(v.as_i64().ok_or_else(|| ApiError::invalid("user_id", "must be an integer or null"))?),
+        Some(v) => {
+            Some(v.as_i64().ok_or_else(|| ApiError::invalid("user_id", "must be an integer or null"))?)
+        }
     };
     Ok(Json(tickets::assign(&web.app, &actor, id(&tid)?, user_id).await?.view()))
 }
@@ -177,12 +214,22 @@ pub struct AssignmentList {
 
 /// The ticket's assignment history, oldest first.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/assignments", tag = "tickets", responses((status = 200, body = AssignmentList)))]
-pub async fn assignments(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path<String>) -> ApiResult<Json<AssignmentList>> {
+pub async fn assignments(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(tid): Path<String>,
+) -> ApiResult<Json<AssignmentList>> {
     let t = tickets::get(&web.app, &actor, id(&tid)?).await?;
     let rows = atiende_store::tickets::assignments(&web.app.db, t.id).await?;
     let items = rows
         .into_iter()
-        .map(|r| AssignmentOut { user_id: r.user_id, previous_user_id: r.previous_user_id, actor_user_id: r.actor_user_id, reason: r.reason, at: rfc3339(r.at) })
+        .map(|r| AssignmentOut {
+            user_id: r.user_id,
+            previous_user_id: r.previous_user_id,
+            actor_user_id: r.actor_user_id,
+            reason: r.reason,
+            at: rfc3339(r.at),
+        })
         .collect();
     Ok(Json(AssignmentList { items }))
 }
@@ -197,7 +244,12 @@ pub struct MessageList {
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/messages", tag = "tickets",
     params(("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = MessageList)))]
-pub async fn messages(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path<String>, p: Params) -> ApiResult<Json<MessageList>> {
+pub async fn messages(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(tid): Path<String>,
+    p: Params,
+) -> ApiResult<Json<MessageList>> {
     let t = tickets::get(&web.app, &actor, id(&tid)?).await?;
     let limit = match p.i64("limit")? {
         None => 200,
@@ -206,7 +258,9 @@ pub async fn messages(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path
     };
     let after = match p.str("cursor") {
         None => 0,
-        Some(c) => c.parse().map_err(|_| ApiError::invalid("cursor", "is not a cursor returned by this list"))?,
+        Some(c) => {
+            c.parse().map_err(|_| ApiError::invalid("cursor", "is not a cursor returned by this list"))?
+        }
     };
     let rows = atiende_store::messages::list(&web.app.db, actor.org_id, t.id, after, limit + 1).await?;
     let more = rows.len() as i64 > limit;
@@ -249,10 +303,16 @@ pub struct FileBody {
 /// Replies as the caller (delivered through the outbox), or adds an internal note.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", request_body = ReplyBody, tag = "tickets",
     responses((status = 201, body = MessageView), (status = 409), (status = 422)))]
-pub async fn reply(State(web): State<Web>, Auth(actor): Auth, Path(tid): Path<String>, JsonBody(b): JsonBody<ReplyBody>) -> ApiResult<(StatusCode, Json<MessageView>)> {
+pub async fn reply(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(tid): Path<String>,
+    JsonBody(b): JsonBody<ReplyBody>,
+) -> ApiResult<(StatusCode, Json<MessageView>)> {
     let mut files = Vec::with_capacity(b.attachments.len());
     for (i, f) in b.attachments.into_iter().enumerate() {
-        let data = atiende_core::b64::decode(&f.data).ok_or_else(|| ApiError::invalid(&format!("attachments[{i}].data"), "must be base64"))?;
+        let data = atiende_core::b64::decode(&f.data)
+            .ok_or_else(|| ApiError::invalid(&format!("attachments[{i}].data"), "must be base64"))?;
         files.push(tickets::Upload { filename: f.filename, content_type: f.content_type, data });
     }
     let m = tickets::reply_with_files(&web.app, &actor, id(&tid)?, &b.text, b.note, files).await?;

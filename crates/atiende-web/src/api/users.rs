@@ -1,8 +1,8 @@
 //! Users, connection statuses and personal API tokens.
-use super::{id, Params};
+use super::{Params, id};
+use crate::Web;
 use crate::error::ApiResult;
 use crate::extract::{Auth, JsonBody};
-use crate::Web;
 use atiende_app::users::{self, UserInput, UserPatchInput};
 use atiende_core::Role;
 use atiende_store::users::UserRow;
@@ -85,7 +85,11 @@ pub async fn list(State(web): State<Web>, Auth(actor): Auth, p: Params) -> ApiRe
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", responses((status = 200, body = UserOut), (status = 404)))]
-pub async fn show(State(web): State<Web>, Auth(actor): Auth, Path(uid): Path<String>) -> ApiResult<Json<UserOut>> {
+pub async fn show(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(uid): Path<String>,
+) -> ApiResult<Json<UserOut>> {
     actor.require(&[Role::Admin, Role::Agent, Role::Analyst])?;
     let u = atiende_store::users::get(&web.app.db, actor.org_id, id(&uid)?).await?;
     Ok(Json(UserOut::from(&u)))
@@ -113,7 +117,11 @@ pub struct CreateUser {
 /// Creates a user in the caller's organization (admins).
 #[utoipa::path(post, path = "/api/v1/users", request_body = CreateUser, tag = "users",
     responses((status = 201, body = UserOut), (status = 409), (status = 422)))]
-pub async fn create(State(web): State<Web>, Auth(actor): Auth, JsonBody(b): JsonBody<CreateUser>) -> ApiResult<(StatusCode, Json<UserOut>)> {
+pub async fn create(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    JsonBody(b): JsonBody<CreateUser>,
+) -> ApiResult<(StatusCode, Json<UserOut>)> {
     let input = UserInput {
         email: b.email,
         password: b.password,
@@ -147,8 +155,18 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>
 /// Changes a user (admins); a user may change their own connection status.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", request_body = PatchUser, tag = "users",
     responses((status = 200, body = UserOut), (status = 403), (status = 409), (status = 422)))]
-pub async fn update(State(web): State<Web>, Auth(actor): Auth, Path(uid): Path<String>, JsonBody(b): JsonBody<PatchUser>) -> ApiResult<Json<UserOut>> {
-    let p = UserPatchInput { active: b.active, roles: b.roles, connection_status_id: b.connection_status_id, max_open_tickets: b.max_open_tickets };
+pub async fn update(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(uid): Path<String>,
+    JsonBody(b): JsonBody<PatchUser>,
+) -> ApiResult<Json<UserOut>> {
+    let p = UserPatchInput {
+        active: b.active,
+        roles: b.roles,
+        connection_status_id: b.connection_status_id,
+        max_open_tickets: b.max_open_tickets,
+    };
     let u = users::patch(&web.app, &actor, id(&uid)?, p).await?;
     Ok(Json(UserOut::from(&u)))
 }
@@ -170,7 +188,12 @@ pub struct StatusList {
 pub async fn statuses(State(web): State<Web>, Auth(actor): Auth) -> ApiResult<Json<StatusList>> {
     actor.require(&[Role::Admin, Role::Agent, Role::Analyst])?;
     let rows = atiende_store::users::statuses(&web.app.db, actor.org_id).await?;
-    Ok(Json(StatusList { items: rows.into_iter().map(|s| StatusOut { id: s.id, name: s.name, assignable: s.assignable }).collect() }))
+    Ok(Json(StatusList {
+        items: rows
+            .into_iter()
+            .map(|s| StatusOut { id: s.id, name: s.name, assignable: s.assignable })
+            .collect(),
+    }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -182,7 +205,11 @@ pub struct CreateStatus {
 /// Adds a connection status (admins).
 #[utoipa::path(post, path = "/api/v1/connection-statuses", request_body = CreateStatus, tag = "users",
     responses((status = 201, body = StatusOut), (status = 409), (status = 422)))]
-pub async fn create_status(State(web): State<Web>, Auth(actor): Auth, JsonBody(b): JsonBody<CreateStatus>) -> ApiResult<(StatusCode, Json<StatusOut>)> {
+pub async fn create_status(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    JsonBody(b): JsonBody<CreateStatus>,
+) -> ApiResult<(StatusCode, Json<StatusOut>)> {
     let s = users::create_status(&web.app, &actor, &b.name, b.assignable).await?;
     Ok((StatusCode::CREATED, Json(StatusOut { id: s.id, name: s.name, assignable: s.assignable })))
 }
@@ -201,7 +228,11 @@ pub struct TokenOut {
 
 /// Creates a personal API token for the caller.
 #[utoipa::path(post, path = "/api/v1/tokens", request_body = CreateToken, tag = "users", responses((status = 201, body = TokenOut)))]
-pub async fn create_token(State(web): State<Web>, Auth(actor): Auth, JsonBody(b): JsonBody<CreateToken>) -> ApiResult<(StatusCode, Json<TokenOut>)> {
+pub async fn create_token(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    JsonBody(b): JsonBody<CreateToken>,
+) -> ApiResult<(StatusCode, Json<TokenOut>)> {
     let name = atiende_core::bounded_text(b.name.trim(), "name", 100).map_err(atiende_app::AppError::from)?;
     let token = atiende_app::auth::create_token(&web.app, actor.user_id, name).await?;
     Ok((StatusCode::CREATED, Json(TokenOut { token })))
@@ -228,7 +259,12 @@ pub struct StatusTimes {
 #[utoipa::path(get, path = "/api/v1/users/{id}/status-times", tag = "users",
     params(("from" = Option<String>, Query), ("to" = Option<String>, Query)),
     responses((status = 200, body = StatusTimes), (status = 403), (status = 422)))]
-pub async fn status_times(State(web): State<Web>, Auth(actor): Auth, Path(uid): Path<String>, p: Params) -> ApiResult<Json<StatusTimes>> {
+pub async fn status_times(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(uid): Path<String>,
+    p: Params,
+) -> ApiResult<Json<StatusTimes>> {
     let now = web.app.now();
     let to = p.time("to")?.unwrap_or(now);
     let from = p.time("from")?.unwrap_or(to - 24 * 3600 * 1_000_000);
@@ -238,7 +274,12 @@ pub async fn status_times(State(web): State<Web>, Auth(actor): Auth, Path(uid): 
         to: atiende_core::time::rfc3339(to),
         items: rows
             .into_iter()
-            .map(|(s, t)| StatusTime { connection_status_id: s.id, name: s.name, assignable: s.assignable, seconds: t / 1_000_000 })
+            .map(|(s, t)| StatusTime {
+                connection_status_id: s.id,
+                name: s.name,
+                assignable: s.assignable,
+                seconds: t / 1_000_000,
+            })
             .collect(),
     }))
 }

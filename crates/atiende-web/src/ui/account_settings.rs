@@ -4,7 +4,7 @@
 //! the same use case as `PATCH /api/v1/accounts/{id}` — so the same checks, and a bad
 //! value is shown next to its field with nothing stored.
 use super::admin::Errors;
-use super::{read_form, render, Chrome, Form, Page, UiError};
+use super::{Chrome, Form, Page, UiError, read_form, render};
 use crate::Web;
 use askama::Template;
 use atiende_app::accounts as acc_uc;
@@ -13,7 +13,7 @@ use atiende_store::accounts;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 pub struct ReplyForm {
     pub key: &'static str,
@@ -93,7 +93,8 @@ pub struct EmailForm {
 fn email_form(s: &Value, j: &Value) -> EmailForm {
     let st = |v: &Value| v.as_str().unwrap_or("").to_string();
     let port = |v: &Value| v.as_i64().map(|p| p.to_string()).unwrap_or_default();
-    let secrets: Vec<&str> = j["secrets_set"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let secrets: Vec<&str> =
+        j["secrets_set"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
     EmailForm {
         address: st(&s["address"]),
         connection: s["connection"].as_str().unwrap_or("imap").to_string(),
@@ -139,26 +140,48 @@ fn list_text(v: &Value) -> String {
     v.as_array().into_iter().flatten().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")
 }
 
-async fn settings_page(web: &Web, page: &Page, id: i64, saved: bool, e: Errors) -> Result<SettingsPage, UiError> {
+async fn settings_page(
+    web: &Web,
+    page: &Page,
+    id: i64,
+    saved: bool,
+    e: Errors,
+) -> Result<SettingsPage, UiError> {
     settings_page_with(web, page, id, saved, None, e).await
 }
 
-async fn settings_page_with(web: &Web, page: &Page, id: i64, saved: bool, test: Option<TestResult>, e: Errors) -> Result<SettingsPage, UiError> {
+async fn settings_page_with(
+    web: &Web,
+    page: &Page,
+    id: i64,
+    saved: bool,
+    test: Option<TestResult>,
+    e: Errors,
+) -> Result<SettingsPage, UiError> {
     page.actor.require_admin()?;
     let c = page.chrome(web).await?;
     let a = accounts::get(&web.app.db, page.actor.org_id, id).await?;
     let s: Value = serde_json::from_str(&a.settings).unwrap_or_default();
     let aa = &s["auto_actions"];
-    let (close_amount, close_unit) = split_delay(aa["close_if_no_reply"]["after_seconds"].as_i64().unwrap_or(86_400));
+    let (close_amount, close_unit) =
+        split_delay(aa["close_if_no_reply"]["after_seconds"].as_i64().unwrap_or(86_400));
     let replies = REPLY_ACTIONS
         .iter()
         .map(|k| {
             let texts = aa[*k]["texts"].as_array().cloned().unwrap_or_default();
             let t = |i: usize| texts.get(i).and_then(Value::as_str).unwrap_or("").to_string();
-            ReplyForm { key: k, enabled: aa[*k]["enabled"].as_bool().unwrap_or(false), texts: [t(0), t(1), t(2)] }
+            ReplyForm {
+                key: k,
+                enabled: aa[*k]["enabled"].as_bool().unwrap_or(false),
+                texts: [t(0), t(1), t(2)],
+            }
         })
         .collect();
-    let schedules = atiende_store::schedules::list(&web.app.db, page.actor.org_id).await?.into_iter().map(|s| ScheduleOption { id: s.id, name: s.name }).collect();
+    let schedules = atiende_store::schedules::list(&web.app.db, page.actor.org_id)
+        .await?
+        .into_iter()
+        .map(|s| ScheduleOption { id: s.id, name: s.name })
+        .collect();
     let mut p = SettingsPage {
         c,
         tab: "accounts",
@@ -193,22 +216,33 @@ async fn settings_page_with(web: &Web, page: &Page, id: i64, saved: bool, test: 
             "quality" => (p.sla_amount, p.sla_unit) = (v("sla_amount"), v("sla_unit")),
             "email" => {
                 if let Some(f) = p.email.as_mut() {
-                    (f.address, f.connection, f.imap_host, f.imap_port, f.imap_security) = (v("address"), v("connection"), v("imap_host"), v("imap_port"), v("imap_security"));
-                    (f.imap_username, f.imap_mailbox, f.sending, f.smtp_host, f.smtp_port) = (v("imap_username"), v("imap_mailbox"), v("sending"), v("smtp_host"), v("smtp_port"));
-                    (f.smtp_security, f.smtp_username, f.blocked, f.signature, f.contact_forms) = (v("smtp_security"), v("smtp_username"), v("blocked"), v("signature"), v("contact_forms"));
+                    (f.address, f.connection, f.imap_host, f.imap_port, f.imap_security) =
+                        (v("address"), v("connection"), v("imap_host"), v("imap_port"), v("imap_security"));
+                    (f.imap_username, f.imap_mailbox, f.sending, f.smtp_host, f.smtp_port) =
+                        (v("imap_username"), v("imap_mailbox"), v("sending"), v("smtp_host"), v("smtp_port"));
+                    (f.smtp_security, f.smtp_username, f.blocked, f.signature, f.contact_forms) = (
+                        v("smtp_security"),
+                        v("smtp_username"),
+                        v("blocked"),
+                        v("signature"),
+                        v("contact_forms"),
+                    );
                     f.include_chain = on("include_chain");
                 }
             }
             "actions" => {
-                (p.close_enabled, p.close_amount, p.close_unit) = (on("close_enabled"), v("close_amount"), v("close_unit"));
+                (p.close_enabled, p.close_amount, p.close_unit) =
+                    (on("close_enabled"), v("close_amount"), v("close_unit"));
                 for r in &mut p.replies {
                     r.enabled = on(&format!("{}_enabled", r.key));
                     r.texts = [0, 1, 2].map(|i| v(&format!("{}_text_{i}", r.key)));
                 }
             }
             _ => {
-                (p.keywords, p.notify_mode, p.notify_emails) = (v("keywords"), v("notify_mode"), v("notify_emails"));
-                (p.create_ignored, p.admins_only_posts, p.relationship) = (on("create_ignored"), on("admins_only_posts"), on("prioritize_relationship"));
+                (p.keywords, p.notify_mode, p.notify_emails) =
+                    (v("keywords"), v("notify_mode"), v("notify_emails"));
+                (p.create_ignored, p.admins_only_posts, p.relationship) =
+                    (on("create_ignored"), on("admins_only_posts"), on("prioritize_relationship"));
                 (p.schedule_id, p.assign_mode) = (v("schedule_id").parse().unwrap_or(0), v("assign_mode"));
             }
         }
@@ -216,8 +250,16 @@ async fn settings_page_with(web: &Web, page: &Page, id: i64, saved: bool, test: 
     Ok(p)
 }
 
-pub async fn show(State(web): State<Web>, page: Page, Path(id): Path<i64>, q: axum::extract::Query<std::collections::HashMap<String, String>>) -> Result<Response, UiError> {
-    Ok(render(StatusCode::OK, &settings_page(&web, &page, id, q.contains_key("saved"), Errors::default()).await?))
+pub async fn show(
+    State(web): State<Web>,
+    page: Page,
+    Path(id): Path<i64>,
+    q: axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, UiError> {
+    Ok(render(
+        StatusCode::OK,
+        &settings_page(&web, &page, id, q.contains_key("saved"), Errors::default()).await?,
+    ))
 }
 
 /// A comma- or line-separated list, blanks dropped.
@@ -232,7 +274,11 @@ fn section_patch(section: &str, f: &Form) -> Option<Value> {
     Some(match section {
         "quality" => {
             let amount = f.get("sla_amount").trim();
-            if amount.is_empty() { json!({"sla": null}) } else { json!({"sla": {"amount": number(amount), "unit": f.get("sla_unit")}}) }
+            if amount.is_empty() {
+                json!({"sla": null})
+            } else {
+                json!({"sla": {"amount": number(amount), "unit": f.get("sla_unit")}})
+            }
         }
         "actions" => {
             let mut a = serde_json::Map::new();
@@ -242,11 +288,29 @@ fn section_patch(section: &str, f: &Form) -> Option<Value> {
                 "hours" => 3_600,
                 _ => 60,
             };
-            let after = f.get("close_amount").trim().parse::<i64>().map(|n| json!(n.saturating_mul(unit))).unwrap_or_else(|_| json!(f.get("close_amount")));
-            a.insert("close_if_no_reply".into(), if enabled { json!({"enabled": true, "after_seconds": after}) } else { json!({"enabled": false}) });
+            let after = f
+                .get("close_amount")
+                .trim()
+                .parse::<i64>()
+                .map(|n| json!(n.saturating_mul(unit)))
+                .unwrap_or_else(|_| json!(f.get("close_amount")));
+            a.insert(
+                "close_if_no_reply".into(),
+                if enabled {
+                    json!({"enabled": true, "after_seconds": after})
+                } else {
+                    json!({"enabled": false})
+                },
+            );
             for k in REPLY_ACTIONS {
-                let texts: Vec<&str> = (0..3).map(|i| f.get(&format!("{k}_text_{i}"))).filter(|t| !t.trim().is_empty()).collect();
-                a.insert(k.into(), json!({"enabled": !f.get(&format!("{k}_enabled")).is_empty(), "texts": texts}));
+                let texts: Vec<&str> = (0..3)
+                    .map(|i| f.get(&format!("{k}_text_{i}")))
+                    .filter(|t| !t.trim().is_empty())
+                    .collect();
+                a.insert(
+                    k.into(),
+                    json!({"enabled": !f.get(&format!("{k}_enabled")).is_empty(), "texts": texts}),
+                );
             }
             json!({"auto_actions": a})
         }
@@ -301,7 +365,12 @@ fn section_patch(section: &str, f: &Form) -> Option<Value> {
 }
 
 /// "Test connection": logs in to the account's mail servers and shows their answers.
-pub async fn email_test(State(web): State<Web>, page: Page, Path(id): Path<i64>, req: Request) -> Result<Response, UiError> {
+pub async fn email_test(
+    State(web): State<Web>,
+    page: Page,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, UiError> {
     let form = read_form(req.into_body()).await;
     form.check_csrf(&page)?;
     let r = atiende_app::email::test_connection(&web.app, &page.actor, id).await?;
@@ -312,15 +381,25 @@ pub async fn email_test(State(web): State<Web>, page: Page, Path(id): Path<i64>,
         smtp_ok: r["smtp"]["ok"].as_bool().unwrap_or(false),
         smtp: text(&r["smtp"]["message"]),
     };
-    Ok(render(StatusCode::OK, &settings_page_with(&web, &page, id, false, Some(result), Errors::default()).await?))
+    Ok(render(
+        StatusCode::OK,
+        &settings_page_with(&web, &page, id, false, Some(result), Errors::default()).await?,
+    ))
 }
 
 /// Sends the forwarding validation mail (seed 002's "validate" button).
-pub async fn email_validate(State(web): State<Web>, page: Page, Path(id): Path<i64>, req: Request) -> Result<Response, UiError> {
+pub async fn email_validate(
+    State(web): State<Web>,
+    page: Page,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, UiError> {
     let form = read_form(req.into_body()).await;
     form.check_csrf(&page)?;
     match atiende_app::email::start_validation(&web.app, &page.actor, id).await {
-        Ok(_) => Ok(Redirect::to(&format!("/admin/accounts/{id}/settings?saved=validation#email")).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/admin/accounts/{id}/settings?saved=validation#email")).into_response())
+        }
         Err(e) => {
             let e = Errors::from_app("email", e, &form, page.tr)?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &settings_page(&web, &page, id, false, e).await?))
@@ -328,12 +407,22 @@ pub async fn email_validate(State(web): State<Web>, page: Page, Path(id): Path<i
     }
 }
 
-pub async fn save(State(web): State<Web>, page: Page, Path((id, section)): Path<(i64, String)>, req: Request) -> Result<Response, UiError> {
+pub async fn save(
+    State(web): State<Web>,
+    page: Page,
+    Path((id, section)): Path<(i64, String)>,
+    req: Request,
+) -> Result<Response, UiError> {
     let form = read_form(req.into_body()).await;
     form.check_csrf(&page)?;
-    let Some(patch) = section_patch(&section, &form) else { return Err(UiError::App(atiende_app::AppError::NotFound)) };
+    let Some(patch) = section_patch(&section, &form) else {
+        return Err(UiError::App(atiende_app::AppError::NotFound));
+    };
     match acc_uc::update(&web.app, &page.actor, id, None, Some(patch)).await {
-        Ok(_) => Ok(Redirect::to(&format!("/admin/accounts/{id}/settings?saved={section}#{section}")).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/admin/accounts/{id}/settings?saved={section}#{section}"))
+                .into_response())
+        }
         Err(e) => {
             let e = Errors::from_app(&section, e, &form, page.tr)?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &settings_page(&web, &page, id, false, e).await?))
@@ -351,14 +440,42 @@ mod tests {
 
     #[test]
     fn sections_become_settings_patches() {
-        assert_eq!(section_patch("quality", &form(&[("sla_amount", "15"), ("sla_unit", "minutes")])), Some(json!({"sla": {"amount": 15, "unit": "minutes"}})));
+        assert_eq!(
+            section_patch("quality", &form(&[("sla_amount", "15"), ("sla_unit", "minutes")])),
+            Some(json!({"sla": {"amount": 15, "unit": "minutes"}}))
+        );
         assert_eq!(section_patch("quality", &form(&[("sla_amount", " ")])), Some(json!({"sla": null})));
-        assert_eq!(section_patch("quality", &form(&[("sla_amount", "x"), ("sla_unit", "minutes")])).unwrap()["sla"]["amount"], "x");
-        let a = section_patch("actions", &form(&[("close_enabled", "on"), ("close_amount", "2"), ("close_unit", "hours"), ("new_client_enabled", "on"), ("new_client_text_0", "Hola"), ("new_client_text_1", " ")])).unwrap();
+        assert_eq!(
+            section_patch("quality", &form(&[("sla_amount", "x"), ("sla_unit", "minutes")])).unwrap()["sla"]
+                ["amount"],
+            "x"
+        );
+        let a = section_patch(
+            "actions",
+            &form(&[
+                ("close_enabled", "on"),
+                ("close_amount", "2"),
+                ("close_unit", "hours"),
+                ("new_client_enabled", "on"),
+                ("new_client_text_0", "Hola"),
+                ("new_client_text_1", " "),
+            ]),
+        )
+        .unwrap();
         assert_eq!(a["auto_actions"]["close_if_no_reply"], json!({"enabled": true, "after_seconds": 7200}));
         assert_eq!(a["auto_actions"]["new_client"], json!({"enabled": true, "texts": ["Hola"]}));
         assert_eq!(a["auto_actions"]["no_agent"], json!({"enabled": false, "texts": []}));
-        let g = section_patch("general", &form(&[("keywords", "urgente, reclamo\nSERNAC"), ("notify_mode", "all"), ("notify_emails", "a@x.cl"), ("schedule_id", "0"), ("assign_mode", "awaiting_answer")])).unwrap();
+        let g = section_patch(
+            "general",
+            &form(&[
+                ("keywords", "urgente, reclamo\nSERNAC"),
+                ("notify_mode", "all"),
+                ("notify_emails", "a@x.cl"),
+                ("schedule_id", "0"),
+                ("assign_mode", "awaiting_answer"),
+            ]),
+        )
+        .unwrap();
         assert_eq!(g["general"]["important_keywords"], json!(["urgente", "reclamo", "SERNAC"]));
         assert_eq!(g["schedule_id"], Value::Null);
         assert_eq!(section_patch("nope", &form(&[])), None);

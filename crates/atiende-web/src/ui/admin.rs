@@ -1,11 +1,11 @@
 //! Admin screens: users, connection statuses, accounts (the `api` kind's settings form;
 //! other kinds add their forms in the same shape), and every user's own API tokens.
 use super::i18n::Tr;
-use super::{datetime, display_name, read_form, render, Chrome, Form, Page, UiError};
+use super::{Chrome, Form, Page, UiError, datetime, display_name, read_form, render};
 use crate::Web;
 use askama::Template;
 use atiende_app::users::{UserInput, UserPatchInput};
-use atiende_app::{accounts as acc_uc, auth, users as users_uc, AppError};
+use atiende_app::{AppError, accounts as acc_uc, auth, users as users_uc};
 use atiende_core::{Role, Roles};
 use atiende_store::{accounts, users};
 use axum::extract::{Path, Request, State};
@@ -31,16 +31,31 @@ impl Errors {
             AppError::Conflict { field, message } => (field.unwrap_or_default(), message),
             e => return Err(e.into()),
         };
-        let values = sent.0.iter().filter(|(k, _)| !k.contains("password") && !k.contains("secret") && k != "_csrf").cloned().collect();
+        let values = sent
+            .0
+            .iter()
+            .filter(|(k, _)| !k.contains("password") && !k.contains("secret") && k != "_csrf")
+            .cloned()
+            .collect();
         Ok(Errors { form: form.into(), field, message: tr.msg(&message), values })
     }
     /// The message for `field` of `form`, if that is what failed.
     pub fn err(&self, form: &str, field: &str) -> &str {
-        if self.form == form && (self.field == field || self.field.ends_with(&format!(".{field}"))) { &self.message } else { "" }
+        if self.form == form && (self.field == field || self.field.ends_with(&format!(".{field}"))) {
+            &self.message
+        } else {
+            ""
+        }
     }
     /// A failure of `form` not tied to a field shown on it.
     pub fn general(&self, form: &str, fields: &[&str]) -> &str {
-        if self.form == form && !fields.iter().any(|f| self.field == *f || self.field.ends_with(&format!(".{f}"))) { &self.message } else { "" }
+        if self.form == form
+            && !fields.iter().any(|f| self.field == *f || self.field.ends_with(&format!(".{f}")))
+        {
+            &self.message
+        } else {
+            ""
+        }
     }
     pub fn value(&self, form: &str, name: &str) -> &str {
         if self.form == form { self.values.get(name).map(String::as_str).unwrap_or("") } else { "" }
@@ -120,13 +135,21 @@ pub async fn users_create(State(web): State<Web>, page: Page, req: Request) -> R
     }
 }
 
-pub async fn users_update(State(web): State<Web>, page: Page, Path(id): Path<i64>, req: Request) -> Result<Response, UiError> {
+pub async fn users_update(
+    State(web): State<Web>,
+    page: Page,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, UiError> {
     let form = read_form(req.into_body()).await;
     form.check_csrf(&page)?;
     let patch = match form.get("do") {
         "deactivate" => UserPatchInput { active: Some(false), ..Default::default() },
         "activate" => UserPatchInput { active: Some(true), ..Default::default() },
-        _ => UserPatchInput { roles: Some(form.all("roles").into_iter().map(str::to_string).collect()), ..Default::default() },
+        _ => UserPatchInput {
+            roles: Some(form.all("roles").into_iter().map(str::to_string).collect()),
+            ..Default::default()
+        },
     };
     match users_uc::patch(&web.app, &page.actor, id, patch).await {
         Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
@@ -162,7 +185,9 @@ pub async fn statuses_show(State(web): State<Web>, page: Page) -> Result<Respons
 pub async fn statuses_create(State(web): State<Web>, page: Page, req: Request) -> Result<Response, UiError> {
     let form = read_form(req.into_body()).await;
     form.check_csrf(&page)?;
-    match users_uc::create_status(&web.app, &page.actor, form.get("name"), form.get("assignable") == "on").await {
+    match users_uc::create_status(&web.app, &page.actor, form.get("name"), form.get("assignable") == "on")
+        .await
+    {
         Ok(_) => Ok(Redirect::to("/admin/statuses").into_response()),
         Err(e) => {
             let e = Errors::from_app("create", e, &form, page.tr)?;
@@ -171,10 +196,17 @@ pub async fn statuses_create(State(web): State<Web>, page: Page, req: Request) -
     }
 }
 
-pub async fn statuses_update(State(web): State<Web>, page: Page, Path(id): Path<i64>, req: Request) -> Result<Response, UiError> {
+pub async fn statuses_update(
+    State(web): State<Web>,
+    page: Page,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, UiError> {
     let form = read_form(req.into_body()).await;
     form.check_csrf(&page)?;
-    match users_uc::update_status(&web.app, &page.actor, id, form.get("name"), form.get("assignable") == "on").await {
+    match users_uc::update_status(&web.app, &page.actor, id, form.get("name"), form.get("assignable") == "on")
+        .await
+    {
         Ok(_) => Ok(Redirect::to("/admin/statuses").into_response()),
         Err(e) => {
             let e = Errors::from_app(&format!("status-{id}"), e, &form, page.tr)?;
@@ -222,7 +254,9 @@ async fn accounts_page(web: &Web, page: &Page, e: Errors) -> Result<AccountsPage
                 name: a.name.clone(),
                 status: a.status.clone(),
                 webhook_url: j["settings"]["webhook_url"].as_str().unwrap_or("").to_string(),
-                secret_set: j["secrets_set"].as_array().is_some_and(|s| s.iter().any(|v| v == "webhook_secret")),
+                secret_set: j["secrets_set"]
+                    .as_array()
+                    .is_some_and(|s| s.iter().any(|v| v == "webhook_secret")),
                 address: j["settings"]["address"].as_str().unwrap_or("").to_string(),
                 connection: j["settings"]["connection"].as_str().unwrap_or("").to_string(),
                 forwarding_address: j["forwarding_address"].as_str().unwrap_or("").to_string(),
@@ -267,7 +301,11 @@ pub async fn accounts_create(State(web): State<Web>, page: Page, req: Request) -
 
 /// A new email account (seed 002's "add account": IMAP or forwarding); its other
 /// options are set on its settings screen.
-pub async fn accounts_create_email(State(web): State<Web>, page: Page, req: Request) -> Result<Response, UiError> {
+pub async fn accounts_create_email(
+    State(web): State<Web>,
+    page: Page,
+    req: Request,
+) -> Result<Response, UiError> {
     let form = read_form(req.into_body()).await;
     form.check_csrf(&page)?;
     let connection = form.get("connection");
@@ -289,7 +327,12 @@ pub async fn accounts_create_email(State(web): State<Web>, page: Page, req: Requ
     }
 }
 
-pub async fn accounts_update(State(web): State<Web>, page: Page, Path(id): Path<i64>, req: Request) -> Result<Response, UiError> {
+pub async fn accounts_update(
+    State(web): State<Web>,
+    page: Page,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, UiError> {
     let form = read_form(req.into_body()).await;
     form.check_csrf(&page)?;
     match acc_uc::update(&web.app, &page.actor, id, Some(form.get("name")), Some(api_settings(&form))).await {
@@ -325,7 +368,12 @@ async fn tokens_page(web: &Web, page: &Page, created: String, e: Errors) -> Resu
     let tokens = users::tokens(&web.app.db, page.actor.user_id)
         .await?
         .into_iter()
-        .map(|t| TokenLine { id: t.id, name: t.name, created: datetime(t.created_at), last_used: t.last_used_at.map(datetime).unwrap_or_default() })
+        .map(|t| TokenLine {
+            id: t.id,
+            name: t.name,
+            created: datetime(t.created_at),
+            last_used: t.last_used_at.map(datetime).unwrap_or_default(),
+        })
         .collect();
     Ok(TokensPage { c, tab: "tokens", tokens, created, e })
 }
@@ -341,7 +389,10 @@ pub async fn tokens_create(State(web): State<Web>, page: Page, req: Request) -> 
         Ok(n) => n,
         Err(v) => {
             let e = Errors::from_app("create", v.into(), &form, page.tr)?;
-            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &tokens_page(&web, &page, String::new(), e).await?));
+            return Ok(render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &tokens_page(&web, &page, String::new(), e).await?,
+            ));
         }
     };
     let token = auth::create_token(&web.app, page.actor.user_id, &name).await?;
@@ -349,7 +400,12 @@ pub async fn tokens_create(State(web): State<Web>, page: Page, req: Request) -> 
     Ok(render(StatusCode::OK, &tokens_page(&web, &page, token, Errors::default()).await?))
 }
 
-pub async fn tokens_delete(State(web): State<Web>, page: Page, Path(id): Path<i64>, req: Request) -> Result<Response, UiError> {
+pub async fn tokens_delete(
+    State(web): State<Web>,
+    page: Page,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, UiError> {
     let form = read_form(req.into_body()).await;
     form.check_csrf(&page)?;
     users_uc::revoke_token(&web.app, &page.actor, id).await?;
@@ -393,7 +449,13 @@ fn blocks_text(blocks: &[[String; 2]]) -> String {
     blocks.iter().map(|[a, b]| format!("{a}-{b}")).collect::<Vec<_>>().join(", ")
 }
 
-async fn schedules_page(web: &Web, page: &Page, edit: Option<atiende_core::hours::ScheduleInput>, edit_id: i64, e: Errors) -> Result<SchedulesPage, UiError> {
+async fn schedules_page(
+    web: &Web,
+    page: &Page,
+    edit: Option<atiende_core::hours::ScheduleInput>,
+    edit_id: i64,
+    e: Errors,
+) -> Result<SchedulesPage, UiError> {
     admin(page)?;
     let c = page.chrome(web).await?;
     let now = jiff::Timestamp::from_microsecond(web.app.now()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
@@ -401,7 +463,8 @@ async fn schedules_page(web: &Web, page: &Page, edit: Option<atiende_core::hours
         .await?
         .into_iter()
         .map(|s| {
-            let local = |t: jiff::Timestamp| s.schedule.tz.to_datetime(t).strftime("%Y-%m-%d %H:%M").to_string();
+            let local =
+                |t: jiff::Timestamp| s.schedule.tz.to_datetime(t).strftime("%Y-%m-%d %H:%M").to_string();
             ScheduleLine {
                 id: s.row.id,
                 name: s.input.name.clone(),
@@ -414,14 +477,31 @@ async fn schedules_page(web: &Web, page: &Page, edit: Option<atiende_core::hours
     let input = edit.unwrap_or_else(|| atiende_core::hours::ScheduleInput {
         name: String::new(),
         time_zone: "America/Santiago".into(),
-        days: DAYS[..5].iter().map(|d| (d.to_string(), vec![["09:00".to_string(), "18:00".to_string()]])).collect(),
+        days: DAYS[..5]
+            .iter()
+            .map(|d| (d.to_string(), vec![["09:00".to_string(), "18:00".to_string()]]))
+            .collect(),
         holidays: vec![],
     });
     let days = DAYS
         .iter()
-        .map(|d| DayRow { key: d, label: page.tr.t(&format!("day.{d}")), value: input.days.get(*d).map(|b| blocks_text(b)).unwrap_or_default() })
+        .map(|d| DayRow {
+            key: d,
+            label: page.tr.t(&format!("day.{d}")),
+            value: input.days.get(*d).map(|b| blocks_text(b)).unwrap_or_default(),
+        })
         .collect();
-    Ok(SchedulesPage { c, tab: "schedules", schedules, edit_id, name: input.name, time_zone: input.time_zone, days, holidays: input.holidays.join(", "), e })
+    Ok(SchedulesPage {
+        c,
+        tab: "schedules",
+        schedules,
+        edit_id,
+        name: input.name,
+        time_zone: input.time_zone,
+        days,
+        holidays: input.holidays.join(", "),
+        e,
+    })
 }
 
 /// Reads the schedule form: each day "09:00-13:00, 14:00-18:00"; holidays separated by
@@ -442,15 +522,30 @@ fn read_schedule(form: &Form) -> Result<atiende_core::hours::ScheduleInput, AppE
             days.insert(d.to_string(), blocks);
         }
     }
-    let holidays = form.get("holidays").split([',', '\n']).map(str::trim).filter(|h| !h.is_empty()).map(str::to_string).collect();
-    Ok(atiende_core::hours::ScheduleInput { name: form.get("name").to_string(), time_zone: form.get("time_zone").to_string(), days, holidays })
+    let holidays = form
+        .get("holidays")
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .map(str::to_string)
+        .collect();
+    Ok(atiende_core::hours::ScheduleInput {
+        name: form.get("name").to_string(),
+        time_zone: form.get("time_zone").to_string(),
+        days,
+        holidays,
+    })
 }
 
 pub async fn schedules_show(State(web): State<Web>, page: Page) -> Result<Response, UiError> {
     Ok(render(StatusCode::OK, &schedules_page(&web, &page, None, 0, Errors::default()).await?))
 }
 
-pub async fn schedules_edit(State(web): State<Web>, page: Page, Path(id): Path<i64>) -> Result<Response, UiError> {
+pub async fn schedules_edit(
+    State(web): State<Web>,
+    page: Page,
+    Path(id): Path<i64>,
+) -> Result<Response, UiError> {
     let s = atiende_app::schedules::get(&web.app, &page.actor, id).await?;
     Ok(render(StatusCode::OK, &schedules_page(&web, &page, Some(s.input), id, Errors::default()).await?))
 }
@@ -491,7 +586,12 @@ pub async fn schedules_create(State(web): State<Web>, page: Page, req: Request) 
     schedules_save(web, page, req, None).await
 }
 
-pub async fn schedules_update(State(web): State<Web>, page: Page, Path(id): Path<i64>, req: Request) -> Result<Response, UiError> {
+pub async fn schedules_update(
+    State(web): State<Web>,
+    page: Page,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, UiError> {
     schedules_save(web, page, req, Some(id)).await
 }
 
@@ -530,7 +630,8 @@ async fn assignment_page(web: &Web, page: &Page, e: Errors) -> Result<Assignment
     let c = page.chrome(web).await?;
     let grid = atiende_app::assign::grid(&web.app, &page.actor).await?;
     let now = web.app.now();
-    let org_settings = atiende_store::orgs::settings(&web.app.db, page.actor.org_id).await.unwrap_or_default();
+    let org_settings =
+        atiende_store::orgs::settings(&web.app.db, page.actor.org_id).await.unwrap_or_default();
     let accounts: Vec<GridAccount> = accounts::list(&web.app.db, page.actor.org_id)
         .await?
         .into_iter()
@@ -546,14 +647,21 @@ async fn assignment_page(web: &Web, page: &Page, e: Errors) -> Result<Assignment
                 name: a.name,
                 mode,
                 queue: q.map_or(0, |q| q.size),
-                oldest: q.and_then(|q| q.oldest_queued_at.as_deref()).and_then(atiende_core::time::parse_rfc3339).map(|t| page.tr.elapsed(now - t)).unwrap_or_default(),
+                oldest: q
+                    .and_then(|q| q.oldest_queued_at.as_deref())
+                    .and_then(atiende_core::time::parse_rfc3339)
+                    .map(|t| page.tr.elapsed(now - t))
+                    .unwrap_or_default(),
             }
         })
         .collect();
     let rows = users::list(&web.app.db, page.actor.org_id, 0, 10_000)
         .await?
         .into_iter()
-        .filter(|u| u.active && (Roles::from_db(&u.roles).has(Role::Agent) || Roles::from_db(&u.roles).has(Role::Admin)))
+        .filter(|u| {
+            u.active
+                && (Roles::from_db(&u.roles).has(Role::Agent) || Roles::from_db(&u.roles).has(Role::Admin))
+        })
         .map(|u| {
             let status = c.statuses.iter().find(|s| Some(s.id) == u.connection_status_id);
             GridRow {
@@ -561,11 +669,19 @@ async fn assignment_page(web: &Web, page: &Page, e: Errors) -> Result<Assignment
                 name: display_name(&u),
                 status: status.map(|s| s.name.clone()).unwrap_or_default(),
                 assignable: status.is_some_and(|s| s.assignable),
-                cap: e.values.get(&format!("cap_{}", u.id)).cloned().unwrap_or_else(|| u.max_open_tickets.map(|c| c.to_string()).unwrap_or_default()),
+                cap: e
+                    .values
+                    .get(&format!("cap_{}", u.id))
+                    .cloned()
+                    .unwrap_or_else(|| u.max_open_tickets.map(|c| c.to_string()).unwrap_or_default()),
                 modes: accounts
                     .iter()
                     .map(|a| {
-                        let m = grid.modes.iter().find(|(acc, user, _)| *acc == a.id && *user == u.id).map_or("disabled", |(_, _, m)| m.as_str());
+                        let m = grid
+                            .modes
+                            .iter()
+                            .find(|(acc, user, _)| *acc == a.id && *user == u.id)
+                            .map_or("disabled", |(_, _, m)| m.as_str());
                         (a.id, m.to_string())
                     })
                     .collect(),
@@ -588,7 +704,10 @@ pub async fn assignment_save(State(web): State<Web>, page: Page, req: Request) -
     let mut bad = None;
     for (k, v) in &form.0 {
         if let Some(rest) = k.strip_prefix("m_") {
-            match rest.split_once('_').and_then(|(u, a)| Some((u.parse::<i64>().ok()?, a.parse::<i64>().ok()?))) {
+            match rest
+                .split_once('_')
+                .and_then(|(u, a)| Some((u.parse::<i64>().ok()?, a.parse::<i64>().ok()?)))
+            {
                 Some((u, a)) => modes.push((a, u, v.clone())),
                 None => bad = Some("mode"),
             }

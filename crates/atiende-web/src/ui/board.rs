@@ -1,11 +1,11 @@
 //! The board: columns side by side, each a page of ticket cards; the column form;
 //! the recommended flows of an empty board.
 use super::i18n::Tr;
-use super::{display_name, initials, read_form, render, Chrome, Form, Page, UiError};
+use super::{Chrome, Form, Page, UiError, display_name, initials, read_form, render};
 use crate::Web;
 use askama::Template;
-use atiende_app::board::{self, Column};
 use atiende_app::AppError;
+use atiende_app::board::{self, Column};
 use atiende_core::board::{AssigneeChoice, ColumnFilter, ColumnSort, Flow};
 use atiende_core::{ChannelKind, Role, TicketState};
 use atiende_store::tickets::{TicketCursor, TicketRow};
@@ -84,7 +84,11 @@ impl Names {
             })
             .collect();
         let accounts = rows.into_iter().map(|a| (a.id, (a.kind, a.name))).collect();
-        let users = users::list(db, page.actor.org_id, 0, 10_000).await?.into_iter().map(|u| (u.id, (display_name(&u), initials(&u)))).collect();
+        let users = users::list(db, page.actor.org_id, 0, 10_000)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, (display_name(&u), initials(&u))))
+            .collect();
         Ok(Names { clients, accounts, slas, users })
     }
     pub fn user(&self, id: Option<i64>) -> (String, String) {
@@ -104,7 +108,8 @@ impl Names {
 async fn cards(web: &Web, page: &Page, tickets: Vec<TicketRow>) -> Result<Vec<Card>, UiError> {
     let names = Names::load(web, page, &tickets).await?;
     let ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
-    let seen: HashMap<i64, i64> = columns::seen(&web.app.db, page.actor.user_id, &ids).await?.into_iter().collect();
+    let seen: HashMap<i64, i64> =
+        columns::seen(&web.app.db, page.actor.user_id, &ids).await?.into_iter().collect();
     let now = web.app.now();
     Ok(tickets
         .into_iter()
@@ -143,10 +148,23 @@ fn parse_cursor(s: &str) -> Option<TicketCursor> {
     Some((a.parse().ok()?, b.parse().ok()?))
 }
 
-async fn view(web: &Web, page: &Page, col: &Column, cursor: Option<TicketCursor>, limit: i64) -> Result<ColumnView, UiError> {
+async fn view(
+    web: &Web,
+    page: &Page,
+    col: &Column,
+    cursor: Option<TicketCursor>,
+    limit: i64,
+) -> Result<ColumnView, UiError> {
     let p = board::page(&web.app, &page.actor, col, cursor, limit).await?;
-    let count_label = if p.count > board::COUNT_CAP { format!("{}+", board::COUNT_CAP) } else { p.count.to_string() };
-    Ok(ColumnView { id: col.id, name: col.name.clone(), count_label, cards: cards(web, page, p.tickets).await?, next: cursor_text(p.next) })
+    let count_label =
+        if p.count > board::COUNT_CAP { format!("{}+", board::COUNT_CAP) } else { p.count.to_string() };
+    Ok(ColumnView {
+        id: col.id,
+        name: col.name.clone(),
+        count_label,
+        cards: cards(web, page, p.tickets).await?,
+        next: cursor_text(p.next),
+    })
 }
 
 #[derive(Template)]
@@ -183,7 +201,12 @@ pub struct FragmentQuery {
 
 /// A column's HTML for live refresh (`?limit=` cards from the top), or its next page of
 /// cards (`?cursor=`).
-pub async fn column_fragment(State(web): State<Web>, page: Page, Path(id): Path<i64>, Query(q): Query<FragmentQuery>) -> Result<Response, UiError> {
+pub async fn column_fragment(
+    State(web): State<Web>,
+    page: Page,
+    Path(id): Path<i64>,
+    Query(q): Query<FragmentQuery>,
+) -> Result<Response, UiError> {
     let col = board::get(&web.app, &page.actor, id).await?;
     let cursor = q.cursor.as_deref().and_then(parse_cursor);
     let limit = q.limit.unwrap_or(PAGE).clamp(1, 500);
@@ -255,7 +278,15 @@ fn read_tri(v: &str) -> Option<bool> {
     }
 }
 
-async fn form_page(web: &Web, page: &Page, action: String, title: &'static str, name: &str, f: &ColumnFilter, err: Option<(String, String)>) -> Result<ColumnFormPage, UiError> {
+async fn form_page(
+    web: &Web,
+    page: &Page,
+    action: String,
+    title: &'static str,
+    name: &str,
+    f: &ColumnFilter,
+    err: Option<(String, String)>,
+) -> Result<ColumnFormPage, UiError> {
     let tr = page.tr;
     let accounts = accounts::list(&web.app.db, page.actor.org_id)
         .await?
@@ -266,7 +297,11 @@ async fn form_page(web: &Web, page: &Page, action: String, title: &'static str, 
         .await?
         .into_iter()
         .filter(|u| u.active)
-        .map(|u| Choice { value: u.id.to_string(), label: display_name(&u), checked: f.assignee_ids.contains(&u.id) })
+        .map(|u| Choice {
+            value: u.id.to_string(),
+            label: display_name(&u),
+            checked: f.assignee_ids.contains(&u.id),
+        })
         .collect();
     let (error_field, error) = err.unwrap_or_default();
     Ok(ColumnFormPage {
@@ -276,7 +311,11 @@ async fn form_page(web: &Web, page: &Page, action: String, title: &'static str, 
         name: name.to_string(),
         states: TicketState::ALL
             .iter()
-            .map(|s| Choice { value: s.as_str().into(), label: tr.t(&format!("state.{}", s.as_str())).into(), checked: f.state == *s })
+            .map(|s| Choice {
+                value: s.as_str().into(),
+                label: tr.t(&format!("state.{}", s.as_str())).into(),
+                checked: f.state == *s,
+            })
             .collect(),
         addressed: tri(tr, f.addressed),
         awaiting: tri(tr, f.awaiting_answer),
@@ -284,20 +323,31 @@ async fn form_page(web: &Web, page: &Page, action: String, title: &'static str, 
         overdue: f.overdue,
         kinds: ChannelKind::ALL
             .iter()
-            .map(|k| Choice { value: k.as_str().into(), label: k.as_str().replace('_', " "), checked: f.kinds.contains(k) })
+            .map(|k| Choice {
+                value: k.as_str().into(),
+                label: k.as_str().replace('_', " "),
+                checked: f.kinds.contains(k),
+            })
             .collect(),
         accounts,
         assignee: [AssigneeChoice::Any, AssigneeChoice::None, AssigneeChoice::Me, AssigneeChoice::Users]
             .into_iter()
             .map(|a| {
-                let v = serde_json::to_value(a).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+                let v = serde_json::to_value(a)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
                 Choice { label: tr.t(&format!("assignee.{v}")).into(), value: v, checked: f.assignee == a }
             })
             .collect(),
         agents,
         sorts: ColumnSort::ALL
             .iter()
-            .map(|s| Choice { value: s.as_str().into(), label: tr.t(&format!("sort.{}", s.as_str())).into(), checked: f.sort == *s })
+            .map(|s| Choice {
+                value: s.as_str().into(),
+                label: tr.t(&format!("sort.{}", s.as_str())).into(),
+                checked: f.sort == *s,
+            })
             .collect(),
         client: f.client.clone().unwrap_or_default(),
         tags: f.tags.join(", "),
@@ -335,18 +385,22 @@ fn read_filter(form: &Form) -> Result<ColumnFilter, AppError> {
     f.client = Some(form.get("client").to_string());
     f.tags = form.get("tags").split(',').map(str::to_string).collect();
     let date = |n: &str| Some(form.get(n).to_string());
-    (f.created_from, f.created_to, f.updated_from, f.updated_to) = (date("created_from"), date("created_to"), date("updated_from"), date("updated_to"));
+    (f.created_from, f.created_to, f.updated_from, f.updated_to) =
+        (date("created_from"), date("created_to"), date("updated_from"), date("updated_to"));
     Ok(f)
 }
 
 pub async fn new_form(State(web): State<Web>, page: Page) -> Result<Response, UiError> {
-    let p = form_page(&web, &page, "/columns".into(), "column.form.new", "", &ColumnFilter::default(), None).await?;
+    let p = form_page(&web, &page, "/columns".into(), "column.form.new", "", &ColumnFilter::default(), None)
+        .await?;
     Ok(render(StatusCode::OK, &p))
 }
 
 pub async fn edit_form(State(web): State<Web>, page: Page, Path(id): Path<i64>) -> Result<Response, UiError> {
     let col = board::get(&web.app, &page.actor, id).await?;
-    let p = form_page(&web, &page, format!("/columns/{id}"), "column.form.edit", &col.name, &col.filter, None).await?;
+    let p =
+        form_page(&web, &page, format!("/columns/{id}"), "column.form.edit", &col.name, &col.filter, None)
+            .await?;
     Ok(render(StatusCode::OK, &p))
 }
 
@@ -377,8 +431,12 @@ async fn save(web: Web, page: Page, req: Request, id: Option<i64>) -> Result<Res
     let mut p = form_page(&web, &page, action, title, name, &shown, Some((field, message))).await?;
     p.client = form.get("client").into();
     p.tags = form.get("tags").into();
-    (p.created_from, p.created_to, p.updated_from, p.updated_to) =
-        (form.get("created_from").into(), form.get("created_to").into(), form.get("updated_from").into(), form.get("updated_to").into());
+    (p.created_from, p.created_to, p.updated_from, p.updated_to) = (
+        form.get("created_from").into(),
+        form.get("created_to").into(),
+        form.get("updated_from").into(),
+        form.get("updated_to").into(),
+    );
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &p))
 }
 
@@ -386,12 +444,22 @@ pub async fn create(State(web): State<Web>, page: Page, req: Request) -> Result<
     save(web, page, req, None).await
 }
 
-pub async fn update(State(web): State<Web>, page: Page, Path(id): Path<i64>, req: Request) -> Result<Response, UiError> {
+pub async fn update(
+    State(web): State<Web>,
+    page: Page,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, UiError> {
     board::get(&web.app, &page.actor, id).await?;
     save(web, page, req, Some(id)).await
 }
 
-pub async fn shift(State(web): State<Web>, page: Page, Path(id): Path<i64>, req: Request) -> Result<Response, UiError> {
+pub async fn shift(
+    State(web): State<Web>,
+    page: Page,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, UiError> {
     let form = read_form(req.into_body()).await;
     form.check_csrf(&page)?;
     let by = if form.get("dir") == "left" { -1 } else { 1 };
@@ -399,7 +467,12 @@ pub async fn shift(State(web): State<Web>, page: Page, Path(id): Path<i64>, req:
     Ok(Redirect::to("/").into_response())
 }
 
-pub async fn delete(State(web): State<Web>, page: Page, Path(id): Path<i64>, req: Request) -> Result<Response, UiError> {
+pub async fn delete(
+    State(web): State<Web>,
+    page: Page,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, UiError> {
     let form = read_form(req.into_body()).await;
     form.check_csrf(&page)?;
     board::delete(&web.app, &page.actor, id).await?;

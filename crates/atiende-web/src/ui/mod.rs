@@ -8,19 +8,19 @@ pub mod i18n;
 pub mod session;
 pub mod ticket;
 
-use crate::extract::{cookie, SESSION_COOKIE};
 use crate::Web;
+use crate::extract::{SESSION_COOKIE, cookie};
 use askama::Template;
-use atiende_app::auth::{self, Actor};
 use atiende_app::AppError;
+use atiende_app::auth::{self, Actor};
 use atiende_core::{Language, Role};
 use atiende_store::users::{self, UserRow};
+use axum::Router;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use i18n::Tr;
 
 pub fn routes(max_upload: usize) -> Router<Web> {
@@ -41,7 +41,10 @@ pub fn routes(max_upload: usize) -> Router<Web> {
         .route("/columns/{id}/move", post(board::shift))
         .route("/columns/{id}/delete", post(board::delete))
         .route("/tickets/{id}", get(ticket::show))
-        .route("/tickets/{id}/messages", post(ticket::reply).layer(axum::extract::DefaultBodyLimit::max(max_upload)))
+        .route(
+            "/tickets/{id}/messages",
+            post(ticket::reply).layer(axum::extract::DefaultBodyLimit::max(max_upload)),
+        )
         .route("/tickets/{id}/action", post(ticket::action))
         .route("/messages/{id}/html", get(ticket::message_html))
         .route("/admin/users", get(admin::users_show).post(admin::users_create))
@@ -68,11 +71,22 @@ pub fn routes(max_upload: usize) -> Router<Web> {
 pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 async fn css() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../../static/app.css")).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/app.css"),
+    )
+        .into_response()
 }
 
 async fn js() -> Response {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../../static/app.js")).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/app.js"),
+    )
+        .into_response()
 }
 
 /// A logged-in page request: the actor and their user row. Without a valid session,
@@ -126,7 +140,10 @@ impl Form {
     pub fn check_csrf(&self, page: &Page) -> Result<(), UiError> {
         let expected = page.actor.csrf.as_deref().unwrap_or("");
         let sent = self.get("_csrf");
-        if expected.is_empty() || sent.len() != expected.len() || sent.bytes().zip(expected.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) != 0 {
+        if expected.is_empty()
+            || sent.len() != expected.len()
+            || sent.bytes().zip(expected.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) != 0
+        {
             return Err(UiError::Csrf);
         }
         Ok(())
@@ -139,7 +156,9 @@ pub async fn read_form(body: axum::body::Body) -> Form {
 }
 
 /// A form that may carry files (`multipart/form-data`): its fields and its non-empty files.
-pub async fn read_form_with_files(req: axum::extract::Request) -> Result<(Form, Vec<atiende_app::tickets::Upload>), UiError> {
+pub async fn read_form_with_files(
+    req: axum::extract::Request,
+) -> Result<(Form, Vec<atiende_app::tickets::Upload>), UiError> {
     use axum::extract::FromRequest;
     let ct = req.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !ct.starts_with("multipart/form-data") {
@@ -283,8 +302,16 @@ impl IntoResponse for UiError {
         };
         let tr = Tr(Language::Es);
         let message = match api.code {
-            "not_found" => format!("{} / {}", Tr(Language::Es).t("error.not_found"), Tr(Language::En).t("error.not_found")),
-            "forbidden" => format!("{} / {}", Tr(Language::Es).t("error.forbidden"), Tr(Language::En).t("error.forbidden")),
+            "not_found" => format!(
+                "{} / {}",
+                Tr(Language::Es).t("error.not_found"),
+                Tr(Language::En).t("error.not_found")
+            ),
+            "forbidden" => format!(
+                "{} / {}",
+                Tr(Language::Es).t("error.forbidden"),
+                Tr(Language::En).t("error.forbidden")
+            ),
             "csrf" => format!("{} / {}", Tr(Language::Es).t("error.csrf"), Tr(Language::En).t("error.csrf")),
             "unauthenticated" => return Redirect::to("/login").into_response(),
             _ => api.message.clone(),
@@ -301,5 +328,7 @@ pub fn back_to(path: &str) -> Response {
 
 /// Formats microseconds as a local-free "YYYY-MM-DD HH:MM" UTC (the script localizes it).
 pub fn datetime(micros: i64) -> String {
-    jiff::Timestamp::from_microsecond(micros).map(|t| t.strftime("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+    jiff::Timestamp::from_microsecond(micros)
+        .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
 }

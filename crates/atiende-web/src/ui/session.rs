@@ -1,14 +1,14 @@
 //! Login, logout, the profile and the connection-status switcher.
 use super::i18n::Tr;
-use super::{back_to, read_form, render, Chrome, Page, UiError};
-use crate::extract::SESSION_COOKIE;
+use super::{Chrome, Page, UiError, back_to, read_form, render};
 use crate::Web;
+use crate::extract::SESSION_COOKIE;
 use askama::Template;
 use atiende_app::users::{ProfileInput, UserPatchInput};
-use atiende_app::{auth, AppError};
+use atiende_app::{AppError, auth};
 use atiende_core::Language;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::net::SocketAddr;
 
@@ -31,10 +31,12 @@ pub async fn login_page(page: Option<Page>, headers: HeaderMap) -> Response {
 pub async fn login(State(web): State<Web>, req: Request) -> Response {
     let (mut parts, body) = req.into_parts();
     let tr = Tr::from_accept(parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
-    let peer = <ConnectInfo<SocketAddr> as axum::extract::FromRequestParts<Web>>::from_request_parts(&mut parts, &web)
-        .await
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|_| "unknown".into());
+    let peer = <ConnectInfo<SocketAddr> as axum::extract::FromRequestParts<Web>>::from_request_parts(
+        &mut parts, &web,
+    )
+    .await
+    .map(|c| c.0.ip().to_string())
+    .unwrap_or_else(|_| "unknown".into());
     let form = read_form(body).await;
     let email = form.get("email").to_string();
     match auth::login(&web.app, &web.limiter, &peer, &email, form.get("password")).await {
@@ -65,9 +67,17 @@ pub async fn logout(State(web): State<Web>, page: Page, req: Request) -> Result<
 pub async fn set_status(State(web): State<Web>, page: Page, req: Request) -> Result<Response, UiError> {
     let form = read_form(req.into_body()).await;
     form.check_csrf(&page)?;
-    let status = form.get("status_id").parse::<i64>().map_err(|_| AppError::invalid("status_id", "choose a status"))?;
-    atiende_app::users::patch(&web.app, &page.actor, page.actor.user_id, UserPatchInput { connection_status_id: Some(status), ..Default::default() })
-        .await?;
+    let status = form
+        .get("status_id")
+        .parse::<i64>()
+        .map_err(|_| AppError::invalid("status_id", "choose a status"))?;
+    atiende_app::users::patch(
+        &web.app,
+        &page.actor,
+        page.actor.user_id,
+        UserPatchInput { connection_status_id: Some(status), ..Default::default() },
+    )
+    .await?;
     Ok(back_to(form.get("back")))
 }
 
@@ -89,7 +99,11 @@ impl ProfilePage {
     }
 }
 
-pub async fn profile_page(State(web): State<Web>, page: Page, headers: HeaderMap) -> Result<Response, UiError> {
+pub async fn profile_page(
+    State(web): State<Web>,
+    page: Page,
+    headers: HeaderMap,
+) -> Result<Response, UiError> {
     let u = &page.user;
     let p = ProfileInput {
         first_name: u.first_name.clone(),
@@ -99,9 +113,20 @@ pub async fn profile_page(State(web): State<Web>, page: Page, headers: HeaderMap
         language: u.language.clone(),
         ..Default::default()
     };
-    let saved = headers.get(header::REFERER).and_then(|v| v.to_str().ok()).is_some_and(|r| r.ends_with("/profile"));
+    let saved =
+        headers.get(header::REFERER).and_then(|v| v.to_str().ok()).is_some_and(|r| r.ends_with("/profile"));
     let c = page.chrome(&web).await?;
-    Ok(render(StatusCode::OK, &ProfilePage { c, p, email: u.email.clone(), error_field: String::new(), error: String::new(), saved }))
+    Ok(render(
+        StatusCode::OK,
+        &ProfilePage {
+            c,
+            p,
+            email: u.email.clone(),
+            error_field: String::new(),
+            error: String::new(),
+            saved,
+        },
+    ))
 }
 
 pub async fn profile_save(State(web): State<Web>, page: Page, req: Request) -> Result<Response, UiError> {
@@ -121,7 +146,14 @@ pub async fn profile_save(State(web): State<Web>, page: Page, req: Request) -> R
         Err(AppError::Invalid(v)) => {
             let c = page.chrome(&web).await?;
             let p = ProfileInput { current_password: String::new(), new_password: String::new(), ..p };
-            let page = ProfilePage { c, p, email: page.user.email.clone(), error_field: v.field, error: page.tr.msg(&v.message), saved: false };
+            let page = ProfilePage {
+                c,
+                p,
+                email: page.user.email.clone(),
+                error_field: v.field,
+                error: page.tr.msg(&v.message),
+                saved: false,
+            };
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(e) => Err(e.into()),
@@ -146,7 +178,10 @@ fn lang_of(headers: &HeaderMap) -> Tr {
 }
 
 pub async fn forgot_page(headers: HeaderMap) -> Response {
-    render(StatusCode::OK, &PasswordPage { tr: lang_of(&headers), step: "forgot", token: String::new(), error: String::new() })
+    render(
+        StatusCode::OK,
+        &PasswordPage { tr: lang_of(&headers), step: "forgot", token: String::new(), error: String::new() },
+    )
 }
 
 pub async fn forgot(State(web): State<Web>, req: Request) -> Result<Response, UiError> {
@@ -161,7 +196,10 @@ pub struct TokenQuery {
     token: Option<String>,
 }
 
-pub async fn reset_page(headers: HeaderMap, axum::extract::Query(q): axum::extract::Query<TokenQuery>) -> Response {
+pub async fn reset_page(
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<TokenQuery>,
+) -> Response {
     let token = q.token.unwrap_or_default();
     let step = if token.is_empty() { "invalid" } else { "reset" };
     render(StatusCode::OK, &PasswordPage { tr: lang_of(&headers), step, token, error: String::new() })
@@ -172,11 +210,18 @@ pub async fn reset(State(web): State<Web>, req: Request) -> Result<Response, UiE
     let form = read_form(req.into_body()).await;
     let token = form.get("token").to_string();
     match auth::reset_password(&web.app, &token, form.get("password")).await {
-        Ok(()) => Ok(render(StatusCode::OK, &PasswordPage { tr, step: "done", token: String::new(), error: String::new() })),
-        Err(AppError::Invalid(v)) if v.field == "token" => {
-            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &PasswordPage { tr, step: "invalid", token: String::new(), error: String::new() }))
-        }
-        Err(AppError::Invalid(v)) => Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &PasswordPage { tr, step: "reset", token, error: tr.msg(&v.message) })),
+        Ok(()) => Ok(render(
+            StatusCode::OK,
+            &PasswordPage { tr, step: "done", token: String::new(), error: String::new() },
+        )),
+        Err(AppError::Invalid(v)) if v.field == "token" => Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &PasswordPage { tr, step: "invalid", token: String::new(), error: String::new() },
+        )),
+        Err(AppError::Invalid(v)) => Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &PasswordPage { tr, step: "reset", token, error: tr.msg(&v.message) },
+        )),
         Err(e) => Err(e.into()),
     }
 }

@@ -1,11 +1,11 @@
 //! The ticket view: the conversation, the reply box and the ticket's actions, the
 //! client card and the assignment history.
-use super::board::{kind_short, Names};
-use super::{datetime, display_name, read_form, render, Chrome, Page, UiError};
+use super::board::{Names, kind_short};
+use super::{Chrome, Page, UiError, datetime, display_name, read_form, render};
 use crate::Web;
 use askama::Template;
-use atiende_app::tickets::{self as uc, Flag};
 use atiende_app::AppError;
+use atiende_app::tickets::{self as uc, Flag};
 use atiende_core::Role;
 use atiende_store::tickets::{self, TicketFilter, TicketRow};
 use atiende_store::{clients, columns, messages, users};
@@ -66,12 +66,17 @@ fn addresses(v: &serde_json::Value) -> String {
         _ => String::new(),
     };
     match v {
-        serde_json::Value::Array(a) => a.iter().map(one).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(", "),
+        serde_json::Value::Array(a) => {
+            a.iter().map(one).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(", ")
+        }
         v => one(v),
     }
 }
 
-fn files_of(m: &messages::MessageRow, files: &mut Vec<atiende_store::attachments::AttachmentInfo>) -> Vec<FileView> {
+fn files_of(
+    m: &messages::MessageRow,
+    files: &mut Vec<atiende_store::attachments::AttachmentInfo>,
+) -> Vec<FileView> {
     files
         .extract_if(.., |a| a.message_id == m.id)
         .filter(|a| !a.inline)
@@ -154,7 +159,13 @@ impl TicketPage {
     }
 }
 
-async fn page_for(web: &Web, page: &Page, id: i64, text: String, error: String) -> Result<TicketPage, UiError> {
+async fn page_for(
+    web: &Web,
+    page: &Page,
+    id: i64,
+    text: String,
+    error: String,
+) -> Result<TicketPage, UiError> {
     let c = page.chrome(web).await?;
     let t = uc::get(&web.app, &page.actor, id).await?;
     let db = &web.app.db;
@@ -196,7 +207,10 @@ async fn page_for(web: &Web, page: &Page, id: i64, text: String, error: String) 
         .into_iter()
         .map(|h| HistoryView {
             at: datetime(h.at),
-            to: h.user_id.map(|u| names.user(Some(u)).0).unwrap_or_else(|| page.tr.t("board.unassigned").to_string()),
+            to: h
+                .user_id
+                .map(|u| names.user(Some(u)).0)
+                .unwrap_or_else(|| page.tr.t("board.unassigned").to_string()),
             by: h.actor_user_id.map(|u| names.user(Some(u)).0).unwrap_or_default(),
             waiting: h.user_id.is_none() && h.reason.starts_with("queued:"),
             reason: page.tr.msg(&h.reason),
@@ -204,7 +218,12 @@ async fn page_for(web: &Web, page: &Page, id: i64, text: String, error: String) 
         .collect::<Vec<_>>();
     // Why an open ticket has no one yet: the queue's latest word on it.
     let queued = match (t.queued_at, rows_reason_queued(&history)) {
-        (Some(at), reason) if t.assignee_id.is_none() => format!("{} {}{}", page.tr.t("assign.queued_banner"), page.tr.elapsed(web.app.now() - at), reason.map(|r| format!(" — {r}")).unwrap_or_default()),
+        (Some(at), reason) if t.assignee_id.is_none() => format!(
+            "{} {}{}",
+            page.tr.t("assign.queued_banner"),
+            page.tr.elapsed(web.app.now() - at),
+            reason.map(|r| format!(" — {r}")).unwrap_or_default()
+        ),
         _ => String::new(),
     };
     let agents = users::list(db, page.actor.org_id, 0, 10_000)
@@ -219,7 +238,12 @@ async fn page_for(web: &Web, page: &Page, id: i64, text: String, error: String) 
         let f = TicketFilter { state: Some(state.into()), ..prev_filter.clone() };
         for p in tickets::list(db, page.actor.org_id, &f, None, 10).await? {
             if p.id != t.id {
-                previous.push(PreviousTicket { id: p.id, number: p.number, state: p.state, excerpt: p.excerpt });
+                previous.push(PreviousTicket {
+                    id: p.id,
+                    number: p.number,
+                    state: p.state,
+                    excerpt: p.excerpt,
+                });
             }
         }
     }
@@ -262,7 +286,12 @@ pub async fn show(State(web): State<Web>, page: Page, Path(id): Path<i64>) -> Re
     Ok(render(StatusCode::OK, &p))
 }
 
-pub async fn reply(State(web): State<Web>, page: Page, Path(id): Path<i64>, req: Request) -> Result<Response, UiError> {
+pub async fn reply(
+    State(web): State<Web>,
+    page: Page,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, UiError> {
     let (form, files) = match super::read_form_with_files(req).await {
         Ok(r) => r,
         Err(UiError::App(AppError::Invalid(v))) => {
@@ -288,7 +317,12 @@ pub async fn reply(State(web): State<Web>, page: Page, Path(id): Path<i64>, req:
 }
 
 /// The ticket's buttons: close, ignore, reopen, pin, assign, release, priority.
-pub async fn action(State(web): State<Web>, page: Page, Path(id): Path<i64>, req: Request) -> Result<Response, UiError> {
+pub async fn action(
+    State(web): State<Web>,
+    page: Page,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, UiError> {
     let form = read_form(req.into_body()).await;
     form.check_csrf(&page)?;
     let app = &web.app;
@@ -313,8 +347,14 @@ pub async fn action(State(web): State<Web>, page: Page, Path(id): Path<i64>, req
     };
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/tickets/{id}")).into_response()),
-        Err(AppError::Invalid(v)) => Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page_for(&web, &page, id, String::new(), page.tr.msg(&v.message)).await?)),
-        Err(AppError::Conflict { message, .. }) => Ok(render(StatusCode::CONFLICT, &page_for(&web, &page, id, String::new(), page.tr.msg(&message)).await?)),
+        Err(AppError::Invalid(v)) => Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page_for(&web, &page, id, String::new(), page.tr.msg(&v.message)).await?,
+        )),
+        Err(AppError::Conflict { message, .. }) => Ok(render(
+            StatusCode::CONFLICT,
+            &page_for(&web, &page, id, String::new(), page.tr.msg(&message)).await?,
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -343,22 +383,36 @@ pub async fn message_html(
     if html.contains("cid:") {
         for a in atiende_store::attachments::for_messages(&web.app.db, m.org_id, &[m.id]).await? {
             let Some(cid) = a.content_id.as_deref() else { continue };
-            if !a.stored || a.size > 2 << 20 || !a.content_type.starts_with("image/") || a.content_type.contains("svg") {
+            if !a.stored
+                || a.size > 2 << 20
+                || !a.content_type.starts_with("image/")
+                || a.content_type.contains("svg")
+            {
                 continue;
             }
             let (_, data) = atiende_store::attachments::get(&web.app.db, m.org_id, a.id).await?;
             if let Some(data) = data {
-                html = html.replace(&format!("\"cid:{cid}\""), &format!("\"data:{};base64,{}\"", a.content_type, atiende_core::b64::encode(&data)));
+                html = html.replace(
+                    &format!("\"cid:{cid}\""),
+                    &format!("\"data:{};base64,{}\"", a.content_type, atiende_core::b64::encode(&data)),
+                );
             }
         }
     }
     let remote = q.get("remote").is_some_and(|v| v == "1");
     let img = if remote { "data: https: http:" } else { "data:" };
-    let csp = format!("default-src 'none'; img-src {img}; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox");
-    let doc = format!("<!doctype html><html><head><meta charset=\"utf-8\"><base target=\"_blank\"><style>body{{font:14px/1.45 system-ui,sans-serif;margin:8px;color:#1d2330;overflow-wrap:anywhere}}img{{max-width:100%;height:auto}}blockquote{{margin:0 0 0 .6em;padding-left:.6em;border-left:2px solid #ccd}}</style></head><body>{html}</body></html>");
+    let csp = format!(
+        "default-src 'none'; img-src {img}; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox"
+    );
+    let doc = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><base target=\"_blank\"><style>body{{font:14px/1.45 system-ui,sans-serif;margin:8px;color:#1d2330;overflow-wrap:anywhere}}img{{max-width:100%;height:auto}}blockquote{{margin:0 0 0 .6em;padding-left:.6em;border-left:2px solid #ccd}}</style></head><body>{html}</body></html>"
+    );
     let mut resp = (StatusCode::OK, doc).into_response();
     let h = resp.headers_mut();
-    h.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     if let Ok(v) = axum::http::HeaderValue::from_str(&csp) {
         h.insert(axum::http::header::CONTENT_SECURITY_POLICY, v);
     }
