@@ -14,7 +14,7 @@ use atiende_store::accounts::AccountRow;
 use atiende_store::ingest::{Inbound, NewAttachment, Outcome};
 use atiende_store::jobs::JobRow;
 use atiende_store::messages::MessageRow;
-use atiende_store::{StoreError, email as store, messages, on_db, tickets};
+use atiende_store::{StoreError, email as store, messages, tickets};
 use serde_json::{Map, Value, json};
 
 pub use store::MAIL;
@@ -217,13 +217,9 @@ pub struct Sent {
 pub async fn deliver(app: &App, account: &AccountRow, msg: &MessageRow) -> Result<Sent, DeliveryError> {
     let cfg = settings(app, account).map_err(|e| fail(format!("account settings: {e}")))?;
     let ticket = tickets::get(&app.db, msg.org_id, msg.ticket_id).await.map_err(|e| retry(e.to_string()))?;
-    let to: Option<String> = on_db!(&app.db, |c| sqlx::query_scalar(
-        "SELECT value FROM client_identities WHERE client_id = $1 AND kind = 'email' ORDER BY id LIMIT 1"
-    )
-    .bind(ticket.client_id)
-    .fetch_optional(c)
-    .await)
-    .map_err(|e| retry(e.to_string()))?;
+    let to = atiende_store::clients::identity(&app.db, ticket.client_id, "email")
+        .await
+        .map_err(|e| retry(e.to_string()))?;
     let to = to.ok_or_else(|| fail("the client has no email address"))?;
     let history = messages::list(&app.db, msg.org_id, msg.ticket_id, 0, 10_000)
         .await
@@ -444,7 +440,7 @@ pub async fn start_validation(app: &App, actor: &Actor, id: i64) -> Result<Accou
     let forwarding = store::inbound_address(&app.db, a.id).await?.unwrap_or_default();
     let now = app.now();
     let mut tx = app.db.begin().await?;
-    await_validation(&mut tx, a.id, &token, now).await?;
+    store::await_validation(&mut tx, a.id, &token, now).await?;
     queue_mail(
         &mut tx,
         &cfg.address,
@@ -462,21 +458,6 @@ pub async fn start_validation(app: &App, actor: &Actor, id: i64) -> Result<Accou
     app.account_cache.clear();
     crate::worker::kick(app);
     Ok(atiende_store::accounts::get(&app.db, actor.org_id, id).await?)
-}
-
-async fn await_validation(
-    tx: &mut atiende_store::Tx,
-    id: i64,
-    token: &str,
-    now: i64,
-) -> Result<(), StoreError> {
-    atiende_store::on_tx!(tx, exec |c| sqlx::query(
-        "UPDATE accounts SET validation_token = $2, status = 'not_validated', status_reason = 'waiting for the validation mail', updated_at = $3 WHERE id = $1"
-    )
-    .bind(id)
-    .bind(token)
-    .bind(now))?;
-    Ok(())
 }
 
 /// The admin's "test connection": logs in to the IMAP server (when the account reads

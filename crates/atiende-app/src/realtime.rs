@@ -50,8 +50,9 @@ pub async fn pump(app: App, shutdown: tokio::sync::watch::Receiver<bool>) {
             }
         }
     };
-    if let atiende_store::Db::Pg(pool) = &app.db {
-        tokio::spawn(listen(pool.clone(), app.realtime.wake.clone(), shutdown.clone()));
+    {
+        let (db, wake, shutdown) = (app.db.clone(), app.realtime.wake.clone(), shutdown.clone());
+        tokio::spawn(async move { events::listen(&db, wake, shutdown).await });
     }
     let mut seen: BTreeSet<i64> = BTreeSet::new();
     let mut gap_since: Option<Instant> = None;
@@ -104,34 +105,5 @@ pub async fn pump(app: App, shutdown: tokio::sync::watch::Receiver<bool>) {
                 break;
             }
         }
-    }
-}
-
-async fn listen(pool: sqlx::PgPool, wake: Arc<Notify>, shutdown: tokio::sync::watch::Receiver<bool>) {
-    loop {
-        if *shutdown.borrow() {
-            return;
-        }
-        match sqlx::postgres::PgListener::connect_with(&pool).await {
-            Ok(mut l) => {
-                if let Err(e) = l.listen(events::NOTIFY_CHANNEL).await {
-                    tracing::warn!(error = %e, "LISTEN failed");
-                } else {
-                    loop {
-                        match l.recv().await {
-                            Ok(_) => wake.notify_one(),
-                            Err(e) => {
-                                tracing::warn!(error = %e, "LISTEN connection lost; reconnecting");
-                                break;
-                            }
-                        }
-                    }
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "cannot open the LISTEN connection"),
-        }
-        // Something may have been missed while disconnected: read the outbox.
-        wake.notify_one();
-        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }

@@ -4,9 +4,8 @@ use crate::{App, AppError};
 use atiende_core::{AuthorKind, Direction, Role, TicketState, bounded_text, required_text};
 use atiende_store::ingest::NewAttachment;
 use atiende_store::messages::{self, MessageRow, NewMessage};
-use atiende_store::tickets::{self, TicketRow};
-use atiende_store::{events, on_tx, users};
-use serde_json::json;
+use atiende_store::tickets::{self, FlagChange, TicketRow};
+use atiende_store::users;
 
 /// Longest message text accepted, in characters.
 pub const MAX_TEXT: usize = 100_000;
@@ -269,34 +268,10 @@ pub async fn reopen(app: &App, actor: &Actor, id: i64) -> Result<TicketRow, AppE
     actor.require_worker()?;
     let now = app.now();
     let mut tx = app.db.begin().await?;
-    let t = tickets::get_tx(&mut tx, actor.org_id, id).await?;
-    if t.state == TicketState::Open.as_str() {
-        return Ok(t);
-    }
-    let r = on_tx!(&mut tx, exec |c| sqlx::query(
-        "UPDATE tickets SET state = 'open', closed_at = NULL, reopened_count = reopened_count + 1, updated_at = $1 WHERE id = $2"
-    )
-    .bind(now)
-    .bind(id));
-    if let Err(e) = r {
-        let e = atiende_store::StoreError::from(e);
-        return Err(if e.is_unique_violation() {
-            AppError::conflict("state", "the client already has an open ticket on this account")
-        } else {
-            e.into()
-        });
-    }
-    let t = tickets::get_tx(&mut tx, actor.org_id, id).await?;
-    events::record(
-        &mut tx,
-        actor.org_id,
-        "ticket.reopened",
-        Some(id),
-        None,
-        &json!({"ticket": t.to_json()}),
-        now,
-    )
-    .await?;
+    let t = match tickets::reopen(&mut tx, actor.org_id, id, now).await {
+        Err(atiende_store::StoreError::Conflict(m)) => return Err(AppError::conflict("state", m)),
+        r => r?,
+    };
     tx.commit().await?;
     app.realtime.wake();
     Ok(t)
@@ -353,44 +328,23 @@ pub async fn set_flag(app: &App, actor: &Actor, id: i64, flag: Flag) -> Result<T
     let now = app.now();
     let mut tx = app.db.begin().await?;
     let t = tickets::get_tx(&mut tx, actor.org_id, id).await?;
-    let (sql, kind): (&str, &str) = match flag {
-        Flag::Important(_) => {
-            ("UPDATE tickets SET important = $1, updated_at = $2 WHERE id = $3", "ticket.updated")
-        }
+    let change = match flag {
+        Flag::Important(v) => FlagChange::Important(v),
         Flag::Priority(p) => {
             actor.require_admin()?;
             if !(0..=5).contains(&p) {
                 return Err(AppError::invalid("priority", "must be 0 to 5"));
             }
-            ("UPDATE tickets SET priority = $1, updated_at = $2 WHERE id = $3", "ticket.updated")
+            FlagChange::Priority(p)
         }
         Flag::Ignore => {
             if t.state != TicketState::Open.as_str() {
                 return Err(AppError::conflict("state", "only an open ticket can be ignored"));
             }
-            (
-                "UPDATE tickets SET state = 'ignored', closed_at = $1, updated_at = $1, queued_at = NULL, queue_reason = NULL WHERE id = $2",
-                "ticket.ignored",
-            )
+            FlagChange::Ignore
         }
     };
-    match flag {
-        Flag::Important(v) => on_tx!(&mut tx, exec | c | sqlx::query(sql).bind(v).bind(now).bind(id)),
-        Flag::Priority(v) => on_tx!(&mut tx, exec | c | sqlx::query(sql).bind(v).bind(now).bind(id)),
-        Flag::Ignore => on_tx!(&mut tx, exec | c | sqlx::query(sql).bind(now).bind(id)),
-    }
-    .map_err(atiende_store::StoreError::from)?;
-    let t = tickets::get_tx(&mut tx, actor.org_id, id).await?;
-    events::record(
-        &mut tx,
-        actor.org_id,
-        kind,
-        Some(id),
-        None,
-        &json!({"ticket": t.to_json(), "actor_user_id": actor.user_id}),
-        now,
-    )
-    .await?;
+    let t = tickets::set_flag(&mut tx, actor.org_id, id, change, Some(actor.user_id), now).await?;
     tx.commit().await?;
     app.realtime.wake();
     Ok(t)

@@ -3,7 +3,7 @@ use crate::auth::{self, Actor};
 use crate::{App, AppError};
 use atiende_core::{EmailAddress, Language, Role, Roles, required_text};
 use atiende_store::users::{self, NewUser, UserPatch, UserRow};
-use atiende_store::{StoreError, on_tx, orgs, tickets};
+use atiende_store::{StoreError, orgs, tickets};
 
 /// What is needed to create a user.
 #[derive(Debug, Clone, Default)]
@@ -58,18 +58,7 @@ async fn insert(
     let mut tx = app.db.begin().await?;
     let org_id = match org_id {
         Some(id) => id,
-        None => {
-            let existing: Option<i64> =
-                on_tx!(&mut tx, |x| sqlx::query_scalar("SELECT id FROM organizations WHERE name = $1")
-                    .bind(org_name)
-                    .fetch_optional(x)
-                    .await)
-                .map_err(StoreError::from)?;
-            match existing {
-                Some(id) => id,
-                None => orgs::create(&mut tx, org_name, now).await?,
-            }
-        }
+        None => orgs::find_or_create(&mut tx, org_name, now).await?,
     };
     let id = users::create(
         &mut tx,
@@ -185,17 +174,9 @@ async fn deactivate(
     user_id: i64,
     now: i64,
 ) -> Result<(), AppError> {
-    on_tx!(tx, exec | c | sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id))
-        .map_err(StoreError::from)?;
-    let ids: Vec<i64> = on_tx!(tx, |c| sqlx::query_scalar(
-        "SELECT id FROM tickets WHERE org_id = $1 AND assignee_id = $2 AND state <> 'closed' AND created_at >= $3"
-    )
-    .bind(actor.org_id)
-    .bind(user_id)
-    .bind(now - DEACTIVATION_RELEASE_WINDOW_MICROS)
-    .fetch_all(c)
-    .await)
-    .map_err(StoreError::from)?;
+    users::end_sessions(tx, user_id).await?;
+    let ids =
+        tickets::assigned_since(tx, actor.org_id, user_id, now - DEACTIVATION_RELEASE_WINDOW_MICROS).await?;
     for &t in &ids {
         tickets::assign(
             tx,
@@ -215,12 +196,7 @@ async fn deactivate(
 
 /// Sets the user's status to the organization's built-in Offline.
 pub async fn go_offline(app: &App, user_id: i64) -> Result<(), AppError> {
-    let org_id: Option<i64> =
-        atiende_store::on_db!(&app.db, |c| sqlx::query_scalar("SELECT org_id FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(c)
-            .await)
-        .map_err(StoreError::from)?;
+    let org_id = users::org_of(&app.db, user_id).await?;
     let Some(org_id) = org_id else { return Ok(()) };
     let offline =
         users::statuses(&app.db, org_id).await?.into_iter().find(|s| s.builtin.as_deref() == Some("offline"));

@@ -3,7 +3,7 @@
 use crate::App;
 use atiende_channels::DeliveryError;
 use atiende_store::jobs::{self, JobRow};
-use atiende_store::{StoreError, accounts, events, messages, on_db};
+use atiende_store::{StoreError, accounts, events, messages};
 use serde_json::{Value, json};
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
@@ -246,14 +246,7 @@ async fn deliver_api(
     let ticket = atiende_store::tickets::get(&app.db, msg.org_id, msg.ticket_id)
         .await
         .map_err(|e| DeliveryError { reason: e.to_string(), retryable: true, retry_after: None })?;
-    let client_ext: Option<String> = on_db!(&app.db, |c| sqlx::query_scalar(
-        "SELECT value FROM client_identities WHERE client_id = $1 AND kind = 'api' ORDER BY id LIMIT 1"
-    )
-    .bind(ticket.client_id)
-    .fetch_optional(c)
-    .await)
-    .ok()
-    .flatten();
+    let client_ext = atiende_store::clients::identity(&app.db, ticket.client_id, "api").await.ok().flatten();
     let body = json!({
         "event": "message.created",
         "delivery_id": msg.id.to_string(),

@@ -8,7 +8,6 @@
 
 mod assign;
 mod email;
-mod seed;
 
 use anyhow::{Context, bail};
 use clap::Parser;
@@ -146,18 +145,14 @@ async fn main() -> anyhow::Result<()> {
         "sqlite" => (format!("sqlite://{}", dir.join("atiende.db").display()), None),
         "postgres" => {
             let name = format!("atiende_bench_{}", std::process::id());
-            seed::admin_sql(&format!("{}/postgres", args.pg), &format!("CREATE DATABASE {name}")).await?;
+            atiende_store::admin::create_database(&args.pg, &name).await?;
             (format!("{}/{name}", args.pg), Some(name))
         }
         other => bail!("unknown backend {other}"),
     };
     let result = run(&args, &bin, &dir, &db_url).await;
     if let Some(name) = pg_name {
-        let _ = seed::admin_sql(
-            &format!("{}/postgres", args.pg),
-            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-        )
-        .await;
+        let _ = atiende_store::admin::drop_database(&args.pg, &name).await;
     }
     let _ = std::fs::remove_dir_all(&dir);
     result
@@ -268,7 +263,9 @@ async fn run(args: &Args, bin: &PathBuf, dir: &PathBuf, db_url: &str) -> anyhow:
     drop(server);
     if wants("lists") && args.tickets > 0 {
         let t0 = Instant::now();
-        seed::tickets(db_url, args.tickets).await?;
+        let db = atiende_store::Db::connect(db_url, &Default::default()).await?;
+        atiende_store::seed::tickets(&db, args.tickets).await?;
+        db.close().await;
         println!("seeded {} tickets in {:.1}s", args.tickets, t0.elapsed().as_secs_f64());
         let server = start(bin, dir, db_url).await?;
         for (label, q) in [

@@ -1,6 +1,6 @@
 //! Accounts: one connected channel (mailbox, page, number, widget, API…).
 //! `settings` is the public JSON; `secrets` is an encrypted JSON blob (sealed by the app).
-use crate::{Db, StoreError, Tx, found, on_db, on_tx};
+use crate::{Db, StoreError, Tx, found};
 use atiende_core::time::Micros;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -81,7 +81,8 @@ pub async fn update(
     secrets: Option<&[u8]>,
     now: Micros,
 ) -> Result<(), StoreError> {
-    let n = on_db!(db, exec |c| sqlx::query(
+    let n = exec_db!(db, |c| {
+        sqlx::query(
         "UPDATE accounts SET name = $3, settings = $4, secrets = $5, updated_at = $6 WHERE org_id = $1 AND id = $2"
     )
     .bind(org_id)
@@ -89,24 +90,9 @@ pub async fn update(
     .bind(name)
     .bind(settings)
     .bind(secrets)
-    .bind(now))?;
+    .bind(now)
+    })?;
     if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
-}
-
-/// Sets an agent's mode on an account (SPEC §7): disabled, manual or auto.
-pub async fn set_agent_mode(db: &Db, account_id: i64, user_id: i64, mode: &str) -> Result<(), StoreError> {
-    on_db!(
-        db,
-        exec | c
-            | sqlx::query(
-                "INSERT INTO account_agents (account_id, user_id, mode) VALUES ($1, $2, $3) \
-         ON CONFLICT (account_id, user_id) DO UPDATE SET mode = excluded.mode"
-            )
-            .bind(account_id)
-            .bind(user_id)
-            .bind(mode)
-    )?;
-    Ok(())
 }
 
 pub async fn agent_mode_tx(tx: &mut Tx, account_id: i64, user_id: i64) -> Result<Option<String>, StoreError> {

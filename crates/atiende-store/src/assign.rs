@@ -6,7 +6,7 @@
 //! enabled, a cap freed) arms the organization's `assign` job in the same
 //! transaction; the job drains the queue.
 use crate::tickets::{COLS as TICKET_COLS, TicketRow};
-use crate::{Db, StoreError, Tx, events, jobs, on_db, on_tx};
+use crate::{Db, StoreError, Tx, events, jobs};
 use atiende_core::assign::Candidate;
 use atiende_core::time::Micros;
 use serde_json::json;
@@ -163,8 +163,7 @@ pub async fn apply(
     now: Micros,
     stamp: Micros,
 ) -> Result<bool, StoreError> {
-    let n =
-        on_tx!(tx, exec |c| sqlx::query(
+    let n = exec_tx!(tx, |c| sqlx::query(
         "UPDATE tickets SET assignee_id = $1, queued_at = NULL, queue_reason = NULL, updated_at = $2 \
          WHERE id = $3 AND state = 'open' AND assignee_id IS NULL"
     )
@@ -174,19 +173,19 @@ pub async fn apply(
     if n == 0 {
         return Ok(false);
     }
-    on_tx!(tx, exec |c| sqlx::query(
+    exec_tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO assignments (org_id, ticket_id, user_id, previous_user_id, actor_user_id, reason, at) VALUES ($1, $2, $3, NULL, NULL, $4, $5)"
     )
     .bind(t.org_id)
     .bind(t.id)
     .bind(user_id)
     .bind(reason)
-    .bind(now))?;
-    on_tx!(
-        tx,
-        exec | c
-            | sqlx::query("UPDATE users SET last_assigned_at = $1 WHERE id = $2").bind(stamp).bind(user_id)
-    )?;
+    .bind(now)
+    })?;
+    exec_tx!(tx, |c| sqlx::query("UPDATE users SET last_assigned_at = $1 WHERE id = $2")
+        .bind(stamp)
+        .bind(user_id))?;
     let mut after = t.clone();
     after.assignee_id = Some(user_id);
     after.queued_at = None;
@@ -254,9 +253,9 @@ pub async fn mark_waiting(
         "INSERT INTO assignments (org_id, ticket_id, user_id, previous_user_id, actor_user_id, reason, at) \
          SELECT org_id, id, NULL, NULL, NULL, $2, $3 FROM tickets WHERE {WAITING} AND {which}"
     );
-    on_tx!(tx, exec | c | sqlx::query(sqlx::AssertSqlSafe(insert)).bind(account_id).bind(reason).bind(now))?;
+    exec_tx!(tx, |c| sqlx::query(sqlx::AssertSqlSafe(insert)).bind(account_id).bind(reason).bind(now))?;
     let update = format!("UPDATE tickets SET queue_reason = $2 WHERE {WAITING} AND {which}");
-    Ok(on_tx!(tx, exec | c | sqlx::query(sqlx::AssertSqlSafe(update)).bind(account_id).bind(reason))?)
+    Ok(exec_tx!(tx, |c| sqlx::query(sqlx::AssertSqlSafe(update)).bind(account_id).bind(reason))?)
 }
 
 /// Puts open, unassigned tickets back in the queue (deactivation, by hand) and arms the drain.
@@ -266,16 +265,13 @@ pub async fn requeue(tx: &mut Tx, org_id: i64, ticket_ids: &[i64], now: Micros) 
             "UPDATE tickets SET queued_at = COALESCE(queued_at, $1) WHERE org_id = $2 AND state = 'open' AND assignee_id IS NULL AND id IN ({})",
             crate::placeholders(true, 2, chunk.len())
         );
-        on_tx!(
-            tx,
-            exec | c | {
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(now).bind(org_id);
-                for id in chunk {
-                    q = q.bind(*id);
-                }
-                q
+        exec_tx!(tx, |c| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(now).bind(org_id);
+            for id in chunk {
+                q = q.bind(*id);
             }
-        )?;
+            q
+        })?;
     }
     arm(tx, org_id, now).await
 }
@@ -307,30 +303,24 @@ pub async fn modes(db: &Db, org_id: i64) -> Result<Vec<(i64, i64, String)>, Stor
 
 /// Sets an agent's mode on an account, inside a transaction (the caller arms the drain).
 pub async fn set_mode(tx: &mut Tx, account_id: i64, user_id: i64, mode: &str) -> Result<(), StoreError> {
-    on_tx!(
-        tx,
-        exec | c
-            | sqlx::query(
-                "INSERT INTO account_agents (account_id, user_id, mode) VALUES ($1, $2, $3) \
+    exec_tx!(tx, |c| sqlx::query(
+        "INSERT INTO account_agents (account_id, user_id, mode) VALUES ($1, $2, $3) \
          ON CONFLICT (account_id, user_id) DO UPDATE SET mode = excluded.mode"
-            )
-            .bind(account_id)
-            .bind(user_id)
-            .bind(mode)
-    )?;
+    )
+    .bind(account_id)
+    .bind(user_id)
+    .bind(mode))?;
     Ok(())
 }
 
 /// Sets (or clears) an agent's cap of open tickets.
 pub async fn set_cap(tx: &mut Tx, org_id: i64, user_id: i64, cap: Option<i64>) -> Result<(), StoreError> {
-    let n = on_tx!(
-        tx,
-        exec | c
-            | sqlx::query("UPDATE users SET max_open_tickets = $1 WHERE org_id = $2 AND id = $3")
-                .bind(cap)
-                .bind(org_id)
-                .bind(user_id)
-    )?;
+    let n = exec_tx!(tx, |c| sqlx::query(
+        "UPDATE users SET max_open_tickets = $1 WHERE org_id = $2 AND id = $3"
+    )
+    .bind(cap)
+    .bind(org_id)
+    .bind(user_id))?;
     if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
 
@@ -338,10 +328,7 @@ pub async fn set_cap(tx: &mut Tx, org_id: i64, user_id: i64, cap: Option<i64>) -
 /// SQLite has one writer at a time already. Held until the transaction ends.
 pub async fn lock_org(tx: &mut Tx, org_id: i64) -> Result<(), StoreError> {
     if tx.is_pg() {
-        on_tx!(
-            tx,
-            exec | c | sqlx::query("SELECT pg_advisory_xact_lock(7411, $1::int4)").bind(org_id as i32)
-        )?;
+        exec_tx!(tx, |c| sqlx::query("SELECT pg_advisory_xact_lock(7411, $1::int4)").bind(org_id as i32))?;
     }
     Ok(())
 }

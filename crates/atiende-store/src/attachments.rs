@@ -1,6 +1,6 @@
 //! Files received with messages (email attachments and inline images).
 use crate::ingest::NewAttachment;
-use crate::{Db, StoreError, Tx, found, on_db, on_tx};
+use crate::{Db, StoreError, Tx, found};
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -26,7 +26,8 @@ pub async fn insert(
     files: &[NewAttachment],
 ) -> Result<(), StoreError> {
     for f in files {
-        on_tx!(tx, exec |c| sqlx::query(
+        exec_tx!(tx, |c| {
+            sqlx::query(
             "INSERT INTO attachments (org_id, message_id, filename, content_type, content_id, inline, size, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         )
         .bind(org_id)
@@ -36,7 +37,8 @@ pub async fn insert(
         .bind(f.content_id.as_deref())
         .bind(f.inline)
         .bind(f.size)
-        .bind(f.data.as_deref()))?;
+        .bind(f.data.as_deref())
+        })?;
     }
     Ok(())
 }

@@ -9,7 +9,7 @@
 //!   keyed `auto_close:{account}:{ticket}`: set when a human agent writes, re-checked
 //!   when it fires, brought forward when the account's setting changes.
 use crate::tickets::TicketRow;
-use crate::{StoreError, Tx, jobs, on_tx};
+use crate::{StoreError, Tx, jobs};
 use atiende_core::time::Micros;
 use serde_json::json;
 
@@ -42,7 +42,8 @@ pub async fn arm_sla(tx: &mut Tx, org_id: i64, ticket_id: i64, at: Micros) -> Re
 
 /// After the account's SLA changed: every waiting open ticket's timer is checked now.
 pub async fn recheck_sla(tx: &mut Tx, account_id: i64, now: Micros) -> Result<u64, StoreError> {
-    Ok(on_tx!(tx, exec |c| sqlx::query(
+    Ok(exec_tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO jobs (kind, payload, dedupe_key, run_at, created_at) \
          SELECT $1, '{\"org_id\":' || CAST(org_id AS TEXT) || ',\"ticket_id\":' || CAST(id AS TEXT) || '}', \
                 $1 || ':' || CAST(id AS TEXT), $2, $2 \
@@ -51,18 +52,21 @@ pub async fn recheck_sla(tx: &mut Tx, account_id: i64, now: Micros) -> Result<u6
     )
     .bind(SLA_OVERDUE)
     .bind(now)
-    .bind(account_id))?)
+    .bind(account_id)
+    })?)
 }
 
 /// Marks the ticket's current waiting period as told overdue: false when it already was,
 /// or when the ticket no longer waits since `waiting_since`.
 pub async fn mark_overdue(tx: &mut Tx, ticket_id: i64, waiting_since: Micros) -> Result<bool, StoreError> {
-    let n = on_tx!(tx, exec |c| sqlx::query(
+    let n = exec_tx!(tx, |c| {
+        sqlx::query(
         "UPDATE tickets SET overdue_notified_since = $2 WHERE id = $1 AND state = 'open' AND awaiting_answer AND waiting_since = $2 \
          AND (overdue_notified_since IS NULL OR overdue_notified_since <> $2)"
     )
     .bind(ticket_id)
-    .bind(waiting_since))?;
+    .bind(waiting_since)
+    })?;
     Ok(n == 1)
 }
 
@@ -81,9 +85,11 @@ pub async fn enqueue_react(
 
 /// Claims an incoming message for automation: false when it was already looked at.
 pub async fn claim_message(tx: &mut Tx, message_id: i64, now: Micros) -> Result<bool, StoreError> {
-    let n = on_tx!(tx, exec |c| sqlx::query("UPDATE messages SET reacted_at = $1 WHERE id = $2 AND direction = 'in' AND reacted_at IS NULL")
-        .bind(now)
-        .bind(message_id))?;
+    let n = exec_tx!(tx, |c| sqlx::query(
+        "UPDATE messages SET reacted_at = $1 WHERE id = $2 AND direction = 'in' AND reacted_at IS NULL"
+    )
+    .bind(now)
+    .bind(message_id))?;
     Ok(n == 1)
 }
 
@@ -165,7 +171,8 @@ pub async fn set_auto_close(tx: &mut Tx, t: &TicketRow, at: Micros, now: Micros)
 /// After the account's auto-close setting changed: every answered open ticket of the
 /// account gets its timer checked now (each then fires or moves to its new due time).
 pub async fn recheck_auto_close(tx: &mut Tx, account_id: i64, now: Micros) -> Result<u64, StoreError> {
-    Ok(on_tx!(tx, exec |c| sqlx::query(
+    Ok(exec_tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO jobs (kind, payload, dedupe_key, run_at, created_at) \
          SELECT $1, '{\"org_id\":' || CAST(org_id AS TEXT) || ',\"ticket_id\":' || CAST(id AS TEXT) || ',\"armed\":' || $4 || '}', \
                 $1 || ':' || CAST(account_id AS TEXT) || ':' || CAST(id AS TEXT), $2, $2 \
@@ -175,7 +182,8 @@ pub async fn recheck_auto_close(tx: &mut Tx, account_id: i64, now: Micros) -> Re
     .bind(AUTO_CLOSE)
     .bind(now)
     .bind(account_id)
-    .bind(now.to_string()))?)
+    .bind(now.to_string())
+    })?)
 }
 
 /// Records the first human answer against the SLA in effect (`sla`: its length, if any).
@@ -185,17 +193,24 @@ pub async fn record_first_response(
     response: Micros,
     sla: Option<Micros>,
 ) -> Result<(), StoreError> {
-    on_tx!(tx, exec |c| sqlx::query("UPDATE tickets SET first_response_micros = $1, first_response_sla_micros = $2 WHERE id = $3 AND first_response_micros IS NULL")
+    exec_tx!(tx, |c| {
+        sqlx::query("UPDATE tickets SET first_response_micros = $1, first_response_sla_micros = $2 WHERE id = $3 AND first_response_micros IS NULL")
         .bind(response)
         .bind(sla)
-        .bind(ticket_id))?;
+        .bind(ticket_id)
+    })?;
     Ok(())
 }
 
 /// Takes the ticket's row for an automatic close while it is still open and answered
 /// (the client has not written since): false when that no longer holds.
 pub async fn lock_if_due(tx: &mut Tx, ticket_id: i64) -> Result<bool, StoreError> {
-    let n = on_tx!(tx, exec |c| sqlx::query("UPDATE tickets SET updated_at = updated_at WHERE id = $1 AND state = 'open' AND NOT awaiting_answer")
-        .bind(ticket_id))?;
+    let n =
+        exec_tx!(tx, |c| {
+            sqlx::query(
+        "UPDATE tickets SET updated_at = updated_at WHERE id = $1 AND state = 'open' AND NOT awaiting_answer"
+    )
+    .bind(ticket_id)
+        })?;
     Ok(n == 1)
 }

@@ -1,5 +1,5 @@
 //! Clients (one per person per organization) and their per-channel identities.
-use crate::{Db, StoreError, Tx, found, on_db, on_tx};
+use crate::{Db, StoreError, Tx, found};
 use atiende_core::time::Micros;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -27,6 +27,18 @@ pub async fn identities(db: &Db, client_id: i64) -> Result<Vec<(String, String)>
     )
     .bind(client_id)
     .fetch_all(c)
+    .await)?)
+}
+
+/// The client's first identity on a channel kind: how a reply reaches them (an email
+/// address, an integration's client id, a platform user id).
+pub async fn identity(db: &Db, client_id: i64, kind: &str) -> Result<Option<String>, StoreError> {
+    Ok(on_db!(db, |c| sqlx::query_scalar(
+        "SELECT value FROM client_identities WHERE client_id = $1 AND kind = $2 ORDER BY id LIMIT 1"
+    )
+    .bind(client_id)
+    .bind(kind)
+    .fetch_optional(c)
     .await)?)
 }
 
@@ -59,17 +71,13 @@ pub async fn find_or_create(
     .bind(now)
     .fetch_one(c)
     .await)?;
-    on_tx!(
-        tx,
-        exec | c
-            | sqlx::query(
-                "INSERT INTO client_identities (org_id, client_id, kind, value) VALUES ($1, $2, $3, $4)"
-            )
-            .bind(org_id)
-            .bind(id)
-            .bind(kind)
-            .bind(value)
-    )?;
+    exec_tx!(tx, |c| sqlx::query(
+        "INSERT INTO client_identities (org_id, client_id, kind, value) VALUES ($1, $2, $3, $4)"
+    )
+    .bind(org_id)
+    .bind(id)
+    .bind(kind)
+    .bind(value))?;
     Ok((id, true))
 }
 

@@ -1,5 +1,5 @@
 //! Board columns: each user's saved filters, in board order; and unread markers.
-use crate::{Db, StoreError, found, on_db};
+use crate::{Db, StoreError, found};
 use atiende_core::time::Micros;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -59,24 +59,20 @@ pub async fn create(
 }
 
 pub async fn update(db: &Db, user_id: i64, id: i64, name: &str, filter: &str) -> Result<(), StoreError> {
-    let n = on_db!(
-        db,
-        exec | c
-            | sqlx::query("UPDATE board_columns SET name = $1, filter = $2 WHERE user_id = $3 AND id = $4")
-                .bind(name)
-                .bind(filter)
-                .bind(user_id)
-                .bind(id)
-    )?;
+    let n = exec_db!(db, |c| sqlx::query(
+        "UPDATE board_columns SET name = $1, filter = $2 WHERE user_id = $3 AND id = $4"
+    )
+    .bind(name)
+    .bind(filter)
+    .bind(user_id)
+    .bind(id))?;
     if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
 
 pub async fn delete(db: &Db, user_id: i64, id: i64) -> Result<(), StoreError> {
-    let n = on_db!(
-        db,
-        exec | c
-            | sqlx::query("DELETE FROM board_columns WHERE user_id = $1 AND id = $2").bind(user_id).bind(id)
-    )?;
+    let n = exec_db!(db, |c| sqlx::query("DELETE FROM board_columns WHERE user_id = $1 AND id = $2")
+        .bind(user_id)
+        .bind(id))?;
     if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
 
@@ -84,14 +80,12 @@ pub async fn delete(db: &Db, user_id: i64, id: i64) -> Result<(), StoreError> {
 pub async fn reorder(db: &Db, user_id: i64, order: &[i64]) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
     for (pos, id) in order.iter().enumerate() {
-        crate::on_tx!(
-            &mut tx,
-            exec | c
-                | sqlx::query("UPDATE board_columns SET position = $1 WHERE user_id = $2 AND id = $3")
-                    .bind(pos as i64 + 1)
-                    .bind(user_id)
-                    .bind(*id)
-        )?;
+        exec_tx!(&mut tx, |c| sqlx::query(
+            "UPDATE board_columns SET position = $1 WHERE user_id = $2 AND id = $3"
+        )
+        .bind(pos as i64 + 1)
+        .bind(user_id)
+        .bind(*id))?;
     }
     tx.commit().await?;
     Ok(())
@@ -99,17 +93,13 @@ pub async fn reorder(db: &Db, user_id: i64, order: &[i64]) -> Result<(), StoreEr
 
 /// Records that `user_id` has seen `ticket_id` now.
 pub async fn mark_read(db: &Db, user_id: i64, ticket_id: i64, now: Micros) -> Result<(), StoreError> {
-    on_db!(
-        db,
-        exec | c
-            | sqlx::query(
-                "INSERT INTO ticket_reads (user_id, ticket_id, seen_at) VALUES ($1, $2, $3) \
+    exec_db!(db, |c| sqlx::query(
+        "INSERT INTO ticket_reads (user_id, ticket_id, seen_at) VALUES ($1, $2, $3) \
          ON CONFLICT (user_id, ticket_id) DO UPDATE SET seen_at = excluded.seen_at"
-            )
-            .bind(user_id)
-            .bind(ticket_id)
-            .bind(now)
-    )?;
+    )
+    .bind(user_id)
+    .bind(ticket_id)
+    .bind(now))?;
     Ok(())
 }
 

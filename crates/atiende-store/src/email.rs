@@ -1,7 +1,7 @@
 //! Email channel state: where each IMAP mailbox's reading stands, forwarding
 //! addresses and their validation, and the account's connection status.
 use crate::accounts::AccountRow;
-use crate::{Db, StoreError, on_db};
+use crate::{Db, StoreError};
 use atiende_core::time::Micros;
 
 /// The system mail job (validation mails, ticket notifications, password resets),
@@ -39,7 +39,8 @@ pub async fn claim_mailbox(
     now: Micros,
     until: Micros,
 ) -> Result<bool, StoreError> {
-    on_db!(db, exec |c| sqlx::query(
+    exec_db!(db, |c| {
+        sqlx::query(
         "INSERT INTO email_mailboxes (account_id, uid_validity, last_uid, updated_at, locked_by, locked_until) VALUES ($1, 0, 0, $2, $3, $4) \
          ON CONFLICT (account_id) DO UPDATE SET locked_by = excluded.locked_by, locked_until = excluded.locked_until \
          WHERE email_mailboxes.locked_until < $2 OR email_mailboxes.locked_by = excluded.locked_by"
@@ -47,7 +48,8 @@ pub async fn claim_mailbox(
     .bind(account_id)
     .bind(now)
     .bind(node)
-    .bind(until))?;
+    .bind(until)
+    })?;
     let holder: Option<String> =
         on_db!(db, |c| sqlx::query_scalar("SELECT locked_by FROM email_mailboxes WHERE account_id = $1")
             .bind(account_id)
@@ -59,9 +61,11 @@ pub async fn claim_mailbox(
 
 /// Gives the lease up (a reader that stops), so another node may take it at once.
 pub async fn release_mailbox(db: &Db, account_id: i64, node: &str) -> Result<(), StoreError> {
-    on_db!(db, exec |c| sqlx::query("UPDATE email_mailboxes SET locked_until = 0, locked_by = NULL WHERE account_id = $1 AND locked_by = $2")
+    exec_db!(db, |c| {
+        sqlx::query("UPDATE email_mailboxes SET locked_until = 0, locked_by = NULL WHERE account_id = $1 AND locked_by = $2")
         .bind(account_id)
-        .bind(node))?;
+        .bind(node)
+    })?;
     Ok(())
 }
 
@@ -74,7 +78,8 @@ pub async fn set_mailbox_state(
     last_uid: i64,
     now: Micros,
 ) -> Result<(), StoreError> {
-    on_db!(db, exec |c| sqlx::query(
+    exec_db!(db, |c| {
+        sqlx::query(
         "INSERT INTO email_mailboxes (account_id, uid_validity, last_uid, updated_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (account_id) DO UPDATE SET last_uid = CASE WHEN email_mailboxes.uid_validity = excluded.uid_validity \
          AND email_mailboxes.last_uid > excluded.last_uid THEN email_mailboxes.last_uid ELSE excluded.last_uid END, \
@@ -83,7 +88,8 @@ pub async fn set_mailbox_state(
     .bind(account_id)
     .bind(uid_validity)
     .bind(last_uid)
-    .bind(now))?;
+    .bind(now)
+    })?;
     Ok(())
 }
 
@@ -103,13 +109,9 @@ pub async fn by_inbound_address(db: &Db, address: &str) -> Result<Option<Account
 }
 
 pub async fn set_inbound_address(db: &Db, account_id: i64, address: Option<&str>) -> Result<(), StoreError> {
-    on_db!(
-        db,
-        exec | c
-            | sqlx::query("UPDATE accounts SET inbound_address = $2 WHERE id = $1")
-                .bind(account_id)
-                .bind(address)
-    )?;
+    exec_db!(db, |c| sqlx::query("UPDATE accounts SET inbound_address = $2 WHERE id = $1")
+        .bind(account_id)
+        .bind(address))?;
     Ok(())
 }
 
@@ -121,14 +123,22 @@ pub async fn inbound_address(db: &Db, account_id: i64) -> Result<Option<String>,
     .flatten())
 }
 
-pub async fn set_validation_token(db: &Db, account_id: i64, token: Option<&str>) -> Result<(), StoreError> {
-    on_db!(
-        db,
-        exec | c
-            | sqlx::query("UPDATE accounts SET validation_token = $2 WHERE id = $1")
-                .bind(account_id)
-                .bind(token)
-    )?;
+/// Records the token of a validation mail just queued: the account waits for it to come
+/// back (`not_validated`).
+pub async fn await_validation(
+    tx: &mut crate::Tx,
+    account_id: i64,
+    token: &str,
+    now: Micros,
+) -> Result<(), StoreError> {
+    exec_tx!(tx, |c| {
+        sqlx::query(
+        "UPDATE accounts SET validation_token = $2, status = 'not_validated', status_reason = 'waiting for the validation mail', updated_at = $3 WHERE id = $1"
+    )
+    .bind(account_id)
+    .bind(token)
+    .bind(now)
+    })?;
     Ok(())
 }
 
@@ -139,13 +149,15 @@ pub async fn validate_with_token(
     token: &str,
     now: Micros,
 ) -> Result<bool, StoreError> {
-    let n = on_db!(db, exec |c| sqlx::query(
+    let n = exec_db!(db, |c| {
+        sqlx::query(
         "UPDATE accounts SET status = 'active', status_reason = NULL, validation_token = NULL, updated_at = $3 \
          WHERE id = $1 AND validation_token = $2"
     )
     .bind(account_id)
     .bind(token)
-    .bind(now))?;
+    .bind(now)
+    })?;
     Ok(n > 0)
 }
 
@@ -158,17 +170,13 @@ pub async fn set_status(
     reason: Option<&str>,
     now: Micros,
 ) -> Result<bool, StoreError> {
-    let n = on_db!(
-        db,
-        exec | c
-            | sqlx::query(
-                "UPDATE accounts SET status = $2, status_reason = $3, updated_at = $4 WHERE id = $1 \
+    let n = exec_db!(db, |c| sqlx::query(
+        "UPDATE accounts SET status = $2, status_reason = $3, updated_at = $4 WHERE id = $1 \
          AND (status <> $2 OR COALESCE(status_reason, '') <> COALESCE($3, ''))"
-            )
-            .bind(account_id)
-            .bind(status)
-            .bind(reason)
-            .bind(now)
-    )?;
+    )
+    .bind(account_id)
+    .bind(status)
+    .bind(reason)
+    .bind(now))?;
     Ok(n > 0)
 }

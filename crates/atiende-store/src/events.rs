@@ -1,6 +1,6 @@
 //! The event outbox: every change records its events in the same transaction,
 //! and reactions (realtime fan-out, webhooks…) read them after commit.
-use crate::{Db, StoreError, Tx, TxConn, on_db, on_tx};
+use crate::{Db, StoreError, Tx, TxConn};
 use atiende_core::time::Micros;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -67,22 +67,19 @@ pub(crate) async fn flush(tx: &mut Tx) -> Result<(), StoreError> {
         let sql = format!(
             "INSERT INTO events (org_id, kind, ticket_id, message_id, payload, created_at) VALUES {rows}"
         );
-        on_tx!(
-            tx,
-            exec | c | {
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-                for e in chunk {
-                    q = q
-                        .bind(e.org_id)
-                        .bind(e.kind)
-                        .bind(e.ticket_id)
-                        .bind(e.message_id)
-                        .bind(e.payload.as_str())
-                        .bind(e.created_at);
-                }
-                q
+        exec_tx!(tx, |c| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for e in chunk {
+                q = q
+                    .bind(e.org_id)
+                    .bind(e.kind)
+                    .bind(e.ticket_id)
+                    .bind(e.message_id)
+                    .bind(e.payload.as_str())
+                    .bind(e.created_at);
             }
-        )?;
+            q
+        })?;
     }
     if let TxConn::Pg(t) = &mut tx.conn {
         sqlx::query("SELECT pg_notify($1, '')").bind(NOTIFY_CHANNEL).execute(&mut **t).await?;
@@ -110,7 +107,7 @@ pub async fn max_id(db: &Db) -> Result<i64, StoreError> {
 
 /// Deletes events older than `before`; returns how many.
 pub async fn prune(db: &Db, before: Micros) -> Result<u64, StoreError> {
-    Ok(on_db!(db, exec | c | sqlx::query("DELETE FROM events WHERE created_at < $1").bind(before))?)
+    Ok(exec_db!(db, |c| sqlx::query("DELETE FROM events WHERE created_at < $1").bind(before))?)
 }
 
 /// Events of one organization after `after_id` (replay for a reconnecting client).
@@ -130,4 +127,41 @@ pub async fn after_for_org(
     .fetch_all(c)
     .await
     })?)
+}
+
+/// Listens for the announcements of committed events (PostgreSQL `NOTIFY`, sent by any
+/// node) and wakes `wake` for each, until `shutdown`. On SQLite there is one node and its
+/// writers wake the pump themselves: this returns at once.
+pub async fn listen(
+    db: &Db,
+    wake: std::sync::Arc<tokio::sync::Notify>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let crate::Pool::Pg(pool) = &db.0 else { return };
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        match sqlx::postgres::PgListener::connect_with(pool).await {
+            Ok(mut l) => {
+                if let Err(e) = l.listen(NOTIFY_CHANNEL).await {
+                    tracing::warn!(error = %e, "LISTEN failed");
+                } else {
+                    loop {
+                        match l.recv().await {
+                            Ok(_) => wake.notify_one(),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "LISTEN connection lost; reconnecting");
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot open the LISTEN connection"),
+        }
+        // Something may have been missed while disconnected: read the outbox.
+        wake.notify_one();
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
 }

@@ -10,7 +10,7 @@
 //! New clients are inserted one by one (they are the rare case).
 use crate::messages::{COLS as MESSAGE_COLS, MessageRow, excerpt};
 use crate::tickets::{COLS as TICKET_COLS, TicketRow};
-use crate::{Db, StoreError, Tx, clients, events, on_tx};
+use crate::{Db, StoreError, Tx, clients, events};
 use atiende_core::ticket::{InboundTarget, MessageFacts, inbound_target};
 use atiende_core::time::Micros;
 use atiende_core::{AuthorKind, TicketState};
@@ -439,24 +439,21 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
              important = v.important, \
              queued_at = CASE WHEN tickets.assignee_id IS NULL AND tickets.state = 'open' THEN v.queued_at ELSE NULL END FROM v WHERE tickets.id = v.id"
         );
-        on_tx!(
-            tx,
-            exec | c | {
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-                for key in &touched {
-                    let t = &ticket_of[key];
-                    q = q
-                        .bind(t.id)
-                        .bind(t.updated_at)
-                        .bind(t.awaiting_answer)
-                        .bind(t.waiting_since)
-                        .bind(t.excerpt.as_str())
-                        .bind(t.important)
-                        .bind(t.queued_at);
-                }
-                q
+        exec_tx!(tx, |c| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for key in &touched {
+                let t = &ticket_of[key];
+                q = q
+                    .bind(t.id)
+                    .bind(t.updated_at)
+                    .bind(t.awaiting_answer)
+                    .bind(t.waiting_since)
+                    .bind(t.excerpt.as_str())
+                    .bind(t.important)
+                    .bind(t.queued_at);
             }
-        )?;
+            q
+        })?;
     }
     for org in arm_orgs {
         crate::assign::arm(tx, org, now).await?;

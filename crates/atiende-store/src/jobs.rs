@@ -2,7 +2,7 @@
 //! lease (`locked_until`); on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so several
 //! nodes share the queue and each job runs once. A node that dies mid-job loses
 //! its lease, and another node runs the job again (jobs are idempotent).
-use crate::{Db, StoreError, Tx, on_db, on_tx};
+use crate::{Db, StoreError, Tx};
 use atiende_core::time::Micros;
 
 /// Deliver an outbound message: payload `{"message_id": N}`.
@@ -24,13 +24,15 @@ pub async fn enqueue(
     dedupe_key: Option<&str>,
     run_at: Micros,
 ) -> Result<(), StoreError> {
-    on_tx!(tx, exec |c| sqlx::query(
+    exec_tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO jobs (kind, payload, dedupe_key, run_at, created_at) VALUES ($1, $2, $3, $4, $4) ON CONFLICT (dedupe_key) DO NOTHING"
     )
     .bind(kind)
     .bind(payload)
     .bind(dedupe_key)
-    .bind(run_at))?;
+    .bind(run_at)
+    })?;
     Ok(())
 }
 
@@ -44,7 +46,7 @@ pub async fn rearm(
     dedupe_key: &str,
     run_at: Micros,
 ) -> Result<(), StoreError> {
-    on_tx!(tx, exec |c| sqlx::query(
+    exec_tx!(tx, |c| sqlx::query(
         "INSERT INTO jobs (kind, payload, dedupe_key, run_at, created_at) VALUES ($1, $2, $3, $4, $4) \
          ON CONFLICT (dedupe_key) DO UPDATE SET payload = excluded.payload, \
          run_at = CASE WHEN excluded.run_at < jobs.run_at THEN excluded.run_at ELSE jobs.run_at END"
@@ -66,7 +68,7 @@ pub async fn schedule(
     dedupe_key: &str,
     run_at: Micros,
 ) -> Result<(), StoreError> {
-    on_tx!(tx, exec |c| sqlx::query(
+    exec_tx!(tx, |c| sqlx::query(
         "INSERT INTO jobs (kind, payload, dedupe_key, run_at, created_at) VALUES ($1, $2, $3, $4, $4) \
          ON CONFLICT (dedupe_key) DO UPDATE SET payload = excluded.payload, run_at = excluded.run_at"
     )
@@ -79,10 +81,12 @@ pub async fn schedule(
 
 /// Releases a claimed job to run again at `run_at` (not a failure: its attempts reset).
 pub async fn postpone(tx: &mut Tx, id: i64, node: &str, run_at: Micros) -> Result<(), StoreError> {
-    on_tx!(tx, exec |c| sqlx::query("UPDATE jobs SET run_at = $1, locked_until = 0, locked_by = NULL, attempts = 0 WHERE id = $2 AND locked_by = $3")
+    exec_tx!(tx, |c| {
+        sqlx::query("UPDATE jobs SET run_at = $1, locked_until = 0, locked_by = NULL, attempts = 0 WHERE id = $2 AND locked_by = $3")
         .bind(run_at)
         .bind(id)
-        .bind(node))?;
+        .bind(node)
+    })?;
     Ok(())
 }
 
@@ -94,18 +98,17 @@ pub async fn complete_unless_rearmed(
     node: &str,
     payload: &str,
 ) -> Result<bool, StoreError> {
-    let n = on_tx!(
-        tx,
-        exec | c
-            | sqlx::query("DELETE FROM jobs WHERE id = $1 AND locked_by = $2 AND payload = $3")
-                .bind(id)
-                .bind(node)
-                .bind(payload)
-    )?;
-    if n == 0 {
-        on_tx!(tx, exec |c| sqlx::query("UPDATE jobs SET locked_until = 0, locked_by = NULL, attempts = 0 WHERE id = $1 AND locked_by = $2")
+    let n =
+        exec_tx!(tx, |c| sqlx::query("DELETE FROM jobs WHERE id = $1 AND locked_by = $2 AND payload = $3")
             .bind(id)
-            .bind(node))?;
+            .bind(node)
+            .bind(payload))?;
+    if n == 0 {
+        exec_tx!(tx, |c| {
+            sqlx::query("UPDATE jobs SET locked_until = 0, locked_by = NULL, attempts = 0 WHERE id = $1 AND locked_by = $2")
+            .bind(id)
+            .bind(node)
+        })?;
     }
     Ok(n == 1)
 }
@@ -118,8 +121,8 @@ pub async fn claim(
     lease: Micros,
     limit: i64,
 ) -> Result<Vec<JobRow>, StoreError> {
-    let rows = match db {
-        Db::Pg(p) => {
+    let rows = match &db.0 {
+        crate::Pool::Pg(p) => {
             sqlx::query_as::<_, JobRow>(
                 "UPDATE jobs SET locked_until = $1, locked_by = $2, attempts = attempts + 1 WHERE id IN \
                  (SELECT id FROM jobs WHERE run_at <= $3 AND locked_until <= $3 ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
@@ -133,7 +136,7 @@ pub async fn claim(
             .await?
         }
         // One writer at a time on SQLite: the UPDATE itself is the lock.
-        Db::Sqlite(p) => {
+        crate::Pool::Sqlite(p) => {
             sqlx::query_as::<_, JobRow>(
                 "UPDATE jobs SET locked_until = $1, locked_by = $2, attempts = attempts + 1 WHERE id IN \
                  (SELECT id FROM jobs WHERE run_at <= $3 AND locked_until <= $3 ORDER BY run_at, id LIMIT $4) \
@@ -154,22 +157,23 @@ pub async fn claim(
 
 /// Removes a finished job (only while `node` still holds it).
 pub async fn complete(tx: &mut Tx, id: i64, node: &str) -> Result<bool, StoreError> {
-    let n = on_tx!(
-        tx,
-        exec | c | sqlx::query("DELETE FROM jobs WHERE id = $1 AND locked_by = $2").bind(id).bind(node)
-    )?;
+    let n = exec_tx!(tx, |c| sqlx::query("DELETE FROM jobs WHERE id = $1 AND locked_by = $2")
+        .bind(id)
+        .bind(node))?;
     Ok(n == 1)
 }
 
 /// Releases a job to run again at `run_at`, keeping the error for operators.
 pub async fn retry(db: &Db, id: i64, node: &str, run_at: Micros, error: &str) -> Result<(), StoreError> {
-    on_db!(db, exec |c| sqlx::query(
+    exec_db!(db, |c| {
+        sqlx::query(
         "UPDATE jobs SET run_at = $1, locked_until = 0, locked_by = NULL, last_error = $2 WHERE id = $3 AND locked_by = $4"
     )
     .bind(run_at)
     .bind(error)
     .bind(id)
-    .bind(node))?;
+    .bind(node)
+    })?;
     Ok(())
 }
 

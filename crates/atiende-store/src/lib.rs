@@ -1,63 +1,36 @@
-//! The database. [`Db`] is an enum over the native sqlx pools; the [`on_db!`] and
-//! [`on_tx!`] macros run the same statement text on either arm, each arm checked
-//! against its own driver. Where the dialects differ, both statements stand side
+//! The database, and the only door to SQL: no other crate sees sqlx. [`Db`] wraps the
+//! native sqlx pools; the crate-private `on_db!`/`on_tx!` (and `exec_db!`/`exec_tx!`)
+//! macros run the same statement text on either backend, each arm checked against its own
+//! driver. Where the dialects differ, both statements stand side
 //! by side in the same function.
 //!
 //! Conventions (decided once): ids are 64-bit integers; times are integer
 //! microseconds since the Unix epoch, UTC; JSON documents are stored as text.
 #![forbid(unsafe_code)]
 
-pub mod accounts;
-pub mod assign;
-pub mod attachments;
-pub mod automation;
-pub mod clients;
-pub mod columns;
-pub mod email;
-pub mod events;
-pub mod ingest;
-pub mod jobs;
-pub mod messages;
-pub mod orgs;
-pub mod schedules;
-pub mod tickets;
-pub mod users;
-
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
-use std::str::FromStr;
-use std::time::Duration;
-
 /// Runs `$body` with `$c` bound to the pool of whichever backend `$db` is.
-/// The `exec` form runs a statement and gives the number of rows it changed
-/// (the two drivers' result types differ, the count does not).
-#[macro_export]
 macro_rules! on_db {
-    ($db:expr, exec |$c:ident| $q:expr) => {
-        match $db {
-            $crate::Db::Sqlite($c) => $q.execute($c).await.map(|r| r.rows_affected()),
-            $crate::Db::Pg($c) => $q.execute($c).await.map(|r| r.rows_affected()),
-        }
-    };
     ($db:expr, |$c:ident| $body:expr) => {
-        match $db {
-            $crate::Db::Sqlite($c) => $body,
-            $crate::Db::Pg($c) => $body,
+        match &($db).0 {
+            $crate::Pool::Sqlite($c) => $body,
+            $crate::Pool::Pg($c) => $body,
         }
     };
 }
 
-/// Runs `$body` with `$c` bound to the connection of the transaction `$tx`
-/// (`exec` form: see [`on_db!`]).
-#[macro_export]
-macro_rules! on_tx {
-    ($tx:expr, exec |$c:ident| $q:expr) => {
-        match &mut ($tx).conn {
-            $crate::TxConn::Sqlite(t) => $q.execute(&mut **t).await.map(|r| r.rows_affected()),
-            $crate::TxConn::Pg(t) => $q.execute(&mut **t).await.map(|r| r.rows_affected()),
+/// Runs the statement `$q` on `$db` and gives the number of rows it changed (the two
+/// drivers' result types differ, the count does not).
+macro_rules! exec_db {
+    ($db:expr, |$c:ident| $q:expr) => {
+        match &($db).0 {
+            $crate::Pool::Sqlite($c) => $q.execute($c).await.map(|r| r.rows_affected()),
+            $crate::Pool::Pg($c) => $q.execute($c).await.map(|r| r.rows_affected()),
         }
     };
+}
+
+/// Runs `$body` with `$c` bound to the connection of the transaction `$tx`.
+macro_rules! on_tx {
     ($tx:expr, |$c:ident| $body:expr) => {
         match &mut ($tx).conn {
             $crate::TxConn::Sqlite(t) => {
@@ -72,9 +45,48 @@ macro_rules! on_tx {
     };
 }
 
-/// A database of either backend. Cheap to clone.
+/// Runs the statement `$q` in the transaction `$tx` and gives the number of rows it changed.
+macro_rules! exec_tx {
+    ($tx:expr, |$c:ident| $q:expr) => {
+        match &mut ($tx).conn {
+            $crate::TxConn::Sqlite(t) => $q.execute(&mut **t).await.map(|r| r.rows_affected()),
+            $crate::TxConn::Pg(t) => $q.execute(&mut **t).await.map(|r| r.rows_affected()),
+        }
+    };
+}
+
+pub mod accounts;
+pub mod admin;
+pub mod assign;
+pub mod attachments;
+pub mod automation;
+pub mod clients;
+pub mod columns;
+pub mod email;
+pub mod events;
+pub mod ingest;
+pub mod inspect;
+pub mod jobs;
+pub mod messages;
+pub mod orgs;
+pub mod schedules;
+pub mod seed;
+pub mod tickets;
+pub mod users;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A database of either backend. Cheap to clone. Its pool is private to the store:
+/// every statement goes through a store function.
 #[derive(Clone, Debug)]
-pub enum Db {
+pub struct Db(pub(crate) Pool);
+
+#[derive(Clone, Debug)]
+pub(crate) enum Pool {
     Sqlite(SqlitePool),
     Pg(PgPool),
 }
@@ -83,11 +95,11 @@ pub enum Db {
 /// written in one multi-row statement just before commit (and announced to every
 /// node on PostgreSQL), so a use case never writes or notifies them one by one.
 pub struct Tx {
-    pub conn: TxConn,
+    pub(crate) conn: TxConn,
     pub(crate) events: Vec<events::PendingEvent>,
 }
 
-pub enum TxConn {
+pub(crate) enum TxConn {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
     Pg(sqlx::Transaction<'static, Postgres>),
 }
@@ -166,7 +178,7 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(o)
                 .await?;
-            Ok(Db::Pg(pool))
+            Ok(Db(Pool::Pg(pool)))
         } else {
             let o = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -189,15 +201,15 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(o)
                 .await?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db(Pool::Sqlite(pool)))
         }
     }
 
     /// Applies the migrations of this backend.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        match self {
-            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
-            Db::Pg(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        match &self.0 {
+            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Pool::Pg(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
         Ok(())
     }
@@ -205,15 +217,15 @@ impl Db {
     /// Begins a transaction. On SQLite it starts `IMMEDIATE`, taking the write lock
     /// up front, so read-then-write transactions never fail on lock upgrade.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        let conn = match self {
-            Db::Sqlite(p) => TxConn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Pg(p) => TxConn::Pg(p.begin().await?),
+        let conn = match &self.0 {
+            Pool::Sqlite(p) => TxConn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Pg(p) => TxConn::Pg(p.begin().await?),
         };
         Ok(Tx { conn, events: Vec::new() })
     }
 
     pub fn is_pg(&self) -> bool {
-        matches!(self, Db::Pg(_))
+        matches!(self.0, Pool::Pg(_))
     }
 
     pub fn backend_name(&self) -> &'static str {
@@ -221,7 +233,7 @@ impl Db {
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {
-        on_db!(self, exec | c | sqlx::query("SELECT 1"))?;
+        exec_db!(self, |c| sqlx::query("SELECT 1"))?;
         Ok(())
     }
 

@@ -2,7 +2,7 @@
 //! stores the message, applies the ticket rules of `atiende-core`, records the
 //! events and, for outbound messages, queues their delivery — all in one transaction.
 use crate::tickets::TicketRow;
-use crate::{Db, StoreError, Tx, events, found, jobs, on_db, on_tx};
+use crate::{Db, StoreError, Tx, events, found, jobs};
 use atiende_core::ticket::MessageFacts;
 use atiende_core::time::{Micros, rfc3339};
 use atiende_core::{AuthorKind, Direction};
@@ -131,10 +131,8 @@ pub async fn append(
     // The facts are computed from the ticket as committed now, under its row lock: on
     // PostgreSQL (read committed) a snapshot read earlier in the transaction could be stale,
     // and writing it back would undo a message another transaction just added.
-    on_tx!(
-        tx,
-        exec | c | sqlx::query("UPDATE tickets SET updated_at = updated_at WHERE id = $1").bind(ticket.id)
-    )?;
+    exec_tx!(tx, |c| sqlx::query("UPDATE tickets SET updated_at = updated_at WHERE id = $1")
+        .bind(ticket.id))?;
     let ticket = &crate::tickets::get_tx(tx, ticket.org_id, ticket.id).await?;
     let delivery = m.deliver.then_some("pending");
     let sql = format!(
@@ -175,7 +173,8 @@ pub async fn append(
         ticket.awaiting_answer = after.awaiting_answer;
         ticket.waiting_since = after.waiting_since;
         ticket.last_agent_message_at = after.last_agent_message_at;
-        on_tx!(tx, exec |c| sqlx::query(
+        exec_tx!(tx, |c| {
+            sqlx::query(
             "UPDATE tickets SET updated_at = $1, addressed = $2, addressed_at = $3, awaiting_answer = $4, waiting_since = $5, \
              last_agent_message_at = $6, excerpt = $7 WHERE id = $8"
         )
@@ -186,7 +185,8 @@ pub async fn append(
         .bind(ticket.waiting_since)
         .bind(ticket.last_agent_message_at)
         .bind(&ticket.excerpt)
-        .bind(ticket.id))?;
+        .bind(ticket.id)
+        })?;
     }
     events::record(
         tx,
@@ -256,7 +256,8 @@ pub async fn set_delivery(
     external_id: Option<&str>,
     now: Micros,
 ) -> Result<MessageRow, StoreError> {
-    on_tx!(tx, exec |c| sqlx::query(
+    exec_tx!(tx, |c| {
+        sqlx::query(
         "UPDATE messages SET delivery = $1, delivery_error = $2, delivery_attempts = delivery_attempts + 1, \
          sent_at = CASE WHEN $1 = 'sent' THEN $3 ELSE sent_at END, external_id = COALESCE($4, external_id) WHERE id = $5"
     )
@@ -264,7 +265,8 @@ pub async fn set_delivery(
     .bind(error)
     .bind(now)
     .bind(external_id)
-    .bind(id))?;
+    .bind(id)
+    })?;
     let m = get_tx(tx, id).await?;
     events::record(
         tx,
@@ -281,9 +283,6 @@ pub async fn set_delivery(
 
 /// Replaces a message's channel details (e.g. the headers of the email it was sent as).
 pub async fn set_metadata(tx: &mut Tx, id: i64, metadata: &str) -> Result<(), StoreError> {
-    on_tx!(
-        tx,
-        exec | c | sqlx::query("UPDATE messages SET metadata = $2 WHERE id = $1").bind(id).bind(metadata)
-    )?;
+    exec_tx!(tx, |c| sqlx::query("UPDATE messages SET metadata = $2 WHERE id = $1").bind(id).bind(metadata))?;
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! Organizations: the tenant boundary. Every other row carries an `org_id`.
-use crate::{Db, StoreError, Tx, on_db, on_tx};
+use crate::{Db, StoreError, Tx};
 use atiende_core::time::Micros;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -47,6 +47,19 @@ pub async fn settings(db: &Db, id: i64) -> Result<serde_json::Value, StoreError>
 }
 
 /// Creates an organization with its default connection statuses, inside `tx`.
+/// The organization named `name`, created (with its default statuses) when there is none.
+pub async fn find_or_create(tx: &mut Tx, name: &str, now: Micros) -> Result<i64, StoreError> {
+    let existing: Option<i64> =
+        on_tx!(tx, |c| sqlx::query_scalar("SELECT id FROM organizations WHERE name = $1")
+            .bind(name)
+            .fetch_optional(c)
+            .await)?;
+    match existing {
+        Some(id) => Ok(id),
+        None => create(tx, name, now).await,
+    }
+}
+
 pub async fn create(tx: &mut Tx, name: &str, now: Micros) -> Result<i64, StoreError> {
     let id: i64 = on_tx!(tx, |c| sqlx::query_scalar(
         "INSERT INTO organizations (name, created_at) VALUES ($1, $2) RETURNING id"
@@ -56,14 +69,16 @@ pub async fn create(tx: &mut Tx, name: &str, now: Micros) -> Result<i64, StoreEr
     .fetch_one(c)
     .await)?;
     for (pos, (status, assignable, builtin)) in DEFAULT_STATUSES.iter().enumerate() {
-        on_tx!(tx, exec |c| sqlx::query(
+        exec_tx!(tx, |c| {
+            sqlx::query(
             "INSERT INTO connection_statuses (org_id, name, assignable, builtin, position) VALUES ($1, $2, $3, $4, $5)"
         )
         .bind(id)
         .bind(*status)
         .bind(*assignable)
         .bind(*builtin)
-        .bind(pos as i64))?;
+        .bind(pos as i64)
+        })?;
     }
     Ok(id)
 }

@@ -1,5 +1,5 @@
 //! Business-hours schedules, stored as their checked wire form (days and holidays as JSON).
-use crate::{Db, StoreError, found, on_db};
+use crate::{Db, StoreError, found};
 use atiende_core::time::Micros;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -54,7 +54,7 @@ pub async fn update(
     holidays: &str,
     now: Micros,
 ) -> Result<(), StoreError> {
-    let n = on_db!(db, exec |c| sqlx::query(
+    let n = exec_db!(db, |c| sqlx::query(
         "UPDATE schedules SET name = $1, time_zone = $2, days = $3, holidays = $4, updated_at = $5 WHERE org_id = $6 AND id = $7"
     )
     .bind(name)

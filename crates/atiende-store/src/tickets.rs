@@ -1,5 +1,5 @@
 //! Tickets: reads, filtered keyset listing, and the state changes agents make.
-use crate::{Db, StoreError, Tx, events, found, on_db, on_tx};
+use crate::{Db, StoreError, Tx, events, found};
 use atiende_core::board::ColumnSort;
 use atiende_core::time::{Micros, rfc3339};
 use serde_json::json;
@@ -349,9 +349,11 @@ pub async fn close(
     if t.state == "closed" {
         return Ok(t);
     }
-    on_tx!(tx, exec |c| sqlx::query("UPDATE tickets SET state = 'closed', closed_at = $1, updated_at = $1, queued_at = NULL, queue_reason = NULL WHERE id = $2")
+    exec_tx!(tx, |c| {
+        sqlx::query("UPDATE tickets SET state = 'closed', closed_at = $1, updated_at = $1, queued_at = NULL, queue_reason = NULL WHERE id = $2")
         .bind(now)
-        .bind(id))?;
+        .bind(id)
+    })?;
     let t = get_tx(tx, org_id, id).await?;
     events::record(
         tx,
@@ -382,20 +384,22 @@ pub async fn assign(
     }
     // A ticket given to someone leaves the queue; one released stays out of it
     // until the caller puts it back (`assign::requeue`).
-    on_tx!(tx, exec |c| sqlx::query(
+    exec_tx!(tx, |c| {
+        sqlx::query(
         "UPDATE tickets SET assignee_id = $1, updated_at = $2, \
          queued_at = CASE WHEN $1 IS NULL THEN queued_at ELSE NULL END, queue_reason = CASE WHEN $1 IS NULL THEN queue_reason ELSE NULL END WHERE id = $3"
     )
     .bind(user)
     .bind(now)
-    .bind(id))?;
+    .bind(id)
+    })?;
     if let Some(u) = user {
-        on_tx!(
-            tx,
-            exec | c | sqlx::query("UPDATE users SET last_assigned_at = $1 WHERE id = $2").bind(now).bind(u)
-        )?;
+        exec_tx!(tx, |c| sqlx::query("UPDATE users SET last_assigned_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(u))?;
     }
-    on_tx!(tx, exec |c| sqlx::query(
+    exec_tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO assignments (org_id, ticket_id, user_id, previous_user_id, actor_user_id, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
     )
     .bind(org_id)
@@ -404,7 +408,8 @@ pub async fn assign(
     .bind(t.assignee_id)
     .bind(actor)
     .bind(reason)
-    .bind(now))?;
+    .bind(now)
+    })?;
     let t = get_tx(tx, org_id, id).await?;
     events::record(
         tx,
@@ -445,4 +450,130 @@ pub async fn count(db: &Db, org_id: i64) -> Result<i64, StoreError> {
         .bind(org_id)
         .fetch_one(c)
         .await)?)
+}
+
+/// Reopens a closed or ignored ticket (counted as reopened) and records `ticket.reopened`.
+/// [`StoreError::Conflict`] when the client already has another open ticket on the account
+/// (one open ticket per client per account).
+pub async fn reopen(tx: &mut Tx, org_id: i64, id: i64, now: Micros) -> Result<TicketRow, StoreError> {
+    let t = get_tx(tx, org_id, id).await?;
+    if t.state == "open" {
+        return Ok(t);
+    }
+    exec_tx!(tx, |c| sqlx::query(
+        "UPDATE tickets SET state = 'open', closed_at = NULL, reopened_count = reopened_count + 1, updated_at = $1 WHERE id = $2"
+    )
+    .bind(now)
+    .bind(id))
+    .map_err(|e| {
+        let e = StoreError::from(e);
+        if e.is_unique_violation() { StoreError::Conflict("the client already has an open ticket on this account".into()) } else { e }
+    })?;
+    let t = get_tx(tx, org_id, id).await?;
+    events::record(tx, org_id, "ticket.reopened", Some(id), None, &json!({"ticket": t.to_json()}), now)
+        .await?;
+    Ok(t)
+}
+
+/// A change of a ticket's flags.
+#[derive(Debug, Clone, Copy)]
+pub enum FlagChange {
+    Important(bool),
+    Priority(i64),
+    /// Open → ignored: closed without being addressed, out of the assignment queue.
+    Ignore,
+}
+
+/// Applies a flag change and records its event (`ticket.updated`, or `ticket.ignored`).
+pub async fn set_flag(
+    tx: &mut Tx,
+    org_id: i64,
+    id: i64,
+    change: FlagChange,
+    actor: Option<i64>,
+    now: Micros,
+) -> Result<TicketRow, StoreError> {
+    get_tx(tx, org_id, id).await?;
+    let kind = match change {
+        FlagChange::Important(v) => {
+            exec_tx!(tx, |c| sqlx::query(
+                "UPDATE tickets SET important = $1, updated_at = $2 WHERE id = $3"
+            )
+            .bind(v)
+            .bind(now)
+            .bind(id))?;
+            "ticket.updated"
+        }
+        FlagChange::Priority(p) => {
+            exec_tx!(tx, |c| sqlx::query("UPDATE tickets SET priority = $1, updated_at = $2 WHERE id = $3")
+                .bind(p)
+                .bind(now)
+                .bind(id))?;
+            "ticket.updated"
+        }
+        FlagChange::Ignore => {
+            exec_tx!(tx, |c| {
+                sqlx::query(
+                "UPDATE tickets SET state = 'ignored', closed_at = $1, updated_at = $1, queued_at = NULL, queue_reason = NULL WHERE id = $2"
+            )
+            .bind(now)
+            .bind(id)
+            })?;
+            "ticket.ignored"
+        }
+    };
+    let t = get_tx(tx, org_id, id).await?;
+    events::record(
+        tx,
+        org_id,
+        kind,
+        Some(id),
+        None,
+        &json!({"ticket": t.to_json(), "actor_user_id": actor}),
+        now,
+    )
+    .await?;
+    Ok(t)
+}
+
+/// The user's tickets not closed and created at or after `since` (released when the user
+/// is deactivated).
+pub async fn assigned_since(
+    tx: &mut Tx,
+    org_id: i64,
+    user_id: i64,
+    since: Micros,
+) -> Result<Vec<i64>, StoreError> {
+    Ok(on_tx!(tx, |c| {
+        sqlx::query_scalar(
+        "SELECT id FROM tickets WHERE org_id = $1 AND assignee_id = $2 AND state <> 'closed' AND created_at >= $3"
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .bind(since)
+    .fetch_all(c)
+    .await
+    })?)
+}
+
+/// Replaces a ticket's tags (a JSON list of texts, matched case-insensitively by filters).
+pub async fn set_tags(
+    tx: &mut Tx,
+    org_id: i64,
+    id: i64,
+    tags: &[String],
+    now: Micros,
+) -> Result<TicketRow, StoreError> {
+    let list = serde_json::to_string(tags).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let n = exec_tx!(tx, |c| sqlx::query(
+        "UPDATE tickets SET tags = $1, updated_at = $2 WHERE org_id = $3 AND id = $4"
+    )
+    .bind(list)
+    .bind(now)
+    .bind(org_id)
+    .bind(id))?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    get_tx(tx, org_id, id).await
 }

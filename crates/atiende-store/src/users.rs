@@ -1,5 +1,5 @@
 //! Users, their API tokens, web sessions and connection statuses.
-use crate::{Db, StoreError, Tx, found, on_db, on_tx};
+use crate::{Db, StoreError, Tx, found};
 use atiende_core::time::Micros;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -73,13 +73,15 @@ pub async fn create(tx: &mut Tx, u: &NewUser<'_>, now: Micros) -> Result<i64, St
     match r {
         Ok(id) => {
             if let Some(status) = offline {
-                on_tx!(tx, exec |c| sqlx::query(
+                exec_tx!(tx, |c| {
+                    sqlx::query(
                     "INSERT INTO user_status_log (org_id, user_id, connection_status_id, started_at) VALUES ($1, $2, $3, $4)"
                 )
                 .bind(u.org_id)
                 .bind(id)
                 .bind(status)
-                .bind(now))?;
+                .bind(now)
+                })?;
             }
             Ok(id)
         }
@@ -133,7 +135,8 @@ pub struct UserPatch {
 }
 
 pub async fn update(tx: &mut Tx, org_id: i64, id: i64, p: &UserPatch, now: Micros) -> Result<(), StoreError> {
-    let n = on_tx!(tx, exec |c| sqlx::query(
+    let n = exec_tx!(tx, |c| {
+        sqlx::query(
         "UPDATE users SET active = COALESCE($3, active), roles = COALESCE($4, roles), \
          first_name = COALESCE($5, first_name), last_name = COALESCE($6, last_name), phone = COALESCE($7, phone), \
          department = COALESCE($8, department), language = COALESCE($9, language), password_hash = COALESCE($10, password_hash) \
@@ -148,7 +151,8 @@ pub async fn update(tx: &mut Tx, org_id: i64, id: i64, p: &UserPatch, now: Micro
     .bind(p.phone.as_deref())
     .bind(p.department.as_deref())
     .bind(p.language.as_deref())
-    .bind(p.password_hash.as_deref()))?;
+    .bind(p.password_hash.as_deref())
+    })?;
     if n == 0 {
         return Err(StoreError::NotFound);
     }
@@ -177,28 +181,26 @@ pub async fn set_status(
     if current == Some(status_id) {
         return Ok(());
     }
-    on_tx!(
-        tx,
-        exec | c
-            | sqlx::query("UPDATE user_status_log SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
-                .bind(now)
-                .bind(user_id)
-    )?;
-    on_tx!(tx, exec |c| sqlx::query(
+    exec_tx!(tx, |c| sqlx::query(
+        "UPDATE user_status_log SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL"
+    )
+    .bind(now)
+    .bind(user_id))?;
+    exec_tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO user_status_log (org_id, user_id, connection_status_id, started_at) VALUES ($1, $2, $3, $4)"
     )
     .bind(org_id)
     .bind(user_id)
     .bind(status_id)
-    .bind(now))?;
-    on_tx!(
-        tx,
-        exec | c
-            | sqlx::query("UPDATE users SET connection_status_id = $1, status_changed_at = $2 WHERE id = $3")
-                .bind(status_id)
-                .bind(now)
-                .bind(user_id)
-    )?;
+    .bind(now)
+    })?;
+    exec_tx!(tx, |c| sqlx::query(
+        "UPDATE users SET connection_status_id = $1, status_changed_at = $2 WHERE id = $3"
+    )
+    .bind(status_id)
+    .bind(now)
+    .bind(user_id))?;
     Ok(())
 }
 
@@ -287,17 +289,13 @@ pub async fn update_status(
     name: &str,
     assignable: bool,
 ) -> Result<(), StoreError> {
-    let r = on_db!(
-        db,
-        exec | c
-            | sqlx::query(
-                "UPDATE connection_statuses SET name = $1, assignable = $2 WHERE org_id = $3 AND id = $4"
-            )
-            .bind(name)
-            .bind(assignable)
-            .bind(org_id)
-            .bind(id)
-    );
+    let r = exec_db!(db, |c| sqlx::query(
+        "UPDATE connection_statuses SET name = $1, assignable = $2 WHERE org_id = $3 AND id = $4"
+    )
+    .bind(name)
+    .bind(assignable)
+    .bind(org_id)
+    .bind(id));
     match r {
         Ok(0) => Err(StoreError::NotFound),
         Ok(_) => Ok(()),
@@ -380,14 +378,16 @@ pub async fn create_session(
     now: Micros,
     expires: Micros,
 ) -> Result<(), StoreError> {
-    on_db!(db, exec |c| sqlx::query(
+    exec_db!(db, |c| {
+        sqlx::query(
         "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)"
     )
     .bind(id_hash)
     .bind(user_id)
     .bind(csrf)
     .bind(now)
-    .bind(expires))?;
+    .bind(expires)
+    })?;
     Ok(())
 }
 
@@ -414,6 +414,25 @@ pub async fn by_session(
     Ok(user.map(|u| (u, csrf)))
 }
 
+/// Ends every session of a user (deactivation).
+pub async fn end_sessions(tx: &mut Tx, user_id: i64) -> Result<(), StoreError> {
+    exec_tx!(tx, |c| sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id))?;
+    Ok(())
+}
+
+/// The organization of a user, if the user exists.
+pub async fn org_of(db: &Db, user_id: i64) -> Result<Option<i64>, StoreError> {
+    Ok(on_db!(db, |c| sqlx::query_scalar("SELECT org_id FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// How many users the deployment has (any organization).
+pub async fn count_all(db: &Db) -> Result<i64, StoreError> {
+    Ok(on_db!(db, |c| sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(c).await)?)
+}
+
 /// Deletes a session; returns the user id and how many sessions that user has left.
 pub async fn delete_session(db: &Db, id_hash: &str) -> Result<Option<(i64, i64)>, StoreError> {
     let user: Option<i64> =
@@ -438,11 +457,13 @@ pub async fn create_reset(
     now: Micros,
     expires: Micros,
 ) -> Result<(), StoreError> {
-    on_db!(db, exec |c| sqlx::query("INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(token_hash)
-        .bind(user_id)
-        .bind(now)
-        .bind(expires))?;
+    exec_db!(db, |c| sqlx::query(
+        "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)"
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(now)
+    .bind(expires))?;
     Ok(())
 }
 
@@ -477,15 +498,11 @@ pub async fn use_reset(
     .await
     })?;
     let Some(user_id) = user else { return Ok(None) };
-    on_tx!(
-        &mut tx,
-        exec | c
-            | sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND active = $3")
-                .bind(password_hash)
-                .bind(user_id)
-                .bind(true)
-    )?;
-    on_tx!(&mut tx, exec | c | sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id))?;
+    exec_tx!(&mut tx, |c| sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND active = $3")
+        .bind(password_hash)
+        .bind(user_id)
+        .bind(true))?;
+    exec_tx!(&mut tx, |c| sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id))?;
     tx.commit().await?;
     Ok(Some(user_id))
 }

@@ -7,50 +7,24 @@ use atiende_store::tickets::{AssigneeFilter, TicketFilter};
 use atiende_store::users::{NewUser, UserPatch};
 use atiende_store::*;
 
+/// The suite's database: the testkit's throwaway database (fresh SQLite file, or a fresh
+/// PostgreSQL database with `ATIENDE_TEST_BACKEND=postgres`), migrated twice (idempotent).
 struct TestDb {
     db: Db,
-    dir: std::path::PathBuf,
-    pg: Option<String>,
+    _keep: atiende_testkit::TestDb,
 }
-
-fn name(prefix: &str) -> String {
-    let mut b = [0u8; 6];
-    getrandom::fill(&mut b).unwrap();
-    format!("{prefix}{}", hex::encode(b))
-}
-
-const PG: &str = "postgres://postgres@127.0.0.1:5432";
 
 async fn open() -> TestDb {
-    let dir = std::env::temp_dir().join(name("atiende-store-"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (url, pg) = if std::env::var("ATIENDE_TEST_BACKEND").as_deref() == Ok("postgres") {
-        let n = name("atiende_store_");
-        let mut c =
-            <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{PG}/postgres")).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {n}"))).execute(&mut c).await.unwrap();
-        (format!("{PG}/{n}"), Some(n))
-    } else {
-        (format!("sqlite://{}", dir.join("t.db").display()), None)
-    };
-    let db = Db::connect(&url, &DbOptions::default()).await.unwrap();
+    let keep = atiende_testkit::TestDb::new().await;
+    let db = Db::connect(&keep.url, &DbOptions::default()).await.unwrap();
     db.migrate().await.unwrap();
     db.migrate().await.unwrap(); // idempotent
-    TestDb { db, dir, pg }
+    TestDb { db, _keep: keep }
 }
 
 impl TestDb {
     async fn close(self) {
         self.db.close().await;
-        let _ = std::fs::remove_dir_all(&self.dir);
-        if let Some(n) = &self.pg {
-            let mut c =
-                <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{PG}/postgres")).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {n} WITH (FORCE)")))
-                .execute(&mut c)
-                .await
-                .unwrap();
-        }
     }
 }
 
@@ -153,15 +127,20 @@ async fn organizations_users_statuses_tokens_and_sessions() {
     .unwrap();
     users::set_status(&mut tx, org, user, statuses[1].id, 25).await.unwrap();
     tx.commit().await.unwrap();
-    let log: Vec<(i64, i64, Option<i64>)> = on_db!(db, |c| sqlx::query_as(
-        "SELECT connection_status_id, started_at, ended_at FROM user_status_log ORDER BY id"
+    let log = inspect::int_rows(
+        db,
+        "SELECT connection_status_id, started_at, ended_at FROM user_status_log ORDER BY id",
+        &[],
     )
-    .fetch_all(c)
-    .await)
+    .await
     .unwrap();
     assert_eq!(
         log,
-        vec![(statuses[3].id, 1, Some(10)), (statuses[0].id, 10, Some(25)), (statuses[1].id, 25, None)]
+        vec![
+            vec![Some(statuses[3].id), Some(1), Some(10)],
+            vec![Some(statuses[0].id), Some(10), Some(25)],
+            vec![Some(statuses[1].id), Some(25), None]
+        ]
     );
     // Time per status over a window: clipped at both ends; the current one counts up to `to`.
     let mut times = users::status_times(db, user, 5, 40).await.unwrap();
@@ -213,8 +192,10 @@ async fn accounts_and_agent_modes() {
     ));
     assert_eq!(accounts::list(db, org).await.unwrap().len(), 1);
     assert_eq!(accounts::agent_mode(db, acc, user).await.unwrap(), None);
-    accounts::set_agent_mode(db, acc, user, "manual").await.unwrap();
-    accounts::set_agent_mode(db, acc, user, "auto").await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    assign::set_mode(&mut tx, acc, user, "manual").await.unwrap();
+    assign::set_mode(&mut tx, acc, user, "auto").await.unwrap();
+    tx.commit().await.unwrap();
     assert_eq!(accounts::agent_mode(db, acc, user).await.unwrap().as_deref(), Some("auto"));
     t.close().await;
 }
@@ -428,26 +409,27 @@ async fn column_filters_sorts_counts_and_columns() {
     let all = tickets::list(db, org, &TicketFilter::default(), None, 10).await.unwrap();
     let by_name = |n: usize| all.iter().find(|t| t.number == n as i64).unwrap().clone();
     // Touch ticket 1 last, tag ticket 2, pin ticket 3.
-    on_db!(
-        db,
-        exec | c | sqlx::query("UPDATE tickets SET updated_at = 900 WHERE id = $1").bind(by_name(1).id)
-    )
-    .unwrap();
-    on_db!(
-        db,
-        exec | c
-            | sqlx::query("UPDATE tickets SET tags = '[\"vip\",\"Billing\"]' WHERE id = $1")
-                .bind(by_name(2).id)
-    )
-    .unwrap();
-    on_db!(
-        db,
-        exec | c
-            | sqlx::query("UPDATE tickets SET important = $1, addressed = $1 WHERE id = $2")
-                .bind(true)
-                .bind(by_name(3).id)
-    )
-    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tickets::set_flag(&mut tx, org, by_name(1).id, tickets::FlagChange::Important(false), None, 900)
+        .await
+        .unwrap();
+    tickets::set_tags(&mut tx, org, by_name(2).id, &["vip".into(), "Billing".into()], 200).await.unwrap();
+    let t3 = tickets::set_flag(&mut tx, org, by_name(3).id, tickets::FlagChange::Important(true), None, 300)
+        .await
+        .unwrap();
+    let answer = NewMessage {
+        direction: Direction::Out,
+        author: AuthorKind::Agent,
+        author_user_id: Some(user),
+        text: "hola",
+        html: None,
+        external_id: None,
+        deliver: false,
+        auto_action: None,
+        metadata: None,
+    };
+    messages::append(&mut tx, &t3, &answer, 300).await.unwrap();
+    tx.commit().await.unwrap();
     let numbers = |rows: Vec<tickets::TicketRow>| rows.iter().map(|t| t.number).collect::<Vec<_>>();
     let list = |f: TicketFilter| async move { numbers(tickets::list(db, org, &f, None, 10).await.unwrap()) };
 

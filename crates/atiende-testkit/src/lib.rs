@@ -68,14 +68,9 @@ impl TestDb {
             }
             Backend::Postgres => {
                 let name = random_name("atiende_test_");
-                let mut c =
-                    <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{}/postgres", pg_base()))
-                        .await
-                        .expect("PostgreSQL at ATIENDE_TEST_PG must be reachable");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&mut c)
+                atiende_store::admin::create_database(&pg_base(), &name)
                     .await
-                    .expect("create database");
+                    .expect("PostgreSQL at ATIENDE_TEST_PG must be reachable to create a database");
                 TestDb { url: format!("{}/{name}", pg_base()), dir, pg_name: Some(name) }
             }
         }
@@ -105,16 +100,7 @@ impl Drop for TestDb {
             let base = pg_base();
             let _ = std::thread::spawn(move || {
                 let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
-                rt.block_on(async {
-                    let mut c =
-                        <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{base}/postgres"))
-                            .await
-                            .ok()?;
-                    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                        .execute(&mut c)
-                        .await
-                        .ok()
-                })
+                rt.block_on(atiende_store::admin::drop_database(&base, &name)).ok()
             })
             .join();
         }

@@ -175,11 +175,7 @@ async fn run(cmd: Command, cfg: Config) -> anyhow::Result<()> {
     match cmd {
         Command::Serve { .. } => {
             let s = server::start(&cfg, None).await?;
-            let users: i64 = atiende_store::on_db!(&s.app.db, |c| sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM users"
-            )
-            .fetch_one(c)
-            .await)?;
+            let users = atiende_store::users::count_all(&s.app.db).await?;
             println!("Atiende is running at http://{}/ (database: {})", s.addr, s.app.db.backend_name());
             if users == 0 {
                 println!("No users yet. Create the first admin, then an API token:");

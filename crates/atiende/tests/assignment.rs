@@ -1,6 +1,5 @@
 //! Automatic assignment (SPEC §7) end to end: modes, fairness, caps, the queue,
 //! the relationship option, deactivation and the history, through the API.
-use atiende_store::on_db;
 use atiende_testkit::{TestApp, spawn_app};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -57,23 +56,23 @@ async fn settle(t: &TestApp) {
     t.eventually(30, || async {
         t.drain_jobs().await;
         let pending: i64 =
-            on_db!(&t.app().db, |c| sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'assign'")
-                .fetch_one(c)
-                .await)
-            .unwrap();
+            atiende_store::inspect::int(&t.app().db, "SELECT COUNT(*) FROM jobs WHERE kind = 'assign'", &[])
+                .await
+                .unwrap();
         (pending == 0).then_some(())
     })
     .await;
 }
 
 async fn per_assignee(t: &TestApp) -> HashMap<Option<i64>, i64> {
-    let rows: Vec<(Option<i64>, i64)> = on_db!(&t.app().db, |c| sqlx::query_as(
-        "SELECT assignee_id, COUNT(*) FROM tickets WHERE state = 'open' GROUP BY assignee_id"
+    let rows = atiende_store::inspect::int_rows(
+        &t.app().db,
+        "SELECT assignee_id, COUNT(*) FROM tickets WHERE state = 'open' GROUP BY assignee_id",
+        &[],
     )
-    .fetch_all(c)
-    .await)
+    .await
     .unwrap();
-    rows.into_iter().collect()
+    rows.into_iter().map(|r| (r[0], r[1].unwrap_or(0))).collect()
 }
 
 async fn ticket(t: &TestApp, id: i64) -> Value {

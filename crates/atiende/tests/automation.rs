@@ -2,7 +2,6 @@
 //! messages with their precedence and "once per ticket", the replies on closing, and the
 //! "close if the client does not answer" timer — on a clock the tests move.
 use atiende_core::time::ManualClock;
-use atiende_store::on_db;
 use atiende_testkit::{TestApp, spawn_app, spawn_app_on_clock};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -22,11 +21,9 @@ async fn settle(t: &TestApp) {
         t.drain_jobs().await;
         let now = t.app().now();
         let due: i64 =
-            on_db!(&t.app().db, |c| sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE run_at <= $1")
-                .bind(now)
-                .fetch_one(c)
-                .await)
-            .unwrap();
+            atiende_store::inspect::int(&t.app().db, "SELECT COUNT(*) FROM jobs WHERE run_at <= $1", &[now])
+                .await
+                .unwrap();
         (due == 0).then_some(())
     })
     .await;
@@ -371,12 +368,12 @@ async fn mass_close_sends_the_automatic_close_reply_and_refuses_an_unknown_ticke
 
 /// The `ticket.overdue` events of a ticket.
 async fn overdue_events(t: &TestApp, ticket: i64) -> i64 {
-    on_db!(&t.app().db, |c| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM events WHERE kind = 'ticket.overdue' AND ticket_id = $1"
+    atiende_store::inspect::int(
+        &t.app().db,
+        "SELECT COUNT(*) FROM events WHERE kind = 'ticket.overdue' AND ticket_id = $1",
+        &[ticket],
     )
-    .bind(ticket)
-    .fetch_one(c)
-    .await)
+    .await
     .unwrap()
 }
 

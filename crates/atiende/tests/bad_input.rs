@@ -5,9 +5,7 @@ use serde_json::{Value, json};
 
 async fn counts(t: &TestApp) -> (i64, i64, i64) {
     let db = &t.app().db;
-    let q = |sql: &'static str| async move {
-        atiende_store::on_db!(db, |c| sqlx::query_scalar::<_, i64>(sql).fetch_one(c).await).unwrap()
-    };
+    let q = |sql: &'static str| async move { atiende_store::inspect::int(db, sql, &[]).await.unwrap() };
     (
         q("SELECT COUNT(*) FROM messages").await,
         q("SELECT COUNT(*) FROM tickets").await,
@@ -136,17 +134,13 @@ async fn secrets_are_write_only_and_sealed_at_rest() {
     let shown = t.get_json(&format!("/api/v1/accounts/{id}")).await;
     assert!(!shown.to_string().contains(secret));
     let db = &t.app().db;
-    let raw: Vec<u8> =
-        atiende_store::on_db!(db, |c| sqlx::query_scalar::<_, Vec<u8>>("SELECT secrets FROM accounts")
-            .fetch_one(c)
-            .await)
-        .unwrap();
+    let raw = atiende_store::inspect::bytes(db, "SELECT secrets FROM accounts").await.unwrap().remove(0);
     assert!(!raw.windows(secret.len()).any(|w| w == secret.as_bytes()), "stored sealed");
-    let settings: String =
-        atiende_store::on_db!(db, |c| sqlx::query_scalar::<_, String>("SELECT settings FROM accounts")
-            .fetch_one(c)
-            .await)
-        .unwrap();
+    let settings = atiende_store::inspect::texts(db, "SELECT settings FROM accounts", &[])
+        .await
+        .unwrap()
+        .remove(0)
+        .unwrap_or_default();
     assert!(!settings.contains(secret));
     // PATCH merges: the secret survives a settings change that does not mention it.
     let r = t

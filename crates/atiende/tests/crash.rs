@@ -58,12 +58,13 @@ async fn kill_during_inbound_stream_loses_and_doubles_nothing() {
     let node = Node::start(bin, &db, &[]).await;
     let url = format!("{}/api/v1/accounts/{}/inbound", node.url, acc["id"]);
     let store = atiende_store::Db::connect(&db.url, &Default::default()).await.unwrap();
-    let stored: Vec<String> = atiende_store::on_db!(&store, |c| sqlx::query_scalar::<_, String>(
-        "SELECT external_id FROM messages WHERE direction = 'in'"
-    )
-    .fetch_all(c)
-    .await)
-    .unwrap();
+    let stored: Vec<String> =
+        atiende_store::inspect::texts(&store, "SELECT external_id FROM messages WHERE direction = 'in'", &[])
+            .await
+            .unwrap()
+            .into_iter()
+            .flatten()
+            .collect();
     let unique: HashSet<&String> = stored.iter().collect();
     assert_eq!(unique.len(), stored.len(), "no message stored twice");
     for id in &acked {
@@ -81,17 +82,13 @@ async fn kill_during_inbound_stream_loses_and_doubles_nothing() {
             http.post(&url).bearer_auth(&token).json(&body).send().await.unwrap().json().await.unwrap();
         assert_eq!(r["duplicate"], true);
     }
-    let total: i64 = atiende_store::on_db!(&store, |c| sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM messages WHERE direction = 'in'"
-    )
-    .fetch_one(c)
-    .await)
-    .unwrap();
+    let total =
+        atiende_store::inspect::int(&store, "SELECT COUNT(*) FROM messages WHERE direction = 'in'", &[])
+            .await
+            .unwrap();
     let attempted_unique: HashSet<&String> = attempted.iter().collect();
     assert_eq!(total as usize, attempted_unique.len());
-    let open_per_client: i64 = atiende_store::on_db!(&store, |c| sqlx::query_scalar::<_, i64>(
-        "SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM tickets WHERE state <> 'closed' GROUP BY account_id, client_id) AS x"
-    ).fetch_one(c).await).unwrap();
+    let open_per_client = atiende_store::inspect::int(&store, "SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM tickets WHERE state <> 'closed' GROUP BY account_id, client_id) AS x", &[]).await.unwrap();
     assert_eq!(open_per_client, 1, "one open ticket per client after the crash");
     store.close().await;
 }

@@ -401,12 +401,9 @@ async fn imap_mailboxes_are_read_once_across_restarts_outages_and_bad_passwords(
     let count = |t: &TestApp| {
         let db = t.app().db.clone();
         async move {
-            atiende_store::on_db!(&db, |c| sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM messages WHERE direction = 'in'"
-            )
-            .fetch_one(c)
-            .await)
-            .unwrap()
+            atiende_store::inspect::int(&db, "SELECT COUNT(*) FROM messages WHERE direction = 'in'", &[])
+                .await
+                .unwrap()
         }
     };
     t.eventually(30, || async { (count(&t).await >= 12).then_some(()) }).await;
@@ -443,15 +440,13 @@ async fn imap_mailboxes_are_read_once_across_restarts_outages_and_bad_passwords(
     })
     .await;
     // Nothing was stored twice, and nothing was changed on the server.
-    let dupes: i64 =
-        atiende_store::on_db!(&t.app().db, |c| {
-            sqlx::query_scalar(
-        "SELECT COUNT(*) FROM (SELECT external_id FROM messages GROUP BY external_id HAVING COUNT(*) > 1) d"
+    let dupes: i64 = atiende_store::inspect::int(
+        &t.app().db,
+        "SELECT COUNT(*) FROM (SELECT external_id FROM messages GROUP BY external_id HAVING COUNT(*) > 1) d",
+        &[],
     )
-    .fetch_one(c)
     .await
-        })
-        .unwrap();
+    .unwrap();
     assert_eq!(dupes, 0);
     assert!(!dc.log().contains("expunged=1") && !dc.log().contains("deleted=1"), "the mailbox was changed");
     // A wrong password: needs reconnection, "login refused".
@@ -767,24 +762,22 @@ async fn with_two_nodes_one_reads_the_mailbox_and_the_other_takes_over_when_it_s
     let stored = |t: &TestApp| {
         let db = t.app().db.clone();
         async move {
-            atiende_store::on_db!(&db, |c| sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM messages WHERE direction = 'in'"
-            )
-            .fetch_one(c)
-            .await)
-            .unwrap()
+            atiende_store::inspect::int(&db, "SELECT COUNT(*) FROM messages WHERE direction = 'in'", &[])
+                .await
+                .unwrap()
         }
     };
     let holder = |t: &TestApp| {
         let db = t.app().db.clone();
         async move {
-            atiende_store::on_db!(&db, |c| sqlx::query_scalar::<_, Option<String>>(
-                "SELECT locked_by FROM email_mailboxes WHERE account_id = $1"
+            atiende_store::inspect::texts(
+                &db,
+                "SELECT locked_by FROM email_mailboxes WHERE account_id = $1",
+                &[id],
             )
-            .bind(id)
-            .fetch_one(c)
-            .await)
+            .await
             .unwrap()
+            .remove(0)
         }
     };
     t.eventually(30, || async { (stored(&t).await == 10).then_some(()) }).await;

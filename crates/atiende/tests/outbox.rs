@@ -76,11 +76,7 @@ async fn receiver_down_is_retried_and_delivered_once_when_it_returns() {
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     t.drain_jobs().await;
     assert_eq!(sink.received().len(), 1, "delivered exactly once");
-    let jobs: i64 =
-        atiende_store::on_db!(&t.app().db, |c| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM jobs")
-            .fetch_one(c)
-            .await)
-        .unwrap();
+    let jobs: i64 = atiende_store::inspect::int(&t.app().db, "SELECT COUNT(*) FROM jobs", &[]).await.unwrap();
     assert_eq!(jobs, 0);
 }
 
