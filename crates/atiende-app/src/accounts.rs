@@ -1,5 +1,6 @@
 //! Accounts: creation and settings, with secrets split out, sealed and never returned.
 use crate::auth::Actor;
+use crate::channels::{self, Channel};
 use crate::{App, AppError};
 use atiende_core::{ChannelKind, required_text};
 use atiende_store::accounts::{self, AccountRow};
@@ -16,9 +17,6 @@ pub const SECRET_KEYS: &[&str] = &[
     "token",
     "private_key",
 ];
-
-/// Channel kinds whose adapters exist in this version.
-pub const AVAILABLE_KINDS: &[ChannelKind] = &[ChannelKind::Api, ChannelKind::Email];
 
 /// An account as the API shows it: settings without secrets, and which secrets are set.
 pub fn to_json(app: &App, a: &AccountRow) -> Value {
@@ -62,16 +60,16 @@ pub fn open_secrets(app: &App, a: &AccountRow) -> Result<Value, AppError> {
 }
 
 /// Moves every secret-named string out of `settings` into a parallel object.
-fn split_secrets(settings: &mut Map<String, Value>) -> Map<String, Value> {
+fn split_secrets(settings: &mut Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
     let mut secrets = Map::new();
-    let keys: Vec<String> = settings.keys().cloned().collect();
-    for k in keys {
-        if SECRET_KEYS.contains(&k.as_str()) && (settings[&k].is_string() || settings[&k].is_null()) {
+    let names: Vec<String> = settings.keys().cloned().collect();
+    for k in names {
+        if keys.contains(&k.as_str()) && (settings[&k].is_string() || settings[&k].is_null()) {
             if let Some(v) = settings.remove(&k) {
                 secrets.insert(k, v);
             }
         } else if let Some(Value::Object(inner)) = settings.get_mut(&k) {
-            let s = split_secrets(inner);
+            let s = split_secrets(inner, keys);
             if !s.is_empty() {
                 secrets.insert(k, Value::Object(s));
             }
@@ -97,34 +95,15 @@ pub fn merge(target: &mut Value, patch: &Value) {
 }
 
 /// Checks the settings common to every kind (SLA, automatic actions, general options,
-/// assignment) and those of the kind.
+/// assignment), then those of the kind through its adapter.
 fn validate(
-    kind: ChannelKind,
+    app: &App,
+    channel: &dyn Channel,
     settings: &Map<String, Value>,
     secrets: &Map<String, Value>,
 ) -> Result<(), AppError> {
     atiende_core::settings::check_common(&Value::Object(settings.clone()))?;
-    if kind == ChannelKind::Email {
-        atiende_core::email::EmailSettings::from_settings(settings, secrets)?;
-    }
-    if kind == ChannelKind::Api {
-        if let Some(url) = settings.get("webhook_url") {
-            let url =
-                url.as_str().ok_or_else(|| AppError::invalid("settings.webhook_url", "must be a string"))?;
-            atiende_channels::api::check_webhook_url(url)
-                .map_err(|m| AppError::invalid("settings.webhook_url", m))?;
-        }
-        if let Some(s) = secrets.get("webhook_secret") {
-            let s = s.as_str().unwrap_or("");
-            if s.len() < 16 || s.len() > 256 {
-                return Err(AppError::invalid(
-                    "settings.webhook_secret",
-                    "must be 16 to 256 characters long",
-                ));
-            }
-        }
-    }
-    Ok(())
+    channel.check_settings(app, settings, secrets)
 }
 
 /// Settings that name other objects of the organization must name existing ones:
@@ -160,29 +139,17 @@ pub async fn create(
 ) -> Result<AccountRow, AppError> {
     actor.require_admin()?;
     let kind = ChannelKind::parse(kind, "kind")?;
-    if !AVAILABLE_KINDS.contains(&kind) {
-        return Err(AppError::invalid(
-            "kind",
-            format!("the {kind} channel is not available in this version yet"),
-        ));
-    }
+    let channel = channels::adapter(kind.as_str()).ok_or_else(|| {
+        AppError::invalid("kind", format!("the {kind} channel is not available in this version yet"))
+    })?;
     let account_name = name(account_name)?;
     let Value::Object(mut settings) = settings else {
         return Err(AppError::invalid("settings", "must be an object"));
     };
-    let secrets = split_secrets(&mut settings);
-    validate(kind, &settings, &secrets)?;
+    let secrets = split_secrets(&mut settings, channel.secret_keys());
+    validate(app, channel, &settings, &secrets)?;
     check_references(app, actor.org_id, &settings).await?;
-    // A forwarding email account waits for its validation (seed 002); an IMAP one is
-    // active until its mailbox reader says otherwise.
-    let status = if kind == ChannelKind::Email
-        && settings.get("connection").and_then(Value::as_str) == Some("forwarding")
-    {
-        "not_validated"
-    } else {
-        "active"
-    };
-    let address = settings.get("address").and_then(Value::as_str).unwrap_or("").to_string();
+    let status = channel.initial_status(&settings);
     let sealed = if secrets.is_empty() {
         None
     } else {
@@ -195,19 +162,13 @@ pub async fn create(
         &account_name,
         &Value::Object(settings).to_string(),
         sealed.as_deref(),
-        status,
+        status.as_str(),
         app.now(),
     )
     .await?;
-    if kind == ChannelKind::Email {
-        atiende_store::email::set_inbound_address(
-            &app.db,
-            id,
-            Some(&crate::email::new_forwarding_address(app, &address)),
-        )
-        .await?;
-        app.mailbox_wake.notify_one();
-    }
+    let a = accounts::get(&app.db, actor.org_id, id).await?;
+    channel.account_changed(app, &a, None).await?;
+    app.listeners_wake.notify_one();
     Ok(accounts::get(&app.db, actor.org_id, id).await?)
 }
 
@@ -221,7 +182,7 @@ pub async fn update(
 ) -> Result<AccountRow, AppError> {
     actor.require_admin()?;
     let a = accounts::get(&app.db, actor.org_id, id).await?;
-    let kind = ChannelKind::parse(&a.kind, "kind")?;
+    let channel = channels::of(&a)?;
     let account_name = match new_name {
         Some(n) => name(n)?,
         None => a.name.clone(),
@@ -233,14 +194,14 @@ pub async fn update(
         let Value::Object(mut patch) = patch else {
             return Err(AppError::invalid("settings", "must be an object"));
         };
-        let secret_patch = split_secrets(&mut patch);
+        let secret_patch = split_secrets(&mut patch, channel.secret_keys());
         merge(&mut settings, &Value::Object(patch));
         merge(&mut secrets, &Value::Object(secret_patch));
     }
     let (Value::Object(s), Value::Object(sec)) = (&settings, &secrets) else {
         return Err(AppError::invalid("settings", "must be an object"));
     };
-    validate(kind, s, sec)?;
+    validate(app, channel, s, sec)?;
     check_references(app, actor.org_id, s).await?;
     let sealed = if sec.is_empty() { None } else { Some(app.sealer.seal(secrets.to_string().as_bytes())?) };
     accounts::update(
@@ -254,17 +215,9 @@ pub async fn update(
     )
     .await?;
     app.account_cache.clear();
-    if kind == ChannelKind::Email {
-        // Switching to forwarding needs a validation; to IMAP, the reader decides.
-        let was = before.get("connection").and_then(Value::as_str);
-        let now_conn = settings.get("connection").and_then(Value::as_str);
-        if was != now_conn {
-            let (status, reason) =
-                if now_conn == Some("forwarding") { ("not_validated", None) } else { ("active", None) };
-            atiende_store::email::set_status(&app.db, id, status, reason, app.now()).await?;
-        }
-        app.mailbox_wake.notify_one();
-    }
+    let changed = accounts::get(&app.db, actor.org_id, id).await?;
+    channel.account_changed(app, &changed, Some(&before)).await?;
+    app.listeners_wake.notify_one();
     crate::automation::settings_changed(app, id, &before, &settings).await?;
     Ok(accounts::get(&app.db, actor.org_id, id).await?)
 }
@@ -277,7 +230,7 @@ mod tests {
     fn secrets_are_split_at_any_depth() {
         let mut s = json!({"webhook_url": "http://x", "webhook_secret": "s3", "imap": {"host": "h", "password": "p"}});
         let Value::Object(m) = &mut s else { unreachable!() };
-        let secrets = split_secrets(m);
+        let secrets = split_secrets(m, SECRET_KEYS);
         assert_eq!(Value::Object(secrets), json!({"webhook_secret": "s3", "imap": {"password": "p"}}));
         assert_eq!(s, json!({"webhook_url": "http://x", "imap": {"host": "h"}}));
     }

@@ -186,7 +186,7 @@ pub async fn request_reset(app: &App, email: &str) -> Result<(), AppError> {
     let token = random_secret("")?;
     users::create_reset(&app.db, &secret_hash(&token), user.id, now, now + RESET_TTL_MICROS).await?;
     let link = format!("{}/password/reset?token={token}", app.config.public_url);
-    if crate::email::relay(app).is_none() {
+    if crate::channels::email::relay(app).is_none() {
         tracing::warn!(user_id = user.id, email = %user.email, %link, "password reset link (no mail sender configured; give it to the user)");
         return Ok(());
     }
@@ -208,7 +208,7 @@ pub async fn request_reset(app: &App, email: &str) -> Result<(), AppError> {
         )
     };
     let mut tx = app.db.begin().await?;
-    crate::email::queue_mail(&mut tx, &user.email, subject, &text, None, None, now).await?;
+    crate::channels::email::queue_mail(&mut tx, &user.email, subject, &text, None, None, now).await?;
     tx.commit().await?;
     crate::worker::kick(app);
     tracing::info!(user_id = user.id, "password reset link sent by email");

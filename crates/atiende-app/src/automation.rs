@@ -17,37 +17,11 @@ use atiende_core::sla::Sla;
 use atiende_core::time::Micros;
 use atiende_core::{AuthorKind, Direction, TicketState};
 use atiende_store::automation as store;
-use atiende_store::ingest::Inbound;
 use atiende_store::jobs::{self, JobRow};
 use atiende_store::messages::{self, MessageRow, NewMessage};
 use atiende_store::tickets::{self, TicketRow};
 use atiende_store::{StoreError, Tx, accounts};
 use serde_json::Value;
-
-/// Sets what an account's settings decide about an inbound message before it is stored:
-/// created ignored, important by keywords, and whether automatic replies look at it.
-/// `private`: a direct message (not a public comment or a review).
-pub fn prepare(item: &mut Inbound, settings: &Value, private: bool) {
-    item.create_ignored = settings["general"]["create_ignored"].as_bool().unwrap_or(false);
-    // Stored settings were checked when saved; a list that no longer reads marks nothing.
-    item.important |= atiende_core::keywords::Keywords::from_settings(settings)
-        .map(|k| k.matches(&item.text))
-        .unwrap_or(false);
-    item.react = private && !item.create_ignored && AutoActions::from_settings(settings).answers_messages();
-    item.sla_micros = Sla::from_settings(settings).ok().flatten().map(Sla::micros);
-    // Ticket notifications by email: every new ticket, or only important ones.
-    let n = &settings["general"]["notifications"];
-    let notify = match n["mode"].as_str() {
-        Some("all") => true,
-        Some("important") => item.important,
-        _ => false,
-    };
-    item.notify = if notify {
-        n["emails"].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect()
-    } else {
-        Vec::new()
-    };
-}
 
 fn settings_of(a: &accounts::AccountRow) -> Value {
     serde_json::from_str(&a.settings).unwrap_or(Value::Null)

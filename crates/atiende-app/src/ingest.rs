@@ -79,7 +79,7 @@ async fn writer(
             }
         }
         let (items, replies): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
-        let results = ingest::store_batch(&db, &items, clock.now()).await;
+        let results = ingest::store_batch(&db, &items, clock.now(), &crate::inbound::Reactions).await;
         metrics.ingest_batches.fetch_add(1, Relaxed);
         let mut any = false;
         for (r, reply) in results.into_iter().zip(replies) {

@@ -8,11 +8,12 @@ pub mod auth;
 pub mod automation;
 pub mod board;
 pub mod cache;
+pub mod channels;
 pub mod config;
-pub mod email;
 pub mod error;
+pub mod inbound;
 pub mod ingest;
-pub mod mailbox;
+pub mod listeners;
 pub mod metrics;
 pub mod realtime;
 pub mod schedules;
@@ -45,8 +46,8 @@ pub struct Inner {
     pub http: reqwest::Client,
     /// Wakes the job worker when a job was queued on this node.
     pub job_wake: Arc<tokio::sync::Notify>,
-    /// Wakes the mailbox readers' supervisor (an email account changed).
-    pub mailbox_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the listeners' supervisor (an account changed).
+    pub listeners_wake: Arc<tokio::sync::Notify>,
     /// API token (hash) → its active user.
     pub token_cache: cache::TtlCache<String, atiende_store::users::UserRow>,
     /// Account id → account, for the inbound path.
@@ -87,7 +88,7 @@ impl App {
             ingestor,
             http,
             job_wake,
-            mailbox_wake: Arc::default(),
+            listeners_wake: Arc::default(),
             token_cache,
             account_cache,
         }))
@@ -95,5 +96,14 @@ impl App {
 
     pub fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// Commits a use case's transaction, then wakes this node's realtime pump (its events
+    /// are visible) and job runner (it may have queued jobs).
+    pub async fn commit(&self, tx: atiende_store::Tx) -> Result<(), AppError> {
+        tx.commit().await?;
+        self.realtime.wake();
+        self.job_wake.notify_one();
+        Ok(())
     }
 }

@@ -124,12 +124,27 @@ pub async fn reply_with_files(
     let files = check_files(files, app.config.email.max_attachment_bytes)?;
     if !files.is_empty() && !note {
         let t = tickets::get(&app.db, actor.org_id, ticket_id).await?;
-        let kind = atiende_store::accounts::get_any(&app.db, t.account_id).await?.kind;
-        if kind != atiende_core::ChannelKind::Email.as_str() {
-            return Err(AppError::conflict(
-                "attachments",
-                format!("the {kind} channel cannot send files; attach them to an internal note"),
-            ));
+        let account = atiende_store::accounts::get_any(&app.db, t.account_id).await?;
+        match crate::channels::of(&account)?.capabilities(app).files {
+            Some(l) if files.len() > l.max_files => {
+                return Err(AppError::invalid("attachments", format!("at most {} files", l.max_files)));
+            }
+            Some(l) if files.iter().any(|f| f.size as usize > l.max_bytes) => {
+                return Err(AppError::invalid(
+                    "attachments",
+                    format!("each file at most {} bytes", l.max_bytes),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                return Err(AppError::conflict(
+                    "attachments",
+                    format!(
+                        "the {} channel cannot send files; attach them to an internal note",
+                        account.kind
+                    ),
+                ));
+            }
         }
     }
     let settings = account_settings(app, actor.org_id, ticket_id).await?;

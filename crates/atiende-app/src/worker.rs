@@ -1,10 +1,10 @@
 //! Background work: the job runner (outbox deliveries, timers) and housekeeping.
 //! Every node runs it; leases and `SKIP LOCKED` make each job run on one node.
 use crate::App;
-use atiende_channels::DeliveryError;
+use crate::channels::{Delivered, Outbound};
 use atiende_store::jobs::{self, JobRow};
 use atiende_store::{StoreError, accounts, events, messages};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
@@ -85,7 +85,7 @@ async fn run_one(app: &App, job: JobRow) {
         atiende_store::automation::SLA_OVERDUE => {
             crate::automation::run_sla_overdue(app, &job).await.map_err(JobError::from)
         }
-        crate::email::MAIL => match crate::email::run_mail(app, &job).await {
+        crate::channels::email::MAIL => match crate::channels::email::run_mail(app, &job).await {
             Ok(()) => finish(app, &job, None).await,
             Err(e) if e.retryable && job.attempts < app.config.outbox_max_attempts => Err(JobError::Retry(
                 e.reason,
@@ -150,19 +150,21 @@ async fn deliver(app: &App, job: &JobRow) -> Result<(), JobError> {
         return finish(app, job, None).await;
     }
     let account = accounts::get_any(&app.db, msg.account_id).await?;
-    let result = match account.kind.as_str() {
-        "api" => deliver_api(app, &account, &msg).await.map(|()| None),
-        "email" => crate::email::deliver(app, &account, &msg).await.map(Some),
-        other => Err(DeliveryError {
-            reason: format!("the {other} channel cannot send yet"),
-            retryable: false,
-            retry_after: None,
-        }),
+    let result = match crate::channels::adapter(&account.kind) {
+        Some(channel) => {
+            let ticket = atiende_store::tickets::get(&app.db, msg.org_id, msg.ticket_id).await?;
+            let recipient =
+                atiende_store::clients::identity(&app.db, ticket.client_id, channel.identity_kind()).await?;
+            channel
+                .deliver(app, Outbound { account: &account, ticket: &ticket, message: &msg, recipient })
+                .await
+        }
+        None => Err(crate::channels::final_error(format!("the {} channel cannot send yet", account.kind))),
     };
     match result {
         Ok(sent) => {
             app.metrics.deliveries_sent.fetch_add(1, Relaxed);
-            finish_sent(app, job, sent.as_ref()).await
+            finish_sent(app, job, &sent).await
         }
         Err(e) if e.retryable && job.attempts < app.config.outbox_max_attempts => {
             let wait = e.retry_after.unwrap_or_else(|| {
@@ -195,15 +197,15 @@ async fn finish(app: &App, job: &JobRow, outcome: Option<(&str, Option<String>)>
 }
 
 /// A delivery that went out, with what it went out as (an email's Message-ID and headers).
-async fn finish_sent(app: &App, job: &JobRow, sent: Option<&crate::email::Sent>) -> Result<(), JobError> {
-    record(app, job, Some(("sent", None)), sent).await
+async fn finish_sent(app: &App, job: &JobRow, sent: &Delivered) -> Result<(), JobError> {
+    record(app, job, Some(("sent", None)), Some(sent)).await
 }
 
 async fn record(
     app: &App,
     job: &JobRow,
     outcome: Option<(&str, Option<String>)>,
-    sent: Option<&crate::email::Sent>,
+    sent: Option<&Delivered>,
 ) -> Result<(), JobError> {
     let mut tx = app.db.begin().await?;
     if let Some((state, reason)) = &outcome {
@@ -211,15 +213,15 @@ async fn record(
             .ok()
             .and_then(|p| p["message_id"].as_i64())
             .unwrap_or(0);
-        if let Some(sent) = sent {
-            messages::set_metadata(&mut tx, id, &sent.metadata.to_string()).await?;
+        if let Some(meta) = sent.and_then(|s| s.metadata.as_ref()) {
+            messages::set_metadata(&mut tx, id, &meta.to_string()).await?;
         }
         messages::set_delivery(
             &mut tx,
             id,
             state,
             reason.as_deref(),
-            sent.map(|s| s.message_id.as_str()),
+            sent.and_then(|s| s.external_id.as_deref()),
             app.now(),
         )
         .await?;
@@ -230,33 +232,6 @@ async fn record(
         app.realtime.wake();
     }
     Ok(())
-}
-
-async fn deliver_api(
-    app: &App,
-    account: &accounts::AccountRow,
-    msg: &messages::MessageRow,
-) -> Result<(), DeliveryError> {
-    let fail =
-        |reason: &str| DeliveryError { reason: reason.to_string(), retryable: false, retry_after: None };
-    let settings: Value = serde_json::from_str(&account.settings).unwrap_or_default();
-    let url = settings["webhook_url"].as_str().ok_or_else(|| fail("the account has no webhook_url"))?;
-    let secrets = crate::accounts::open_secrets(app, account).map_err(|e| fail(&e.to_string()))?;
-    let secret = secrets["webhook_secret"].as_str().unwrap_or("");
-    let ticket = atiende_store::tickets::get(&app.db, msg.org_id, msg.ticket_id)
-        .await
-        .map_err(|e| DeliveryError { reason: e.to_string(), retryable: true, retry_after: None })?;
-    let client_ext = atiende_store::clients::identity(&app.db, ticket.client_id, "api").await.ok().flatten();
-    let body = json!({
-        "event": "message.created",
-        "delivery_id": msg.id.to_string(),
-        "account_id": account.id,
-        "ticket": ticket.to_json(),
-        "message": msg.to_json(),
-        "client": {"id": ticket.client_id, "external_id": client_ext},
-    });
-    let body = serde_json::to_vec(&body).map_err(|e| fail(&e.to_string()))?;
-    atiende_channels::api::deliver(&app.http, url, secret.as_bytes(), &msg.id.to_string(), body).await
 }
 
 #[cfg(test)]

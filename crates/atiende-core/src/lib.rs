@@ -9,6 +9,7 @@ pub mod board;
 pub mod email;
 pub mod error;
 pub mod hours;
+pub mod inbound;
 pub mod keywords;
 pub mod settings;
 pub mod sla;

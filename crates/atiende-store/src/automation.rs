@@ -205,12 +205,11 @@ pub async fn record_first_response(
 /// Takes the ticket's row for an automatic close while it is still open and answered
 /// (the client has not written since): false when that no longer holds.
 pub async fn lock_if_due(tx: &mut Tx, ticket_id: i64) -> Result<bool, StoreError> {
-    let n =
-        exec_tx!(tx, |c| {
-            sqlx::query(
+    let n = exec_tx!(tx, |c| {
+        sqlx::query(
         "UPDATE tickets SET updated_at = updated_at WHERE id = $1 AND state = 'open' AND NOT awaiting_answer"
     )
     .bind(ticket_id)
-        })?;
+    })?;
     Ok(n == 1)
 }

@@ -30,45 +30,6 @@ pub async fn mailbox_state(db: &Db, account_id: i64) -> Result<Option<(i64, i64)
     .await)?)
 }
 
-/// Takes (or renews) the lease to read an account's mailbox until `until`: true when
-/// this node holds it (it was free, expired, or already ours).
-pub async fn claim_mailbox(
-    db: &Db,
-    account_id: i64,
-    node: &str,
-    now: Micros,
-    until: Micros,
-) -> Result<bool, StoreError> {
-    exec_db!(db, |c| {
-        sqlx::query(
-        "INSERT INTO email_mailboxes (account_id, uid_validity, last_uid, updated_at, locked_by, locked_until) VALUES ($1, 0, 0, $2, $3, $4) \
-         ON CONFLICT (account_id) DO UPDATE SET locked_by = excluded.locked_by, locked_until = excluded.locked_until \
-         WHERE email_mailboxes.locked_until < $2 OR email_mailboxes.locked_by = excluded.locked_by"
-    )
-    .bind(account_id)
-    .bind(now)
-    .bind(node)
-    .bind(until)
-    })?;
-    let holder: Option<String> =
-        on_db!(db, |c| sqlx::query_scalar("SELECT locked_by FROM email_mailboxes WHERE account_id = $1")
-            .bind(account_id)
-            .fetch_optional(c)
-            .await)?
-        .flatten();
-    Ok(holder.as_deref() == Some(node))
-}
-
-/// Gives the lease up (a reader that stops), so another node may take it at once.
-pub async fn release_mailbox(db: &Db, account_id: i64, node: &str) -> Result<(), StoreError> {
-    exec_db!(db, |c| {
-        sqlx::query("UPDATE email_mailboxes SET locked_until = 0, locked_by = NULL WHERE account_id = $1 AND locked_by = $2")
-        .bind(account_id)
-        .bind(node)
-    })?;
-    Ok(())
-}
-
 /// Records that every message up to `last_uid` (under `uid_validity`) is stored.
 /// Only moves forward within one UIDVALIDITY.
 pub async fn set_mailbox_state(
@@ -91,12 +52,6 @@ pub async fn set_mailbox_state(
     .bind(now)
     })?;
     Ok(())
-}
-
-/// Every email account of every organization (the mailbox readers' work list).
-pub async fn email_accounts(db: &Db) -> Result<Vec<AccountRow>, StoreError> {
-    let sql = format!("SELECT {} FROM accounts WHERE kind = 'email' ORDER BY id", crate::accounts::COLS);
-    Ok(on_db!(db, |c| sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(sql)).fetch_all(c).await)?)
 }
 
 /// The account that receives mail at a forwarding address.

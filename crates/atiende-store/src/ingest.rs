@@ -5,8 +5,9 @@
 //! Per batch: one dedupe query per account, one identity query per channel,
 //! one open-ticket query per account, one multi-row insert each for new tickets
 //! and for messages, one multi-row update of the touched tickets, the events at
-//! commit, the arming of the assignment drain when a ticket joined the queue, and the
-//! automatic replies' job when a message asks for one.
+//! commit. What the batch asks for next (assignment, SLA timers, notifications, automatic
+//! replies) is decided by the rules in `atiende_core::inbound` and applied by the caller's
+//! [`Reactor`] in the same transaction.
 //! New clients are inserted one by one (they are the rare case).
 use crate::messages::{COLS as MESSAGE_COLS, MessageRow, excerpt};
 use crate::tickets::{COLS as TICKET_COLS, TicketRow};
@@ -16,6 +17,9 @@ use atiende_core::time::Micros;
 use atiende_core::{AuthorKind, TicketState};
 use serde_json::json;
 use std::collections::HashMap;
+
+pub use atiende_core::inbound::Attachment as NewAttachment;
+use atiende_core::inbound::{Intake, Stored};
 
 /// One inbound message, already validated.
 #[derive(Debug, Clone)]
@@ -31,32 +35,37 @@ pub struct Inbound {
     pub external_id: String,
     pub text: String,
     pub html: Option<String>,
-    /// Start new tickets ignored (SPEC §4.3 "create tickets as ignored").
-    pub create_ignored: bool,
-    /// The message makes its ticket important (keywords, influencer; SPEC §4.3, §5).
-    pub important: bool,
-    /// Hand the message to the automatic replies (a private message on an account with
-    /// one of them enabled, not itself sent by an automaton).
-    pub react: bool,
     /// Channel details kept with the message (JSON object; email: headers, subject).
     pub metadata: Option<String>,
     /// Files that came with the message.
     pub attachments: Vec<NewAttachment>,
-    /// Addresses told by email when this message opens a new ticket (SPEC §4.3).
-    pub notify: Vec<String>,
-    /// The account's SLA: the ticket's overdue timer is armed when it waits (SPEC §4.1).
-    pub sla_micros: Option<i64>,
+    /// What the account's settings decided about the message (`create_ignored` and
+    /// `important` are stored; the rest is for the reactions).
+    pub intake: Intake,
 }
 
-/// A file received with a message; `data` is `None` when it was over the size limit.
-#[derive(Debug, Clone, Default)]
-pub struct NewAttachment {
-    pub filename: String,
-    pub content_type: String,
-    pub content_id: Option<String>,
-    pub inline: bool,
-    pub size: i64,
-    pub data: Option<Vec<u8>>,
+/// Applies, in the batch's transaction, what storing it asks for next.
+pub trait Reactor: Sync {
+    fn react<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        stored: &'a [Stored],
+        now: Micros,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), StoreError>> + Send + 'a>>;
+}
+
+/// A reactor that applies nothing (the store's own tests).
+pub struct NoReactions;
+
+impl Reactor for NoReactions {
+    fn react<'a>(
+        &'a self,
+        _: &'a mut Tx,
+        _: &'a [Stored],
+        _: Micros,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), StoreError>> + Send + 'a>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,34 +91,47 @@ const RETRIES: usize = 5;
 
 /// Stores `items` in one transaction, returning one outcome per item. On a
 /// failure that only one item causes, the batch is split so the others still land.
-pub async fn store_batch(db: &Db, items: &[Inbound], now: Micros) -> Vec<Result<Outcome, StoreError>> {
+pub async fn store_batch(
+    db: &Db,
+    items: &[Inbound],
+    now: Micros,
+    reactor: &dyn Reactor,
+) -> Vec<Result<Outcome, StoreError>> {
     if items.len() > MAX_BATCH {
         let mut out = Vec::with_capacity(items.len());
         for chunk in items.chunks(MAX_BATCH) {
-            out.extend(Box::pin(store_batch(db, chunk, now)).await);
+            out.extend(Box::pin(store_batch(db, chunk, now, reactor)).await);
         }
         return out;
     }
-    match store_all(db, items, now).await {
+    match store_all(db, items, now, reactor).await {
         Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
         Err(e) if items.len() == 1 => vec![Err(e)],
         Err(e) => {
             tracing::warn!(error = %e, size = items.len(), "batch failed; storing its messages one by one");
             let mut out = Vec::with_capacity(items.len());
             for item in items {
-                out.push(store_all(db, std::slice::from_ref(item), now).await.map(|mut v| v.remove(0)));
+                out.push(
+                    store_all(db, std::slice::from_ref(item), now, reactor).await.map(|mut v| v.remove(0)),
+                );
             }
             out
         }
     }
 }
 
-async fn store_all(db: &Db, items: &[Inbound], now: Micros) -> Result<Vec<Outcome>, StoreError> {
+async fn store_all(
+    db: &Db,
+    items: &[Inbound],
+    now: Micros,
+    reactor: &dyn Reactor,
+) -> Result<Vec<Outcome>, StoreError> {
     let mut attempt = 0;
     loop {
         let r = async {
             let mut tx = db.begin().await?;
-            let out = store_set(&mut tx, items, now).await?;
+            let (out, stored) = store_set(&mut tx, items, now).await?;
+            reactor.react(&mut tx, &stored, now).await?;
             tx.commit().await?;
             Ok::<_, StoreError>(out)
         }
@@ -145,7 +167,11 @@ fn group_by<K: std::hash::Hash + Eq + Clone>(
     order
 }
 
-async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Outcome>, StoreError> {
+async fn store_set(
+    tx: &mut Tx,
+    items: &[Inbound],
+    now: Micros,
+) -> Result<(Vec<Outcome>, Vec<Stored>), StoreError> {
     let pg = tx.is_pg();
     let params = |from: usize, n: usize| crate::placeholders(pg, from, n);
     let mut out: Vec<Option<Outcome>> = vec![None; items.len()];
@@ -281,7 +307,7 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
             let mut q = sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql));
             for (n, &i) in idx.iter().enumerate() {
                 // An open ticket waits for automatic assignment; an ignored one never does.
-                let (state, queued) = if items[i].create_ignored {
+                let (state, queued) = if items[i].intake.create_ignored {
                     (TicketState::Ignored, None)
                 } else {
                     (TicketState::Open, Some(now))
@@ -356,8 +382,7 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
     let mut touched: Vec<(i64, i64)> = Vec::new();
     let mut touched_set = std::collections::HashSet::new();
     let mut new_clients = std::collections::HashSet::new();
-    let mut arm_orgs = std::collections::BTreeSet::new();
-    let mut react: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
+    let mut stored: Vec<Stored> = Vec::with_capacity(fresh.len());
     for &i in &fresh {
         let it = &items[i];
         let (client_id, client_created) = client(i);
@@ -379,24 +404,13 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
         t.awaiting_answer = f.awaiting_answer;
         t.waiting_since = f.waiting_since;
         t.excerpt = excerpt(&it.text);
-        t.important |= it.important;
+        t.important |= it.intake.important;
         // A new message on an open, unassigned ticket asks for automatic assignment (SPEC §7).
         if t.state == TicketState::Open.as_str() && t.assignee_id.is_none() && t.queued_at.is_none() {
             t.queued_at = Some(now);
         }
-        if t.queued_at.is_some() {
-            arm_orgs.insert(it.org_id);
-        }
         if touched_set.insert(key) {
             touched.push(key);
-        }
-        if it.react {
-            react.entry(it.org_id).or_default().push(m.id);
-        }
-        if let (Some(sla), Some(since), true) =
-            (it.sla_micros, t.waiting_since, t.awaiting_answer && t.state == TicketState::Open.as_str())
-        {
-            crate::automation::arm_sla(tx, it.org_id, t.id, since + sla).await?;
         }
         events::record(
             tx,
@@ -410,13 +424,16 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
         .await?;
         // Only the first message of a new ticket (or client) created it.
         let ticket_created = created.remove(&t.id);
-        if ticket_created {
-            for addr in &it.notify {
-                let dedupe = format!("notify:{}:{addr}", t.id);
-                crate::email::queue_mail(tx, &json!({"to": addr, "ticket_id": t.id}), Some(&dedupe), now)
-                    .await?;
-            }
-        }
+        stored.push(Stored {
+            org_id: it.org_id,
+            ticket_id: t.id,
+            message_id: m.id,
+            ticket_created,
+            open: t.state == TicketState::Open.as_str(),
+            queued: t.queued_at.is_some(),
+            waiting_since: t.waiting_since.filter(|_| t.awaiting_answer),
+            intake: it.intake.clone(),
+        });
         let client_created = client_created && new_clients.insert(client_id);
         out[i] = Some(Outcome::Stored { message_id: m.id, ticket_id: t.id, ticket_created, client_created });
     }
@@ -455,12 +472,6 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
             q
         })?;
     }
-    for org in arm_orgs {
-        crate::assign::arm(tx, org, now).await?;
-    }
-    for (org, ids) in react {
-        crate::automation::enqueue_react(tx, org, &ids, now).await?;
-    }
     // Copies inside the batch answer like their first.
     for i in 0..items.len() {
         if let Some(f) = copy_of[i] {
@@ -473,5 +484,9 @@ async fn store_set(tx: &mut Tx, items: &[Inbound], now: Micros) -> Result<Vec<Ou
             });
         }
     }
-    out.into_iter().map(|o| o.ok_or_else(|| StoreError::Corrupt("batch outcome missing".into()))).collect()
+    let out = out
+        .into_iter()
+        .map(|o| o.ok_or_else(|| StoreError::Corrupt("batch outcome missing".into())))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((out, stored))
 }

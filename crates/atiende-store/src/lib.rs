@@ -67,6 +67,7 @@ pub mod events;
 pub mod ingest;
 pub mod inspect;
 pub mod jobs;
+pub mod listeners;
 pub mod messages;
 pub mod orgs;
 pub mod schedules;

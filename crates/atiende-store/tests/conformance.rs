@@ -1,7 +1,7 @@
 //! The store's conformance suite: every store function, on the backend chosen by
 //! `ATIENDE_TEST_BACKEND` (sqlite by default, or postgres); CI runs both.
 use atiende_core::{AuthorKind, Direction};
-use atiende_store::ingest::{Inbound, Outcome, store_batch};
+use atiende_store::ingest::{Inbound, NoReactions, Outcome, store_batch};
 use atiende_store::messages::NewMessage;
 use atiende_store::tickets::{AssigneeFilter, TicketFilter};
 use atiende_store::users::{NewUser, UserPatch};
@@ -63,13 +63,9 @@ fn inbound(org: i64, acc: i64, ext: &str, client: &str) -> Inbound {
         external_id: ext.into(),
         text: format!("text of {ext}"),
         html: None,
-        create_ignored: false,
-        react: false,
-        important: false,
+        intake: Default::default(),
         metadata: None,
         attachments: Vec::new(),
-        notify: Vec::new(),
-        sla_micros: None,
     }
 }
 
@@ -211,7 +207,8 @@ async fn ingest_batches_dedupe_and_keep_one_open_ticket_per_client() {
         inbound(org, acc, "m1", "ana"), // repeated inside the same batch
         inbound(org, acc, "m3", "beto"),
     ];
-    let out: Vec<Outcome> = store_batch(db, &batch, 100).await.into_iter().map(Result::unwrap).collect();
+    let out: Vec<Outcome> =
+        store_batch(db, &batch, 100, &NoReactions).await.into_iter().map(Result::unwrap).collect();
     let Outcome::Stored { message_id: m1, ticket_id: t1, ticket_created: true, client_created: true } =
         out[0]
     else {
@@ -243,12 +240,17 @@ async fn ingest_batches_dedupe_and_keep_one_open_ticket_per_client() {
     let mut tx = db.begin().await.unwrap();
     tickets::close(&mut tx, org, t1, None, 200).await.unwrap();
     tx.commit().await.unwrap();
-    let out = store_batch(db, &[inbound(org, acc, "m4", "ana")], 300).await;
+    let out = store_batch(db, &[inbound(org, acc, "m4", "ana")], 300, &NoReactions).await;
     let Ok(Outcome::Stored { ticket_id, ticket_created: true, .. }) = out[0] else { panic!() };
     assert_ne!(ticket_id, t1);
     // A bad item (unknown account) fails alone; the rest of its batch lands.
-    let out =
-        store_batch(db, &[inbound(org, 999_999, "x", "zed"), inbound(org, acc, "m5", "ana")], 400).await;
+    let out = store_batch(
+        db,
+        &[inbound(org, 999_999, "x", "zed"), inbound(org, acc, "m5", "ana")],
+        400,
+        &NoReactions,
+    )
+    .await;
     assert!(out[0].is_err());
     assert!(out[1].is_ok());
     t.close().await;
@@ -260,7 +262,7 @@ async fn tickets_list_close_assign_and_messages() {
     let db = &t.db;
     let (org, user, acc) = org_user_account(db).await;
     for (i, c) in ["a", "b", "c", "d"].iter().enumerate() {
-        store_batch(db, &[inbound(org, acc, &format!("m{i}"), c)], 100 + i as i64).await;
+        store_batch(db, &[inbound(org, acc, &format!("m{i}"), c)], 100 + i as i64, &NoReactions).await;
     }
     let all = tickets::list(db, org, &TicketFilter::default(), None, 10).await.unwrap();
     assert_eq!(all.iter().map(|t| t.number).collect::<Vec<_>>(), [4, 3, 2, 1]);
@@ -404,7 +406,7 @@ async fn column_filters_sorts_counts_and_columns() {
     // Four tickets: created at 100..400; names with a LIKE wildcard in one.
     for (i, c) in ["ana", "bea_x", "carla", "Dora%"].iter().enumerate() {
         let a = if i == 3 { other } else { acc };
-        store_batch(db, &[inbound(org, a, &format!("m{i}"), c)], 100 * (i as i64 + 1)).await;
+        store_batch(db, &[inbound(org, a, &format!("m{i}"), c)], 100 * (i as i64 + 1), &NoReactions).await;
     }
     let all = tickets::list(db, org, &TicketFilter::default(), None, 10).await.unwrap();
     let by_name = |n: usize| all.iter().find(|t| t.number == n as i64).unwrap().clone();

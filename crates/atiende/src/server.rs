@@ -98,7 +98,7 @@ pub async fn start(cfg: &Config, clock: Option<Arc<dyn Clock>>) -> anyhow::Resul
     let (shutdown, rx) = watch::channel(false);
     tokio::spawn(atiende_app::realtime::pump(app.clone(), rx.clone()));
     tokio::spawn(atiende_app::worker::run(app.clone(), rx.clone()));
-    tokio::spawn(atiende_app::mailbox::run(app.clone(), rx.clone()));
+    tokio::spawn(atiende_app::listeners::run(app.clone(), rx.clone()));
     let smtp_addr = match &cfg.smtp_listen {
         Some(a) => {
             let l =
@@ -113,7 +113,7 @@ pub async fn start(cfg: &Config, clock: Option<Arc<dyn Clock>>) -> anyhow::Resul
             tokio::spawn(atiende_channels::email::smtpd::serve(
                 l,
                 settings,
-                Arc::new(atiende_app::email::Forwarding(app.clone())),
+                Arc::new(atiende_app::channels::email::Forwarding(app.clone())),
                 rx.clone(),
             ));
             tracing::info!(%bound, "SMTP listener for forwarded mail");

@@ -769,16 +769,7 @@ async fn with_two_nodes_one_reads_the_mailbox_and_the_other_takes_over_when_it_s
     };
     let holder = |t: &TestApp| {
         let db = t.app().db.clone();
-        async move {
-            atiende_store::inspect::texts(
-                &db,
-                "SELECT locked_by FROM email_mailboxes WHERE account_id = $1",
-                &[id],
-            )
-            .await
-            .unwrap()
-            .remove(0)
-        }
+        async move { atiende_store::listeners::holder(&db, id).await.unwrap() }
     };
     t.eventually(30, || async { (stored(&t).await == 10).then_some(()) }).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;

@@ -2,6 +2,7 @@
 //! building and SMTP sending, the IMAP mailbox reader and the forwarding SMTP listener.
 pub mod imap;
 pub mod parse;
+pub mod reply;
 pub mod sanitize;
 pub mod send;
 pub mod smtpd;

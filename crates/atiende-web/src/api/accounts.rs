@@ -5,8 +5,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, JsonBody};
 use atiende_app::accounts;
 use atiende_app::tickets::inbound_text;
+use atiende_core::inbound::{ClientIdentity, InboundMessage};
 use atiende_core::{ChannelKind, Role, required_text};
-use atiende_store::ingest::{Inbound, Outcome};
+use atiende_store::ingest::Outcome;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
@@ -172,30 +173,19 @@ pub async fn inbound(
     if text.trim().is_empty() {
         return Err(ApiError::invalid("text", "must not be empty"));
     }
-    let settings: Value = serde_json::from_str(&account.settings).unwrap_or_default();
-    let mut item = Inbound {
-        org_id: actor.org_id,
-        account_id: account.id,
-        identity_kind: "api".into(),
-        identity_value: client_ext,
-        client_name: name,
-        external_id,
-        html: None,
-        create_ignored: false,
-        important: false,
-        react: false,
-        text,
-        metadata: None,
-        attachments: Vec::new(),
-        notify: Vec::new(),
-        sla_micros: None,
-    };
     // Messages of the `api` channel are private conversations.
-    atiende_app::automation::prepare(&mut item, &settings, true);
-    let (message_id, ticket_id, duplicate) = match web.app.ingestor.submit(item).await? {
-        Outcome::Stored { message_id, ticket_id, .. } => (message_id, ticket_id, false),
-        Outcome::Duplicate { message_id, ticket_id } => (message_id, ticket_id, true),
+    let msg = InboundMessage {
+        external_id,
+        client: ClientIdentity { kind: ChannelKind::Api.as_str().into(), value: client_ext, name },
+        text,
+        private: true,
+        ..Default::default()
     };
+    let (message_id, ticket_id, duplicate) =
+        match atiende_app::inbound::receive(&web.app, &account, msg, false).await? {
+            Outcome::Stored { message_id, ticket_id, .. } => (message_id, ticket_id, false),
+            Outcome::Duplicate { message_id, ticket_id } => (message_id, ticket_id, true),
+        };
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({"message_id": message_id, "ticket_id": ticket_id, "duplicate": duplicate})),

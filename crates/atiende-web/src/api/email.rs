@@ -4,7 +4,7 @@ use super::id;
 use crate::Web;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Auth;
-use atiende_app::email::Received;
+use atiende_app::channels::email::Received;
 use atiende_core::{ChannelKind, Role};
 use atiende_store::ingest::Outcome;
 use axum::body::Bytes;
@@ -47,7 +47,7 @@ pub async fn inbound_mime(
     if body.is_empty() {
         return Err(ApiError::invalid("body", "must be the raw message"));
     }
-    let out = match atiende_app::email::receive(&web.app, &account, &body).await? {
+    let out = match atiende_app::channels::email::receive(&web.app, &account, &body).await? {
         Received::Stored(Outcome::Stored { message_id, ticket_id, .. }) => {
             json!({"outcome": "stored", "message_id": message_id, "ticket_id": ticket_id})
         }
@@ -69,7 +69,7 @@ pub async fn validate(
     Auth(actor): Auth,
     Path(aid): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let a = atiende_app::email::start_validation(&web.app, &actor, id(&aid)?).await?;
+    let a = atiende_app::channels::email::start_validation(&web.app, &actor, id(&aid)?).await?;
     Ok(Json(atiende_app::accounts::to_json(&web.app, &a)))
 }
 
@@ -81,7 +81,7 @@ pub async fn test_connection(
     Auth(actor): Auth,
     Path(aid): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(atiende_app::email::test_connection(&web.app, &actor, id(&aid)?).await?))
+    Ok(Json(atiende_app::channels::email::test_connection(&web.app, &actor, id(&aid)?).await?))
 }
 
 /// Downloads an attachment. Always as a download (`Content-Disposition: attachment`,

@@ -373,7 +373,7 @@ pub async fn email_test(
 ) -> Result<Response, UiError> {
     let form = read_form(req.into_body()).await;
     form.check_csrf(&page)?;
-    let r = atiende_app::email::test_connection(&web.app, &page.actor, id).await?;
+    let r = atiende_app::channels::email::test_connection(&web.app, &page.actor, id).await?;
     let text = |v: &Value| v.as_str().unwrap_or("").to_string();
     let result = TestResult {
         imap_ok: r["imap"]["ok"].as_bool().unwrap_or(false),
@@ -396,7 +396,7 @@ pub async fn email_validate(
 ) -> Result<Response, UiError> {
     let form = read_form(req.into_body()).await;
     form.check_csrf(&page)?;
-    match atiende_app::email::start_validation(&web.app, &page.actor, id).await {
+    match atiende_app::channels::email::start_validation(&web.app, &page.actor, id).await {
         Ok(_) => {
             Ok(Redirect::to(&format!("/admin/accounts/{id}/settings?saved=validation#email")).into_response())
         }

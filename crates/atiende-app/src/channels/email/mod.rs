@@ -1,23 +1,31 @@
-//! The email channel's use cases: receiving a raw message (IMAP reader, SMTP
-//! listener, raw-MIME endpoint), sending replies and system mail, forwarding
-//! addresses and their validation, the admin's connection test.
+//! The email channel: its adapter (settings, capabilities, delivery of replies by SMTP),
+//! receiving a raw message (IMAP reader in [`mailbox`], SMTP listener, raw-MIME endpoint),
+//! system mail, forwarding addresses and their validation, the admin's connection test.
+//! Wire formats (MIME parsing, reply composition, SMTP/IMAP clients) are in
+//! `atiende_channels::email`.
+use super::{BoxFut, Capabilities, Channel, Delivered, FileLimits, Listener, Outbound};
 use crate::auth::Actor;
 use crate::{App, AppError};
 use atiende_channels::DeliveryError;
 use atiende_channels::email::imap::{self, ImapConfig};
 use atiende_channels::email::parse::{first_address, split_quoted};
+use atiende_channels::email::reply::{self, Earlier, EmailHeaders, ReplyInput};
 use atiende_channels::email::send::{self, Outgoing, Security, SmtpServer};
 use atiende_channels::email::{self as mail, Limits};
+use atiende_core::AccountStatus;
 use atiende_core::ChannelKind;
 use atiende_core::email::{Connection, EmailSettings, Server};
+use atiende_core::inbound::{Attachment, ClientIdentity, InboundMessage};
 use atiende_store::accounts::AccountRow;
-use atiende_store::ingest::{Inbound, NewAttachment, Outcome};
+use atiende_store::ingest::Outcome;
 use atiende_store::jobs::JobRow;
 use atiende_store::messages::MessageRow;
 use atiende_store::{StoreError, email as store, messages, tickets};
 use serde_json::{Map, Value, json};
 
 pub use store::MAIL;
+
+pub mod mailbox;
 
 /// An email account's settings with its passwords.
 pub fn settings(app: &App, a: &AccountRow) -> Result<EmailSettings, AppError> {
@@ -108,7 +116,7 @@ pub async fn receive(app: &App, account: &AccountRow, raw: &[u8]) -> Result<Rece
     let attachments = p
         .attachments
         .into_iter()
-        .map(|a| NewAttachment {
+        .map(|a| Attachment {
             filename: a.filename,
             content_type: a.content_type,
             content_id: a.content_id,
@@ -117,28 +125,25 @@ pub async fn receive(app: &App, account: &AccountRow, raw: &[u8]) -> Result<Rece
             data: a.data,
         })
         .collect();
-    let mut item = Inbound {
-        org_id: account.org_id,
-        account_id: account.id,
-        identity_kind: ChannelKind::Email.as_str().into(),
-        identity_value: client_addr,
-        client_name,
+    let msg = InboundMessage {
         external_id: p.message_id,
+        client: ClientIdentity {
+            kind: ChannelKind::Email.as_str().into(),
+            value: client_addr,
+            name: client_name,
+        },
         text,
         html: p.html,
-        create_ignored: false,
-        important: false,
-        react: false,
-        metadata: Some(meta.to_string()),
         attachments,
-        notify: Vec::new(),
-        sla_micros: None,
+        private: true,
+        // Mail sent by a program (auto-replies, bounces, lists) is never answered
+        // automatically: two autoresponders would answer each other forever.
+        automated: p.automatic,
+        parent: None,
+        sent_at: p.date.map(|d| d.saturating_mul(1_000_000)),
+        metadata: Some(meta),
     };
-    let account_settings: Value = serde_json::from_str(&account.settings).unwrap_or_default();
-    // Mail sent by a program (auto-replies, bounces, lists) is never answered automatically:
-    // two autoresponders would answer each other forever.
-    crate::automation::prepare(&mut item, &account_settings, !p.automatic);
-    Ok(Received::Stored(app.ingestor.submit(item).await?))
+    Ok(Received::Stored(crate::inbound::receive(app, account, msg, false).await?))
 }
 
 /// The generated forwarding address of a new email account.
@@ -207,98 +212,58 @@ fn email_meta(m: &MessageRow) -> Value {
     m.meta().get("email").cloned().unwrap_or(Value::Null)
 }
 
-/// What an outbound message was sent as: its Message-ID and headers.
-pub struct Sent {
-    pub message_id: String,
-    pub metadata: Value,
-}
-
 /// Sends an agent's or automatic reply as an email to the ticket's client.
-pub async fn deliver(app: &App, account: &AccountRow, msg: &MessageRow) -> Result<Sent, DeliveryError> {
+async fn deliver(app: &App, out: Outbound<'_>) -> Result<Delivered, DeliveryError> {
+    let (account, msg, ticket) = (out.account, out.message, out.ticket);
     let cfg = settings(app, account).map_err(|e| fail(format!("account settings: {e}")))?;
-    let ticket = tickets::get(&app.db, msg.org_id, msg.ticket_id).await.map_err(|e| retry(e.to_string()))?;
-    let to = atiende_store::clients::identity(&app.db, ticket.client_id, "email")
-        .await
-        .map_err(|e| retry(e.to_string()))?;
-    let to = to.ok_or_else(|| fail("the client has no email address"))?;
+    let to = out.recipient.ok_or_else(|| fail("the client has no email address"))?;
     let history = messages::list(&app.db, msg.org_id, msg.ticket_id, 0, 10_000)
         .await
         .map_err(|e| retry(e.to_string()))?;
-    let before: Vec<&MessageRow> =
-        history.iter().filter(|m| m.id < msg.id && m.author_kind != "note").collect();
-    // Threading: answer the latest message the client sent, keeping its subject.
-    let last_in = before.iter().rev().find(|m| m.direction == "in" && email_meta(m).is_object());
-    let last_subject = before
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    };
+    let earlier: Vec<Earlier> = history
         .iter()
-        .rev()
-        .find_map(|m| email_meta(m)["subject"].as_str().filter(|s| !s.is_empty()).map(str::to_string));
-    let subject = match last_subject {
-        Some(s) if s.to_lowercase().starts_with("re:") => s,
-        Some(s) => format!("Re: {s}"),
-        None => format!("Ticket #{}", ticket.number),
-    };
-    let (in_reply_to, mut references) = match last_in {
-        Some(m) => {
+        .filter(|m| m.id < msg.id && m.author_kind != "note")
+        .map(|m| {
             let e = email_meta(m);
-            let mut refs: Vec<String> = e["references"]
-                .as_array()
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
-                .unwrap_or_default();
-            if refs.is_empty() {
-                refs = e["in_reply_to"]
-                    .as_array()
-                    .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
-                    .unwrap_or_default();
+            Earlier {
+                inbound: m.direction == "in",
+                when: atiende_core::time::rfc3339(m.created_at),
+                text: m.text.clone(),
+                email: e.is_object().then(|| EmailHeaders {
+                    subject: e["subject"].as_str().unwrap_or("").to_string(),
+                    from: e["from"]["address"].as_str().unwrap_or("").to_string(),
+                    message_id: e["message_id"].as_str().map(str::to_string),
+                    in_reply_to: strings(&e["in_reply_to"]),
+                    references: strings(&e["references"]),
+                }),
             }
-            let id = e["message_id"].as_str().map(str::to_string);
-            if let Some(id) = &id {
-                refs.push(id.clone());
-            }
-            (id, refs)
-        }
-        None => (None, Vec::new()),
-    };
-    if references.len() > 20 {
-        references.drain(..references.len() - 20);
-    }
-    let mut text = msg.text.clone();
+        })
+        .collect();
+    let mut signature = String::new();
     if msg.author_kind == "agent"
         && !cfg.signature.trim().is_empty()
         && let Some(uid) = msg.author_user_id
     {
         let u =
             atiende_store::users::get(&app.db, msg.org_id, uid).await.map_err(|e| retry(e.to_string()))?;
-        text.push_str("\n\n-- \n");
-        text.push_str(&cfg.signature_for(&u.first_name, &u.last_name, &u.email, &u.phone, &u.department));
+        signature = cfg.signature_for(&u.first_name, &u.last_name, &u.email, &u.phone, &u.department);
     }
-    let mut html = format!("<div>{}</div>", send::text_to_html(&text));
-    if cfg.include_chain {
-        let chain: Vec<&&MessageRow> = before.iter().rev().take(10).collect();
-        if !chain.is_empty() {
-            text.push_str("\n");
-            html.push_str("\n<br>");
-            for m in chain {
-                let who = if m.direction == "in" {
-                    email_meta(m)["from"]["address"].as_str().unwrap_or(&to).to_string()
-                } else {
-                    account.name.clone()
-                };
-                let when = atiende_core::time::rfc3339(m.created_at);
-                text.push_str(&format!("\nOn {when}, {who} wrote:\n"));
-                for line in m.text.lines() {
-                    text.push_str("> ");
-                    text.push_str(line);
-                    text.push('\n');
-                }
-                html.push_str(&format!(
-                    "<div>On {}, {} wrote:</div><blockquote style=\"margin:0 0 0 .8ex;border-left:1px solid #ccc;padding-left:1ex\">{}</blockquote>\n",
-                    send::text_to_html(&when),
-                    send::text_to_html(&who),
-                    send::text_to_html(&m.text)
-                ));
-            }
-        }
-    }
+    let r = reply::compose(
+        &ReplyInput {
+            text: &msg.text,
+            signature: &signature,
+            include_chain: cfg.include_chain,
+            ticket_number: ticket.number,
+            client: &to,
+            account_name: &account.name,
+        },
+        &earlier,
+    );
     let (server, from, from_name, reply_to) = match &cfg.smtp {
         Some(s) => (smtp_of(s), cfg.address.clone(), Some(account.name.clone()), None),
         None => (
@@ -314,31 +279,129 @@ pub async fn deliver(app: &App, account: &AccountRow, msg: &MessageRow) -> Resul
     let files = atiende_store::attachments::with_data(&app.db, msg.org_id, msg.id)
         .await
         .map_err(|e| retry(e.to_string()))?;
-    let out = Outgoing {
+    let outgoing = Outgoing {
         from_name,
         from: from.clone(),
         reply_to: reply_to.clone(),
         to_name: None,
         to: to.clone(),
-        subject: subject.clone(),
+        subject: r.subject.clone(),
         message_id: message_id.clone(),
-        in_reply_to: in_reply_to.clone(),
-        references: references.clone(),
-        text,
-        html: Some(html),
+        in_reply_to: r.in_reply_to.clone(),
+        references: r.references.clone(),
+        text: r.text,
+        html: Some(r.html),
         attachments: files.into_iter().map(|(a, data)| (a.filename, a.content_type, data)).collect(),
         automatic: msg.author_kind == "automatic",
         validation_token: None,
     };
-    let built = send::build(&out).map_err(fail)?;
+    let built = send::build(&outgoing).map_err(fail)?;
     send::send(&server, &built, app.config.email.timeout).await?;
-    Ok(Sent {
-        message_id: message_id.clone(),
-        metadata: json!({"email": {
-            "subject": subject, "from": {"name": account.name, "address": from}, "reply_to": reply_to,
-            "to": [{"name": null, "address": to}], "message_id": message_id, "in_reply_to": in_reply_to, "references": references,
-        }}),
+    Ok(Delivered {
+        external_id: Some(message_id.clone()),
+        metadata: Some(json!({"email": {
+            "subject": r.subject, "from": {"name": account.name, "address": from}, "reply_to": reply_to,
+            "to": [{"name": null, "address": to}], "message_id": message_id, "in_reply_to": r.in_reply_to,
+            "references": r.references,
+        }})),
     })
+}
+
+/// The email channel's adapter.
+pub struct Email;
+
+impl Channel for Email {
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::Email
+    }
+
+    fn secret_keys(&self) -> &'static [&'static str] {
+        crate::accounts::SECRET_KEYS
+    }
+
+    fn check_settings(
+        &self,
+        _: &App,
+        settings: &Map<String, Value>,
+        secrets: &Map<String, Value>,
+    ) -> Result<(), AppError> {
+        EmailSettings::from_settings(settings, secrets)?;
+        Ok(())
+    }
+
+    fn capabilities(&self, app: &App) -> Capabilities {
+        Capabilities {
+            html: true,
+            files: Some(FileLimits {
+                max_files: crate::tickets::MAX_FILES,
+                max_bytes: app.config.email.max_attachment_bytes,
+            }),
+            private_messages: true,
+            ..Default::default()
+        }
+    }
+
+    /// A forwarding account waits for its validation (seed 002); an IMAP one is active
+    /// until its mailbox reader says otherwise.
+    fn initial_status(&self, settings: &Map<String, Value>) -> AccountStatus {
+        if settings.get("connection").and_then(Value::as_str) == Some("forwarding") {
+            AccountStatus::NotValidated
+        } else {
+            AccountStatus::Active
+        }
+    }
+
+    fn account_changed<'a>(
+        &'a self,
+        app: &'a App,
+        account: &'a AccountRow,
+        before: Option<&'a Value>,
+    ) -> BoxFut<'a, Result<(), AppError>> {
+        Box::pin(async move {
+            let now: Value = serde_json::from_str(&account.settings).unwrap_or_default();
+            match before {
+                None => {
+                    let address = now["address"].as_str().unwrap_or("");
+                    store::set_inbound_address(
+                        &app.db,
+                        account.id,
+                        Some(&new_forwarding_address(app, address)),
+                    )
+                    .await?;
+                }
+                Some(before) => {
+                    // Switching to forwarding needs a validation; to IMAP, the reader decides.
+                    let (was, is) = (before["connection"].as_str(), now["connection"].as_str());
+                    if was != is {
+                        let status = if is == Some("forwarding") {
+                            AccountStatus::NotValidated
+                        } else {
+                            AccountStatus::Active
+                        };
+                        store::set_status(&app.db, account.id, status.as_str(), None, app.now()).await?;
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn listener(&self, app: &App, account: &AccountRow) -> Option<Listener> {
+        let cfg = settings(app, account).ok()?;
+        matches!(cfg.connection, Connection::Imap { .. }).then(|| Listener {
+            run: |app, id, stop| Box::pin(mailbox::read(app, id, stop)),
+            lease: mailbox::lease(app),
+            retry: app.config.email.imap_poll_interval,
+        })
+    }
+
+    fn deliver<'a>(
+        &'a self,
+        app: &'a App,
+        out: Outbound<'a>,
+    ) -> BoxFut<'a, Result<Delivered, DeliveryError>> {
+        Box::pin(deliver(app, out))
+    }
 }
 
 /// Queues a system mail (from the default sender) through the durable outbox.

@@ -1,98 +1,36 @@
-//! IMAP mailbox readers: one task per email account connected by IMAP. Each reads
-//! the messages above the last UID it stored (under the mailbox's UIDVALIDITY),
-//! stores them, and only then moves its mark forward — so a restart, a dropped
-//! connection or a crash mid-fetch reads again what was not committed, and the
-//! Message-ID deduplication keeps it from being stored twice. Failures mark the
-//! account `needs_reconnection` with the server's reason and retry with backoff.
-//! With several nodes, the node holding a mailbox's lease reads it; the others wait and
-//! take over when the lease expires (a node that died) or is given up (a node that stops).
-use crate::email::{Received, imap_config, receive, settings};
+//! The IMAP mailbox reader: the email channel's listener (run by [`crate::listeners`] on
+//! the node holding the account's lease). It reads the messages above the last UID it
+//! stored (under the mailbox's UIDVALIDITY), stores them, and only then moves its mark
+//! forward — so a restart, a dropped connection or a crash mid-fetch reads again what was
+//! not committed, and the Message-ID deduplication keeps it from being stored twice.
+//! Failures mark the account `needs_reconnection` with the server's reason and retry with
+//! backoff.
+use super::{Received, imap_config, receive, settings};
 use crate::{App, AppError};
 use atiende_channels::email::imap::{self, ImapError};
 use atiende_core::email::Connection;
 use atiende_store::email as store;
-use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// Keeps one reader running per IMAP account until shutdown.
-pub async fn run(app: App, mut shutdown: watch::Receiver<bool>) {
-    let mut readers: HashMap<i64, (i64, watch::Sender<bool>, tokio::task::JoinHandle<()>)> = HashMap::new();
-    loop {
-        if *shutdown.borrow() {
-            break;
-        }
-        match store::email_accounts(&app.db).await {
-            Ok(accounts) => {
-                let wanted: HashMap<i64, i64> = accounts
-                    .iter()
-                    .filter(|a| {
-                        a.settings.contains("\"imap\"")
-                            && settings(&app, a)
-                                .is_ok_and(|s| matches!(s.connection, Connection::Imap { .. }))
-                    })
-                    .map(|a| (a.id, a.updated_at))
-                    .collect();
-                readers.retain(|id, (version, stop, handle)| {
-                    let keep = wanted.get(id) == Some(version) && !handle.is_finished();
-                    if !keep {
-                        let _ = stop.send(true);
-                    }
-                    keep
-                });
-                for (id, version) in wanted {
-                    if readers.contains_key(&id) {
-                        continue;
-                    }
-                    let (stop_tx, stop_rx) = watch::channel(false);
-                    let handle = tokio::spawn(read(app.clone(), id, stop_rx));
-                    readers.insert(id, (version, stop_tx, handle));
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "cannot list email accounts"),
-        }
-        tokio::select! {
-            _ = app.mailbox_wake.notified() => {}
-            _ = tokio::time::sleep(Duration::from_secs(10)) => {}
-            _ = shutdown.changed() => {}
-        }
-    }
-    for (_, (_, stop, handle)) in readers {
-        let _ = stop.send(true);
-        let _ = tokio::time::timeout(Duration::from_secs(5), handle).await;
-    }
+/// How long a reader's lease on its mailbox lasts (renewed every third of it).
+pub fn lease(app: &App) -> Duration {
+    app.config.email.imap_poll_interval * 3 + app.config.email.timeout * 2
 }
 
-/// How long a reader's lease on its mailbox lasts; it is renewed at every round.
-fn lease(app: &App) -> i64 {
-    (app.config.email.imap_poll_interval * 3 + app.config.email.timeout * 2).as_micros() as i64
-}
-
-/// Takes or renews this node's lease on the mailbox.
-async fn hold(app: &App, account_id: i64) -> bool {
-    let now = app.now();
-    store::claim_mailbox(&app.db, account_id, &app.config.node_id, now, now + lease(app))
-        .await
-        .unwrap_or(false)
-}
-
-/// One account's reader: sessions one after the other, backing off after failures, while
-/// this node holds the mailbox's lease.
-async fn read(app: App, account_id: i64, mut stop: watch::Receiver<bool>) {
+/// One account's reader: sessions one after the other, backing off after failures, until
+/// `stop` (the account changed, the lease was lost, or the node stops).
+pub async fn read(app: App, account_id: i64, mut stop: watch::Receiver<bool>) {
     let mut failures: u32 = 0;
     loop {
-        if !hold(&app, account_id).await {
-            // Another node reads it; look again later (it may stop or die).
-            tokio::select! {
-                _ = tokio::time::sleep(app.config.email.imap_poll_interval) => continue,
-                _ = stop.changed() => return,
-            }
+        if *stop.borrow() {
+            return;
         }
         let r = session(&app, account_id, &mut stop, &mut failures).await;
         if *stop.borrow() {
-            let _ = store::release_mailbox(&app.db, account_id, &app.config.node_id).await;
             return;
         }
+        // A session ends well only when told to stop or when the account reads no mailbox.
         if let Err(e) = r {
             failures += 1;
             tracing::warn!(account = account_id, reason = %e.reason, failures, "mailbox reader failed");
@@ -109,6 +47,8 @@ async fn read(app: App, account_id: i64, mut stop: watch::Receiver<bool>) {
                 _ = tokio::time::sleep(wait) => {}
                 _ = stop.changed() => return,
             }
+        } else {
+            return;
         }
     }
 }
@@ -193,14 +133,14 @@ async fn session(
             store::set_mailbox_state(&app.db, account_id, mb.uid_validity as i64, done as i64, app.now())
                 .await
                 .map_err(|e| app_err(e.into()))?;
-            if !hold(app, account_id).await {
+            if *stop.borrow() {
                 mb.logout().await;
                 return Ok(());
             }
             app.metrics.email_fetched.fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
             last = done;
         }
-        if *stop.borrow() || !hold(app, account_id).await {
+        if *stop.borrow() {
             mb.logout().await;
             return Ok(());
         }

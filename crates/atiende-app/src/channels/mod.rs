@@ -1,0 +1,171 @@
+//! The channel port. Each channel kind is one adapter (a module of this folder) registered
+//! in [`REGISTRY`]; everything else — account creation and settings, the reply box, the
+//! outbox worker, the listeners' supervisor, the admin screens — looks the adapter up and
+//! never matches on a kind. An adapter declares its settings (checks naming the field,
+//! which keys are secrets), its capabilities, how a client is addressed, its long-running
+//! listener (if any) and how it delivers. Its wire format and platform client live pure in
+//! `atiende-channels/src/<kind>/`. Inbound messages of every channel go through
+//! [`crate::inbound::receive`].
+pub mod api;
+pub mod email;
+
+use crate::{App, AppError};
+use atiende_channels::DeliveryError;
+use atiende_core::{AccountStatus, ChannelKind};
+use atiende_store::accounts::AccountRow;
+use atiende_store::messages::MessageRow;
+use atiende_store::tickets::TicketRow;
+use serde_json::{Map, Value};
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+/// A boxed future, so adapters can be stored as trait objects.
+pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Files a channel carries on replies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileLimits {
+    pub max_files: usize,
+    pub max_bytes: usize,
+}
+
+/// What a channel can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Capabilities {
+    /// Formatted replies (the channel sends HTML, not only text).
+    pub html: bool,
+    /// Files on replies; `None`: they go on internal notes only.
+    pub files: Option<FileLimits>,
+    /// Private conversations (direct messages, email, chat).
+    pub private_messages: bool,
+    /// Public comments (on posts, reviews).
+    pub public_messages: bool,
+    /// New posts published from Atiende.
+    pub publishing: bool,
+    /// Replies only within this long after the client's last message (WhatsApp: 24 h).
+    pub reply_window: Option<Duration>,
+}
+
+/// An outbound message with what an adapter needs to deliver it.
+pub struct Outbound<'a> {
+    pub account: &'a AccountRow,
+    pub ticket: &'a TicketRow,
+    pub message: &'a MessageRow,
+    /// The client's identity on this channel ([`Channel::identity_kind`]), if they have one.
+    pub recipient: Option<String>,
+}
+
+/// What a delivered message went out as.
+#[derive(Debug, Default, Clone)]
+pub struct Delivered {
+    /// The platform's id of the sent message (an email's Message-ID).
+    pub external_id: Option<String>,
+    /// Channel details kept with the message (an email's headers).
+    pub metadata: Option<Value>,
+}
+
+/// Long-running work for one account (a mailbox reader, a poller), run by
+/// [`crate::listeners`] on the node holding the account's lease until `stop` turns true.
+#[derive(Clone, Copy)]
+pub struct Listener {
+    pub run: fn(App, i64, tokio::sync::watch::Receiver<bool>) -> BoxFut<'static, ()>,
+    /// How long a lease lasts; the supervisor renews it every third of that.
+    pub lease: Duration,
+    /// How often a node without the lease looks whether it is free.
+    pub retry: Duration,
+}
+
+/// One channel kind.
+pub trait Channel: Send + Sync {
+    fn kind(&self) -> ChannelKind;
+
+    /// Setting names, at any depth, whose values are credentials: sealed, never returned.
+    fn secret_keys(&self) -> &'static [&'static str];
+
+    /// Checks the kind's own settings (the common ones are checked by the caller); each
+    /// error names its field.
+    fn check_settings(
+        &self,
+        app: &App,
+        settings: &Map<String, Value>,
+        secrets: &Map<String, Value>,
+    ) -> Result<(), AppError>;
+
+    fn capabilities(&self, app: &App) -> Capabilities;
+
+    /// The identity kind a client is addressed by on this channel.
+    fn identity_kind(&self) -> &'static str {
+        self.kind().as_str()
+    }
+
+    /// The status of a new account: active, or waiting for a validation.
+    fn initial_status(&self, _settings: &Map<String, Value>) -> AccountStatus {
+        AccountStatus::Active
+    }
+
+    /// After an account of this kind was created (`before` = `None`) or its settings
+    /// changed from `before`.
+    fn account_changed<'a>(
+        &'a self,
+        _app: &'a App,
+        _account: &'a AccountRow,
+        _before: Option<&'a Value>,
+    ) -> BoxFut<'a, Result<(), AppError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// The account's listener, when its settings ask for one.
+    fn listener(&self, _app: &App, _account: &AccountRow) -> Option<Listener> {
+        None
+    }
+
+    /// Sends one outbound message.
+    fn deliver<'a>(&'a self, app: &'a App, out: Outbound<'a>)
+    -> BoxFut<'a, Result<Delivered, DeliveryError>>;
+}
+
+static API: api::Api = api::Api;
+static EMAIL: email::Email = email::Email;
+
+/// Every channel kind this version carries: adding one is a module above and a line here.
+pub static REGISTRY: &[&dyn Channel] = &[&API, &EMAIL];
+
+/// The adapter of a kind, if this version carries it.
+pub fn adapter(kind: &str) -> Option<&'static dyn Channel> {
+    REGISTRY.iter().copied().find(|c| c.kind().as_str() == kind)
+}
+
+/// The adapter of an account's kind; an account of a kind this version does not carry
+/// cannot be used.
+pub fn of(account: &AccountRow) -> Result<&'static dyn Channel, AppError> {
+    adapter(&account.kind).ok_or_else(|| {
+        AppError::conflict("kind", format!("the {} channel is not available in this version", account.kind))
+    })
+}
+
+/// A delivery that cannot succeed by trying again.
+pub fn final_error(reason: impl Into<String>) -> DeliveryError {
+    DeliveryError { reason: reason.into(), retryable: false, retry_after: None }
+}
+
+/// A delivery worth trying again later.
+pub fn retry_error(reason: impl Into<String>) -> DeliveryError {
+    DeliveryError { reason: reason.into(), retryable: true, retry_after: None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_registered_once() {
+        let mut kinds: Vec<&str> = REGISTRY.iter().map(|c| c.kind().as_str()).collect();
+        kinds.sort_unstable();
+        let n = kinds.len();
+        kinds.dedup();
+        assert_eq!(kinds.len(), n, "one adapter per kind");
+        assert!(adapter("api").is_some() && adapter("email").is_some());
+        assert!(adapter("whatsapp").is_none(), "not carried yet");
+    }
+}
