@@ -31,6 +31,11 @@ if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install --locked cargo-nextest
 fi
 
+# House habits first: one format, no lint warnings (fails fast, before the long suites).
+echo "== format and lints =="
+cargo fmt --all --check
+cargo clippy --workspace --quiet -- -D warnings
+
 echo "== tests on SQLite =="
 ATIENDE_TEST_BACKEND=sqlite cargo nextest run --workspace --no-fail-fast
 echo "== tests on PostgreSQL =="

@@ -155,10 +155,10 @@ pub async fn login(
 
 /// Ends a session. When it was the user's last one, the user goes Offline (SPEC §2).
 pub async fn logout(app: &App, session_id: &str) -> Result<(), AppError> {
-    if let Some((user_id, left)) = users::delete_session(&app.db, &secret_hash(session_id)).await? {
-        if left == 0 {
-            crate::users::go_offline(app, user_id).await?;
-        }
+    if let Some((user_id, left)) = users::delete_session(&app.db, &secret_hash(session_id)).await?
+        && left == 0
+    {
+        crate::users::go_offline(app, user_id).await?;
     }
     Ok(())
 }

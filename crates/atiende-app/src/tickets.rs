@@ -242,7 +242,7 @@ pub async fn mass_close(app: &App, actor: &Actor, ids: &[i64]) -> Result<usize, 
         let t = match tickets::get(&app.db, actor.org_id, *id).await {
             Ok(t) => t,
             Err(atiende_store::StoreError::NotFound) => {
-                return Err(AppError::invalid(&format!("ids[{i}]"), "no such ticket in this organization"));
+                return Err(AppError::invalid(format!("ids[{i}]"), "no such ticket in this organization"));
             }
             Err(e) => return Err(e.into()),
         };

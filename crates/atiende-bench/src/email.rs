@@ -54,7 +54,7 @@ async fn account(
     r["id"].as_i64().with_context(|| format!("account not created: {r}"))
 }
 
-pub async fn run(args: &Args, bin: &PathBuf, dir: &PathBuf, db_url: &str) -> anyhow::Result<()> {
+pub async fn run(args: &Args, bin: &PathBuf, dir: &std::path::Path, db_url: &str) -> anyhow::Result<()> {
     let mails = corpus(args, dir)?;
     let bytes: usize = mails.iter().map(Vec::len).sum();
     println!(

@@ -99,7 +99,7 @@ fn rss_split_kib(pid: u32) -> (u64, u64) {
 
 pub(crate) fn run_cli(
     bin: &PathBuf,
-    dir: &PathBuf,
+    dir: &std::path::Path,
     db: &str,
     args: &[&str],
     stdin: Option<&str>,
@@ -158,13 +158,13 @@ async fn main() -> anyhow::Result<()> {
     result
 }
 
-async fn start(bin: &PathBuf, dir: &PathBuf, db_url: &str) -> anyhow::Result<Server> {
+async fn start(bin: &PathBuf, dir: &std::path::Path, db_url: &str) -> anyhow::Result<Server> {
     start_with(bin, dir, db_url, &[]).await
 }
 
 pub(crate) async fn start_with(
     bin: &PathBuf,
-    dir: &PathBuf,
+    dir: &std::path::Path,
     db_url: &str,
     env: &[(&str, &str)],
 ) -> anyhow::Result<Server> {
@@ -195,7 +195,7 @@ pub(crate) async fn start_with(
     bail!("server did not start")
 }
 
-async fn run(args: &Args, bin: &PathBuf, dir: &PathBuf, db_url: &str) -> anyhow::Result<()> {
+async fn run(args: &Args, bin: &PathBuf, dir: &std::path::Path, db_url: &str) -> anyhow::Result<()> {
     if args.scenario == "email" {
         return email::run(args, bin, dir, db_url).await;
     }

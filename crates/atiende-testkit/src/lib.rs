@@ -3,6 +3,8 @@
 //! `ATIENDE_TEST_BACKEND=postgres` — a fresh database on the machine's PostgreSQL
 //! (`ATIENDE_TEST_PG`, default `postgres://postgres@127.0.0.1:5432`), dropped afterwards.
 #![forbid(unsafe_code)]
+// A test harness: failing loudly on a broken setup is what it is for.
+#![allow(clippy::unwrap_used)]
 
 pub mod mail;
 pub mod process;

@@ -78,10 +78,10 @@ impl Node {
         let node = Node { child, url, port };
         let http = reqwest::Client::new();
         for _ in 0..400 {
-            if let Ok(r) = http.get(format!("{}/healthz", node.url)).send().await {
-                if r.status() == 200 {
-                    return node;
-                }
+            if let Ok(r) = http.get(format!("{}/healthz", node.url)).send().await
+                && r.status() == 200
+            {
+                return node;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }

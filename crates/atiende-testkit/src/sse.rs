@@ -33,12 +33,11 @@ impl EventStream {
                             data.push_str(v.trim_start());
                         }
                     }
-                    if !data.is_empty() {
-                        if let Ok(v) = serde_json::from_str(&data) {
-                            if tx.send((id, v)).is_err() {
-                                return;
-                            }
-                        }
+                    if !data.is_empty()
+                        && let Ok(v) = serde_json::from_str(&data)
+                        && tx.send((id, v)).is_err()
+                    {
+                        return;
                     }
                 }
             }

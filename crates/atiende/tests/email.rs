@@ -35,7 +35,8 @@ async fn email_account(t: &TestApp, settings: Value) -> Value {
 
 fn corpus(n: usize) -> Vec<Vec<u8>> {
     let dir = std::env::temp_dir().join(format!("atiende-eml-{}-{n}", std::process::id()));
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/bench/gen_eml.py");
+    // In the repository, so the suite runs from a clean clone alone (tests/corpus/README.md).
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/corpus/gen_eml.py");
     let st = std::process::Command::new("python3")
         .arg(script)
         .arg(n.to_string())

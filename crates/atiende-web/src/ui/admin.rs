@@ -514,7 +514,7 @@ fn read_schedule(form: &Form) -> Result<atiende_core::hours::ScheduleInput, AppE
         let mut blocks = vec![];
         for (j, part) in text.split(',').map(str::trim).filter(|p| !p.is_empty()).enumerate() {
             let Some((a, b)) = part.split_once('-') else {
-                return Err(AppError::invalid(&format!("days.{d}[{j}]"), "write blocks as HH:MM-HH:MM"));
+                return Err(AppError::invalid(format!("days.{d}[{j}]"), "write blocks as HH:MM-HH:MM"));
             };
             blocks.push([a.trim().to_string(), b.trim().to_string()]);
         }
