@@ -2,9 +2,14 @@
 //! pump per node and broadcast to this node's connected clients. Local writers
 //! wake the pump directly; on PostgreSQL every node also LISTENs for the
 //! `NOTIFY` that writers on any node send at commit.
+//!
+//! A client subscribes with a [`Scope`]: a whole organization (the agents' screens) or one
+//! conversation (a chat visitor's socket: only that ticket's events reach it, from any
+//! node). [`subscribe`] reads the backlog after the client's last event id, so nothing
+//! committed between a page render or a reconnection and the subscription is missed.
 use crate::App;
 use atiende_store::events::{self, EventRow};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, broadcast};
@@ -26,13 +31,87 @@ impl Bus {
         let (tx, _) = broadcast::channel(4096);
         Self { tx, wake: Arc::new(Notify::new()) }
     }
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<EventRow>> {
+    fn subscribe(&self) -> broadcast::Receiver<Arc<EventRow>> {
         self.tx.subscribe()
     }
     /// Tells the pump that events were committed.
     pub fn wake(&self) {
         self.wake.notify_one();
     }
+}
+
+/// Who a subscription is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every event of the organization.
+    Organization(i64),
+    /// The events of one conversation (ticket) of the organization.
+    Conversation { org_id: i64, ticket_id: i64 },
+}
+
+impl Scope {
+    pub fn matches(&self, e: &EventRow) -> bool {
+        match *self {
+            Scope::Organization(org) => e.org_id == org,
+            Scope::Conversation { org_id, ticket_id } => e.org_id == org_id && e.ticket_id == Some(ticket_id),
+        }
+    }
+}
+
+/// What a subscription yields next.
+#[derive(Debug)]
+pub enum Next {
+    Event(Arc<EventRow>),
+    /// The client read too slowly and `n` events were dropped: it should reconnect with
+    /// its last event id.
+    Lagged(u64),
+    /// The node is stopping.
+    Closed,
+}
+
+/// A client's stream of committed events in its scope, in id order, without repeats.
+pub struct Subscription {
+    rx: broadcast::Receiver<Arc<EventRow>>,
+    scope: Scope,
+    backlog: VecDeque<EventRow>,
+    last_id: i64,
+}
+
+impl Subscription {
+    pub async fn next(&mut self) -> Next {
+        if let Some(e) = self.backlog.pop_front() {
+            self.last_id = self.last_id.max(e.id);
+            return Next::Event(Arc::new(e));
+        }
+        loop {
+            match self.rx.recv().await {
+                Ok(e) if self.scope.matches(&e) && e.id > self.last_id => {
+                    self.last_id = e.id;
+                    return Next::Event(e);
+                }
+                Ok(_) => continue,
+                Err(broadcast::error::RecvError::Lagged(n)) => return Next::Lagged(n),
+                Err(broadcast::error::RecvError::Closed) => return Next::Closed,
+            }
+        }
+    }
+}
+
+/// Subscribes to `scope`; with `since`, first yields what was committed after that event id
+/// (within the retention period, at most 5,000 events).
+pub async fn subscribe(app: &App, scope: Scope, since: Option<i64>) -> Result<Subscription, crate::AppError> {
+    // Subscribe before reading the backlog, so nothing falls between the two.
+    let rx = app.realtime.subscribe();
+    let mut backlog = VecDeque::new();
+    if let Some(since) = since {
+        backlog.extend(match scope {
+            Scope::Organization(org) => events::after_for_org(&app.db, org, since, 5000).await?,
+            Scope::Conversation { org_id, ticket_id } => {
+                events::after_for_ticket(&app.db, org_id, ticket_id, since, 5000).await?
+            }
+        });
+    }
+    Ok(Subscription { rx, scope, backlog, last_id: since.unwrap_or(0) })
 }
 
 /// How long a hole in the event ids is waited for (a transaction that took its id
@@ -105,5 +184,63 @@ pub async fn pump(app: App, shutdown: tokio::sync::watch::Receiver<bool>) {
                 break;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(id: i64, org_id: i64, ticket_id: Option<i64>) -> EventRow {
+        EventRow {
+            id,
+            org_id,
+            kind: "message.created".into(),
+            ticket_id,
+            message_id: None,
+            payload: "{}".into(),
+            created_at: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_conversation_subscription_sees_only_its_ticket() {
+        let bus = Bus::new();
+        let mut conv = Subscription {
+            rx: bus.subscribe(),
+            scope: Scope::Conversation { org_id: 1, ticket_id: 7 },
+            backlog: VecDeque::from([event(3, 1, Some(7))]),
+            last_id: 2,
+        };
+        let mut org = Subscription {
+            rx: bus.subscribe(),
+            scope: Scope::Organization(1),
+            backlog: VecDeque::new(),
+            last_id: 0,
+        };
+        for e in [
+            event(3, 1, Some(7)),
+            event(4, 1, Some(8)),
+            event(5, 2, Some(7)),
+            event(6, 1, Some(7)),
+            event(7, 1, None),
+        ] {
+            let _ = bus.tx.send(Arc::new(e));
+        }
+        let mut got = Vec::new();
+        for _ in 0..2 {
+            if let Next::Event(e) = conv.next().await {
+                got.push(e.id);
+            }
+        }
+        // The backlog's event 3 is not repeated from the bus; other tickets and orgs are not seen.
+        assert_eq!(got, [3, 6]);
+        let mut all = Vec::new();
+        for _ in 0..4 {
+            if let Next::Event(e) = org.next().await {
+                all.push(e.id);
+            }
+        }
+        assert_eq!(all, [3, 4, 6, 7]);
     }
 }

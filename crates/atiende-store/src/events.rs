@@ -165,3 +165,24 @@ pub async fn listen(
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
 }
+
+/// The events of one conversation (ticket) after `after_id`, in id order: the backlog of a
+/// per-conversation subscription (a chat visitor reconnecting).
+pub async fn after_for_ticket(
+    db: &Db,
+    org_id: i64,
+    ticket_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, StoreError> {
+    Ok(on_db!(db, |c| sqlx::query_as::<_, EventRow>(
+        "SELECT id, org_id, kind, ticket_id, message_id, payload, created_at FROM events \
+         WHERE org_id = $1 AND ticket_id = $2 AND id > $3 ORDER BY id LIMIT $4"
+    )
+    .bind(org_id)
+    .bind(ticket_id)
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(c)
+    .await)?)
+}

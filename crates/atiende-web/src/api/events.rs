@@ -4,30 +4,26 @@
 use crate::Web;
 use crate::error::ApiResult;
 use crate::extract::Auth;
+use atiende_app::realtime::{self, Next, Scope, Subscription};
 use atiende_core::Role;
-use atiende_store::events::{self, EventRow};
+use atiende_store::events::EventRow;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
 use futures_util::Stream;
-use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
-use tokio::sync::broadcast;
 
 pub fn routes() -> Router<Web> {
     Router::new().route("/events", get(stream))
 }
 
+/// An open stream: counted in the metrics while it lives.
 struct Client {
-    rx: broadcast::Receiver<Arc<EventRow>>,
-    org_id: i64,
-    backlog: VecDeque<EventRow>,
-    last_id: i64,
+    sub: Subscription,
     metrics: atiende_app::metrics::Metrics,
 }
 
@@ -64,40 +60,24 @@ pub async fn stream(
     Query(q): Query<Since>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     actor.require(&[Role::Admin, Role::Agent, Role::Analyst])?;
-    // Subscribe before reading the backlog, so nothing falls between the two.
-    let rx = web.app.realtime.subscribe();
-    let mut backlog = VecDeque::new();
-    let mut last_id = 0;
     // A reconnecting browser sends Last-Event-ID; a page passes `?since=` the last event
     // id it was rendered after, so nothing committed in between is missed.
     let header =
         headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
-    if let Some(since) = header.or(q.since) {
-        backlog.extend(events::after_for_org(&web.app.db, actor.org_id, since, 5000).await?);
-        last_id = since;
-    }
+    let sub = realtime::subscribe(&web.app, Scope::Organization(actor.org_id), header.or(q.since)).await?;
     web.app.metrics.realtime_clients.fetch_add(1, Relaxed);
-    let client = Client { rx, org_id: actor.org_id, backlog, last_id, metrics: web.app.metrics.clone() };
+    let client = Client { sub, metrics: web.app.metrics.clone() };
     let s = futures_util::stream::unfold(client, |mut c| async move {
-        loop {
-            if let Some(e) = c.backlog.pop_front() {
-                c.last_id = c.last_id.max(e.id);
-                return Some((Ok(to_sse(&e)), c));
+        match c.sub.next().await {
+            Next::Event(e) => Some((Ok(to_sse(&e)), c)),
+            Next::Lagged(n) => {
+                tracing::warn!(
+                    skipped = n,
+                    "slow event-stream client; it should reconnect with Last-Event-ID"
+                );
+                Some((Ok(Event::default().event("lagged").data(n.to_string())), c))
             }
-            match c.rx.recv().await {
-                Ok(e) if e.org_id == c.org_id && e.id > c.last_id => {
-                    return Some((Ok(to_sse(&e)), c));
-                }
-                Ok(_) => continue,
-                Err(broadcast::error::RecvError::Lagged(n)) => {
-                    tracing::warn!(
-                        skipped = n,
-                        "slow event-stream client; it should reconnect with Last-Event-ID"
-                    );
-                    return Some((Ok(Event::default().event("lagged").data(n.to_string())), c));
-                }
-                Err(broadcast::error::RecvError::Closed) => return None,
-            }
+            Next::Closed => None,
         }
     });
     Ok(Sse::new(s).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
