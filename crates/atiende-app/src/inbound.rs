@@ -34,6 +34,7 @@ pub async fn receive(
         html: msg.html,
         metadata: msg.metadata.map(|m| m.to_string()),
         attachments: msg.attachments,
+        thread: msg.thread,
         intake,
     };
     app.ingestor.submit(item).await

@@ -48,8 +48,13 @@ pub struct InboundMessage {
     /// Sent by a program (an auto-reply, a bounce): never answered automatically, so two
     /// automatons do not answer each other forever.
     pub automated: bool,
-    /// The post, thread or conversation the message answers, in the platform's ids.
+    /// The post or conversation the message belongs to, in the platform's ids (a comment's
+    /// post).
     pub parent: Option<String>,
+    /// Ids of earlier messages this one answers, nearest first (email: In-Reply-To, then
+    /// References newest first): it joins the open ticket holding the first one found,
+    /// whoever sends it — a colleague in Cc, another address of the same client.
+    pub thread: Vec<String>,
     /// When the platform says the message was written.
     pub sent_at: Option<Micros>,
     /// Channel details kept with the message (email: headers and subject).

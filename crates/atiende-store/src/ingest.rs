@@ -39,6 +39,10 @@ pub struct Inbound {
     pub metadata: Option<String>,
     /// Files that came with the message.
     pub attachments: Vec<NewAttachment>,
+    /// Ids of earlier messages this one answers (email: In-Reply-To, then References newest
+    /// first): it joins the open ticket of the first one found, whoever sends it (a colleague
+    /// in Cc, another address of the client); else the sender's own open ticket.
+    pub thread: Vec<String>,
     /// What the account's settings decided about the message (`create_ignored` and
     /// `important` are stored; the rest is for the reactions).
     pub intake: Intake,
@@ -247,10 +251,60 @@ async fn store_set(
     let client = |i: usize| {
         client_of[&(items[i].org_id, items[i].identity_kind.as_str(), items[i].identity_value.as_str())]
     };
-    // 4. The clients' open (or ignored) tickets.
+    // 4. Threads: a message answering one of an open ticket's messages joins that ticket.
     let mut ticket_of: HashMap<(i64, i64), TicketRow> = HashMap::new();
+    let mut owner: HashMap<usize, i64> = HashMap::new();
+    let threaded: Vec<usize> = fresh.iter().copied().filter(|&i| !items[i].thread.is_empty()).collect();
+    for (account, idx) in group_by(&threaded, |i| items[i].account_id) {
+        let mut refs: Vec<&str> =
+            idx.iter().flat_map(|&i| items[i].thread.iter().map(String::as_str)).collect();
+        refs.sort_unstable();
+        refs.dedup();
+        let sql = format!(
+            "SELECT external_id, ticket_id FROM messages WHERE account_id = {} AND direction IN ('in', 'out') AND external_id IN ({})",
+            params(0, 1),
+            params(1, refs.len())
+        );
+        let found: Vec<(String, i64)> = on_tx!(tx, |c| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(account);
+            for r in &refs {
+                q = q.bind(*r);
+            }
+            q.fetch_all(c).await
+        })?;
+        if found.is_empty() {
+            continue;
+        }
+        let mut ids: Vec<i64> = found.iter().map(|f| f.1).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let sql = format!(
+            "SELECT {TICKET_COLS} FROM tickets WHERE account_id = {} AND state <> 'closed' AND id IN ({})",
+            params(0, 1),
+            params(1, ids.len())
+        );
+        let open: Vec<TicketRow> = on_tx!(tx, |c| {
+            let mut q = sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql)).bind(account);
+            for id in &ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(c).await
+        })?;
+        let by_id: HashMap<i64, &TicketRow> = open.iter().map(|t| (t.id, t)).collect();
+        let ticket_of_ref: HashMap<&str, &TicketRow> =
+            found.iter().filter_map(|(e, t)| by_id.get(t).map(|t| (e.as_str(), *t))).collect();
+        for &i in &idx {
+            if let Some(t) = items[i].thread.iter().find_map(|r| ticket_of_ref.get(r.as_str())) {
+                owner.insert(i, t.client_id);
+                ticket_of.insert((t.account_id, t.client_id), (*t).clone());
+            }
+        }
+    }
+    // The client whose ticket a message goes to: the thread's, else the sender's.
+    let whose = |i: usize| owner.get(&i).copied().unwrap_or(client(i).0);
+    // 5. The clients' open (or ignored) tickets.
     for (account, idx) in group_by(&fresh, |i| items[i].account_id) {
-        let mut ids: Vec<i64> = idx.iter().map(|&i| client(i).0).collect();
+        let mut ids: Vec<i64> = idx.iter().map(|&i| whose(i)).collect();
         ids.sort_unstable();
         ids.dedup();
         let sql = format!(
@@ -272,7 +326,7 @@ async fn store_set(
             }
         }
     }
-    // 5. New tickets, numbered per organization, in arrival order.
+    // 6. New tickets, numbered per organization, in arrival order.
     let needs: Vec<(i64, Vec<usize>)> = group_by(&fresh, |i| items[i].org_id)
         .into_iter()
         .map(|(org, idx)| {
@@ -280,8 +334,8 @@ async fn store_set(
             let firsts = idx
                 .into_iter()
                 .filter(|&i| {
-                    !ticket_of.contains_key(&(items[i].account_id, client(i).0))
-                        && seen.insert((items[i].account_id, client(i).0))
+                    !ticket_of.contains_key(&(items[i].account_id, whose(i)))
+                        && seen.insert((items[i].account_id, whose(i)))
                 })
                 .collect();
             (org, firsts)
@@ -316,7 +370,7 @@ async fn store_set(
                     .bind(org)
                     .bind(first + n as i64)
                     .bind(items[i].account_id)
-                    .bind(client(i).0)
+                    .bind(whose(i))
                     .bind(state.as_str())
                     .bind(now)
                     .bind(now)
@@ -341,7 +395,7 @@ async fn store_set(
             ticket_of.insert((t.account_id, t.client_id), t);
         }
     }
-    // 6. The messages, in one statement.
+    // 7. The messages, in one statement.
     let mut message_of: HashMap<(i64, String), MessageRow> = HashMap::new();
     if !fresh.is_empty() {
         let rows = (0..fresh.len())
@@ -355,7 +409,7 @@ async fn store_set(
             let mut q = sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql));
             for &i in &fresh {
                 let it = &items[i];
-                let t = &ticket_of[&(it.account_id, client(i).0)];
+                let t = &ticket_of[&(it.account_id, whose(i))];
                 q = q
                     .bind(it.org_id)
                     .bind(t.id)
@@ -378,7 +432,7 @@ async fn store_set(
             crate::attachments::insert(tx, it.org_id, m.id, &it.attachments).await?;
         }
     }
-    // 7. Ticket facts, message by message, and their events.
+    // 8. Ticket facts, message by message, and their events.
     let mut touched: Vec<(i64, i64)> = Vec::new();
     let mut touched_set = std::collections::HashSet::new();
     let mut new_clients = std::collections::HashSet::new();
@@ -386,7 +440,7 @@ async fn store_set(
     for &i in &fresh {
         let it = &items[i];
         let (client_id, client_created) = client(i);
-        let key = (it.account_id, client_id);
+        let key = (it.account_id, whose(i));
         let m = message_of
             .get(&(it.account_id, it.external_id.clone()))
             .ok_or_else(|| StoreError::Corrupt("inserted message not returned".into()))?;
@@ -437,7 +491,7 @@ async fn store_set(
         let client_created = client_created && new_clients.insert(client_id);
         out[i] = Some(Outcome::Stored { message_id: m.id, ticket_id: t.id, ticket_created, client_created });
     }
-    // 8. The touched tickets, in one statement.
+    // 9. The touched tickets, in one statement.
     if !touched.is_empty() {
         let rows = (0..touched.len())
             .map(|r| {

@@ -66,6 +66,7 @@ fn inbound(org: i64, acc: i64, ext: &str, client: &str) -> Inbound {
         intake: Default::default(),
         metadata: None,
         attachments: Vec::new(),
+        thread: Vec::new(),
     }
 }
 

@@ -50,6 +50,7 @@ fn inbound(org: i64, acc: i64, ext: &str, client: &str) -> Inbound {
         html: None,
         metadata: None,
         attachments: Vec::new(),
+        thread: Vec::new(),
         intake: Intake::default(),
     }
 }

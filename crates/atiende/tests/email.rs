@@ -333,6 +333,57 @@ async fn replies_go_out_by_smtp_threaded_signed_and_with_the_chain() {
     t.stop().await;
 }
 
+/// In-Reply-To and References decide the thread, not only the sender: a colleague in Cc
+/// answering the agent's reply, or the client writing from another address, joins the
+/// ticket the answered mail belongs to. Without threading by these headers each of them
+/// would open a ticket of its own.
+#[tokio::test]
+async fn replies_from_a_colleague_in_cc_or_another_address_join_the_thread() {
+    let sink = SmtpSink::start();
+    let t = app_with_relay(sink.port, |_| {}).await;
+    let acc = email_account(&t, json!({"address": "soporte@acme.test", "connection": "forwarding"})).await;
+    let id = acc["id"].as_i64().unwrap();
+    let (_, b) = mime(&t, id, b"From: Ana <ana@cliente.test>\r\nTo: soporte@acme.test\r\nCc: Carlos <carlos@cliente.test>\r\nSubject: Pedido 881\r\nMessage-ID: <p1@cliente.test>\r\n\r\nNo llega el pedido.\r\n").await;
+    let ticket = b["ticket_id"].as_i64().unwrap();
+    let r = t.post(&format!("/api/v1/tickets/{ticket}/messages"), json!({"text": "Lo revisamos hoy."})).await;
+    assert_eq!(r.status(), 201);
+    t.eventually(20, || async {
+        let last = messages_of(&t, ticket).await.pop().unwrap();
+        (last["delivery"] == "sent").then_some(())
+    })
+    .await;
+    let ours = messages_of(&t, ticket).await.pop().unwrap()["external_id"].as_str().unwrap().to_string();
+    // Carlos, in Cc, answers our reply.
+    let carlos = format!(
+        "From: Carlos <carlos@cliente.test>\r\nTo: soporte@acme.test\r\nSubject: Re: Pedido 881\r\nMessage-ID: <p2@cliente.test>\r\nIn-Reply-To: <{ours}>\r\nReferences: <p1@cliente.test> <{ours}>\r\n\r\nEs urgente para nosotros.\r\n"
+    );
+    let (s, b) = mime(&t, id, carlos.as_bytes()).await;
+    assert_eq!(s, 202, "{b}");
+    assert_eq!(b["ticket_id"].as_i64(), Some(ticket), "the colleague joins the thread");
+    // Ana writes again from her other address, answering her own first mail.
+    let (_, b) = mime(&t, id, b"From: Ana P. <ana.perez@otra.test>\r\nSubject: Re: Pedido 881\r\nMessage-ID: <p3@otra.test>\r\nIn-Reply-To: <p1@cliente.test>\r\n\r\nSigo esperando.\r\n").await;
+    assert_eq!(b["ticket_id"].as_i64(), Some(ticket), "another address of the thread joins it");
+    let texts: Vec<String> =
+        messages_of(&t, ticket).await.iter().map(|m| m["text"].as_str().unwrap_or("").to_string()).collect();
+    assert_eq!(
+        texts,
+        ["No llega el pedido.", "Lo revisamos hoy.", "Es urgente para nosotros.", "Sigo esperando."]
+    );
+    // A mail answering nothing we know opens its own ticket; so does one answering a closed ticket.
+    let (_, b) = mime(&t, id, b"From: carlos@cliente.test\r\nSubject: Otra cosa\r\nMessage-ID: <p4@cliente.test>\r\nIn-Reply-To: <unknown@elsewhere.test>\r\n\r\nOtra consulta.\r\n").await;
+    let other = b["ticket_id"].as_i64().unwrap();
+    assert_ne!(other, ticket);
+    let r = t.post(&format!("/api/v1/tickets/{ticket}/close"), json!({})).await;
+    assert_eq!(r.status(), 200);
+    let (_, b) = mime(&t, id, b"From: Ana <ana@cliente.test>\r\nSubject: Re: Pedido 881\r\nMessage-ID: <p5@cliente.test>\r\nIn-Reply-To: <p1@cliente.test>\r\n\r\nYa llego, gracias.\r\n").await;
+    let after = b["ticket_id"].as_i64().unwrap();
+    assert!(
+        after != ticket && after != other,
+        "a closed ticket is not reopened by a reply: a new one starts"
+    );
+    t.stop().await;
+}
+
 #[tokio::test]
 async fn a_sending_failure_is_retried_until_the_smtp_server_is_back() {
     // Nothing listens on the relay port at first: the delivery waits and retries.

@@ -125,6 +125,10 @@ pub async fn receive(app: &App, account: &AccountRow, raw: &[u8]) -> Result<Rece
             data: a.data,
         })
         .collect();
+    // Threading (RFC 5322 §3.6.4): the message it answers, then its references, newest first.
+    let mut thread: Vec<String> = p.in_reply_to.to_vec();
+    thread.extend(p.references.iter().rev().cloned());
+    thread.dedup();
     let msg = InboundMessage {
         external_id: p.message_id,
         client: ClientIdentity {
@@ -140,6 +144,7 @@ pub async fn receive(app: &App, account: &AccountRow, raw: &[u8]) -> Result<Rece
         // automatically: two autoresponders would answer each other forever.
         automated: p.automatic,
         parent: None,
+        thread,
         sent_at: p.date.map(|d| d.saturating_mul(1_000_000)),
         metadata: Some(meta),
     };
