@@ -4,6 +4,7 @@
 //! the same use case as `PATCH /api/v1/accounts/{id}` — so the same checks, and a bad
 //! value is shown next to its field with nothing stored.
 use super::admin::Errors;
+use super::channels;
 use super::{Chrome, Form, Page, UiError, read_form, render};
 use crate::Web;
 use askama::Template;
@@ -28,7 +29,7 @@ pub struct ScheduleOption {
 
 #[derive(Template)]
 #[template(path = "admin_account_settings.html")]
-struct SettingsPage {
+pub(crate) struct SettingsPage {
     c: Chrome,
     tab: &'static str,
     id: i64,
@@ -50,74 +51,9 @@ struct SettingsPage {
     schedules: Vec<ScheduleOption>,
     assign_mode: String,
     relationship: bool,
-    /// The channel options of an email account.
-    email: Option<EmailForm>,
-    /// The answer of the connection test, when one just ran.
-    test: Option<TestResult>,
+    /// The kind's own section (rendered by its screens in `ui/channels`).
+    channel_section: String,
     e: Errors,
-}
-
-pub struct TestResult {
-    pub imap_ok: bool,
-    pub imap: String,
-    pub smtp_ok: bool,
-    pub smtp: String,
-}
-
-/// The email channel's options (SPEC §4.4) as the form shows them.
-#[derive(Default)]
-pub struct EmailForm {
-    pub address: String,
-    pub connection: String,
-    pub imap_host: String,
-    pub imap_port: String,
-    pub imap_security: String,
-    pub imap_username: String,
-    pub imap_mailbox: String,
-    pub imap_password_set: bool,
-    pub sending: String,
-    pub smtp_host: String,
-    pub smtp_port: String,
-    pub smtp_security: String,
-    pub smtp_username: String,
-    pub smtp_password_set: bool,
-    pub blocked: String,
-    pub signature: String,
-    pub contact_forms: String,
-    pub include_chain: bool,
-    pub forwarding_address: String,
-    pub status: String,
-    pub status_reason: String,
-}
-
-fn email_form(s: &Value, j: &Value) -> EmailForm {
-    let st = |v: &Value| v.as_str().unwrap_or("").to_string();
-    let port = |v: &Value| v.as_i64().map(|p| p.to_string()).unwrap_or_default();
-    let secrets: Vec<&str> =
-        j["secrets_set"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-    EmailForm {
-        address: st(&s["address"]),
-        connection: s["connection"].as_str().unwrap_or("imap").to_string(),
-        imap_host: st(&s["imap"]["host"]),
-        imap_port: port(&s["imap"]["port"]),
-        imap_security: s["imap"]["security"].as_str().unwrap_or("tls").to_string(),
-        imap_username: st(&s["imap"]["username"]),
-        imap_mailbox: s["imap"]["mailbox"].as_str().unwrap_or("INBOX").to_string(),
-        imap_password_set: secrets.contains(&"imap.password"),
-        sending: s["sending"].as_str().unwrap_or("default").to_string(),
-        smtp_host: st(&s["smtp"]["host"]),
-        smtp_port: port(&s["smtp"]["port"]),
-        smtp_security: s["smtp"]["security"].as_str().unwrap_or("starttls").to_string(),
-        smtp_username: st(&s["smtp"]["username"]),
-        smtp_password_set: secrets.contains(&"smtp.password"),
-        blocked: list_text(&s["blocked_senders"]),
-        signature: st(&s["signature"]),
-        contact_forms: list_text(&s["contact_form_senders"]),
-        include_chain: s["include_chain"].as_bool().unwrap_or(false),
-        forwarding_address: st(&j["forwarding_address"]),
-        status: st(&j["status"]),
-        status_reason: st(&j["status_reason"]),
-    }
 }
 
 impl SettingsPage {
@@ -136,7 +72,7 @@ fn split_delay(seconds: i64) -> (String, &'static str) {
     }
 }
 
-fn list_text(v: &Value) -> String {
+pub(crate) fn list_text(v: &Value) -> String {
     v.as_array().into_iter().flatten().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")
 }
 
@@ -150,12 +86,13 @@ async fn settings_page(
     settings_page_with(web, page, id, saved, None, e).await
 }
 
-async fn settings_page_with(
+/// The settings page; `test`: the answer of the kind's connection test, when one just ran.
+pub(crate) async fn settings_page_with(
     web: &Web,
     page: &Page,
     id: i64,
     saved: bool,
-    test: Option<TestResult>,
+    test: Option<Value>,
     e: Errors,
 ) -> Result<SettingsPage, UiError> {
     page.actor.require_admin()?;
@@ -182,6 +119,12 @@ async fn settings_page_with(
         .into_iter()
         .map(|s| ScheduleOption { id: s.id, name: s.name })
         .collect();
+    let channel_section = match channels::screens(&a.kind) {
+        Some(screens) => screens
+            .settings_section(&c, &channels::AccountView::of(web, &a), &e, test.as_ref())
+            .map_err(|e| UiError::App(atiende_app::AppError::Internal(e.to_string())))?,
+        None => String::new(),
+    };
     let mut p = SettingsPage {
         c,
         tab: "accounts",
@@ -204,8 +147,7 @@ async fn settings_page_with(
         schedules,
         assign_mode: s["assignment"]["mode"].as_str().unwrap_or("arrival_order").to_string(),
         relationship: s["assignment"]["prioritize_relationship"].as_bool().unwrap_or(false),
-        email: (a.kind == "email").then(|| email_form(&s, &acc_uc::to_json(&web.app, &a))),
-        test,
+        channel_section,
         e,
     };
     // A refused form shows again as it was sent.
@@ -214,22 +156,6 @@ async fn settings_page_with(
         let on = |k: &str| p.e.values.contains_key(k);
         match p.e.form.as_str() {
             "quality" => (p.sla_amount, p.sla_unit) = (v("sla_amount"), v("sla_unit")),
-            "email" => {
-                if let Some(f) = p.email.as_mut() {
-                    (f.address, f.connection, f.imap_host, f.imap_port, f.imap_security) =
-                        (v("address"), v("connection"), v("imap_host"), v("imap_port"), v("imap_security"));
-                    (f.imap_username, f.imap_mailbox, f.sending, f.smtp_host, f.smtp_port) =
-                        (v("imap_username"), v("imap_mailbox"), v("sending"), v("smtp_host"), v("smtp_port"));
-                    (f.smtp_security, f.smtp_username, f.blocked, f.signature, f.contact_forms) = (
-                        v("smtp_security"),
-                        v("smtp_username"),
-                        v("blocked"),
-                        v("signature"),
-                        v("contact_forms"),
-                    );
-                    f.include_chain = on("include_chain");
-                }
-            }
             "actions" => {
                 (p.close_enabled, p.close_amount, p.close_unit) =
                     (on("close_enabled"), v("close_amount"), v("close_unit"));
@@ -263,7 +189,7 @@ pub async fn show(
 }
 
 /// A comma- or line-separated list, blanks dropped.
-fn split_list(text: &str) -> Vec<String> {
+pub(crate) fn split_list(text: &str) -> Vec<String> {
     text.split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
@@ -327,84 +253,8 @@ fn section_patch(section: &str, f: &Form) -> Option<Value> {
                 "assignment": {"mode": f.get("assign_mode"), "prioritize_relationship": !f.get("prioritize_relationship").is_empty()},
             })
         }
-        "email" => {
-            let server = |prefix: &str| {
-                let host = f.get(&format!("{prefix}_host")).trim();
-                if host.is_empty() {
-                    return Value::Null;
-                }
-                let port = f.get(&format!("{prefix}_port")).trim();
-                let mut m = json!({"host": host, "security": f.get(&format!("{prefix}_security")), "username": f.get(&format!("{prefix}_username")).trim()});
-                if !port.is_empty() {
-                    m["port"] = number(port);
-                }
-                if prefix == "imap" {
-                    m["mailbox"] = json!(f.get("imap_mailbox").trim());
-                }
-                // An empty password keeps the stored one.
-                let pw = f.get(&format!("{prefix}_password"));
-                if !pw.is_empty() {
-                    m["password"] = json!(pw);
-                }
-                m
-            };
-            json!({
-                "address": f.get("address").trim(),
-                "connection": f.get("connection"),
-                "imap": server("imap"),
-                "sending": f.get("sending"),
-                "smtp": server("smtp"),
-                "blocked_senders": split_list(f.get("blocked")),
-                "signature": f.get("signature"),
-                "contact_form_senders": split_list(f.get("contact_forms")),
-                "include_chain": !f.get("include_chain").is_empty(),
-            })
-        }
         _ => return None,
     })
-}
-
-/// "Test connection": logs in to the account's mail servers and shows their answers.
-pub async fn email_test(
-    State(web): State<Web>,
-    page: Page,
-    Path(id): Path<i64>,
-    req: Request,
-) -> Result<Response, UiError> {
-    let form = read_form(req.into_body()).await;
-    form.check_csrf(&page)?;
-    let r = atiende_app::channels::email::test_connection(&web.app, &page.actor, id).await?;
-    let text = |v: &Value| v.as_str().unwrap_or("").to_string();
-    let result = TestResult {
-        imap_ok: r["imap"]["ok"].as_bool().unwrap_or(false),
-        imap: text(&r["imap"]["message"]),
-        smtp_ok: r["smtp"]["ok"].as_bool().unwrap_or(false),
-        smtp: text(&r["smtp"]["message"]),
-    };
-    Ok(render(
-        StatusCode::OK,
-        &settings_page_with(&web, &page, id, false, Some(result), Errors::default()).await?,
-    ))
-}
-
-/// Sends the forwarding validation mail (seed 002's "validate" button).
-pub async fn email_validate(
-    State(web): State<Web>,
-    page: Page,
-    Path(id): Path<i64>,
-    req: Request,
-) -> Result<Response, UiError> {
-    let form = read_form(req.into_body()).await;
-    form.check_csrf(&page)?;
-    match atiende_app::channels::email::start_validation(&web.app, &page.actor, id).await {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/admin/accounts/{id}/settings?saved=validation#email")).into_response())
-        }
-        Err(e) => {
-            let e = Errors::from_app("email", e, &form, page.tr)?;
-            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &settings_page(&web, &page, id, false, e).await?))
-        }
-    }
 }
 
 pub async fn save(
@@ -415,7 +265,14 @@ pub async fn save(
 ) -> Result<Response, UiError> {
     let form = read_form(req.into_body()).await;
     form.check_csrf(&page)?;
-    let Some(patch) = section_patch(&section, &form) else {
+    let kind = accounts::get(&web.app.db, page.actor.org_id, id).await?.kind;
+    // The common sections, or the kind's own (named after the kind).
+    let patch = match section_patch(&section, &form) {
+        Some(p) => Some(p),
+        None if section == kind => channels::screens(&kind).and_then(|s| s.section_patch(&form)),
+        None => None,
+    };
+    let Some(patch) = patch else {
         return Err(UiError::App(atiende_app::AppError::NotFound));
     };
     match acc_uc::update(&web.app, &page.actor, id, None, Some(patch)).await {

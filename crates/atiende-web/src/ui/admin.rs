@@ -1,7 +1,7 @@
-//! Admin screens: users, connection statuses, accounts (the `api` kind's settings form;
-//! other kinds add their forms in the same shape), and every user's own API tokens.
+//! Admin screens: users, connection statuses, accounts (each kind's forms come from its
+//! screens in `ui/channels`), and every user's own API tokens.
 use super::i18n::Tr;
-use super::{Chrome, Form, Page, UiError, datetime, display_name, read_form, render};
+use super::{Chrome, Form, Page, UiError, channels, datetime, display_name, read_form, render};
 use crate::Web;
 use askama::Template;
 use atiende_app::users::{UserInput, UserPatchInput};
@@ -11,7 +11,6 @@ use atiende_store::{accounts, users};
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde_json::json;
 use std::collections::HashMap;
 
 /// A form's failure to show next to its field, and what was typed.
@@ -222,13 +221,8 @@ pub struct AccountLine {
     pub kind: String,
     pub name: String,
     pub status: String,
-    pub webhook_url: String,
-    pub secret_set: bool,
-    /// Email accounts: address, connection method, forwarding address, why it needs attention.
-    pub address: String,
-    pub connection: String,
-    pub forwarding_address: String,
-    pub status_reason: String,
+    /// The kind's block (its screens render it).
+    pub block: String,
 }
 
 #[derive(Template)]
@@ -237,96 +231,55 @@ struct AccountsPage {
     c: Chrome,
     tab: &'static str,
     accounts: Vec<AccountLine>,
-    e: Errors,
+    /// The creation form of every kind.
+    create_forms: Vec<String>,
+}
+
+fn template_error(e: askama::Error) -> UiError {
+    UiError::App(AppError::Internal(e.to_string()))
 }
 
 async fn accounts_page(web: &Web, page: &Page, e: Errors) -> Result<AccountsPage, UiError> {
     admin(page)?;
     let c = page.chrome(web).await?;
-    let accounts = accounts::list(&web.app.db, page.actor.org_id)
-        .await?
-        .into_iter()
-        .map(|a| {
-            let j = acc_uc::to_json(&web.app, &a);
-            AccountLine {
-                id: a.id,
-                kind: a.kind.clone(),
-                name: a.name.clone(),
-                status: a.status.clone(),
-                webhook_url: j["settings"]["webhook_url"].as_str().unwrap_or("").to_string(),
-                secret_set: j["secrets_set"]
-                    .as_array()
-                    .is_some_and(|s| s.iter().any(|v| v == "webhook_secret")),
-                address: j["settings"]["address"].as_str().unwrap_or("").to_string(),
-                connection: j["settings"]["connection"].as_str().unwrap_or("").to_string(),
-                forwarding_address: j["forwarding_address"].as_str().unwrap_or("").to_string(),
-                status_reason: a.status_reason.clone().unwrap_or_default(),
-            }
-        })
-        .collect();
-    Ok(AccountsPage { c, tab: "accounts", accounts, e })
+    let mut lines = Vec::new();
+    for a in accounts::list(&web.app.db, page.actor.org_id).await? {
+        let view = channels::AccountView::of(web, &a);
+        let block = match channels::screens(&a.kind) {
+            Some(s) => s.account_block(&c, &view, &e).map_err(template_error)?,
+            None => String::new(),
+        };
+        lines.push(AccountLine { id: a.id, kind: a.kind, name: a.name, status: a.status, block });
+    }
+    let create_forms = channels::SCREENS
+        .iter()
+        .map(|s| s.create_form(&c, &e))
+        .collect::<Result<_, _>>()
+        .map_err(template_error)?;
+    Ok(AccountsPage { c, tab: "accounts", accounts: lines, create_forms })
 }
 
 pub async fn accounts_show(State(web): State<Web>, page: Page) -> Result<Response, UiError> {
     Ok(render(StatusCode::OK, &accounts_page(&web, &page, Errors::default()).await?))
 }
 
-/// The `api` kind's settings from its form; an empty secret keeps the stored one.
-fn api_settings(form: &Form) -> serde_json::Value {
-    let mut s = json!({"webhook_url": form.get("webhook_url").trim()});
-    if form.get("webhook_url").trim().is_empty() {
-        s["webhook_url"] = serde_json::Value::Null;
-    }
-    if !form.get("webhook_secret").is_empty() {
-        s["webhook_secret"] = json!(form.get("webhook_secret"));
-    }
-    s
-}
-
+/// A new account of the kind its form names; its screens say what the form asks for.
 pub async fn accounts_create(State(web): State<Web>, page: Page, req: Request) -> Result<Response, UiError> {
     let form = read_form(req.into_body()).await;
     form.check_csrf(&page)?;
-    let mut settings = api_settings(&form);
-    if settings["webhook_url"].is_null() {
-        settings.as_object_mut().map(|m| m.remove("webhook_url"));
-    }
-    match acc_uc::create(&web.app, &page.actor, "api", form.get("name"), settings).await {
-        Ok(_) => Ok(Redirect::to("/admin/accounts").into_response()),
+    let kind = form.get("kind");
+    let Some(screens) = channels::screens(kind) else { return Err(UiError::App(AppError::NotFound)) };
+    match acc_uc::create(&web.app, &page.actor, kind, form.get("name"), screens.create_settings(&form)).await
+    {
+        Ok(a) => Ok(Redirect::to(&screens.after_create(a.id)).into_response()),
         Err(e) => {
-            let e = Errors::from_app("create", e, &form, page.tr)?;
+            let e = Errors::from_app(&format!("create-{kind}"), e, &form, page.tr)?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &accounts_page(&web, &page, e).await?))
         }
     }
 }
 
-/// A new email account (seed 002's "add account": IMAP or forwarding); its other
-/// options are set on its settings screen.
-pub async fn accounts_create_email(
-    State(web): State<Web>,
-    page: Page,
-    req: Request,
-) -> Result<Response, UiError> {
-    let form = read_form(req.into_body()).await;
-    form.check_csrf(&page)?;
-    let connection = form.get("connection");
-    let mut settings = json!({"address": form.get("address").trim(), "connection": connection});
-    if connection == "imap" {
-        let mut imap = json!({"host": form.get("imap_host").trim(), "security": form.get("imap_security"), "username": form.get("imap_username").trim(), "password": form.get("imap_password")});
-        let port = form.get("imap_port").trim();
-        if !port.is_empty() {
-            imap["port"] = port.parse::<i64>().map(serde_json::Value::from).unwrap_or_else(|_| json!(port));
-        }
-        settings["imap"] = imap;
-    }
-    match acc_uc::create(&web.app, &page.actor, "email", form.get("name"), settings).await {
-        Ok(a) => Ok(Redirect::to(&format!("/admin/accounts/{}/settings#email", a.id)).into_response()),
-        Err(e) => {
-            let e = Errors::from_app("create-email", e, &form, page.tr)?;
-            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &accounts_page(&web, &page, e).await?))
-        }
-    }
-}
-
+/// An account's block on the accounts page: its name and what its kind edits there.
 pub async fn accounts_update(
     State(web): State<Web>,
     page: Page,
@@ -335,7 +288,9 @@ pub async fn accounts_update(
 ) -> Result<Response, UiError> {
     let form = read_form(req.into_body()).await;
     form.check_csrf(&page)?;
-    match acc_uc::update(&web.app, &page.actor, id, Some(form.get("name")), Some(api_settings(&form))).await {
+    let a = accounts::get(&web.app.db, page.actor.org_id, id).await?;
+    let patch = channels::screens(&a.kind).and_then(|s| s.block_patch(&form));
+    match acc_uc::update(&web.app, &page.actor, id, Some(form.get("name")), patch).await {
         Ok(_) => Ok(Redirect::to("/admin/accounts").into_response()),
         Err(e) => {
             let e = Errors::from_app(&format!("account-{id}"), e, &form, page.tr)?;

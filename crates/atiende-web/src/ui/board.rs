@@ -23,7 +23,7 @@ pub struct Card {
     pub number: i64,
     pub client: String,
     pub kind: String,
-    pub kind_short: &'static str,
+    pub kind_short: String,
     pub account: String,
     pub excerpt: String,
     pub wait: String,
@@ -46,18 +46,9 @@ pub struct ColumnView {
     pub next: String,
 }
 
-pub fn kind_short(kind: &str) -> &'static str {
-    match kind {
-        "email" => "✉",
-        "chat" => "💬",
-        "whatsapp" => "WA",
-        "facebook" => "FB",
-        "instagram" => "IG",
-        "twitter" | "twitter_search" => "X",
-        "appstore" => "AS",
-        "playstore" => "GP",
-        _ => "API",
-    }
+/// The short mark of a channel kind on cards and tickets (from the kind's screens).
+pub fn kind_short(kind: &str) -> String {
+    super::channels::mark(kind)
 }
 
 /// What cards need besides the tickets: names of clients, accounts and agents.

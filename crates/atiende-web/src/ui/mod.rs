@@ -4,6 +4,7 @@
 pub mod account_settings;
 pub mod admin;
 pub mod board;
+pub mod channels;
 pub mod i18n;
 pub mod session;
 pub mod ticket;
@@ -24,7 +25,8 @@ use axum::routing::{get, post};
 use i18n::Tr;
 
 pub fn routes(max_upload: usize) -> Router<Web> {
-    Router::new()
+    let kinds = channels::SCREENS.iter().fold(Router::new(), |r, s| r.merge(s.routes()));
+    kinds
         .route("/", get(board::show))
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
@@ -53,12 +55,9 @@ pub fn routes(max_upload: usize) -> Router<Web> {
         .route("/admin/statuses", get(admin::statuses_show).post(admin::statuses_create))
         .route("/admin/statuses/{id}", post(admin::statuses_update))
         .route("/admin/accounts", get(admin::accounts_show).post(admin::accounts_create))
-        .route("/admin/accounts/email", post(admin::accounts_create_email))
         .route("/admin/accounts/{id}", post(admin::accounts_update))
         .route("/admin/accounts/{id}/settings", get(account_settings::show))
         .route("/admin/accounts/{id}/settings/{section}", post(account_settings::save))
-        .route("/admin/accounts/{id}/email/test", post(account_settings::email_test))
-        .route("/admin/accounts/{id}/email/validate", post(account_settings::email_validate))
         .route("/admin/schedules", get(admin::schedules_show).post(admin::schedules_create))
         .route("/admin/schedules/{id}", get(admin::schedules_edit).post(admin::schedules_update))
         .route("/tokens", get(admin::tokens_show).post(admin::tokens_create))

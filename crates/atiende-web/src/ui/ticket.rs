@@ -129,7 +129,9 @@ struct TicketPage {
     influencer: bool,
     identities: Vec<(String, String)>,
     kind: String,
-    kind_short: &'static str,
+    kind_short: String,
+    /// The channel sends files with replies (else they go on notes only).
+    can_attach: bool,
     account: String,
     assignee: String,
     messages: Vec<MessageView>,
@@ -258,6 +260,8 @@ async fn page_for(
         influencer: client.influencer,
         identities,
         kind_short: kind_short(&kind),
+        can_attach: atiende_app::channels::adapter(&kind)
+            .is_some_and(|c| c.capabilities(&web.app).files.is_some()),
         kind,
         account,
         assignee: names.user(t.assignee_id).0,
