@@ -1,24 +1,23 @@
 //! The store's conformance suite: every store function, on the backend chosen by
 //! `ATIENDE_TEST_BACKEND` (sqlite by default, or postgres); CI runs both.
 use atiende_core::{AuthorKind, Direction};
-use atiende_store::ingest::{Inbound, NoReactions, Outcome, store_batch};
+use atiende_store::ingest::{NoReactions, Outcome, store_batch};
 use atiende_store::messages::NewMessage;
 use atiende_store::tickets::{AssigneeFilter, TicketFilter};
 use atiende_store::users::{NewUser, UserPatch};
 use atiende_store::*;
 
-/// The suite's database: the testkit's throwaway database (fresh SQLite file, or a fresh
-/// PostgreSQL database with `ATIENDE_TEST_BACKEND=postgres`), migrated twice (idempotent).
+mod common;
+use common::{inbound, org_user_account};
+
+/// The suite's database, closed at the end of each test.
 struct TestDb {
     db: Db,
     _keep: atiende_testkit::TestDb,
 }
 
 async fn open() -> TestDb {
-    let keep = atiende_testkit::TestDb::new().await;
-    let db = Db::connect(&keep.url, &DbOptions::default()).await.unwrap();
-    db.migrate().await.unwrap();
-    db.migrate().await.unwrap(); // idempotent
+    let (db, keep) = common::open().await;
     TestDb { db, _keep: keep }
 }
 
@@ -28,53 +27,11 @@ impl TestDb {
     }
 }
 
-async fn org_user_account(db: &Db) -> (i64, i64, i64) {
-    let mut tx = db.begin().await.unwrap();
-    let org = orgs::create(&mut tx, "Acme", 1).await.unwrap();
-    let user = users::create(
-        &mut tx,
-        &NewUser {
-            org_id: org,
-            email: "a@acme.test",
-            password_hash: None,
-            first_name: "Ana",
-            last_name: "",
-            phone: "",
-            department: "",
-            language: "es",
-            roles: "admin",
-        },
-        1,
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    let acc = accounts::create(db, org, "api", "API", "{}", None, "active", 1).await.unwrap();
-    (org, user, acc)
-}
-
-fn inbound(org: i64, acc: i64, ext: &str, client: &str) -> Inbound {
-    Inbound {
-        org_id: org,
-        account_id: acc,
-        identity_kind: "api".into(),
-        identity_value: client.into(),
-        client_name: client.into(),
-        external_id: ext.into(),
-        text: format!("text of {ext}"),
-        html: None,
-        intake: Default::default(),
-        metadata: None,
-        attachments: Vec::new(),
-        thread: Vec::new(),
-    }
-}
-
 #[tokio::test]
 async fn organizations_users_statuses_tokens_and_sessions() {
     let t = open().await;
     let db = &t.db;
-    let (org, user, _) = org_user_account(db).await;
+    let (org, user, _) = org_user_account(db, "api").await;
     assert_eq!(orgs::get(db, org).await.unwrap().name, "Acme");
     assert_eq!(orgs::by_name(db, "Acme").await.unwrap().unwrap().id, org);
     assert!(orgs::by_name(db, "Nope").await.unwrap().is_none());
@@ -174,7 +131,7 @@ async fn organizations_users_statuses_tokens_and_sessions() {
 async fn accounts_and_agent_modes() {
     let t = open().await;
     let db = &t.db;
-    let (org, user, acc) = org_user_account(db).await;
+    let (org, user, acc) = org_user_account(db, "api").await;
     accounts::update(db, org, acc, "Renamed", "{\"a\":1}", Some(b"sealed"), 5).await.unwrap();
     let a = accounts::get(db, org, acc).await.unwrap();
     assert_eq!(
@@ -201,7 +158,7 @@ async fn accounts_and_agent_modes() {
 async fn ingest_batches_dedupe_and_keep_one_open_ticket_per_client() {
     let t = open().await;
     let db = &t.db;
-    let (org, _, acc) = org_user_account(db).await;
+    let (org, _, acc) = org_user_account(db, "api").await;
     let batch = vec![
         inbound(org, acc, "m1", "ana"),
         inbound(org, acc, "m2", "ana"),
@@ -261,7 +218,7 @@ async fn ingest_batches_dedupe_and_keep_one_open_ticket_per_client() {
 async fn tickets_list_close_assign_and_messages() {
     let t = open().await;
     let db = &t.db;
-    let (org, user, acc) = org_user_account(db).await;
+    let (org, user, acc) = org_user_account(db, "api").await;
     for (i, c) in ["a", "b", "c", "d"].iter().enumerate() {
         store_batch(db, &[inbound(org, acc, &format!("m{i}"), c)], 100 + i as i64, &NoReactions).await;
     }
@@ -402,7 +359,7 @@ async fn column_filters_sorts_counts_and_columns() {
     use atiende_core::board::ColumnSort;
     let t = open().await;
     let db = &t.db;
-    let (org, user, acc) = org_user_account(db).await;
+    let (org, user, acc) = org_user_account(db, "api").await;
     let other = accounts::create(db, org, "email", "Mail", "{}", None, "active", 1).await.unwrap();
     // Four tickets: created at 100..400; names with a LIKE wildcard in one.
     for (i, c) in ["ana", "bea_x", "carla", "Dora%"].iter().enumerate() {

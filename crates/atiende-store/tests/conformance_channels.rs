@@ -1,59 +1,11 @@
 //! The store's conformance suite, second part: the modules of assignment, automation,
 //! email, listeners, schedules, attachments and per-conversation events — on the backend
 //! chosen by `ATIENDE_TEST_BACKEND` (CI runs both), through the testkit's throwaway database.
-use atiende_core::inbound::Intake;
 use atiende_store::ingest::{Inbound, NewAttachment, NoReactions, Outcome, store_batch};
-use atiende_store::users::NewUser;
 use atiende_store::*;
 
-async fn open() -> (Db, atiende_testkit::TestDb) {
-    let keep = atiende_testkit::TestDb::new().await;
-    let db = Db::connect(&keep.url, &DbOptions::default()).await.unwrap();
-    db.migrate().await.unwrap();
-    (db, keep)
-}
-
-async fn org_user_account(db: &Db, kind: &str) -> (i64, i64, i64) {
-    let mut tx = db.begin().await.unwrap();
-    let org = orgs::create(&mut tx, "Acme", 1).await.unwrap();
-    let user = users::create(
-        &mut tx,
-        &NewUser {
-            org_id: org,
-            email: "a@acme.test",
-            password_hash: None,
-            first_name: "Ana",
-            last_name: "Pérez",
-            phone: "",
-            department: "",
-            language: "es",
-            roles: "agent",
-        },
-        1,
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    let acc = accounts::create(db, org, kind, "Cuenta", "{}", None, "active", 1).await.unwrap();
-    (org, user, acc)
-}
-
-fn inbound(org: i64, acc: i64, ext: &str, client: &str) -> Inbound {
-    Inbound {
-        org_id: org,
-        account_id: acc,
-        identity_kind: "api".into(),
-        identity_value: client.into(),
-        client_name: client.into(),
-        external_id: ext.into(),
-        text: format!("text of {ext}"),
-        html: None,
-        metadata: None,
-        attachments: Vec::new(),
-        thread: Vec::new(),
-        intake: Intake::default(),
-    }
-}
+mod common;
+use common::{inbound, open, org_user_account};
 
 async fn store_one(db: &Db, item: Inbound, now: i64) -> (i64, i64) {
     match store_batch(db, &[item], now, &NoReactions).await.remove(0).unwrap() {

@@ -14,10 +14,6 @@ impl Channel for Api {
         ChannelKind::Api
     }
 
-    fn secret_keys(&self) -> &'static [&'static str] {
-        crate::accounts::SECRET_KEYS
-    }
-
     fn check_settings(
         &self,
         _: &App,

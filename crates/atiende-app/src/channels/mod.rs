@@ -81,7 +81,10 @@ pub trait Channel: Send + Sync {
     fn kind(&self) -> ChannelKind;
 
     /// Setting names, at any depth, whose values are credentials: sealed, never returned.
-    fn secret_keys(&self) -> &'static [&'static str];
+    /// By default the names every kind shares ([`crate::accounts::SECRET_KEYS`]).
+    fn secret_keys(&self) -> &'static [&'static str] {
+        crate::accounts::SECRET_KEYS
+    }
 
     /// Checks the kind's own settings (the common ones are checked by the caller); each
     /// error names its field.

@@ -320,10 +320,6 @@ impl Channel for Email {
         ChannelKind::Email
     }
 
-    fn secret_keys(&self) -> &'static [&'static str] {
-        crate::accounts::SECRET_KEYS
-    }
-
     fn check_settings(
         &self,
         _: &App,
