@@ -20,7 +20,7 @@ use utoipa::{Modify, OpenApi};
         api::events::stream,
         api::schedules::create, api::schedules::list, api::schedules::show, api::schedules::replace,
     ),
-    modifiers(&Security),
+    modifiers(&Security, &Roles),
     security(("bearer" = []), ("session" = []))
 )]
 pub struct ApiDoc;
@@ -38,6 +38,87 @@ impl Modify for Security {
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::extract::SESSION_COOKIE))),
         );
+    }
+}
+
+/// Who may call each operation, declared in the document as `x-roles` (an empty list: no
+/// credentials needed). The roles test calls every operation of the document as each role
+/// and checks the answer against this, so an endpoint cannot ship without its roles.
+const ROLES: &[(&str, &str, &[&str])] = {
+    const ALL: &[&str] = &["admin", "agent", "analyst"];
+    const WORK: &[&str] = &["admin", "agent"];
+    const ADMIN: &[&str] = &["admin"];
+    &[
+        ("post", "/auth/login", &[]),
+        ("post", "/auth/logout", &[]),
+        ("post", "/api/v1/accounts", ADMIN),
+        ("get", "/api/v1/accounts", ALL),
+        ("get", "/api/v1/accounts/{id}", ALL),
+        ("patch", "/api/v1/accounts/{id}", ADMIN),
+        ("post", "/api/v1/accounts/{id}/inbound", ADMIN),
+        ("put", "/api/v1/accounts/{id}/agents/{user_id}", ADMIN),
+        ("get", "/api/v1/accounts/{id}/agents", ADMIN),
+        ("get", "/api/v1/assignment/queue", ADMIN),
+        ("post", "/api/v1/accounts/{id}/inbound/mime", ADMIN),
+        ("post", "/api/v1/accounts/{id}/validate", ADMIN),
+        ("post", "/api/v1/accounts/{id}/test-connection", ADMIN),
+        ("get", "/api/v1/attachments/{id}", ALL),
+        ("get", "/api/v1/clients/{id}", ALL),
+        ("get", "/api/v1/events", ALL),
+        ("post", "/api/v1/schedules", ADMIN),
+        ("get", "/api/v1/schedules", ALL),
+        ("get", "/api/v1/schedules/{id}", ALL),
+        ("put", "/api/v1/schedules/{id}", ADMIN),
+        ("get", "/api/v1/tickets", ALL),
+        ("get", "/api/v1/tickets/{id}", ALL),
+        ("patch", "/api/v1/tickets/{id}", WORK),
+        ("post", "/api/v1/tickets/{id}/close", WORK),
+        ("post", "/api/v1/tickets/mass-close", WORK),
+        ("post", "/api/v1/tickets/{id}/reopen", WORK),
+        ("post", "/api/v1/tickets/{id}/assign", WORK),
+        ("get", "/api/v1/tickets/{id}/assignments", ALL),
+        ("get", "/api/v1/tickets/{id}/messages", ALL),
+        ("post", "/api/v1/tickets/{id}/messages", WORK),
+        ("get", "/api/v1/me", ALL),
+        ("get", "/api/v1/users", ALL),
+        ("get", "/api/v1/users/{id}", ALL),
+        ("post", "/api/v1/users", ADMIN),
+        // Another user's; everyone may change their own connection status.
+        ("patch", "/api/v1/users/{id}", ADMIN),
+        ("get", "/api/v1/connection-statuses", ALL),
+        ("post", "/api/v1/connection-statuses", ADMIN),
+        ("post", "/api/v1/tokens", ALL),
+        // Another user's; everyone may read their own.
+        ("get", "/api/v1/users/{id}/status-times", &["admin", "analyst"]),
+    ]
+};
+
+struct Roles;
+
+impl Modify for Roles {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::extensions::ExtensionsBuilder;
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let ops = [
+                ("get", &mut item.get),
+                ("put", &mut item.put),
+                ("post", &mut item.post),
+                ("patch", &mut item.patch),
+                ("delete", &mut item.delete),
+            ];
+            for (method, op) in ops {
+                let Some(op) = op.as_mut() else { continue };
+                // An operation without declared roles is listed with none known, and the
+                // roles test fails on it.
+                let roles = ROLES.iter().find(|(m, p, _)| *m == method && p == path).map(|r| r.2);
+                let value = roles.map(|r| serde_json::json!(r)).unwrap_or(serde_json::Value::Null);
+                let ext = ExtensionsBuilder::new().add("x-roles", value).build();
+                match op.extensions.as_mut() {
+                    Some(e) => e.merge(ext),
+                    None => op.extensions = Some(ext),
+                }
+            }
+        }
     }
 }
 

@@ -60,77 +60,136 @@ async fn another_organization_gets_404_for_everything_of_the_first() {
     assert_eq!(t.get_json(&format!("/api/v1/accounts/{acc}")).await["name"], "Integration");
 }
 
+/// Every operation of the OpenAPI document, called with no token, as admin, agent and analyst
+/// of the organization and as another organization's admin: the answer must follow the
+/// roles the document declares (`x-roles`) — 401 without credentials, 403 for a role not
+/// listed, neither for a role listed, 404 for another organization's ids. An operation
+/// without declared roles fails the test, so a new endpoint cannot ship unchecked.
 #[tokio::test]
-async fn roles_are_enforced_on_every_endpoint() {
+async fn roles_declared_in_the_openapi_document_are_enforced_on_every_operation() {
     let t = spawn_app().await;
     let acc = t.api_account(json!({})).await;
     let (_, a) = t.inbound(acc, "m1", "ana", "hola").await;
     let tid = a["ticket_id"].as_i64().unwrap();
+    let cid = t.get_json(&format!("/api/v1/tickets/{tid}")).await["client_id"].as_i64().unwrap();
+    let me = t.get_json("/api/v1/me").await["id"].as_i64().unwrap();
+    let sid = t
+        .post("/api/v1/schedules", json!({"name": "Oficina", "time_zone": "America/Santiago", "days": {"mon": [["09:00", "18:00"]]}}))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    // A file on an email message, for the attachment download.
+    let mail = t
+        .post("/api/v1/accounts", json!({"kind": "email", "name": "Mail", "settings": {"address": "s@acme.test", "connection": "forwarding"}}))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let raw = "From: ana@cliente.test\r\nSubject: f\r\nMessage-ID: <att@c>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhola\r\n--b\r\nContent-Type: text/plain; name=a.txt\r\nContent-Disposition: attachment; filename=a.txt\r\n\r\ndatos\r\n--b--\r\n";
+    let r: Value = t
+        .http
+        .post(format!("{}/api/v1/accounts/{mail}/inbound/mime", t.url))
+        .bearer_auth(&t.token)
+        .body(raw)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mail_ticket = r["ticket_id"].as_i64().unwrap();
+    let att = t.get_json(&format!("/api/v1/tickets/{mail_ticket}/messages")).await["items"][0]["attachments"]
+        [0]["id"]
+        .as_i64()
+        .unwrap();
     let agent = t.user("Acme", "agent@acme.test", &["agent"]).await;
+    let agent_id = t.call(Method::GET, "/api/v1/me", &agent, None).await.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
     let analyst = t.user("Acme", "analyst@acme.test", &["analyst"]).await;
-    // Admin only.
-    for token in [&agent, &analyst] {
-        let r =
-            t.call(Method::POST, "/api/v1/accounts", token, Some(json!({"kind": "api", "name": "x"}))).await;
-        assert_eq!(r.status(), 403);
-        let r = t
-            .call(
-                Method::POST,
-                "/api/v1/users",
-                token,
-                Some(json!({"email": "z@acme.test", "roles": ["admin"]})),
-            )
-            .await;
-        assert_eq!(r.status(), 403);
-        let r = t
-            .call(Method::PATCH, &format!("/api/v1/accounts/{acc}"), token, Some(json!({"name": "x"})))
-            .await;
-        assert_eq!(r.status(), 403);
-        let r = t
-            .call(
-                Method::POST,
-                "/api/v1/connection-statuses",
-                token,
-                Some(json!({"name": "Meeting", "assignable": false})),
-            )
-            .await;
-        assert_eq!(r.status(), 403);
-        let r = t
-            .call(
-                Method::POST,
-                &format!("/api/v1/accounts/{acc}/inbound"),
-                token,
-                Some(json!({"external_id": "q", "client": {"external_id": "c"}, "text": "x"})),
-            )
-            .await;
-        assert_eq!(r.status(), 403);
+    let other = t.user("Globex", "boss@globex.test", &["admin"]).await;
+
+    let doc = t.get_json("/api/v1/openapi.json").await;
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(roles) = op["x-roles"].as_array() else {
+                failures.push(format!("{method} {path}: no roles declared (x-roles)"));
+                continue;
+            };
+            let roles: Vec<&str> = roles.iter().filter_map(Value::as_str).collect();
+            let id = if path.starts_with("/api/v1/accounts/") {
+                acc
+            } else if path.starts_with("/api/v1/tickets/") {
+                tid
+            } else if path.starts_with("/api/v1/clients/") {
+                cid
+            } else if path.starts_with("/api/v1/users/") {
+                me
+            } else if path.starts_with("/api/v1/schedules/") {
+                sid
+            } else {
+                att
+            };
+            let url = path.replace("{id}", &id.to_string()).replace("{user_id}", &agent_id.to_string());
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            // A valid body, so that what answers is the role check, not the body's.
+            let body = (m != Method::GET).then(|| match (method.as_str(), path.as_str()) {
+                ("post", "/api/v1/accounts") => json!({"kind": "api", "name": "Otra"}),
+                ("put", "/api/v1/accounts/{id}/agents/{user_id}") => json!({"mode": "manual"}),
+                ("post", "/api/v1/accounts/{id}/inbound") => {
+                    json!({"external_id": format!("roles-{checked}"), "client": {"external_id": "bea"}, "text": "hola"})
+                }
+                ("post", "/api/v1/connection-statuses") => json!({"name": format!("Pausa {checked}"), "assignable": false}),
+                ("post", "/api/v1/schedules") | ("put", "/api/v1/schedules/{id}") => {
+                    json!({"name": "Oficina", "time_zone": "America/Santiago", "days": {"mon": [["09:00", "18:00"]]}})
+                }
+                ("post", "/api/v1/tickets/mass-close") => json!({"ids": [tid]}),
+                ("patch", "/api/v1/tickets/{id}") => json!({"important": true}),
+                ("post", "/api/v1/tickets/{id}/assign") => json!({"user_id": null}),
+                ("post", "/api/v1/tickets/{id}/messages") => json!({"text": "hola", "note": true}),
+                ("post", "/api/v1/users") => json!({"email": format!("u{checked}@acme.test"), "roles": ["agent"]}),
+                _ => json!({}),
+            });
+            let status = |r: reqwest::Response| r.status().as_u16();
+            if !roles.is_empty() {
+                let r = t
+                    .http
+                    .request(m.clone(), format!("{}{url}", t.url))
+                    .json(&json!({}))
+                    .send()
+                    .await
+                    .unwrap();
+                if status(r) != 401 {
+                    failures.push(format!("{method} {path} without credentials: not 401"));
+                }
+            }
+            for (role, token) in [("analyst", &analyst), ("agent", &agent), ("admin", &t.token)] {
+                let got = status(t.call(m.clone(), &url, token, body.clone()).await);
+                let allowed = roles.is_empty() || roles.contains(&role);
+                let ok = if allowed { got != 401 && got != 403 && got < 500 } else { got == 403 };
+                if !ok {
+                    failures.push(format!("{method} {path} as {role}: {got} (declared {roles:?})"));
+                }
+            }
+            if path.contains("{id}") && !roles.is_empty() {
+                let got = status(t.call(m.clone(), &url, &other, body.clone()).await);
+                if got != 404 {
+                    failures.push(format!("{method} {path} as another organization's admin: {got}, not 404"));
+                }
+            }
+            checked += 1;
+        }
     }
-    // Analysts read but never act on tickets.
-    let r = t.call(Method::GET, &format!("/api/v1/tickets/{tid}"), &analyst, None).await;
-    assert_eq!(r.status(), 200);
-    for (p, b) in [
-        (format!("/api/v1/tickets/{tid}/messages"), json!({"text": "hola"})),
-        (format!("/api/v1/tickets/{tid}/close"), json!({})),
-        (format!("/api/v1/tickets/{tid}/assign"), json!({"user_id": null})),
-    ] {
-        let r = t.call(Method::POST, &p, &analyst, Some(b)).await;
-        assert_eq!(r.status(), 403, "{p}");
-    }
-    // Agents work tickets.
-    let r = t
-        .call(Method::POST, &format!("/api/v1/tickets/{tid}/messages"), &agent, Some(json!({"text": "hola"})))
-        .await;
-    assert_eq!(r.status(), 201);
-    assert_eq!(
-        t.get_json(&format!("/api/v1/tickets/{tid}/messages")).await["items"].as_array().unwrap().len(),
-        2
-    );
-    // No or bad credentials.
-    let r = t.http.get(format!("{}/api/v1/tickets", t.url)).send().await.unwrap();
-    assert_eq!(r.status(), 401);
-    let r = t.call(Method::GET, "/api/v1/tickets", "atd_not_a_token", None).await;
-    assert_eq!(r.status(), 401);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "unauthenticated");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(checked >= 39, "every operation of the document was called ({checked})");
+    t.stop().await;
 }
 
 #[tokio::test]
