@@ -161,8 +161,7 @@ pub async fn set_mode(
     let mut tx = app.db.begin().await?;
     store::set_mode(&mut tx, account.id, user.id, mode.as_str()).await?;
     store::arm(&mut tx, actor.org_id, app.now()).await?;
-    tx.commit().await?;
-    crate::worker::kick(app);
+    app.commit(tx).await?;
     Ok(mode)
 }
 
@@ -206,8 +205,7 @@ pub async fn save_grid(
         store::set_cap(&mut tx, actor.org_id, *u, *cap).await?;
     }
     store::arm(&mut tx, actor.org_id, app.now()).await?;
-    tx.commit().await?;
-    crate::worker::kick(app);
+    app.commit(tx).await?;
     Ok(())
 }
 
@@ -228,8 +226,7 @@ pub async fn set_cap(app: &App, actor: &Actor, user_id: i64, cap: Option<i64>) -
     let mut tx = app.db.begin().await?;
     store::set_cap(&mut tx, actor.org_id, user_id, cap).await?;
     store::arm(&mut tx, actor.org_id, app.now()).await?;
-    tx.commit().await?;
-    crate::worker::kick(app);
+    app.commit(tx).await?;
     Ok(())
 }
 

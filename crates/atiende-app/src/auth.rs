@@ -209,8 +209,7 @@ pub async fn request_reset(app: &App, email: &str) -> Result<(), AppError> {
     };
     let mut tx = app.db.begin().await?;
     crate::channels::email::queue_mail(&mut tx, &user.email, subject, &text, None, None, now).await?;
-    tx.commit().await?;
-    crate::worker::kick(app);
+    app.commit(tx).await?;
     tracing::info!(user_id = user.id, "password reset link sent by email");
     Ok(())
 }

@@ -137,9 +137,7 @@ async fn react(app: &App, message_id: i64) -> Result<(), StoreError> {
         send(&mut tx, &t, reply.key(), texts, None, now).await?;
         app.metrics.automatic_replies.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
-    tx.commit().await?;
-    app.realtime.wake();
-    crate::worker::kick(app);
+    app.commit(tx).await?;
     Ok(())
 }
 
@@ -246,9 +244,7 @@ pub async fn run_auto_close(app: &App, job: &JobRow) -> Result<(), StoreError> {
             jobs::complete_unless_rearmed(&mut tx, job.id, node, &job.payload).await?;
         }
     }
-    tx.commit().await?;
-    app.realtime.wake();
-    crate::worker::kick(app);
+    app.commit(tx).await?;
     Ok(())
 }
 
@@ -300,8 +296,7 @@ pub async fn run_sla_overdue(app: &App, job: &JobRow) -> Result<(), StoreError> 
             jobs::complete_unless_rearmed(&mut tx, job.id, node, &job.payload).await?;
         }
     }
-    tx.commit().await?;
-    app.realtime.wake();
+    app.commit(tx).await?;
     Ok(())
 }
 
@@ -315,16 +310,14 @@ pub async fn settings_changed(
     if Sla::from_settings(before).ok().flatten() != Sla::from_settings(after).ok().flatten() {
         let mut tx = app.db.begin().await?;
         let n = store::recheck_sla(&mut tx, account_id, app.now()).await?;
-        tx.commit().await?;
+        app.commit(tx).await?;
         tracing::info!(account_id, timers = n, "SLA changed; pending overdue timers re-checked");
-        crate::worker::kick(app);
     }
     if AutoActions::from_settings(before).close_after != AutoActions::from_settings(after).close_after {
         let mut tx = app.db.begin().await?;
         let n = store::recheck_auto_close(&mut tx, account_id, app.now()).await?;
-        tx.commit().await?;
+        app.commit(tx).await?;
         tracing::info!(account_id, timers = n, "auto-close delay changed; pending timers re-checked");
-        crate::worker::kick(app);
     }
     Ok(())
 }

@@ -100,7 +100,7 @@ impl App {
 
     /// Commits a use case's transaction, then wakes this node's realtime pump (its events
     /// are visible) and job runner (it may have queued jobs).
-    pub async fn commit(&self, tx: atiende_store::Tx) -> Result<(), AppError> {
+    pub async fn commit(&self, tx: atiende_store::Tx) -> Result<(), atiende_store::StoreError> {
         tx.commit().await?;
         self.realtime.wake();
         self.job_wake.notify_one();

@@ -193,9 +193,7 @@ pub async fn reply_with_files(
     if !note {
         crate::automation::after_agent_message(&mut tx, &settings, &t, &after, now).await?;
     }
-    tx.commit().await?;
-    app.realtime.wake();
-    crate::worker::kick(app);
+    app.commit(tx).await?;
     Ok(msg)
 }
 
@@ -218,9 +216,7 @@ pub async fn close(app: &App, actor: &Actor, id: i64) -> Result<TicketRow, AppEr
         // The assignee has one open ticket less: under a cap, a queued ticket may now fit.
         atiende_store::assign::arm(&mut tx, actor.org_id, app.now()).await?;
     }
-    tx.commit().await?;
-    crate::worker::kick(app);
-    app.realtime.wake();
+    app.commit(tx).await?;
     Ok(t)
 }
 
@@ -271,9 +267,7 @@ pub async fn mass_close(app: &App, actor: &Actor, ids: &[i64]) -> Result<usize, 
     if freed {
         atiende_store::assign::arm(&mut tx, actor.org_id, now).await?;
     }
-    tx.commit().await?;
-    crate::worker::kick(app);
-    app.realtime.wake();
+    app.commit(tx).await?;
     Ok(closed)
 }
 
@@ -287,8 +281,7 @@ pub async fn reopen(app: &App, actor: &Actor, id: i64) -> Result<TicketRow, AppE
         Err(atiende_store::StoreError::Conflict(m)) => return Err(AppError::conflict("state", m)),
         r => r?,
     };
-    tx.commit().await?;
-    app.realtime.wake();
+    app.commit(tx).await?;
     Ok(t)
 }
 
@@ -317,9 +310,7 @@ pub async fn assign(app: &App, actor: &Actor, id: i64, user_id: Option<i64>) -> 
     if before.assignee_id.is_some() && before.assignee_id != user_id {
         atiende_store::assign::arm(&mut tx, actor.org_id, app.now()).await?;
     }
-    tx.commit().await?;
-    crate::worker::kick(app);
-    app.realtime.wake();
+    app.commit(tx).await?;
     Ok(t)
 }
 
@@ -360,7 +351,6 @@ pub async fn set_flag(app: &App, actor: &Actor, id: i64, flag: Flag) -> Result<T
         }
     };
     let t = tickets::set_flag(&mut tx, actor.org_id, id, change, Some(actor.user_id), now).await?;
-    tx.commit().await?;
-    app.realtime.wake();
+    app.commit(tx).await?;
     Ok(t)
 }

@@ -150,8 +150,7 @@ pub async fn patch(app: &App, actor: &Actor, id: i64, p: UserPatchInput) -> Resu
     if patch.connection_status_id.is_some() || p.active.is_some() || p.max_open_tickets.is_some() {
         atiende_store::assign::arm(&mut tx, actor.org_id, now).await?;
     }
-    tx.commit().await?;
-    crate::worker::kick(app);
+    app.commit(tx).await?;
     // Roles or the active flag may have changed: cached tokens must be looked up again.
     app.token_cache.clear();
     app.realtime.wake();

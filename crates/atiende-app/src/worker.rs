@@ -180,8 +180,7 @@ async fn deliver(app: &App, job: &JobRow) -> Result<(), JobError> {
                 app.now(),
             )
             .await?;
-            tx.commit().await?;
-            app.realtime.wake();
+            app.commit(tx).await?;
             Err(JobError::Retry(e.reason, wait))
         }
         Err(e) => {

@@ -518,9 +518,8 @@ pub async fn start_validation(app: &App, actor: &Actor, id: i64) -> Result<Accou
         now,
     )
     .await?;
-    tx.commit().await?;
+    app.commit(tx).await?;
     app.account_cache.clear();
-    crate::worker::kick(app);
     Ok(atiende_store::accounts::get(&app.db, actor.org_id, id).await?)
 }
 
