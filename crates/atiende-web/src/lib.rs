@@ -73,6 +73,6 @@ async fn healthz(State(web): State<Web>) -> Response {
 }
 
 async fn metrics(State(web): State<Web>) -> Response {
-    let depth = atiende_store::jobs::depth(&web.app.db).await.unwrap_or_default();
+    let depth = atiende_app::reads::job_depths(&web.app).await;
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], web.app.metrics.render(&depth)).into_response()
 }

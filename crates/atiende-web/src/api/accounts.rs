@@ -81,7 +81,7 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", responses((status = 200, body = AccountList)))]
 pub async fn list(State(web): State<Web>, Auth(actor): Auth) -> ApiResult<Json<Value>> {
     actor.require(&[Role::Admin, Role::Agent, Role::Analyst])?;
-    let rows = atiende_store::accounts::list(&web.app.db, actor.org_id).await?;
+    let rows = actor.reader(&web.app)?.accounts().await?;
     let items: Vec<Value> = rows.iter().map(|a| accounts::to_json(&web.app, a)).collect();
     Ok(Json(json!({"items": items})))
 }
@@ -93,7 +93,7 @@ pub async fn show(
     Path(aid): Path<String>,
 ) -> ApiResult<Json<Value>> {
     actor.require(&[Role::Admin, Role::Agent, Role::Analyst])?;
-    let a = atiende_store::accounts::get(&web.app.db, actor.org_id, id(&aid)?).await?;
+    let a = actor.reader(&web.app)?.account(id(&aid)?).await?;
     Ok(out(&web, &a))
 }
 
@@ -231,7 +231,7 @@ pub async fn agents(
     Auth(actor): Auth,
     Path(aid): Path<String>,
 ) -> ApiResult<Json<AgentModeList>> {
-    let account = atiende_store::accounts::get(&web.app.db, actor.org_id, id(&aid)?).await?;
+    let account = actor.reader(&web.app)?.account(id(&aid)?).await?;
     let grid = atiende_app::assign::grid(&web.app, &actor).await?;
     Ok(Json(AgentModeList {
         items: grid

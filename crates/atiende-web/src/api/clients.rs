@@ -37,8 +37,7 @@ pub async fn show(
     Path(cid): Path<String>,
 ) -> ApiResult<Json<ClientOut>> {
     actor.require(&[Role::Admin, Role::Agent, Role::Analyst])?;
-    let c = atiende_store::clients::get(&web.app.db, actor.org_id, id(&cid)?).await?;
-    let identities = atiende_store::clients::identities(&web.app.db, c.id).await?;
+    let (c, identities) = actor.reader(&web.app)?.client(id(&cid)?).await?;
     Ok(Json(ClientOut {
         id: c.id,
         name: c.name,

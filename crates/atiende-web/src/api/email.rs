@@ -93,7 +93,7 @@ pub async fn attachment(
     Path(aid): Path<String>,
 ) -> ApiResult<Response> {
     actor.require(&[Role::Admin, Role::Agent, Role::Analyst])?;
-    let (info, data) = atiende_store::attachments::get(&web.app.db, actor.org_id, id(&aid)?).await?;
+    let (info, data) = actor.reader(&web.app)?.attachment(id(&aid)?).await?;
     let data = data.ok_or_else(|| {
         ApiError::new(StatusCode::GONE, "not_kept", "the file was over the size limit and was not kept")
     })?;

@@ -76,7 +76,7 @@ pub async fn list(State(web): State<Web>, Auth(actor): Auth, p: Params) -> ApiRe
     };
     let limit = p.limit()?;
     let cursor = p.str("cursor").map(parse_cursor).transpose()?;
-    let rows = atiende_store::tickets::list(&web.app.db, actor.org_id, &f, cursor, limit + 1).await?;
+    let rows = actor.reader(&web.app)?.tickets(&f, cursor, limit + 1).await?;
     let more = rows.len() as i64 > limit;
     let rows = &rows[..rows.len().min(limit as usize)];
     let next_cursor = if more { rows.last().map(|t| format!("{}_{}", t.updated_at, t.id)) } else { None };
@@ -220,7 +220,7 @@ pub async fn assignments(
     Path(tid): Path<String>,
 ) -> ApiResult<Json<AssignmentList>> {
     let t = tickets::get(&web.app, &actor, id(&tid)?).await?;
-    let rows = atiende_store::tickets::assignments(&web.app.db, t.id).await?;
+    let rows = actor.reader(&web.app)?.assignments(t.id).await?;
     let items = rows
         .into_iter()
         .map(|r| AssignmentOut {
@@ -262,12 +262,12 @@ pub async fn messages(
             c.parse().map_err(|_| ApiError::invalid("cursor", "is not a cursor returned by this list"))?
         }
     };
-    let rows = atiende_store::messages::list(&web.app.db, actor.org_id, t.id, after, limit + 1).await?;
+    let rows = actor.reader(&web.app)?.messages(t.id, after, limit + 1).await?;
     let more = rows.len() as i64 > limit;
     let rows = &rows[..rows.len().min(limit as usize)];
     let next_cursor = if more { rows.last().map(|m| m.id.to_string()) } else { None };
     let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
-    let mut files = atiende_store::attachments::for_messages(&web.app.db, actor.org_id, &ids).await?;
+    let mut files = actor.reader(&web.app)?.attachments_of(&ids).await?;
     let items = rows
         .iter()
         .map(|m| {

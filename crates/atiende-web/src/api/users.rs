@@ -66,7 +66,7 @@ pub struct UserList {
 /// The caller.
 #[utoipa::path(get, path = "/api/v1/me", tag = "users", responses((status = 200, body = UserOut)))]
 pub async fn me(State(web): State<Web>, Auth(actor): Auth) -> ApiResult<Json<UserOut>> {
-    let u = atiende_store::users::get(&web.app.db, actor.org_id, actor.user_id).await?;
+    let u = actor.reader(&web.app)?.me().await?;
     Ok(Json(UserOut::from(&u)))
 }
 
@@ -91,7 +91,7 @@ pub async fn show(
     Path(uid): Path<String>,
 ) -> ApiResult<Json<UserOut>> {
     actor.require(&[Role::Admin, Role::Agent, Role::Analyst])?;
-    let u = atiende_store::users::get(&web.app.db, actor.org_id, id(&uid)?).await?;
+    let u = actor.reader(&web.app)?.user(id(&uid)?).await?;
     Ok(Json(UserOut::from(&u)))
 }
 
@@ -187,7 +187,7 @@ pub struct StatusList {
 #[utoipa::path(get, path = "/api/v1/connection-statuses", tag = "users", responses((status = 200, body = StatusList)))]
 pub async fn statuses(State(web): State<Web>, Auth(actor): Auth) -> ApiResult<Json<StatusList>> {
     actor.require(&[Role::Admin, Role::Agent, Role::Analyst])?;
-    let rows = atiende_store::users::statuses(&web.app.db, actor.org_id).await?;
+    let rows = actor.reader(&web.app)?.statuses().await?;
     Ok(Json(StatusList {
         items: rows
             .into_iter()

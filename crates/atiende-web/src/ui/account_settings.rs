@@ -10,7 +10,6 @@ use crate::Web;
 use askama::Template;
 use atiende_app::accounts as acc_uc;
 use atiende_core::settings::REPLY_ACTIONS;
-use atiende_store::accounts;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -97,7 +96,7 @@ pub(crate) async fn settings_page_with(
 ) -> Result<SettingsPage, UiError> {
     page.actor.require_admin()?;
     let c = page.chrome(web).await?;
-    let a = accounts::get(&web.app.db, page.actor.org_id, id).await?;
+    let a = page.actor.reader(&web.app)?.account(id).await?;
     let s: Value = serde_json::from_str(&a.settings).unwrap_or_default();
     let aa = &s["auto_actions"];
     let (close_amount, close_unit) =
@@ -114,7 +113,10 @@ pub(crate) async fn settings_page_with(
             }
         })
         .collect();
-    let schedules = atiende_store::schedules::list(&web.app.db, page.actor.org_id)
+    let schedules = page
+        .actor
+        .reader(&web.app)?
+        .schedules()
         .await?
         .into_iter()
         .map(|s| ScheduleOption { id: s.id, name: s.name })
@@ -265,7 +267,7 @@ pub async fn save(
 ) -> Result<Response, UiError> {
     let form = read_form(req.into_body()).await;
     form.check_csrf(&page)?;
-    let kind = accounts::get(&web.app.db, page.actor.org_id, id).await?.kind;
+    let kind = page.actor.reader(&web.app)?.account(id).await?.kind;
     // The common sections, or the kind's own (named after the kind).
     let patch = match section_patch(&section, &form) {
         Some(p) => Some(p),

@@ -7,7 +7,7 @@ use askama::Template;
 use atiende_app::users::{UserInput, UserPatchInput};
 use atiende_app::{AppError, accounts as acc_uc, auth, users as users_uc};
 use atiende_core::{Role, Roles};
-use atiende_store::{accounts, users};
+use atiende_store::users;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -90,7 +90,10 @@ async fn users_page(web: &Web, page: &Page, e: Errors) -> Result<UsersPage, UiEr
     admin(page)?;
     let c = page.chrome(web).await?;
     let statuses: HashMap<i64, String> = c.statuses.iter().map(|s| (s.id, s.name.clone())).collect();
-    let users = users::list(&web.app.db, page.actor.org_id, 0, 10_000)
+    let users = page
+        .actor
+        .reader(&web.app)?
+        .users(0, 10_000)
         .await?
         .into_iter()
         .map(|u| {
@@ -173,7 +176,7 @@ struct StatusesPage {
 async fn statuses_page(web: &Web, page: &Page, e: Errors) -> Result<StatusesPage, UiError> {
     admin(page)?;
     let c = page.chrome(web).await?;
-    let statuses = users::statuses(&web.app.db, page.actor.org_id).await?;
+    let statuses = page.actor.reader(&web.app)?.statuses().await?;
     Ok(StatusesPage { c, tab: "statuses", statuses, e })
 }
 
@@ -243,7 +246,7 @@ async fn accounts_page(web: &Web, page: &Page, e: Errors) -> Result<AccountsPage
     admin(page)?;
     let c = page.chrome(web).await?;
     let mut lines = Vec::new();
-    for a in accounts::list(&web.app.db, page.actor.org_id).await? {
+    for a in page.actor.reader(&web.app)?.accounts().await? {
         let view = channels::AccountView::of(web, &a);
         let block = match channels::screens(&a.kind) {
             Some(s) => s.account_block(&c, &view, &e).map_err(template_error)?,
@@ -288,7 +291,7 @@ pub async fn accounts_update(
 ) -> Result<Response, UiError> {
     let form = read_form(req.into_body()).await;
     form.check_csrf(&page)?;
-    let a = accounts::get(&web.app.db, page.actor.org_id, id).await?;
+    let a = page.actor.reader(&web.app)?.account(id).await?;
     let patch = channels::screens(&a.kind).and_then(|s| s.block_patch(&form));
     match acc_uc::update(&web.app, &page.actor, id, Some(form.get("name")), patch).await {
         Ok(_) => Ok(Redirect::to("/admin/accounts").into_response()),
@@ -320,7 +323,10 @@ struct TokensPage {
 
 async fn tokens_page(web: &Web, page: &Page, created: String, e: Errors) -> Result<TokensPage, UiError> {
     let c = page.chrome(web).await?;
-    let tokens = users::tokens(&web.app.db, page.actor.user_id)
+    let tokens = page
+        .actor
+        .reader(&web.app)?
+        .my_tokens()
         .await?
         .into_iter()
         .map(|t| TokenLine {
@@ -585,9 +591,11 @@ async fn assignment_page(web: &Web, page: &Page, e: Errors) -> Result<Assignment
     let c = page.chrome(web).await?;
     let grid = atiende_app::assign::grid(&web.app, &page.actor).await?;
     let now = web.app.now();
-    let org_settings =
-        atiende_store::orgs::settings(&web.app.db, page.actor.org_id).await.unwrap_or_default();
-    let accounts: Vec<GridAccount> = accounts::list(&web.app.db, page.actor.org_id)
+    let org_settings = page.actor.reader(&web.app)?.org_settings().await.unwrap_or_default();
+    let accounts: Vec<GridAccount> = page
+        .actor
+        .reader(&web.app)?
+        .accounts()
         .await?
         .into_iter()
         .map(|a| {
@@ -610,7 +618,10 @@ async fn assignment_page(web: &Web, page: &Page, e: Errors) -> Result<Assignment
             }
         })
         .collect();
-    let rows = users::list(&web.app.db, page.actor.org_id, 0, 10_000)
+    let rows = page
+        .actor
+        .reader(&web.app)?
+        .users(0, 10_000)
         .await?
         .into_iter()
         .filter(|u| {

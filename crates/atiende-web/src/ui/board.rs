@@ -9,7 +9,6 @@ use atiende_app::board::{self, Column};
 use atiende_core::board::{AssigneeChoice, ColumnFilter, ColumnSort, Flow};
 use atiende_core::{ChannelKind, Role, TicketState};
 use atiende_store::tickets::{TicketCursor, TicketRow};
-use atiende_store::{accounts, clients, columns, users};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -61,12 +60,12 @@ pub struct Names {
 
 impl Names {
     pub async fn load(web: &Web, page: &Page, tickets: &[TicketRow]) -> Result<Names, UiError> {
-        let db = &web.app.db;
+        let r = page.actor.reader(&web.app)?;
         let mut ids: Vec<i64> = tickets.iter().map(|t| t.client_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        let clients = clients::names(db, page.actor.org_id, &ids).await?.into_iter().collect();
-        let rows = accounts::list(db, page.actor.org_id).await?;
+        let clients = r.client_names(&ids).await?.into_iter().collect();
+        let rows = r.accounts().await?;
         let slas = rows
             .iter()
             .filter_map(|a| {
@@ -75,11 +74,8 @@ impl Names {
             })
             .collect();
         let accounts = rows.into_iter().map(|a| (a.id, (a.kind, a.name))).collect();
-        let users = users::list(db, page.actor.org_id, 0, 10_000)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, (display_name(&u), initials(&u))))
-            .collect();
+        let users =
+            r.users(0, 10_000).await?.into_iter().map(|u| (u.id, (display_name(&u), initials(&u)))).collect();
         Ok(Names { clients, accounts, slas, users })
     }
     pub fn user(&self, id: Option<i64>) -> (String, String) {
@@ -99,8 +95,7 @@ impl Names {
 async fn cards(web: &Web, page: &Page, tickets: Vec<TicketRow>) -> Result<Vec<Card>, UiError> {
     let names = Names::load(web, page, &tickets).await?;
     let ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
-    let seen: HashMap<i64, i64> =
-        columns::seen(&web.app.db, page.actor.user_id, &ids).await?.into_iter().collect();
+    let seen: HashMap<i64, i64> = page.actor.reader(&web.app)?.seen(&ids).await?.into_iter().collect();
     let now = web.app.now();
     Ok(tickets
         .into_iter()
@@ -279,12 +274,18 @@ async fn form_page(
     err: Option<(String, String)>,
 ) -> Result<ColumnFormPage, UiError> {
     let tr = page.tr;
-    let accounts = accounts::list(&web.app.db, page.actor.org_id)
+    let accounts = page
+        .actor
+        .reader(&web.app)?
+        .accounts()
         .await?
         .into_iter()
         .map(|a| Choice { value: a.id.to_string(), label: a.name, checked: f.account_ids.contains(&a.id) })
         .collect();
-    let agents = users::list(&web.app.db, page.actor.org_id, 0, 10_000)
+    let agents = page
+        .actor
+        .reader(&web.app)?
+        .users(0, 10_000)
         .await?
         .into_iter()
         .filter(|u| u.active)

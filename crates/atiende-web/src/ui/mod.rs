@@ -15,7 +15,7 @@ use askama::Template;
 use atiende_app::AppError;
 use atiende_app::auth::{self, Actor};
 use atiende_core::{Language, Role};
-use atiende_store::users::{self, UserRow};
+use atiende_store::users::UserRow;
 use axum::Router;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
@@ -109,7 +109,7 @@ impl FromRequestParts<Web> for Page {
     async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, ToLogin> {
         let id = cookie(parts, SESSION_COOKIE).ok_or(ToLogin)?;
         let actor = auth::actor_for_session(&web.app, id).await.map_err(|_| ToLogin)?;
-        let user = users::get(&web.app.db, actor.org_id, actor.user_id).await.map_err(|_| ToLogin)?;
+        let user = actor.reader(&web.app).map_err(|_| ToLogin)?.me().await.map_err(|_| ToLogin)?;
         let tr = Tr(Language::parse(&user.language, "language").unwrap_or(Language::Es));
         Ok(Page { actor, user, tr })
     }
@@ -229,10 +229,11 @@ pub fn initials(u: &UserRow) -> String {
 impl Page {
     /// Call before reading what the page shows, so no change falls between the two.
     pub async fn chrome(&self, web: &Web) -> Result<Chrome, UiError> {
-        let event_id = atiende_store::events::max_id(&web.app.db).await?;
-        let statuses = users::statuses(&web.app.db, self.actor.org_id)
-            .await
-            .map_err(AppError::from)?
+        let r = self.actor.reader(&web.app)?;
+        let event_id = r.newest_event().await?;
+        let statuses = r
+            .statuses()
+            .await?
             .into_iter()
             .map(|s| StatusOption {
                 id: s.id,

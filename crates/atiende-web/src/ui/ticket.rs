@@ -7,8 +7,8 @@ use askama::Template;
 use atiende_app::AppError;
 use atiende_app::tickets::{self as uc, Flag};
 use atiende_core::Role;
-use atiende_store::tickets::{self, TicketFilter, TicketRow};
-use atiende_store::{clients, columns, messages, users};
+use atiende_store::messages;
+use atiende_store::tickets::{TicketFilter, TicketRow};
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -170,14 +170,13 @@ async fn page_for(
 ) -> Result<TicketPage, UiError> {
     let c = page.chrome(web).await?;
     let t = uc::get(&web.app, &page.actor, id).await?;
-    let db = &web.app.db;
+    let r = page.actor.reader(&web.app)?;
     let names = Names::load(web, page, std::slice::from_ref(&t)).await?;
-    let client = clients::get(db, page.actor.org_id, t.client_id).await?;
-    let identities = clients::identities(db, t.client_id).await?;
+    let (client, identities) = r.client(t.client_id).await?;
     let (kind, account) = names.account(t.account_id);
-    let rows = messages::list(db, page.actor.org_id, id, 0, 1000).await?;
+    let rows = r.messages(id, 0, 1000).await?;
     let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
-    let mut files = atiende_store::attachments::for_messages(db, page.actor.org_id, &ids).await?;
+    let mut files = r.attachments_of(&ids).await?;
     let messages = rows
         .iter()
         .map(|m| MessageView {
@@ -204,7 +203,8 @@ async fn page_for(
     for (i, m) in messages.iter_mut().enumerate() {
         m.collapsed = m.email.is_some() && i + OPEN_EMAILS < n;
     }
-    let history = tickets::assignments(db, id)
+    let history = r
+        .assignments(id)
         .await?
         .into_iter()
         .map(|h| HistoryView {
@@ -228,7 +228,8 @@ async fn page_for(
         ),
         _ => String::new(),
     };
-    let agents = users::list(db, page.actor.org_id, 0, 10_000)
+    let agents = r
+        .users(0, 10_000)
         .await?
         .into_iter()
         .filter(|u| u.active)
@@ -238,7 +239,7 @@ async fn page_for(
     let mut previous = Vec::new();
     for state in ["closed", "open", "ignored"] {
         let f = TicketFilter { state: Some(state.into()), ..prev_filter.clone() };
-        for p in tickets::list(db, page.actor.org_id, &f, None, 10).await? {
+        for p in r.tickets(&f, None, 10).await? {
             if p.id != t.id {
                 previous.push(PreviousTicket {
                     id: p.id,
@@ -250,7 +251,7 @@ async fn page_for(
         }
     }
     previous.sort_by_key(|p| std::cmp::Reverse(p.number));
-    columns::mark_read(db, page.actor.user_id, id, web.app.now()).await?;
+    r.mark_read(id).await?;
     let now = web.app.now();
     let sla = names.sla(t.account_id);
     let since = if t.awaiting_answer && t.state == "open" { t.waiting_since } else { None };
@@ -378,14 +379,12 @@ pub async fn message_html(
     Path(id): Path<i64>,
     q: axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, UiError> {
-    let m = messages::get(&web.app.db, id).await.map_err(AppError::from)?;
-    if m.org_id != page.actor.org_id {
-        return Err(AppError::NotFound.into());
-    }
+    let r = page.actor.reader(&web.app)?;
+    let m = r.message(id).await?;
     uc::get(&web.app, &page.actor, m.ticket_id).await?;
     let mut html = m.html.clone().unwrap_or_default();
     if html.contains("cid:") {
-        for a in atiende_store::attachments::for_messages(&web.app.db, m.org_id, &[m.id]).await? {
+        for a in r.attachments_of(&[m.id]).await? {
             let Some(cid) = a.content_id.as_deref() else { continue };
             if !a.stored
                 || a.size > 2 << 20
@@ -394,7 +393,7 @@ pub async fn message_html(
             {
                 continue;
             }
-            let (_, data) = atiende_store::attachments::get(&web.app.db, m.org_id, a.id).await?;
+            let (_, data) = r.attachment(a.id).await?;
             if let Some(data) = data {
                 html = html.replace(
                     &format!("\"cid:{cid}\""),
