@@ -112,7 +112,7 @@ async fn react(app: &App, message_id: i64) -> Result<(), StoreError> {
         return Ok(());
     }
     let t = tickets::get_tx(&mut tx, msg.org_id, msg.ticket_id).await?;
-    if t.state == TicketState::Closed.as_str() {
+    if t.state == TicketState::Closed {
         tx.commit().await?;
         return Ok(());
     }
@@ -124,7 +124,7 @@ async fn react(app: &App, message_id: i64) -> Result<(), StoreError> {
     };
     let facts = Facts {
         private: true,
-        ignored: t.state == TicketState::Ignored.as_str(),
+        ignored: t.state == TicketState::Ignored,
         from_automation: false,
         out_of_hours,
         no_agent,
@@ -169,7 +169,7 @@ pub async fn before_manual_close(
     agent_user_id: i64,
     now: Micros,
 ) -> Result<(), StoreError> {
-    if t.state != TicketState::Open.as_str() {
+    if t.state != TicketState::Open {
         return Ok(());
     }
     if let Some(texts) = AutoActions::from_settings(settings).texts("on_manual_close") {
@@ -213,7 +213,7 @@ pub async fn run_auto_close(app: &App, job: &JobRow) -> Result<(), StoreError> {
     let now = app.now();
     let check = |t: &TicketRow| {
         auto_close(
-            t.state == TicketState::Open.as_str(),
+            t.state == TicketState::Open,
             t.last_agent_message_at,
             t.awaiting_answer,
             actions.close_after,
@@ -263,7 +263,7 @@ pub async fn run_sla_overdue(app: &App, job: &JobRow) -> Result<(), StoreError> 
     };
     let waiting = t
         .as_ref()
-        .filter(|t| t.state == TicketState::Open.as_str() && t.awaiting_answer)
+        .filter(|t| t.state == TicketState::Open && t.awaiting_answer)
         .and_then(|t| t.waiting_since);
     let sla = match &t {
         Some(t) if waiting.is_some() => {

@@ -24,7 +24,7 @@ pub async fn run(app: App, mut shutdown: watch::Receiver<bool>) {
                 let wanted: HashMap<i64, (i64, Listener)> = accounts
                     .iter()
                     .filter_map(|a| {
-                        let l = channels::adapter(&a.kind)?.listener(&app, a)?;
+                        let l = channels::adapter(a.kind)?.listener(&app, a)?;
                         Some((a.id, (a.updated_at, l)))
                     })
                     .collect();

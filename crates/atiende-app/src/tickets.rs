@@ -150,13 +150,13 @@ pub async fn reply_with_files(
     let settings = account_settings(app, actor.org_id, ticket_id).await?;
     let mut tx = app.db.begin().await?;
     let t = tickets::get_tx(&mut tx, actor.org_id, ticket_id).await?;
-    if t.state == TicketState::Closed.as_str() && !note {
+    if t.state == TicketState::Closed && !note {
         return Err(AppError::conflict("state", "the ticket is closed; reopen it to reply"));
     }
     let now = app.now();
     // Answering an unassigned open ticket of an account where one is enabled (manual or
     // auto) takes it (SPEC §7); a disabled agent's answer leaves it where it is.
-    if !note && t.assignee_id.is_none() && t.state == TicketState::Open.as_str() {
+    if !note && t.assignee_id.is_none() && t.state == TicketState::Open {
         let mode = atiende_store::accounts::agent_mode_tx(&mut tx, t.account_id, actor.user_id).await?;
         if matches!(mode.as_deref(), Some("manual" | "auto")) {
             tickets::assign(
@@ -255,7 +255,7 @@ pub async fn mass_close(app: &App, actor: &Actor, ids: &[i64]) -> Result<usize, 
     let (mut closed, mut freed) = (0, false);
     for id in &ids {
         let t = tickets::get_tx(&mut tx, actor.org_id, *id).await?;
-        if t.state != TicketState::Open.as_str() {
+        if t.state != TicketState::Open {
             continue;
         }
         let s = settings.get(&t.account_id).cloned().unwrap_or_default();
@@ -344,7 +344,7 @@ pub async fn set_flag(app: &App, actor: &Actor, id: i64, flag: Flag) -> Result<T
             FlagChange::Priority(p)
         }
         Flag::Ignore => {
-            if t.state != TicketState::Open.as_str() {
+            if t.state != TicketState::Open {
                 return Err(AppError::conflict("state", "only an open ticket can be ignored"));
             }
             FlagChange::Ignore

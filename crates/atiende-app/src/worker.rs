@@ -150,7 +150,7 @@ async fn deliver(app: &App, job: &JobRow) -> Result<(), JobError> {
         return finish(app, job, None).await;
     }
     let account = accounts::get_any(&app.db, msg.account_id).await?;
-    let result = match crate::channels::adapter(&account.kind) {
+    let result = match crate::channels::adapter(account.kind) {
         Some(channel) => {
             let ticket = atiende_store::tickets::get(&app.db, msg.org_id, msg.ticket_id).await?;
             let recipient =

@@ -30,6 +30,32 @@ macro_rules! text_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        /// Rows decode their text column through this (a stored name is one we wrote).
+        impl TryFrom<String> for $name {
+            type Error = ValidationError;
+            fn try_from(text: String) -> Result<Self, ValidationError> {
+                Self::parse(&text, stringify!($name))
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
     };
 }
 

@@ -7,7 +7,8 @@ use atiende_core::time::Micros;
 pub struct AccountRow {
     pub id: i64,
     pub org_id: i64,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: atiende_core::ChannelKind,
     pub name: String,
     pub settings: String,
     pub secrets: Option<Vec<u8>>,

@@ -320,7 +320,7 @@ async fn store_set(
             q.fetch_all(c).await
         })?;
         for t in rows {
-            let state = TicketState::parse(&t.state, "state").unwrap_or(TicketState::Open);
+            let state = t.state;
             if let InboundTarget::Join(_) = inbound_target(Some((t.id, state))) {
                 ticket_of.insert((t.account_id, t.client_id), t);
             }
@@ -460,7 +460,7 @@ async fn store_set(
         t.excerpt = excerpt(&it.text);
         t.important |= it.intake.important;
         // A new message on an open, unassigned ticket asks for automatic assignment (SPEC §7).
-        if t.state == TicketState::Open.as_str() && t.assignee_id.is_none() && t.queued_at.is_none() {
+        if t.state == TicketState::Open && t.assignee_id.is_none() && t.queued_at.is_none() {
             t.queued_at = Some(now);
         }
         if touched_set.insert(key) {
@@ -483,7 +483,7 @@ async fn store_set(
             ticket_id: t.id,
             message_id: m.id,
             ticket_created,
-            open: t.state == TicketState::Open.as_str(),
+            open: t.state == TicketState::Open,
             queued: t.queued_at.is_some(),
             waiting_since: t.waiting_since.filter(|_| t.awaiting_answer),
             intake: it.intake.clone(),

@@ -14,8 +14,10 @@ pub struct MessageRow {
     pub org_id: i64,
     pub ticket_id: i64,
     pub account_id: i64,
-    pub direction: String,
-    pub author_kind: String,
+    #[sqlx(try_from = "String")]
+    pub direction: Direction,
+    #[sqlx(try_from = "String")]
+    pub author_kind: AuthorKind,
     pub author_user_id: Option<i64>,
     pub text: String,
     pub html: Option<String>,
@@ -76,8 +78,8 @@ impl MessageRow {
         MessageView {
             id: self.id,
             ticket_id: self.ticket_id,
-            direction: self.direction.clone(),
-            author_kind: self.author_kind.clone(),
+            direction: self.direction.to_string(),
+            author_kind: self.author_kind.to_string(),
             author_user_id: self.author_user_id,
             text: self.text.clone(),
             html: self.html.clone(),

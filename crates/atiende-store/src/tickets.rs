@@ -11,7 +11,8 @@ pub struct TicketRow {
     pub number: i64,
     pub account_id: i64,
     pub client_id: i64,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: atiende_core::TicketState,
     pub important: bool,
     pub addressed: bool,
     pub addressed_at: Option<i64>,
@@ -78,7 +79,7 @@ impl TicketRow {
         TicketView {
             id: self.id,
             number: self.number,
-            state: self.state.clone(),
+            state: self.state.to_string(),
             important: self.important,
             addressed: self.addressed,
             addressed_at: self.addressed_at.map(rfc3339),
@@ -346,7 +347,7 @@ pub async fn close(
     now: Micros,
 ) -> Result<TicketRow, StoreError> {
     let t = get_tx(tx, org_id, id).await?;
-    if t.state == "closed" {
+    if t.state == atiende_core::TicketState::Closed {
         return Ok(t);
     }
     exec_tx!(tx, |c| {
@@ -457,7 +458,7 @@ pub async fn count(db: &Db, org_id: i64) -> Result<i64, StoreError> {
 /// (one open ticket per client per account).
 pub async fn reopen(tx: &mut Tx, org_id: i64, id: i64, now: Micros) -> Result<TicketRow, StoreError> {
     let t = get_tx(tx, org_id, id).await?;
-    if t.state == "open" {
+    if t.state == atiende_core::TicketState::Open {
         return Ok(t);
     }
     exec_tx!(tx, |c| sqlx::query(

@@ -135,14 +135,14 @@ static EMAIL: email::Email = email::Email;
 pub static REGISTRY: &[&dyn Channel] = &[&API, &EMAIL];
 
 /// The adapter of a kind, if this version carries it.
-pub fn adapter(kind: &str) -> Option<&'static dyn Channel> {
-    REGISTRY.iter().copied().find(|c| c.kind().as_str() == kind)
+pub fn adapter(kind: impl AsRef<str>) -> Option<&'static dyn Channel> {
+    REGISTRY.iter().copied().find(|c| c.kind().as_str() == kind.as_ref())
 }
 
 /// The adapter of an account's kind; an account of a kind this version does not carry
 /// cannot be used.
 pub fn of(account: &AccountRow) -> Result<&'static dyn Channel, AppError> {
-    adapter(&account.kind).ok_or_else(|| {
+    adapter(account.kind).ok_or_else(|| {
         AppError::conflict("kind", format!("the {} channel is not available in this version", account.kind))
     })
 }

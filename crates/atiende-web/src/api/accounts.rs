@@ -154,7 +154,7 @@ pub async fn inbound(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     actor.require_admin()?;
     let account = accounts::cached(&web.app, actor.org_id, id(&aid)?).await?;
-    if account.kind != ChannelKind::Api.as_str() {
+    if account.kind != ChannelKind::Api {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "wrong_kind",

@@ -40,7 +40,7 @@ pub async fn inbound_mime(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     actor.require_admin()?;
     let account = atiende_app::accounts::cached(&web.app, actor.org_id, id(&aid)?).await?;
-    if account.kind != ChannelKind::Email.as_str() {
+    if account.kind != ChannelKind::Email {
         return Err(ApiError::new(StatusCode::CONFLICT, "wrong_kind", "only email accounts take raw MIME")
             .field("id"));
     }

@@ -121,7 +121,7 @@ pub(crate) async fn settings_page_with(
         .into_iter()
         .map(|s| ScheduleOption { id: s.id, name: s.name })
         .collect();
-    let channel_section = match channels::screens(&a.kind) {
+    let channel_section = match channels::screens(a.kind) {
         Some(screens) => screens
             .settings_section(&c, &channels::AccountView::of(web, &a), &e, test.as_ref())
             .map_err(|e| UiError::App(atiende_app::AppError::Internal(e.to_string())))?,
@@ -132,7 +132,7 @@ pub(crate) async fn settings_page_with(
         tab: "accounts",
         id,
         name: a.name.clone(),
-        kind: a.kind.clone(),
+        kind: a.kind.to_string(),
         saved,
         sla_amount: s["sla"]["amount"].as_i64().map(|v| v.to_string()).unwrap_or_default(),
         sla_unit: s["sla"]["unit"].as_str().unwrap_or("minutes").to_string(),
@@ -271,7 +271,7 @@ pub async fn save(
     // The common sections, or the kind's own (named after the kind).
     let patch = match section_patch(&section, &form) {
         Some(p) => Some(p),
-        None if section == kind => channels::screens(&kind).and_then(|s| s.section_patch(&form)),
+        None if kind == section.as_str() => channels::screens(kind).and_then(|s| s.section_patch(&form)),
         None => None,
     };
     let Some(patch) = patch else {

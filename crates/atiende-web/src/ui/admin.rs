@@ -248,11 +248,11 @@ async fn accounts_page(web: &Web, page: &Page, e: Errors) -> Result<AccountsPage
     let mut lines = Vec::new();
     for a in page.actor.reader(&web.app)?.accounts().await? {
         let view = channels::AccountView::of(web, &a);
-        let block = match channels::screens(&a.kind) {
+        let block = match channels::screens(a.kind) {
             Some(s) => s.account_block(&c, &view, &e).map_err(template_error)?,
             None => String::new(),
         };
-        lines.push(AccountLine { id: a.id, kind: a.kind, name: a.name, status: a.status, block });
+        lines.push(AccountLine { id: a.id, kind: a.kind.to_string(), name: a.name, status: a.status, block });
     }
     let create_forms = channels::SCREENS
         .iter()
@@ -292,7 +292,7 @@ pub async fn accounts_update(
     let form = read_form(req.into_body()).await;
     form.check_csrf(&page)?;
     let a = page.actor.reader(&web.app)?.account(id).await?;
-    let patch = channels::screens(&a.kind).and_then(|s| s.block_patch(&form));
+    let patch = channels::screens(a.kind).and_then(|s| s.block_patch(&form));
     match acc_uc::update(&web.app, &page.actor, id, Some(form.get("name")), patch).await {
         Ok(_) => Ok(Redirect::to("/admin/accounts").into_response()),
         Err(e) => {

@@ -73,7 +73,7 @@ impl Names {
                 Some((a.id, atiende_core::sla::Sla::from_settings(&settings).ok()??))
             })
             .collect();
-        let accounts = rows.into_iter().map(|a| (a.id, (a.kind, a.name))).collect();
+        let accounts = rows.into_iter().map(|a| (a.id, (a.kind.to_string(), a.name))).collect();
         let users =
             r.users(0, 10_000).await?.into_iter().map(|u| (u.id, (display_name(&u), initials(&u)))).collect();
         Ok(Names { clients, accounts, slas, users })
@@ -102,7 +102,11 @@ async fn cards(web: &Web, page: &Page, tickets: Vec<TicketRow>) -> Result<Vec<Ca
         .map(|t| {
             let (kind, account) = names.account(t.account_id);
             let (assignee_name, assignee_initials) = names.user(t.assignee_id);
-            let since = if t.awaiting_answer && t.state == "open" { t.waiting_since } else { None };
+            let since = if t.awaiting_answer && t.state == atiende_core::TicketState::Open {
+                t.waiting_since
+            } else {
+                None
+            };
             let sla = names.sla(t.account_id);
             Card {
                 id: t.id,

@@ -181,17 +181,17 @@ async fn page_for(
         .iter()
         .map(|m| MessageView {
             id: m.id,
-            author_kind: m.author_kind.clone(),
+            author_kind: m.author_kind.to_string(),
             author: match m.author_user_id {
                 Some(u) => names.user(Some(u)).0,
-                None if m.author_kind == "client" => client.name.clone(),
+                None if m.author_kind == atiende_core::AuthorKind::Client => client.name.clone(),
                 None => page.tr.t(&format!("author.{}", m.author_kind)).to_string(),
             },
             text: m.text.clone(),
             at: datetime(m.created_at),
             delivery: m.delivery.clone().unwrap_or_default(),
             delivery_error: m.delivery_error.clone().unwrap_or_default(),
-            outbound: m.direction == "out",
+            outbound: m.direction == atiende_core::Direction::Out,
             email: email_view(m),
             files: files_of(m, &mut files),
             collapsed: false,
@@ -244,7 +244,7 @@ async fn page_for(
                 previous.push(PreviousTicket {
                     id: p.id,
                     number: p.number,
-                    state: p.state,
+                    state: p.state.to_string(),
                     excerpt: p.excerpt,
                 });
             }
@@ -254,7 +254,8 @@ async fn page_for(
     r.mark_read(id).await?;
     let now = web.app.now();
     let sla = names.sla(t.account_id);
-    let since = if t.awaiting_answer && t.state == "open" { t.waiting_since } else { None };
+    let since =
+        if t.awaiting_answer && t.state == atiende_core::TicketState::Open { t.waiting_since } else { None };
     Ok(TicketPage {
         c,
         client: if client.name.is_empty() { format!("#{}", client.id) } else { client.name.clone() },

@@ -232,11 +232,11 @@ async fn deliver(app: &App, out: Outbound<'_>) -> Result<Delivered, DeliveryErro
     };
     let earlier: Vec<Earlier> = history
         .iter()
-        .filter(|m| m.id < msg.id && m.author_kind != "note")
+        .filter(|m| m.id < msg.id && m.author_kind != atiende_core::AuthorKind::Note)
         .map(|m| {
             let e = email_meta(m);
             Earlier {
-                inbound: m.direction == "in",
+                inbound: m.direction == atiende_core::Direction::In,
                 when: atiende_core::time::rfc3339(m.created_at),
                 text: m.text.clone(),
                 email: e.is_object().then(|| EmailHeaders {
@@ -250,7 +250,7 @@ async fn deliver(app: &App, out: Outbound<'_>) -> Result<Delivered, DeliveryErro
         })
         .collect();
     let mut signature = String::new();
-    if msg.author_kind == "agent"
+    if msg.author_kind == atiende_core::AuthorKind::Agent
         && !cfg.signature.trim().is_empty()
         && let Some(uid) = msg.author_user_id
     {
@@ -297,7 +297,7 @@ async fn deliver(app: &App, out: Outbound<'_>) -> Result<Delivered, DeliveryErro
         text: r.text,
         html: Some(r.html),
         attachments: files.into_iter().map(|(a, data)| (a.filename, a.content_type, data)).collect(),
-        automatic: msg.author_kind == "automatic",
+        automatic: msg.author_kind == atiende_core::AuthorKind::Automatic,
         validation_token: None,
     };
     let built = send::build(&outgoing).map_err(fail)?;
@@ -485,7 +485,7 @@ pub async fn run_mail(app: &App, job: &JobRow) -> Result<(), DeliveryError> {
 pub async fn start_validation(app: &App, actor: &Actor, id: i64) -> Result<AccountRow, AppError> {
     actor.require_admin()?;
     let a = atiende_store::accounts::get(&app.db, actor.org_id, id).await?;
-    if a.kind != ChannelKind::Email.as_str() {
+    if a.kind != ChannelKind::Email {
         return Err(AppError::conflict("kind", "only email accounts are validated"));
     }
     let cfg = settings(app, &a)?;
@@ -528,7 +528,7 @@ pub async fn start_validation(app: &App, actor: &Actor, id: i64) -> Result<Accou
 pub async fn test_connection(app: &App, actor: &Actor, id: i64) -> Result<Value, AppError> {
     actor.require_admin()?;
     let a = atiende_store::accounts::get(&app.db, actor.org_id, id).await?;
-    if a.kind != ChannelKind::Email.as_str() {
+    if a.kind != ChannelKind::Email {
         return Err(AppError::conflict("kind", "only email accounts have mail servers to test"));
     }
     let cfg = settings(app, &a)?;

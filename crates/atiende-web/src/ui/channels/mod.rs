@@ -32,7 +32,7 @@ impl AccountView {
         let text = |v: &Value| v.as_str().unwrap_or("").to_string();
         AccountView {
             id: a.id,
-            kind: a.kind.clone(),
+            kind: a.kind.to_string(),
             name: a.name.clone(),
             status: a.status.clone(),
             status_reason: a.status_reason.clone().unwrap_or_default(),
@@ -105,8 +105,8 @@ pub trait ChannelScreens: Sync {
 /// Every kind with screens: one line per kind, in the order the accounts page shows them.
 pub static SCREENS: &[&dyn ChannelScreens] = &[&api::ApiScreens, &email::EmailScreens];
 
-pub fn screens(kind: &str) -> Option<&'static dyn ChannelScreens> {
-    SCREENS.iter().copied().find(|s| s.kind().as_str() == kind)
+pub fn screens(kind: impl AsRef<str>) -> Option<&'static dyn ChannelScreens> {
+    SCREENS.iter().copied().find(|s| s.kind().as_str() == kind.as_ref())
 }
 
 /// The short mark of a kind (its code in capitals for kinds this version does not carry).
