@@ -20,7 +20,7 @@ pub const SECRET_KEYS: &[&str] = &[
 
 /// An account as the API shows it: settings without secrets, and which secrets are set.
 pub fn to_json(app: &App, a: &AccountRow) -> Value {
-    let settings: Value = serde_json::from_str(&a.settings).unwrap_or_else(|_| json!({}));
+    let settings: Value = a.settings.json().clone();
     let mut present = Vec::new();
     if let Ok(secrets) = open_secrets(app, a) {
         secret_paths(&secrets, "", &mut present);
@@ -187,7 +187,7 @@ pub async fn update(
         Some(n) => name(n)?,
         None => a.name.clone(),
     };
-    let mut settings: Value = serde_json::from_str(&a.settings).unwrap_or_else(|_| json!({}));
+    let mut settings: Value = a.settings.json().clone();
     let before = settings.clone();
     let mut secrets = open_secrets(app, &a)?;
     if let Some(patch) = patch {

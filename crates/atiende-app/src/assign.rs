@@ -56,8 +56,7 @@ pub async fn drain(app: &App, org_id: i64) -> Result<Drained, StoreError> {
     tx.commit().await?;
     for account_id in accounts_queued {
         let account = accounts::get_any(&app.db, account_id).await?;
-        let settings: Value = serde_json::from_str(&account.settings).unwrap_or(Value::Null);
-        let (mode, relationship) = rules(&settings, &org_settings);
+        let (mode, relationship) = rules(account.settings.json(), &org_settings);
         loop {
             let (d, more) = drain_chunk(app, org_id, account_id, mode, relationship).await?;
             total.assigned += d.assigned;

@@ -24,7 +24,7 @@ use atiende_store::{StoreError, Tx, accounts};
 use serde_json::Value;
 
 fn settings_of(a: &accounts::AccountRow) -> Value {
-    serde_json::from_str(&a.settings).unwrap_or(Value::Null)
+    a.settings.json().clone()
 }
 
 fn random() -> u64 {

@@ -131,8 +131,7 @@ pub async fn ticket_filter(app: &App, actor: &Actor, f: &ColumnFilter) -> Result
         let now = app.now();
         let mut deadlines = Vec::new();
         for a in atiende_store::accounts::list(&app.db, actor.org_id).await? {
-            let settings: serde_json::Value = serde_json::from_str(&a.settings).unwrap_or_default();
-            if let Ok(Some(sla)) = atiende_core::sla::Sla::from_settings(&settings) {
+            if let Some(sla) = a.settings.sla() {
                 deadlines.push((a.id, now - sla.micros()));
             }
         }

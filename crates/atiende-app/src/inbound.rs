@@ -10,7 +10,7 @@ use atiende_core::time::Micros;
 use atiende_store::accounts::AccountRow;
 use atiende_store::ingest::{Inbound, Outcome, Reactor};
 use atiende_store::{StoreError, Tx};
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// Stores one inbound message for `account`; returns once it is committed (acknowledge the
 /// platform only then). `important`: the channel already knows the message is (an
@@ -21,8 +21,7 @@ pub async fn receive(
     msg: InboundMessage,
     important: bool,
 ) -> Result<Outcome, AppError> {
-    let settings: Value = serde_json::from_str(&account.settings).unwrap_or_default();
-    let intake = intake(&settings, &msg, important);
+    let intake = intake(account.settings.json(), &msg, important);
     let item = Inbound {
         org_id: account.org_id,
         account_id: account.id,

@@ -201,7 +201,7 @@ pub async fn reply_with_files(
 async fn account_settings(app: &App, org_id: i64, ticket_id: i64) -> Result<serde_json::Value, AppError> {
     let t = tickets::get(&app.db, org_id, ticket_id).await?;
     let a = atiende_store::accounts::get_any(&app.db, t.account_id).await?;
-    Ok(serde_json::from_str(&a.settings).unwrap_or_default())
+    Ok(a.settings.json().clone())
 }
 
 pub async fn close(app: &App, actor: &Actor, id: i64) -> Result<TicketRow, AppError> {
@@ -244,7 +244,7 @@ pub async fn mass_close(app: &App, actor: &Actor, ids: &[i64]) -> Result<usize, 
         };
         if let std::collections::hash_map::Entry::Vacant(v) = settings.entry(t.account_id) {
             let a = atiende_store::accounts::get_any(&app.db, t.account_id).await?;
-            v.insert(serde_json::from_str(&a.settings).unwrap_or_default());
+            v.insert(a.settings.json().clone());
         }
     }
     let mut ids = ids.to_vec();

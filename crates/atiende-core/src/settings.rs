@@ -177,6 +177,66 @@ pub fn check_common(settings: &Value) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// An account's settings document as stored: checked in full when it was saved
+/// ([`check_common`] and the kind's own checks), read once when its row is, and asked for
+/// its parts through one set of accessors — so every reader falls back the same way when
+/// a part is absent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountSettings(Value);
+
+impl Default for AccountSettings {
+    fn default() -> Self {
+        AccountSettings(Value::Object(Map::new()))
+    }
+}
+
+impl AccountSettings {
+    /// A settings document; anything but an object reads as no settings.
+    pub fn new(v: Value) -> Self {
+        if v.is_object() { AccountSettings(v) } else { Self::default() }
+    }
+    /// The whole document (the API shows it; adapters read their own keys from it).
+    pub fn json(&self) -> &Value {
+        &self.0
+    }
+    pub fn object(&self) -> &Map<String, Value> {
+        static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+        self.0.as_object().unwrap_or_else(|| EMPTY.get_or_init(Map::new))
+    }
+    pub fn into_json(self) -> Value {
+        self.0
+    }
+    /// The SLA, if one is set (SPEC §4.1).
+    pub fn sla(&self) -> Option<Sla> {
+        Sla::from_settings(&self.0).ok().flatten()
+    }
+    /// The automatic actions (SPEC §4.2).
+    pub fn auto_actions(&self) -> crate::autoreply::AutoActions {
+        crate::autoreply::AutoActions::from_settings(&self.0)
+    }
+    /// New tickets start ignored (SPEC §4.3).
+    pub fn create_ignored(&self) -> bool {
+        self.0["general"]["create_ignored"].as_bool().unwrap_or(false)
+    }
+    /// The business hours' schedule (SPEC §6); none: always inside hours.
+    pub fn schedule_id(&self) -> Option<i64> {
+        self.0["schedule_id"].as_i64()
+    }
+}
+
+impl TryFrom<String> for AccountSettings {
+    type Error = ValidationError;
+    fn try_from(text: String) -> Result<Self, ValidationError> {
+        serde_json::from_str(&text).map(AccountSettings::new).map_err(|e| err("settings", e.to_string()))
+    }
+}
+
+impl std::fmt::Display for AccountSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,9 @@ pub struct AccountRow {
     #[sqlx(try_from = "String")]
     pub kind: atiende_core::ChannelKind,
     pub name: String,
-    pub settings: String,
+    /// Read once, with the row.
+    #[sqlx(try_from = "String")]
+    pub settings: atiende_core::settings::AccountSettings,
     pub secrets: Option<Vec<u8>>,
     pub status: String,
     pub status_reason: Option<String>,

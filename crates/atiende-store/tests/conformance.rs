@@ -6,6 +6,7 @@ use atiende_store::messages::NewMessage;
 use atiende_store::tickets::{AssigneeFilter, TicketFilter};
 use atiende_store::users::{NewUser, UserPatch};
 use atiende_store::*;
+use serde_json::json;
 
 mod common;
 use common::{inbound, org_user_account};
@@ -135,8 +136,8 @@ async fn accounts_and_agent_modes() {
     accounts::update(db, org, acc, "Renamed", "{\"a\":1}", Some(b"sealed"), 5).await.unwrap();
     let a = accounts::get(db, org, acc).await.unwrap();
     assert_eq!(
-        (a.name.as_str(), a.settings.as_str(), a.secrets.as_deref(), a.updated_at),
-        ("Renamed", "{\"a\":1}", Some(&b"sealed"[..]), 5)
+        (a.name.as_str(), a.settings.json(), a.secrets.as_deref(), a.updated_at),
+        ("Renamed", &json!({"a": 1}), Some(&b"sealed"[..]), 5)
     );
     assert_eq!(accounts::get_any(db, acc).await.unwrap().id, acc);
     assert!(matches!(accounts::get(db, org + 1, acc).await, Err(StoreError::NotFound)));

@@ -48,8 +48,7 @@ impl Channel for Api {
         out: Outbound<'a>,
     ) -> BoxFut<'a, Result<Delivered, DeliveryError>> {
         Box::pin(async move {
-            let settings: Value = serde_json::from_str(&out.account.settings).unwrap_or_default();
-            let url = settings["webhook_url"]
+            let url = out.account.settings.json()["webhook_url"]
                 .as_str()
                 .ok_or_else(|| final_error("the account has no webhook_url"))?;
             let secrets =

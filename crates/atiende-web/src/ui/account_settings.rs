@@ -97,7 +97,7 @@ pub(crate) async fn settings_page_with(
     page.actor.require_admin()?;
     let c = page.chrome(web).await?;
     let a = page.actor.reader(&web.app)?.account(id).await?;
-    let s: Value = serde_json::from_str(&a.settings).unwrap_or_default();
+    let s: Value = a.settings.json().clone();
     let aa = &s["auto_actions"];
     let (close_amount, close_unit) =
         split_delay(aa["close_if_no_reply"]["after_seconds"].as_i64().unwrap_or(86_400));

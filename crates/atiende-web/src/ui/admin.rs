@@ -599,8 +599,7 @@ async fn assignment_page(web: &Web, page: &Page, e: Errors) -> Result<Assignment
         .await?
         .into_iter()
         .map(|a| {
-            let settings: serde_json::Value = serde_json::from_str(&a.settings).unwrap_or_default();
-            let mode = match atiende_app::assign::rules(&settings, &org_settings).0 {
+            let mode = match atiende_app::assign::rules(a.settings.json(), &org_settings).0 {
                 atiende_core::assign::AssignMode::ArrivalOrder => "assign.arrival_order",
                 atiende_core::assign::AssignMode::AwaitingAnswer => "assign.awaiting_answer",
             };

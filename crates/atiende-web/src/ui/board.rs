@@ -66,13 +66,7 @@ impl Names {
         ids.dedup();
         let clients = r.client_names(&ids).await?.into_iter().collect();
         let rows = r.accounts().await?;
-        let slas = rows
-            .iter()
-            .filter_map(|a| {
-                let settings: serde_json::Value = serde_json::from_str(&a.settings).ok()?;
-                Some((a.id, atiende_core::sla::Sla::from_settings(&settings).ok()??))
-            })
-            .collect();
+        let slas = rows.iter().filter_map(|a| Some((a.id, a.settings.sla()?))).collect();
         let accounts = rows.into_iter().map(|a| (a.id, (a.kind.to_string(), a.name))).collect();
         let users =
             r.users(0, 10_000).await?.into_iter().map(|u| (u.id, (display_name(&u), initials(&u)))).collect();

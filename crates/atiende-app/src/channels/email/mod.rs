@@ -29,10 +29,9 @@ pub mod mailbox;
 
 /// An email account's settings with its passwords.
 pub fn settings(app: &App, a: &AccountRow) -> Result<EmailSettings, AppError> {
-    let s: Value = serde_json::from_str(&a.settings).unwrap_or_else(|_| json!({}));
     let secrets = crate::accounts::open_secrets(app, a)?;
     let empty = Map::new();
-    Ok(EmailSettings::from_settings(s.as_object().unwrap_or(&empty), secrets.as_object().unwrap_or(&empty))?)
+    Ok(EmailSettings::from_settings(a.settings.object(), secrets.as_object().unwrap_or(&empty))?)
 }
 
 fn limits(app: &App) -> Limits {
@@ -359,7 +358,7 @@ impl Channel for Email {
         before: Option<&'a Value>,
     ) -> BoxFut<'a, Result<(), AppError>> {
         Box::pin(async move {
-            let now: Value = serde_json::from_str(&account.settings).unwrap_or_default();
+            let now: Value = account.settings.json().clone();
             match before {
                 None => {
                     let address = now["address"].as_str().unwrap_or("");
