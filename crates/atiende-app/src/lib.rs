@@ -21,6 +21,7 @@ pub mod schedules;
 pub mod secrets;
 pub mod tickets;
 pub mod users;
+pub mod webhooks;
 pub mod worker;
 
 pub use atiende_core as core;

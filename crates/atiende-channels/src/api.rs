@@ -7,28 +7,17 @@
 //! `X-Atiende-Signature: sha256=HEX` (HMAC-SHA256 of the exact body under
 //! `settings.webhook_secret`) and `X-Atiende-Delivery: ID` (the message id, stable
 //! across retries, so a receiver can drop a repeated delivery).
+//!
+//! Wire format of an inbound message (the authenticated endpoint and the signed webhook
+//! `POST /webhooks/api/{account}` alike): `{"external_id", "client": {"external_id",
+//! "name"}, "text"}`.
+use crate::webhook::sign;
 use crate::{DeliveryError, classify, error_chain};
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
+use atiende_core::inbound::{ClientIdentity, InboundMessage};
+use atiende_core::{ChannelKind, ValidationError, bounded_text, required_text};
 
 pub const SIGNATURE_HEADER: &str = "X-Atiende-Signature";
 pub const DELIVERY_HEADER: &str = "X-Atiende-Delivery";
-
-/// `sha256=HEX` of the HMAC-SHA256 of `body` under `secret`.
-pub fn sign(secret: &[u8], body: &[u8]) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC accepts any key length");
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
-}
-
-/// Checks a `sha256=HEX` signature in constant time.
-pub fn verify(secret: &[u8], body: &[u8], header: &str) -> bool {
-    let Some(hex_sig) = header.trim().strip_prefix("sha256=") else { return false };
-    let Ok(sig) = hex::decode(hex_sig) else { return false };
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC accepts any key length");
-    mac.update(body);
-    mac.verify_slice(&sig).is_ok()
-}
 
 /// Posts one webhook delivery.
 pub async fn deliver(
@@ -58,21 +47,6 @@ pub async fn deliver(
     classify(status, retry_after.as_deref(), &text)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn signature_matches_a_known_vector() {
-        // RFC 4231 test case 2.
-        let sig = sign(b"Jefe", b"what do ya want for nothing?");
-        assert_eq!(sig, "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-        assert!(verify(b"Jefe", b"what do ya want for nothing?", &sig));
-        assert!(!verify(b"Jefe", b"what do ya want for nothing!", &sig));
-        assert!(!verify(b"Jefe", b"x", "sha1=00"));
-    }
-}
-
 /// A webhook URL must be absolute http(s) with a host.
 pub fn check_webhook_url(url: &str) -> Result<(), String> {
     let u = reqwest::Url::parse(url).map_err(|e| format!("is not a valid URL: {e}"))?;
@@ -83,4 +57,77 @@ pub fn check_webhook_url(url: &str) -> Result<(), String> {
         return Err("must name a host".into());
     }
     Ok(())
+}
+
+/// Longest message text accepted, in characters.
+pub const MAX_TEXT: usize = 100_000;
+
+/// An inbound message as an integration sends it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct InboundPayload {
+    pub external_id: String,
+    pub client: InboundClient,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct InboundClient {
+    pub external_id: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+/// Checks an inbound message field by field and makes the channel-neutral message of it
+/// (a private conversation).
+pub fn inbound_message(p: InboundPayload) -> Result<InboundMessage, ValidationError> {
+    let external_id = required_text(&p.external_id, "external_id", 255)?;
+    let client = required_text(&p.client.external_id, "client.external_id", 255)?;
+    let name = bounded_text(p.client.name.trim(), "client.name", 200)?.to_string();
+    let text = bounded_text(&p.text, "text", MAX_TEXT)?.to_string();
+    if text.trim().is_empty() {
+        return Err(ValidationError::new("text", "must not be empty"));
+    }
+    Ok(InboundMessage {
+        external_id,
+        client: ClientIdentity { kind: ChannelKind::Api.as_str().into(), value: client, name },
+        text,
+        private: true,
+        ..Default::default()
+    })
+}
+
+/// Parses a webhook body (JSON) into a checked inbound message.
+pub fn parse_inbound(body: &[u8]) -> Result<InboundMessage, ValidationError> {
+    let p: InboundPayload = serde_json::from_slice(body)
+        .map_err(|e| ValidationError::new("body", format!("is not an inbound message: {e}")))?;
+    inbound_message(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inbound_messages_are_checked_field_by_field() {
+        let m = parse_inbound(
+            br#"{"external_id": "m1", "client": {"external_id": "c9", "name": " Ana "}, "text": "hola"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (m.external_id.as_str(), m.client.value.as_str(), m.client.name.as_str()),
+            ("m1", "c9", "Ana")
+        );
+        assert_eq!((m.client.kind.as_str(), m.text.as_str(), m.private), ("api", "hola", true));
+        let field = |b: &[u8]| parse_inbound(b).unwrap_err().field;
+        assert_eq!(field(b"not json"), "body");
+        assert_eq!(
+            field(br#"{"external_id": " ", "client": {"external_id": "c"}, "text": "x"}"#),
+            "external_id"
+        );
+        assert_eq!(
+            field(br#"{"external_id": "m", "client": {"external_id": ""}, "text": "x"}"#),
+            "client.external_id"
+        );
+        assert_eq!(field(br#"{"external_id": "m", "client": {"external_id": "c"}, "text": "  "}"#), "text");
+    }
 }

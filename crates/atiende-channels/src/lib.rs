@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod email;
+pub mod webhook;
 
 use std::time::Duration;
 

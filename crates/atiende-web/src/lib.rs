@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod openapi;
 pub mod ui;
+pub mod webhooks;
 
 use atiende_app::App;
 use atiende_app::auth::LoginLimiter;
@@ -38,6 +39,7 @@ pub fn router(web: Web) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .merge(api::auth::routes())
+        .merge(webhooks::routes())
         .merge(ui::routes(web.app.config.email.max_message_bytes))
         .nest("/api/v1", api::routes(web.app.config.email.max_message_bytes))
         .layer(axum::extract::DefaultBodyLimit::max(extract::MAX_BODY))

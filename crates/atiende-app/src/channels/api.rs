@@ -1,11 +1,15 @@
 //! The `api` channel: custom integrations post their clients' messages to
 //! `POST /api/v1/accounts/{id}/inbound` and receive replies as signed webhooks at
 //! `settings.webhook_url` (wire format in `atiende_channels::api`).
-use super::{BoxFut, Capabilities, Channel, Delivered, Outbound, final_error, retry_error};
+use super::{BoxFut, Capabilities, Channel, Delivered, Outbound, WebhookSpec, final_error, retry_error};
 use crate::{App, AppError};
 use atiende_channels::DeliveryError;
 use atiende_core::ChannelKind;
+use atiende_store::ingest::Outcome;
 use serde_json::{Map, Value, json};
+
+/// The inbound wire format, for the authenticated endpoint of the web layer.
+pub use atiende_channels::api::{InboundClient, InboundPayload, inbound_message};
 
 pub struct Api;
 
@@ -36,6 +40,34 @@ impl Channel for Api {
             }
         }
         Ok(())
+    }
+
+    /// Integrations may also push their clients' messages without an admin's token: signed
+    /// with the account's `webhook_secret` (`X-Atiende-Signature: sha256=HEX`).
+    fn webhook(&self) -> Option<WebhookSpec> {
+        Some(WebhookSpec {
+            signature_header: atiende_channels::api::SIGNATURE_HEADER,
+            secret: "webhook_secret",
+        })
+    }
+
+    fn on_webhook<'a>(
+        &'a self,
+        app: &'a App,
+        account: &'a atiende_store::accounts::AccountRow,
+        body: &'a [u8],
+    ) -> BoxFut<'a, Result<Value, AppError>> {
+        Box::pin(async move {
+            let msg = atiende_channels::api::parse_inbound(body)?;
+            Ok(match crate::inbound::receive(app, account, msg, false).await? {
+                Outcome::Stored { message_id, ticket_id, .. } => {
+                    json!({"message_id": message_id, "ticket_id": ticket_id, "duplicate": false})
+                }
+                Outcome::Duplicate { message_id, ticket_id } => {
+                    json!({"message_id": message_id, "ticket_id": ticket_id, "duplicate": true})
+                }
+            })
+        })
     }
 
     fn capabilities(&self, _: &App) -> Capabilities {

@@ -76,6 +76,14 @@ pub struct Listener {
     pub retry: Duration,
 }
 
+/// How a kind's inbound webhooks are checked (the shared step, before the adapter reads the
+/// body): the header that carries the signature, and the secret setting that keys it.
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookSpec {
+    pub signature_header: &'static str,
+    pub secret: &'static str,
+}
+
 /// One channel kind.
 pub trait Channel: Send + Sync {
     fn kind(&self) -> ChannelKind;
@@ -121,6 +129,22 @@ pub trait Channel: Send + Sync {
     /// The account's listener, when its settings ask for one.
     fn listener(&self, _app: &App, _account: &AccountRow) -> Option<Listener> {
         None
+    }
+
+    /// The kind's inbound webhooks (`POST /webhooks/{kind}/{account}`), if it takes any.
+    fn webhook(&self) -> Option<WebhookSpec> {
+        None
+    }
+
+    /// Takes one webhook whose signature was verified: parses the body and hands each
+    /// message to [`crate::inbound::receive`]; answers what the platform gets back.
+    fn on_webhook<'a>(
+        &'a self,
+        _app: &'a App,
+        _account: &'a AccountRow,
+        _body: &'a [u8],
+    ) -> BoxFut<'a, Result<Value, AppError>> {
+        Box::pin(async { Err(AppError::NotFound) })
     }
 
     /// Sends one outbound message.

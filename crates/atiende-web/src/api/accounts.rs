@@ -4,9 +4,7 @@ use crate::Web;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, JsonBody};
 use atiende_app::accounts;
-use atiende_app::tickets::inbound_text;
-use atiende_core::inbound::{ClientIdentity, InboundMessage};
-use atiende_core::{ChannelKind, Role, required_text};
+use atiende_core::{ChannelKind, Role};
 use atiende_store::ingest::Outcome;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -162,25 +160,15 @@ pub async fn inbound(
         )
         .field("id"));
     }
-    let external_id =
-        required_text(&b.external_id, "external_id", 255).map_err(atiende_app::AppError::from)?;
-    let client_ext = required_text(&b.client.external_id, "client.external_id", 255)
-        .map_err(atiende_app::AppError::from)?;
-    let name = atiende_core::bounded_text(b.client.name.trim(), "client.name", 200)
-        .map_err(atiende_app::AppError::from)?
-        .to_string();
-    let text = inbound_text(&b.text)?;
-    if text.trim().is_empty() {
-        return Err(ApiError::invalid("text", "must not be empty"));
-    }
-    // Messages of the `api` channel are private conversations.
-    let msg = InboundMessage {
-        external_id,
-        client: ClientIdentity { kind: ChannelKind::Api.as_str().into(), value: client_ext, name },
-        text,
-        private: true,
-        ..Default::default()
-    };
+    let msg = atiende_app::channels::api::inbound_message(atiende_app::channels::api::InboundPayload {
+        external_id: b.external_id,
+        client: atiende_app::channels::api::InboundClient {
+            external_id: b.client.external_id,
+            name: b.client.name,
+        },
+        text: b.text,
+    })
+    .map_err(atiende_app::AppError::from)?;
     let (message_id, ticket_id, duplicate) =
         match atiende_app::inbound::receive(&web.app, &account, msg, false).await? {
             Outcome::Stored { message_id, ticket_id, .. } => (message_id, ticket_id, false),
