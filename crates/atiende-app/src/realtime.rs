@@ -74,6 +74,9 @@ pub struct Subscription {
     rx: broadcast::Receiver<Arc<EventRow>>,
     scope: Scope,
     backlog: VecDeque<EventRow>,
+    /// The newest event id the backlog covered: live events up to it were already sent.
+    /// Live events themselves may come out of id order (on PostgreSQL a transaction that
+    /// took a smaller id can commit later), so they are not filtered by each other's ids.
     last_id: i64,
 }
 
@@ -86,7 +89,6 @@ impl Subscription {
         loop {
             match self.rx.recv().await {
                 Ok(e) if self.scope.matches(&e) && e.id > self.last_id => {
-                    self.last_id = e.id;
                     return Next::Event(e);
                 }
                 Ok(_) => continue,
@@ -242,5 +244,28 @@ mod tests {
             }
         }
         assert_eq!(all, [3, 4, 6, 7]);
+    }
+
+    /// The pump may broadcast a later id before an earlier one (PostgreSQL commit order):
+    /// both reach the subscriber.
+    #[tokio::test]
+    async fn events_out_of_id_order_are_all_delivered() {
+        let bus = Bus::new();
+        let mut org = Subscription {
+            rx: bus.subscribe(),
+            scope: Scope::Organization(1),
+            backlog: VecDeque::new(),
+            last_id: 0,
+        };
+        for e in [event(11, 1, Some(1)), event(10, 1, Some(1)), event(12, 1, Some(1))] {
+            let _ = bus.tx.send(Arc::new(e));
+        }
+        let mut got = Vec::new();
+        while let Ok(Next::Event(e)) =
+            tokio::time::timeout(std::time::Duration::from_millis(300), org.next()).await
+        {
+            got.push(e.id);
+        }
+        assert_eq!(got, [11, 10, 12]);
     }
 }
