@@ -18,9 +18,10 @@ use serde_json::json;
 pub async fn receive(
     app: &App,
     account: &AccountRow,
-    msg: InboundMessage,
+    mut msg: InboundMessage,
     important: bool,
 ) -> Result<Outcome, AppError> {
+    msg.scrub();
     let intake = intake(account.settings.json(), &msg, important);
     let item = Inbound {
         org_id: account.org_id,

@@ -13,14 +13,37 @@ pub fn kick(app: &App) {
     app.job_wake.notify_one();
 }
 
-/// Claims and runs due jobs until shutdown.
+/// How long one attempt of a job may run: two thirds of its lease, so that it ends — and
+/// its outcome is recorded — while this node still holds the job. A peer that never answers
+/// (an SMTP host that accepts the connection and never greets) costs one attempt, not the
+/// node's queue.
+pub fn job_timeout(app: &App) -> Duration {
+    app.config.job_lease * 2 / 3
+}
+
+/// Claims and runs due jobs until shutdown, `job_concurrency` at a time. A slot freed by a
+/// finished job is refilled at once: a slow job holds its own slot, never the others'.
 pub async fn run(app: App, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let mut last_prune = std::time::Instant::now() - Duration::from_secs(3600);
+    let slots = app.config.job_concurrency.max(1);
+    let mut running = tokio::task::JoinSet::new();
     loop {
         if *shutdown.borrow() {
+            // Let running attempts end (each is bounded by the job timeout).
+            let _ = tokio::time::timeout(Duration::from_secs(5), async {
+                while running.join_next().await.is_some() {}
+            })
+            .await;
             return;
         }
-        let ran = run_due(&app).await;
+        while running.try_join_next().is_some() {}
+        let free = slots.saturating_sub(running.len());
+        let claimed = if free > 0 { claim(&app, free).await } else { Vec::new() };
+        let n = claimed.len();
+        for job in claimed {
+            let app = app.clone();
+            running.spawn(async move { run_one(&app, job).await });
+        }
         if last_prune.elapsed() > Duration::from_secs(3600) {
             last_prune = std::time::Instant::now();
             let before = app.now() - app.config.event_retention.as_micros() as i64;
@@ -30,38 +53,43 @@ pub async fn run(app: App, mut shutdown: tokio::sync::watch::Receiver<bool>) {
                 Err(e) => tracing::warn!(error = %e, "event pruning failed"),
             }
         }
-        if ran == 0 {
-            tokio::select! {
-                _ = app.job_wake.notified() => {}
-                _ = tokio::time::sleep(app.config.job_poll_interval) => {}
-                _ = shutdown.changed() => {}
-            }
+        // Claimed a full set: there may be more due; look again at once when a slot is free.
+        if n > 0 && n == free {
+            continue;
+        }
+        tokio::select! {
+            _ = running.join_next(), if !running.is_empty() => {}
+            _ = app.job_wake.notified() => {}
+            _ = tokio::time::sleep(app.config.job_poll_interval) => {}
+            _ = shutdown.changed() => {}
         }
     }
 }
 
-/// Runs one round of due jobs; returns how many were claimed. Tests call it to
-/// drive background work to completion deterministically.
-pub async fn run_due(app: &App) -> usize {
-    let lease = app.config.job_lease.as_micros() as i64;
+/// Claims up to `limit` due jobs for this node.
+async fn claim(app: &App, limit: usize) -> Vec<JobRow> {
     match jobs::any_due(&app.db, app.now()).await {
         Ok(true) => {}
-        Ok(false) => return 0,
+        Ok(false) => return Vec::new(),
         Err(e) => {
             tracing::warn!(error = %e, "cannot look for due jobs");
-            return 0;
+            return Vec::new();
         }
     }
-    let claimed =
-        match jobs::claim(&app.db, &app.config.node_id, app.now(), lease, app.config.job_concurrency as i64)
-            .await
-        {
-            Ok(j) => j,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot claim jobs");
-                return 0;
-            }
-        };
+    let lease = app.config.job_lease.as_micros() as i64;
+    match jobs::claim(&app.db, &app.config.node_id, app.now(), lease, limit as i64).await {
+        Ok(j) => j,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot claim jobs");
+            Vec::new()
+        }
+    }
+}
+
+/// Runs one round of due jobs and waits for them; returns how many were claimed. Tests call
+/// it to drive background work to completion deterministically.
+pub async fn run_due(app: &App) -> usize {
+    let claimed = claim(app, app.config.job_concurrency.max(1)).await;
     let n = claimed.len();
     let mut set = tokio::task::JoinSet::new();
     for job in claimed {
@@ -73,20 +101,35 @@ pub async fn run_due(app: &App) -> usize {
 }
 
 async fn run_one(app: &App, job: JobRow) {
-    let r = match job.kind.as_str() {
-        jobs::DELIVER => deliver(app, &job).await,
-        atiende_store::assign::ASSIGN => crate::assign::run_job(app, &job).await.map_err(JobError::from),
+    // Deliveries bound their own call to the platform (and record why an attempt ended);
+    // this bounds every job, slightly later, whatever it waits for.
+    let limit = job_timeout(app) + job_timeout(app) / 8;
+    let r = match tokio::time::timeout(limit, attempt(app, &job)).await {
+        Ok(r) => r,
+        Err(_) => Err(JobError::Retry(
+            format!("timed out after {} s", limit.as_secs()),
+            backoff(app.config.outbox_backoff, app.config.outbox_backoff_max, job.attempts),
+        )),
+    };
+    settle(app, &job, r).await;
+}
+
+/// One attempt of a job, by its kind.
+async fn attempt(app: &App, job: &JobRow) -> Result<(), JobError> {
+    match job.kind.as_str() {
+        jobs::DELIVER => deliver(app, job).await,
+        atiende_store::assign::ASSIGN => crate::assign::run_job(app, job).await.map_err(JobError::from),
         atiende_store::automation::REACT => {
-            crate::automation::run_react(app, &job).await.map_err(JobError::from)
+            crate::automation::run_react(app, job).await.map_err(JobError::from)
         }
         atiende_store::automation::AUTO_CLOSE => {
-            crate::automation::run_auto_close(app, &job).await.map_err(JobError::from)
+            crate::automation::run_auto_close(app, job).await.map_err(JobError::from)
         }
         atiende_store::automation::SLA_OVERDUE => {
-            crate::automation::run_sla_overdue(app, &job).await.map_err(JobError::from)
+            crate::automation::run_sla_overdue(app, job).await.map_err(JobError::from)
         }
-        crate::channels::email::MAIL => match crate::channels::email::run_mail(app, &job).await {
-            Ok(()) => finish(app, &job, None).await,
+        crate::channels::email::MAIL => match crate::channels::email::run_mail(app, job).await {
+            Ok(()) => finish(app, job, None).await,
             Err(e) if e.retryable && job.attempts < app.config.outbox_max_attempts => Err(JobError::Retry(
                 e.reason,
                 backoff(app.config.outbox_backoff, app.config.outbox_backoff_max, job.attempts),
@@ -94,7 +137,11 @@ async fn run_one(app: &App, job: JobRow) {
             Err(e) => Err(JobError::Final(e.reason)),
         },
         other => Err(JobError::Final(format!("unknown job kind {other}"))),
-    };
+    }
+}
+
+/// Records how an attempt ended: done, again later, or failed for good.
+async fn settle(app: &App, job: &JobRow, r: Result<(), JobError>) {
     let node = &app.config.node_id;
     match r {
         Ok(()) => {
@@ -155,9 +202,18 @@ async fn deliver(app: &App, job: &JobRow) -> Result<(), JobError> {
             let ticket = atiende_store::tickets::get(&app.db, msg.org_id, msg.ticket_id).await?;
             let recipient =
                 atiende_store::clients::identity(&app.db, ticket.client_id, channel.identity_kind()).await?;
-            channel
-                .deliver(app, Outbound { account: &account, ticket: &ticket, message: &msg, recipient })
-                .await
+            // The platform's answer is awaited a bounded time: the attempt ends, is recorded
+            // on the message and tried again later.
+            let limit = job_timeout(app);
+            let out = Outbound { account: &account, ticket: &ticket, message: &msg, recipient };
+            match tokio::time::timeout(limit, channel.deliver(app, out)).await {
+                Ok(r) => r,
+                Err(_) => Err(crate::channels::retry_error(format!(
+                    "timed out after {} s without an answer from the {} server",
+                    limit.as_secs(),
+                    account.kind
+                ))),
+            }
         }
         None => Err(crate::channels::final_error(format!("the {} channel cannot send yet", account.kind))),
     };

@@ -61,6 +61,50 @@ pub struct InboundMessage {
     pub metadata: Option<Value>,
 }
 
+/// Removes U+0000 from text taken from the outside: PostgreSQL cannot store it in a text
+/// column (the whole message would be refused), and no human text needs it.
+pub fn strip_nul(s: &mut String) {
+    if s.contains('\0') {
+        s.retain(|c| c != '\0');
+    }
+}
+
+fn strip_nul_json(v: &mut Value) {
+    match v {
+        Value::String(s) => strip_nul(s),
+        Value::Array(a) => a.iter_mut().for_each(strip_nul_json),
+        Value::Object(m) => m.values_mut().for_each(strip_nul_json),
+        _ => {}
+    }
+}
+
+impl InboundMessage {
+    /// Every text of the message without U+0000 (see [`strip_nul`]), whatever channel it came by.
+    pub fn scrub(&mut self) {
+        strip_nul(&mut self.external_id);
+        strip_nul(&mut self.client.value);
+        strip_nul(&mut self.client.name);
+        strip_nul(&mut self.text);
+        if let Some(h) = self.html.as_mut() {
+            strip_nul(h);
+        }
+        self.thread.iter_mut().for_each(strip_nul);
+        if let Some(p) = self.parent.as_mut() {
+            strip_nul(p);
+        }
+        for a in &mut self.attachments {
+            strip_nul(&mut a.filename);
+            strip_nul(&mut a.content_type);
+            if let Some(c) = a.content_id.as_mut() {
+                strip_nul(c);
+            }
+        }
+        if let Some(m) = self.metadata.as_mut() {
+            strip_nul_json(m);
+        }
+    }
+}
+
 /// What an account's settings decide about an inbound message before it is stored
 /// (SPEC §4.1–§4.3).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -185,6 +229,35 @@ mod tests {
             waiting_since: waiting,
             intake,
         }
+    }
+
+    #[test]
+    fn scrubbing_removes_nul_from_every_text() {
+        let mut m = InboundMessage {
+            external_id: "<a\0b@x>".into(),
+            client: ClientIdentity {
+                kind: "email".into(),
+                value: "ana\0@x.test".into(),
+                name: "A\0na".into(),
+            },
+            text: "ho\0la".into(),
+            html: Some("<p>\0</p>".into()),
+            thread: vec!["t\0".into()],
+            attachments: vec![Attachment { filename: "a\0.txt".into(), ..Default::default() }],
+            metadata: Some(serde_json::json!({"email": {"subject": "s\0", "to": [{"name": "\0"}]}})),
+            ..Default::default()
+        };
+        m.scrub();
+        assert_eq!(
+            (m.external_id.as_str(), m.client.value.as_str(), m.client.name.as_str()),
+            ("<ab@x>", "ana@x.test", "Ana")
+        );
+        assert_eq!(
+            (m.text.as_str(), m.html.as_deref(), m.thread[0].as_str()),
+            ("hola", Some("<p></p>"), "t")
+        );
+        assert_eq!(m.attachments[0].filename, "a.txt");
+        assert!(!m.metadata.unwrap().to_string().contains("\\u0000"));
     }
 
     #[test]

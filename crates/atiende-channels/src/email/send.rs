@@ -171,7 +171,19 @@ pub async fn send(
     timeout: Duration,
 ) -> Result<String, DeliveryError> {
     let t = transport(server, timeout)?;
-    match t.send(msg.clone()).await {
+    // The transport's timeout bounds each command, not a server that accepts the connection
+    // and never greets: the whole exchange is bounded too (generously: large attachments).
+    let sent = tokio::time::timeout(timeout * 4, t.send(msg.clone())).await.map_err(|_| DeliveryError {
+        reason: format!(
+            "SMTP {}:{}: no answer within {} s",
+            server.host,
+            server.port,
+            (timeout * 4).as_secs()
+        ),
+        retryable: true,
+        retry_after: None,
+    })?;
+    match sent {
         Ok(resp) => Ok(resp.message().collect::<Vec<_>>().join(" ")),
         Err(e) => Err(DeliveryError {
             reason: format!("SMTP {}:{}: {}", server.host, server.port, crate::error_chain(&e)),
@@ -185,7 +197,10 @@ pub async fn send(
 /// admin's "test connection" button reports.
 pub async fn check(server: &SmtpServer, timeout: Duration) -> Result<String, String> {
     let t = transport(server, timeout).map_err(|e| e.reason)?;
-    match t.test_connection().await {
+    let answer = tokio::time::timeout(timeout, t.test_connection()).await.map_err(|_| {
+        format!("SMTP {}:{}: no answer within {} s", server.host, server.port, timeout.as_secs())
+    })?;
+    match answer {
         Ok(true) => Ok(format!("SMTP {}:{} accepted the connection", server.host, server.port)),
         Ok(false) => Err(format!("SMTP {}:{} did not accept the connection", server.host, server.port)),
         Err(e) => Err(format!("SMTP {}:{}: {}", server.host, server.port, crate::error_chain(&e))),

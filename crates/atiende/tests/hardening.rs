@@ -1,0 +1,126 @@
+//! Hardening (issue 15): what a hostile or broken peer must not do to a node.
+use atiende_testkit::{WebhookSink, spawn_app_with};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// A TCP server that accepts connections and never says a word (an SMTP host that never
+/// greets). Keeps the sockets open until dropped.
+struct Silent {
+    port: u16,
+    _stop: std::sync::mpsc::Sender<()>,
+}
+
+fn silent_server() -> Silent {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    l.set_nonblocking(true).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        loop {
+            if let Ok((s, _)) = l.accept() {
+                held.push(s);
+            }
+            if !matches!(rx.try_recv(), Err(std::sync::mpsc::TryRecvError::Empty)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    });
+    Silent { port, _stop: tx }
+}
+
+/// One silent SMTP server must not stall every job of the node: while the email reply to it
+/// hangs, a webhook of another account queued after it is still delivered, and the email
+/// attempt ends with a timeout below the job's lease and is tried again.
+#[tokio::test]
+async fn a_silent_smtp_server_does_not_stall_the_other_jobs() {
+    let silent = silent_server();
+    let sink = WebhookSink::start().await;
+    let t = spawn_app_with(|c| {
+        c.app.job_lease = Duration::from_secs(6);
+        c.app.email.timeout = Duration::from_secs(60);
+    })
+    .await;
+    let mail = t
+        .post(
+            "/api/v1/accounts",
+            json!({"kind": "email", "name": "Mail", "settings": {"address": "s@acme.test", "connection": "forwarding",
+                "sending": "smtp", "smtp": {"host": "127.0.0.1", "port": silent.port, "security": "none", "username": ""}}}),
+        )
+        .await;
+    assert_eq!(mail.status(), 201, "{}", mail.text().await.unwrap());
+    let mail = t.get_json("/api/v1/accounts").await["items"][0]["id"].as_i64().unwrap();
+    let raw = b"From: ana@cliente.test\r\nSubject: hola\r\nMessage-ID: <s1@c>\r\n\r\nhola\r\n".to_vec();
+    let r: Value = t
+        .http
+        .post(format!("{}/api/v1/accounts/{mail}/inbound/mime", t.url))
+        .bearer_auth(&t.token)
+        .body(raw)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mail_ticket = r["ticket_id"].as_i64().unwrap();
+    let r = t.post(&format!("/api/v1/tickets/{mail_ticket}/messages"), json!({"text": "respuesta"})).await;
+    assert_eq!(r.status(), 201);
+    // Let the runner claim the email delivery and hang on the silent server.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let api =
+        t.api_account(json!({"webhook_url": sink.url(), "webhook_secret": "0123456789abcdef-secret"})).await;
+    let (_, a) = t.inbound(api, "m1", "bea", "hola").await;
+    let api_ticket = a["ticket_id"].as_i64().unwrap();
+    let r = t.post(&format!("/api/v1/tickets/{api_ticket}/messages"), json!({"text": "hola Bea"})).await;
+    assert_eq!(r.status(), 201);
+    t.eventually(5, || async { (!sink.received().is_empty()).then_some(()) }).await;
+    // The hanging attempt is cut at the job's timeout (below the 6 s lease) and retried.
+    let reason = t
+        .eventually(15, || async {
+            let m = t.get_json(&format!("/api/v1/tickets/{mail_ticket}/messages")).await;
+            let last = m["items"].as_array().unwrap().last().cloned().unwrap();
+            last["delivery_error"].as_str().filter(|e| e.contains("timed out")).map(str::to_string)
+        })
+        .await;
+    assert!(reason.contains("attempt"), "{reason}");
+    t.stop().await;
+}
+
+/// A NUL byte (U+0000) in a mail's text, HTML or Message-ID is dropped rather than losing the
+/// mail: PostgreSQL refuses it in text columns, which answered 500 on the raw endpoint and kept
+/// an IMAP reader failing on the same mail. Through the API it is refused, naming the field.
+#[tokio::test]
+async fn nul_bytes_in_mail_and_replies_do_not_lose_the_message() {
+    let t = atiende_testkit::spawn_app().await;
+    let r = t
+        .post("/api/v1/accounts", json!({"kind": "email", "name": "Mail", "settings": {"address": "s@acme.test", "connection": "forwarding"}}))
+        .await;
+    assert_eq!(r.status(), 201);
+    let mail = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let raw = b"From: ana@cliente.test\r\nSubject: nul\x00o\r\nMessage-ID: <nul\x00@c>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nho\x00la\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>ho\x00la</p>\r\n--b--\r\n".to_vec();
+    let post = || {
+        t.http
+            .post(format!("{}/api/v1/accounts/{mail}/inbound/mime", t.url))
+            .bearer_auth(&t.token)
+            .body(raw.clone())
+            .send()
+    };
+    let r = post().await.unwrap();
+    assert_eq!(r.status(), 202);
+    let a: Value = r.json().await.unwrap();
+    assert_eq!(a["outcome"], "stored", "{a}");
+    let ticket = a["ticket_id"].as_i64().unwrap();
+    let m = t.get_json(&format!("/api/v1/tickets/{ticket}/messages")).await;
+    assert_eq!(m["items"][0]["text"], "hola");
+    // The same mail again is the same message (its id is the scrubbed one).
+    assert_eq!(post().await.unwrap().json::<Value>().await.unwrap()["outcome"], "duplicate");
+    let r = t
+        .post(&format!("/api/v1/tickets/{ticket}/messages"), json!({"text": "res\u{0}puesta", "note": true}))
+        .await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], "text");
+    let m = t.get_json(&format!("/api/v1/tickets/{ticket}/messages")).await;
+    assert_eq!(m["items"].as_array().unwrap().len(), 1, "nothing stored");
+    t.stop().await;
+}
