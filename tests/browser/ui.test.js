@@ -46,7 +46,7 @@ before(async () => {
   cli(["user", "create", "--org", "Acme", "--email", "ana@acme.test", "--role", "admin", "--password-stdin"], PASSWORD);
   cli(["user", "create", "--org", "Acme", "--email", "beto@acme.test", "--role", "agent", "--password-stdin"], PASSWORD);
   token = cli(["token", "create", "--email", "ana@acme.test"]).trim().split("\n").pop();
-  server = spawn(BIN, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir], { env: { ...process.env, RUST_LOG: "warn" } });
+  server = spawn(BIN, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir], { env: { ...process.env, RUST_LOG: "warn", ATIENDE_OUTBOUND_ALLOW: "127.0.0.0/8,::1,localhost" } });
   server.stderr.on("data", (d) => (serverLog += d));
   base = await new Promise((ok, fail) => {
     let out = "";

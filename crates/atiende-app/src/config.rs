@@ -38,6 +38,9 @@ pub struct AppConfig {
     pub public_url: String,
     /// A ticket waiting in the assignment queue rises one priority level per this much waiting.
     pub queue_ageing: Duration,
+    /// Internal destinations outbound connections may reach anyway (SPEC §11.2
+    /// `outbound_allow`); by default none.
+    pub outbound: atiende_channels::outbound::Policy,
     /// The email channel.
     pub email: EmailConfig,
 }
@@ -114,6 +117,7 @@ impl Default for AppConfig {
             auth_cache_ttl: Duration::from_secs(2),
             public_url: String::new(),
             queue_ageing: Duration::from_secs(3600),
+            outbound: Default::default(),
             email: EmailConfig::default(),
         }
     }

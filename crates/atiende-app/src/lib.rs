@@ -77,7 +77,7 @@ impl App {
             realtime.clone(),
             job_wake.clone(),
         );
-        let http = atiende_channels::http_client(config.webhook_timeout);
+        let http = atiende_channels::http_client(config.webhook_timeout, config.outbound.clone());
         let token_cache = cache::TtlCache::new(config.auth_cache_ttl, 10_000);
         let account_cache = cache::TtlCache::new(config.auth_cache_ttl, 10_000);
         App(Arc::new(Inner {

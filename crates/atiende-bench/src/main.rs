@@ -180,6 +180,8 @@ pub(crate) async fn start_with(
             &format!("127.0.0.1:{port}"),
         ])
         .env("ATIENDE_LOG", "warn")
+        // Dovecot and the sinks listen on loopback.
+        .env("ATIENDE_OUTBOUND_ALLOW", "127.0.0.0/8,::1,localhost")
         .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())

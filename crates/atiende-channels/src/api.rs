@@ -22,11 +22,22 @@ pub const DELIVERY_HEADER: &str = "X-Atiende-Delivery";
 /// Posts one webhook delivery.
 pub async fn deliver(
     http: &reqwest::Client,
+    policy: &crate::outbound::Policy,
     url: &str,
     secret: &[u8],
     delivery_id: &str,
     body: Vec<u8>,
 ) -> Result<(), DeliveryError> {
+    let fail = |reason: String| DeliveryError { reason, retryable: false, retry_after: None };
+    let parsed = reqwest::Url::parse(url).map_err(|e| fail(format!("webhook URL: {e}")))?;
+    policy.check_url(&parsed).map_err(|e| fail(e.to_string()))?;
+    if let Some(host) =
+        parsed.host_str().filter(|h| !h.starts_with('[') && h.parse::<std::net::IpAddr>().is_err())
+    {
+        // A clear, final answer for a name that points inside (the client's resolver refuses
+        // it again when it connects, so it cannot be re-pointed in between).
+        policy.resolve(host, parsed.port_or_known_default().unwrap_or(443)).await.map_err(fail)?;
+    }
     let signature = sign(secret, &body);
     let resp = http
         .post(url)
@@ -43,12 +54,12 @@ pub async fn deliver(
         })?;
     let status = resp.status().as_u16();
     let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
-    let text = resp.text().await.unwrap_or_default();
-    classify(status, retry_after.as_deref(), &text)
+    classify(status, retry_after.as_deref())
 }
 
-/// A webhook URL must be absolute http(s) with a host.
-pub fn check_webhook_url(url: &str) -> Result<(), String> {
+/// A webhook URL must be absolute http(s) with a host, not an internal address (SPEC §11.2),
+/// and carry no credentials (they would be stored and shown in clear).
+pub fn check_webhook_url(url: &str, policy: &crate::outbound::Policy) -> Result<(), String> {
     let u = reqwest::Url::parse(url).map_err(|e| format!("is not a valid URL: {e}"))?;
     if !matches!(u.scheme(), "http" | "https") {
         return Err("must start with http:// or https://".into());
@@ -56,6 +67,10 @@ pub fn check_webhook_url(url: &str) -> Result<(), String> {
     if u.host_str().is_none_or(str::is_empty) {
         return Err("must name a host".into());
     }
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err("must not carry credentials (user:password@); use the webhook secret".into());
+    }
+    policy.check_url(&u).map_err(|e| e.to_string())?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod email;
+pub mod outbound;
 pub mod webhook;
 
 use std::time::Duration;
@@ -18,10 +19,14 @@ pub struct DeliveryError {
     pub retry_after: Option<Duration>,
 }
 
-/// Builds the shared HTTP client used by every adapter.
-pub fn http_client(timeout: Duration) -> reqwest::Client {
+/// Builds the shared HTTP client used by every adapter: names resolve only to addresses the
+/// outbound policy allows, and redirects are not followed (a redirect could lead anywhere,
+/// with our signature on the request).
+pub fn http_client(timeout: Duration, policy: outbound::Policy) -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(timeout)
+        .dns_resolver(std::sync::Arc::new(outbound::Resolver(policy)))
+        .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(timeout.min(Duration::from_secs(5)))
         .user_agent(concat!("Atiende/", env!("CARGO_PKG_VERSION")))
         .build()
@@ -45,14 +50,16 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
 
 /// Classifies an HTTP answer: 2xx is success; 408, 425, 429 and 5xx are worth a
 /// retry (honouring `Retry-After` seconds); other 4xx are final.
-pub fn classify(status: u16, retry_after: Option<&str>, body: &str) -> Result<(), DeliveryError> {
+/// The reason names the status only: a peer's body is never shown to agents (it could be
+/// anything the peer — or an internal service it fronts — chooses to say).
+pub fn classify(status: u16, retry_after: Option<&str>) -> Result<(), DeliveryError> {
     if (200..300).contains(&status) {
         return Ok(());
     }
-    let snippet: String = body.chars().take(200).collect();
     let retryable = matches!(status, 408 | 425 | 429) || status >= 500;
+    let name = reqwest::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
     Err(DeliveryError {
-        reason: format!("HTTP {status}: {snippet}").trim_end_matches(": ").to_string(),
+        reason: format!("HTTP {status} {name}").trim_end().to_string(),
         retryable,
         retry_after: retry_after.and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs),
     })
@@ -64,13 +71,13 @@ mod tests {
 
     #[test]
     fn statuses_are_classified() {
-        assert!(classify(204, None, "").is_ok());
-        let e = classify(503, Some("7"), "down").unwrap_err();
+        assert!(classify(204, None).is_ok());
+        let e = classify(503, Some("7")).unwrap_err();
         assert!(e.retryable);
         assert_eq!(e.retry_after, Some(Duration::from_secs(7)));
-        assert_eq!(e.reason, "HTTP 503: down");
-        assert!(classify(429, None, "").unwrap_err().retryable);
-        let e = classify(400, None, "bad").unwrap_err();
+        assert_eq!(e.reason, "HTTP 503 Service Unavailable");
+        assert!(classify(429, None).unwrap_err().retryable);
+        let e = classify(400, None).unwrap_err();
         assert!(!e.retryable);
     }
 }

@@ -88,6 +88,8 @@ impl TestDb {
             outbox_backoff_max_secs: Some(1),
             job_poll_ms: Some(50),
             db_max_connections: Some(8),
+            // The peers of the tests (webhook sinks, Dovecot, SMTP sinks) listen on loopback.
+            outbound_allow: Some("127.0.0.0/8,::1,localhost".into()),
             ..Default::default()
         };
         f.resolve().expect("test configuration")

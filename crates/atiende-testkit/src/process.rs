@@ -68,6 +68,7 @@ impl Node {
             .envs(env.iter().copied())
             .env("ATIENDE_OUTBOX_BACKOFF_MS", "50")
             .env("ATIENDE_JOB_POLL_MS", "50")
+            .env("ATIENDE_OUTBOUND_ALLOW", "127.0.0.0/8,::1,localhost")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())

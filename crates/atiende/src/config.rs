@@ -35,6 +35,7 @@ pub struct FileConfig {
     pub auth_cache_ms: Option<u64>,
     pub public_url: Option<String>,
     pub queue_ageing_secs: Option<u64>,
+    pub outbound_allow: Option<String>,
     pub email_relay_host: Option<String>,
     pub email_relay_port: Option<u16>,
     pub email_relay_security: Option<String>,
@@ -103,6 +104,10 @@ pub const EXAMPLE: &str = r#"# Atiende configuration. Every setting is optional;
 # A ticket waiting for an agent in the assignment queue rises one priority level
 # per this many seconds, so that none is left behind.
 # queue_ageing_secs = 3600
+# Outbound connections (webhooks, platform APIs, tenants' IMAP/SMTP hosts) refuse
+# loopback, private, link-local and unspecified addresses. Allow some anyway:
+# comma-separated CIDRs, addresses or host names (on-premise targets, tests).
+# outbound_allow = "10.20.0.0/16,mail.internal"
 
 # --- Email -----------------------------------------------------------------
 # The default sender: SMTP relay used by email accounts whose sending method is
@@ -203,6 +208,7 @@ impl FileConfig {
         env!(auth_cache_ms, "ATIENDE_AUTH_CACHE_MS");
         env!(public_url, "ATIENDE_PUBLIC_URL");
         env!(queue_ageing_secs, "ATIENDE_QUEUE_AGEING_SECS");
+        env!(outbound_allow, "ATIENDE_OUTBOUND_ALLOW");
         env!(email_relay_host, "ATIENDE_EMAIL_RELAY_HOST");
         env!(email_relay_port, "ATIENDE_EMAIL_RELAY_PORT");
         env!(email_relay_security, "ATIENDE_EMAIL_RELAY_SECURITY");
@@ -263,6 +269,11 @@ impl FileConfig {
             auth_cache_ttl: self.auth_cache_ms.map(ms).unwrap_or(d.auth_cache_ttl),
             public_url: self.public_url.unwrap_or_default().trim_end_matches('/').to_string(),
             queue_ageing: self.queue_ageing_secs.map(|s| secs(s.max(1))).unwrap_or(d.queue_ageing),
+            outbound: match &self.outbound_allow {
+                Some(text) => atiende_channels::outbound::Policy::parse(text)
+                    .map_err(|e| anyhow::anyhow!("outbound_allow: {e}"))?,
+                None => d.outbound,
+            },
             email: {
                 let e = d.email;
                 let security = self.email_relay_security.unwrap_or(e.relay_security);

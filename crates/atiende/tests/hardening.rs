@@ -124,3 +124,102 @@ async fn nul_bytes_in_mail_and_replies_do_not_lose_the_message() {
     assert_eq!(m["items"].as_array().unwrap().len(), 1, "nothing stored");
     t.stop().await;
 }
+
+/// Outbound safety by default (SPEC §11.2): a webhook URL that is an internal address —
+/// however written — or carries credentials is refused when saved; a name that resolves
+/// inside fails its delivery for good without a connection; redirects are not followed and
+/// a peer's body is never shown; a tenant's mail host inside is refused too.
+#[tokio::test]
+async fn outbound_connections_do_not_reach_internal_addresses_by_default() {
+    let sink = WebhookSink::start().await;
+    let t = spawn_app_with(|c| c.app.outbound = Default::default()).await;
+    for url in [
+        "http://127.0.0.1:9/x",
+        "http://127.1/x",
+        "http://2130706433/x",
+        "http://0.0.0.0/x",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/x",
+        "https://user:pass@hooks.example.com/x",
+    ] {
+        let r = t
+            .post("/api/v1/accounts", json!({"kind": "api", "name": "x", "settings": {"webhook_url": url}}))
+            .await;
+        assert_eq!(r.status(), 422, "{url}");
+        assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], "settings.webhook_url", "{url}");
+    }
+    // A name resolving to loopback is saved (names are judged when resolved) but never reached.
+    let url = sink.url().replace("127.0.0.1", "localhost");
+    let acc = t.api_account(json!({"webhook_url": url, "webhook_secret": "0123456789abcdef-secret"})).await;
+    let (_, a) = t.inbound(acc, "m1", "ana", "hola").await;
+    let ticket = a["ticket_id"].as_i64().unwrap();
+    assert_eq!(
+        t.post(&format!("/api/v1/tickets/{ticket}/messages"), json!({"text": "hola"})).await.status(),
+        201
+    );
+    let m = t
+        .eventually(10, || async {
+            let m = t.get_json(&format!("/api/v1/tickets/{ticket}/messages")).await;
+            let last = m["items"].as_array().unwrap().last().cloned().unwrap();
+            (last["delivery"] == "failed").then_some(last)
+        })
+        .await;
+    assert!(m["delivery_error"].as_str().unwrap().contains("internal address"), "{m}");
+    assert!(sink.received().is_empty(), "the internal peer was never contacted");
+    // A tenant's SMTP host inside is refused by the connection test, without connecting.
+    let r = t
+        .post(
+            "/api/v1/accounts",
+            json!({"kind": "email", "name": "Mail", "settings": {"address": "s@acme.test", "connection": "forwarding",
+                "sending": "smtp", "smtp": {"host": "localhost", "port": 25, "security": "none", "username": ""}}}),
+        )
+        .await;
+    let mail = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let r = t.post(&format!("/api/v1/accounts/{mail}/test-connection"), json!({})).await;
+    let j: Value = r.json().await.unwrap();
+    assert_eq!(j["smtp"]["ok"], false);
+    assert!(j["smtp"]["message"].as_str().unwrap().contains("internal address"), "{j}");
+    t.stop().await;
+}
+
+/// Redirects are not followed (they could lead anywhere, with our signature), and the body
+/// of a refusing peer is not shown to agents: only its status.
+#[tokio::test]
+async fn webhook_redirects_are_not_followed_and_peer_bodies_not_echoed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = l.accept().await else { return };
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65536];
+                let _ = s.read(&mut buf).await;
+                let body = "internal secret: db password is hunter2";
+                let resp = format!(
+                    "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://169.254.169.254/latest\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = s.write_all(resp.as_bytes()).await;
+            });
+        }
+    });
+    let t = atiende_testkit::spawn_app().await;
+    let acc = t
+        .api_account(json!({"webhook_url": format!("http://127.0.0.1:{port}/hook"), "webhook_secret": "0123456789abcdef-secret"}))
+        .await;
+    let (_, a) = t.inbound(acc, "m1", "ana", "hola").await;
+    let ticket = a["ticket_id"].as_i64().unwrap();
+    t.post(&format!("/api/v1/tickets/{ticket}/messages"), json!({"text": "hola"})).await;
+    let m = t
+        .eventually(10, || async {
+            let m = t.get_json(&format!("/api/v1/tickets/{ticket}/messages")).await;
+            let last = m["items"].as_array().unwrap().last().cloned().unwrap();
+            (last["delivery"] == "failed").then_some(last)
+        })
+        .await;
+    let reason = m["delivery_error"].as_str().unwrap();
+    assert!(reason.contains("HTTP 307"), "{reason}");
+    assert!(!reason.contains("hunter2"), "the peer's body is not shown: {reason}");
+    t.stop().await;
+}

@@ -20,14 +20,14 @@ impl Channel for Api {
 
     fn check_settings(
         &self,
-        _: &App,
+        app: &App,
         settings: &Map<String, Value>,
         secrets: &Map<String, Value>,
     ) -> Result<(), AppError> {
         if let Some(url) = settings.get("webhook_url") {
             let url =
                 url.as_str().ok_or_else(|| AppError::invalid("settings.webhook_url", "must be a string"))?;
-            atiende_channels::api::check_webhook_url(url)
+            atiende_channels::api::check_webhook_url(url, &app.config.outbound)
                 .map_err(|m| AppError::invalid("settings.webhook_url", m))?;
         }
         if let Some(s) = secrets.get("webhook_secret") {
@@ -97,6 +97,7 @@ impl Channel for Api {
             let body = serde_json::to_vec(&body).map_err(|e| retry_error(e.to_string()))?;
             atiende_channels::api::deliver(
                 &app.http,
+                &app.config.outbound,
                 url,
                 secret.as_bytes(),
                 &out.message.id.to_string(),

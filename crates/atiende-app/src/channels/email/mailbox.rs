@@ -71,6 +71,9 @@ async fn session(
     let connector = imap::tls_connector(app.config.email.extra_ca_pem.as_deref())
         .map_err(|reason| ImapError { reason, needs_admin: true })?;
     let timeout = app.config.email.timeout;
+    super::server_allowed(app, &server.host, server.port)
+        .await
+        .map_err(|reason| ImapError { reason, needs_admin: true })?;
     let mut mb = imap::open(&icfg, &connector, timeout).await?;
     if store::set_status(&app.db, account_id, "active", None, app.now()).await.unwrap_or(false) {
         tracing::info!(account = account_id, "mailbox reachable again");

@@ -185,6 +185,13 @@ fn smtp_of(s: &Server) -> SmtpServer {
     }
 }
 
+/// Whether an account's own mail server may be connected to (SPEC §11.2): its name must not
+/// resolve only to internal addresses unless `outbound_allow` says so. The deployment's own
+/// relay is the operator's and is not checked.
+pub async fn server_allowed(app: &App, host: &str, port: u16) -> Result<(), String> {
+    app.config.outbound.resolve(host, port).await.map(|_| ())
+}
+
 /// The deployment's default sender, when configured.
 pub fn relay(app: &App) -> Option<SmtpServer> {
     let e = &app.config.email;
@@ -268,6 +275,9 @@ async fn deliver(app: &App, out: Outbound<'_>) -> Result<Delivered, DeliveryErro
         },
         &earlier,
     );
+    if let Some(s) = &cfg.smtp {
+        server_allowed(app, &s.host, s.port).await.map_err(fail)?;
+    }
     let (server, from, from_name, reply_to) = match &cfg.smtp {
         Some(s) => (smtp_of(s), cfg.address.clone(), Some(account.name.clone()), None),
         None => (
@@ -536,7 +546,11 @@ pub async fn test_connection(app: &App, actor: &Actor, id: i64) -> Result<Value,
         Connection::Imap { server, mailbox } => {
             let connector =
                 imap::tls_connector(app.config.email.extra_ca_pem.as_deref()).map_err(AppError::Internal)?;
-            match imap::open(&imap_config(server, mailbox), &connector, timeout).await {
+            let opened = match server_allowed(app, &server.host, server.port).await {
+                Ok(()) => imap::open(&imap_config(server, mailbox), &connector, timeout).await,
+                Err(reason) => Err(imap::ImapError { reason, needs_admin: true }),
+            };
+            match opened {
                 Ok(mb) => {
                     let r = json!({"ok": true, "message": format!("logged in; {} has {} messages (UIDVALIDITY {})", mailbox, mb.exists, mb.uid_validity)});
                     mb.logout().await;
@@ -553,7 +567,12 @@ pub async fn test_connection(app: &App, actor: &Actor, id: i64) -> Result<Value,
         Some(s) => Some(smtp_of(s)),
         None => relay(app),
     };
+    let smtp_allowed = match &cfg.smtp {
+        Some(s) => server_allowed(app, &s.host, s.port).await,
+        None => Ok(()),
+    };
     let smtp = match smtp_server {
+        Some(_) if smtp_allowed.is_err() => json!({"ok": false, "message": smtp_allowed.err()}),
         Some(s) => match send::check(&s, timeout).await {
             Ok(m) => json!({"ok": true, "message": m}),
             Err(m) => json!({"ok": false, "message": m}),
