@@ -2,7 +2,7 @@
 use crate::auth::Actor;
 use crate::channels::{self, Channel};
 use crate::{App, AppError};
-use atiende_core::{ChannelKind, required_text};
+use atiende_core::ChannelKind;
 use atiende_store::accounts::{self, AccountRow};
 use serde_json::{Map, Value, json};
 
@@ -127,7 +127,7 @@ async fn check_references(app: &App, org_id: i64, settings: &Map<String, Value>)
 }
 
 fn name(name: &str) -> Result<String, AppError> {
-    Ok(required_text(name, "name", 120)?)
+    Ok(atiende_core::name_text(name, "name", 120)?)
 }
 
 pub async fn create(

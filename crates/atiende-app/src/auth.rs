@@ -82,6 +82,8 @@ pub fn secret_hash(secret: &str) -> String {
 
 /// Creates a personal API token for `user_id`; the clear token is shown once.
 pub async fn create_token(app: &App, user_id: i64, name: &str) -> Result<String, AppError> {
+    let name = atiende_core::name_text(name, "name", 120)?;
+    let name = name.as_str();
     let token = random_secret("atd_")?;
     users::create_token(&app.db, user_id, &secret_hash(&token), name, app.now()).await?;
     Ok(token)

@@ -32,6 +32,21 @@ const BLOCKED_EXTENSIONS: &[&str] = &[
     "hta", "cpl", "pif", "reg", "wsf",
 ];
 
+/// Extensions of documents a browser renders with scripts (pages, drawings, web archives).
+const ACTIVE_EXTENSIONS: &[&str] = &["html", "htm", "xhtml", "shtml", "svg", "svgz", "mht", "mhtml", "xht"];
+
+/// Whether a file's first bytes are HTML or SVG markup (after a byte-order mark and blanks).
+fn looks_like_markup(data: &[u8]) -> bool {
+    let head = &data[..data.len().min(1024)];
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
+    let lower = String::from_utf8_lossy(&head[start..]).to_ascii_lowercase();
+    ["<!doctype html", "<html", "<svg", "<script", "<head", "<body", "<iframe"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+        || (lower.starts_with("<?xml") && (lower.contains("<svg") || lower.contains("<html")))
+}
+
 /// Checks uploaded files: count, size, a safe name, a well-formed type that, for the types a
 /// browser or mail program renders (images, PDF), matches the file's first bytes.
 pub fn check_files(files: Vec<Upload>, max_bytes: usize) -> Result<Vec<NewAttachment>, AppError> {
@@ -83,8 +98,19 @@ pub fn check_files(files: Vec<Upload>, max_bytes: usize) -> Result<Vec<NewAttach
         {
             return Err(AppError::invalid(field("content_type"), format!("the file is not a {ct}")));
         }
-        if ct == "image/svg+xml" || ct == "text/html" {
+        if ct == "image/svg+xml" || ct == "text/html" || ct == "application/xhtml+xml" {
             return Err(AppError::invalid(field("content_type"), format!("{ct} files are not accepted")));
+        }
+        // Whatever it is declared as: a page or a drawing a browser would run scripts in is
+        // refused by its name and by its first bytes too.
+        if ACTIVE_EXTENSIONS.contains(&ext.as_str()) {
+            return Err(AppError::invalid(field("filename"), format!(".{ext} files are not accepted")));
+        }
+        if looks_like_markup(&f.data) {
+            return Err(AppError::invalid(
+                field("data"),
+                "web pages and SVG drawings are not accepted as files",
+            ));
         }
         out.push(NewAttachment {
             filename: name,

@@ -43,6 +43,7 @@ fn check(input: &UserInput) -> Result<Checked, AppError> {
         ("department", &input.department),
     ] {
         atiende_core::bounded_text(v, field, 120)?;
+        atiende_core::check_name_chars(v, field)?;
     }
     Ok(Checked { email, hash, language, roles })
 }
@@ -214,7 +215,7 @@ pub async fn create_status(
     assignable: bool,
 ) -> Result<users::StatusRow, AppError> {
     actor.require_admin()?;
-    let name = required_text(name, "name", 60)?;
+    let name = atiende_core::name_text(name, "name", 60)?;
     let id = users::create_status(&app.db, actor.org_id, &name, assignable).await.map_err(|e| match e {
         StoreError::Conflict(_) => AppError::conflict("name", "a connection status with this name exists"),
         e => e.into(),
@@ -243,6 +244,7 @@ pub async fn update_profile(app: &App, actor: &Actor, p: &ProfileInput) -> Resul
         ("department", &p.department),
     ] {
         atiende_core::bounded_text(v, field, 120)?;
+        atiende_core::check_name_chars(v, field)?;
     }
     let language = Language::parse(&p.language, "language")?;
     let mut patch = UserPatch {
@@ -275,7 +277,7 @@ pub async fn update_status(
     assignable: bool,
 ) -> Result<users::StatusRow, AppError> {
     actor.require_admin()?;
-    let name = required_text(name, "name", 60)?;
+    let name = atiende_core::name_text(name, "name", 60)?;
     users::update_status(&app.db, actor.org_id, id, &name, assignable).await.map_err(|e| match e {
         StoreError::Conflict(_) => AppError::conflict("name", "a connection status with this name exists"),
         e => e.into(),

@@ -199,6 +199,9 @@ pub fn column_name(name: &str) -> Result<String, ValidationError> {
     if n.is_empty() {
         return Err(ValidationError::new("name", "must not be empty"));
     }
+    if name.chars().any(|c| c.is_control() || crate::is_bidi_control(c)) {
+        return Err(ValidationError::new("name", "must not contain control or text-direction characters"));
+    }
     if n.chars().count() > MAX_NAME {
         return Err(ValidationError::new("name", format!("must be at most {MAX_NAME} characters")));
     }

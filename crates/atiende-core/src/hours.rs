@@ -44,7 +44,7 @@ fn day_index(w: Weekday) -> usize {
 impl Schedule {
     /// Checks a schedule; errors name the field (`days.mon[1]`, `holidays[0]`, `time_zone`).
     pub fn parse(input: &ScheduleInput) -> Result<Schedule, ValidationError> {
-        crate::required_text(&input.name, "name", 120)?;
+        crate::name_text(&input.name, "name", 120)?;
         let tz = TimeZone::get(input.time_zone.trim()).map_err(|_| {
             ValidationError::new("time_zone", "must be an IANA time zone like America/Santiago")
         })?;

@@ -83,7 +83,8 @@ impl InboundMessage {
     pub fn scrub(&mut self) {
         strip_nul(&mut self.external_id);
         strip_nul(&mut self.client.value);
-        strip_nul(&mut self.client.name);
+        // A display name is shown in lists: one line, no text-direction tricks.
+        self.client.name.retain(|c| !c.is_control() && !crate::is_bidi_control(c));
         strip_nul(&mut self.text);
         if let Some(h) = self.html.as_mut() {
             strip_nul(h);

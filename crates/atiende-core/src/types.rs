@@ -187,6 +187,28 @@ pub fn required_text(text: &str, field: &str, max_chars: usize) -> Result<String
     bounded_text(t, field, max_chars).map(str::to_string)
 }
 
+/// Characters that reorder or hide what follows them (bidirectional overrides, isolates and
+/// marks): in a name they make "gpj.exe" read as "exe.jpg" or one agent look like another.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A name people read in lists (accounts, users, statuses, schedules, tokens, columns):
+/// required, bounded, on one line, without control characters or bidirectional controls.
+pub fn name_text(text: &str, field: &str, max_chars: usize) -> Result<String, ValidationError> {
+    let t = required_text(text, field, max_chars)?;
+    check_name_chars(&t, field)?;
+    Ok(t)
+}
+
+/// The characters of a name, when the name may be empty (a last name, a department).
+pub fn check_name_chars(text: &str, field: &str) -> Result<(), ValidationError> {
+    if text.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        return Err(ValidationError::new(field, "must not contain control or text-direction characters"));
+    }
+    Ok(())
+}
+
 /// Text no longer than `max_chars` characters (not trimmed).
 pub fn bounded_text<'a>(text: &'a str, field: &str, max_chars: usize) -> Result<&'a str, ValidationError> {
     if text.chars().count() > max_chars {

@@ -197,11 +197,13 @@ impl Db {
                 .pragma("temp_store", "memory")
                 // Reads through a memory map: no copy per page read, shared by every connection.
                 .pragma("mmap_size", "268435456");
+            let file = o.get_filename().to_path_buf();
             let pool = SqlitePoolOptions::new()
                 .max_connections(opts.max_connections.min(8))
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(o)
                 .await?;
+            owner_only(&file);
             Ok(Db(Pool::Sqlite(pool)))
         }
     }
@@ -254,6 +256,26 @@ pub(crate) fn placeholders(pg: bool, from: usize, n: usize) -> String {
         (from + 1..=from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
     } else {
         vec!["?"; n].join(", ")
+    }
+}
+
+/// The database file holds every conversation: readable by its owner only (the file and
+/// its WAL and shared-memory companions), whatever the process's umask made of them.
+fn owner_only(file: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut paths = vec![file.to_path_buf()];
+        for suffix in ["-wal", "-shm"] {
+            let mut p = file.as_os_str().to_owned();
+            p.push(suffix);
+            paths.push(p.into());
+        }
+        for p in paths.iter().filter(|p| p.exists()) {
+            if let Err(e) = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600)) {
+                tracing::warn!(file = %p.display(), error = %e, "cannot make the database file private");
+            }
+        }
     }
 }
 

@@ -223,3 +223,92 @@ async fn webhook_redirects_are_not_followed_and_peer_bodies_not_echoed() {
     assert!(!reason.contains("hunter2"), "the peer's body is not shown: {reason}");
     t.stop().await;
 }
+
+/// The SQLite database holds every conversation: its files are the owner's alone.
+#[tokio::test]
+async fn the_database_file_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = atiende_testkit::spawn_app().await;
+    if atiende_testkit::backend() == atiende_testkit::Backend::Sqlite {
+        for name in ["atiende.db", "atiende.db-wal"] {
+            let mode = std::fs::metadata(t.db.dir.join(name)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{name}: {mode:o}");
+        }
+    }
+    t.stop().await;
+}
+
+/// Names people read in lists refuse control and text-direction characters, naming the
+/// field; nothing is created.
+#[tokio::test]
+async fn names_with_control_or_bidi_characters_are_refused() {
+    let t = atiende_testkit::spawn_app().await;
+    let rlo = "Soporte \u{202E}gpj.exe";
+    let cases = [
+        ("/api/v1/accounts", json!({"kind": "api", "name": rlo}), "name"),
+        ("/api/v1/accounts", json!({"kind": "api", "name": "Ventas\nCentral"}), "name"),
+        (
+            "/api/v1/users",
+            json!({"email": "z@acme.test", "roles": ["agent"], "first_name": "Ana\u{2066}"}),
+            "first_name",
+        ),
+        ("/api/v1/connection-statuses", json!({"name": "Pausa\u{200F}", "assignable": false}), "name"),
+        ("/api/v1/schedules", json!({"name": "Oficina\u{202D}", "time_zone": "UTC", "days": {}}), "name"),
+        ("/api/v1/tokens", json!({"name": "ci\u{0007}"}), "name"),
+    ];
+    for (path, body, field) in cases {
+        let r = t.post(path, body.clone()).await;
+        assert_eq!(r.status(), 422, "{path} {body}");
+        assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], field, "{path}");
+    }
+    assert!(t.get_json("/api/v1/accounts").await["items"].as_array().unwrap().is_empty());
+    t.stop().await;
+}
+
+/// A page or a drawing is refused as a file whatever type it is declared as: by its name
+/// (`evil.html` sent as text/plain) and by its bytes (markup in `notes.txt`).
+#[tokio::test]
+async fn html_and_svg_files_are_refused_by_name_and_by_bytes() {
+    let t = atiende_testkit::spawn_app().await;
+    let r = t
+        .post("/api/v1/accounts", json!({"kind": "email", "name": "Mail", "settings": {"address": "s@acme.test", "connection": "forwarding"}}))
+        .await;
+    let mail = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let r: Value = t
+        .http
+        .post(format!("{}/api/v1/accounts/{mail}/inbound/mime", t.url))
+        .bearer_auth(&t.token)
+        .body(b"From: ana@cliente.test\r\nSubject: f\r\nMessage-ID: <f@c>\r\n\r\nhola\r\n".to_vec())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ticket = r["ticket_id"].as_i64().unwrap();
+    let file = |name: &str, ct: &str, data: &[u8]| json!({"filename": name, "content_type": ct, "data": atiende_core::b64::encode(data)});
+    for (f, field) in [
+        (file("evil.html", "text/plain", b"hola"), "attachments[0].filename"),
+        (file("logo.SVG", "image/png", b"\x89PNG....."), "attachments[0].filename"),
+        (
+            file("notes.txt", "text/plain", b"\xef\xbb\xbf  <html><script>alert(1)</script>"),
+            "attachments[0].data",
+        ),
+        (
+            file("drawing.txt", "text/plain", b"<?xml version=\"1.0\"?><svg onload=\"alert(1)\"/>"),
+            "attachments[0].data",
+        ),
+    ] {
+        let r = t
+            .post(&format!("/api/v1/tickets/{ticket}/messages"), json!({"text": "x", "attachments": [f]}))
+            .await;
+        assert_eq!(r.status(), 422);
+        assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], field);
+    }
+    let ok = file("notas.txt", "text/plain", b"precio < 100 y > 50");
+    let r = t
+        .post(&format!("/api/v1/tickets/{ticket}/messages"), json!({"text": "x", "attachments": [ok]}))
+        .await;
+    assert_eq!(r.status(), 201, "ordinary text with angle brackets is fine");
+    t.stop().await;
+}

@@ -322,8 +322,42 @@ impl IntoResponse for UiError {
 
 /// After a form: back to where it was posted from (a path of ours only).
 pub fn back_to(path: &str) -> Response {
-    let safe = path.starts_with('/') && !path.starts_with("//") && !path.contains('\\');
-    Redirect::to(if safe { path } else { "/" }).into_response()
+    Redirect::to(same_site_path(path)).into_response()
+}
+
+/// `path` when it is a path of this site, else `/`. Browsers drop tabs and line breaks from
+/// URLs (`/\t/evil.example` becomes `//evil.example`, another site) and a line break cannot
+/// go in a header: no control character, whitespace or backslash is taken.
+pub fn same_site_path(path: &str) -> &str {
+    let safe = path.starts_with('/')
+        && !path.starts_with("//")
+        && path.len() <= 2048
+        && path.chars().all(|c| !c.is_control() && !c.is_whitespace() && c != '\\');
+    if safe { path } else { "/" }
+}
+
+#[cfg(test)]
+mod back_tests {
+    use super::same_site_path;
+
+    #[test]
+    fn only_same_site_paths_are_followed() {
+        for ok in ["/", "/tickets/7", "/admin/accounts?saved=1#email"] {
+            assert_eq!(same_site_path(ok), ok);
+        }
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example/x",
+            "/\n/x",
+            "/\\evil.example",
+            "https://evil.example",
+            "tickets",
+            "/ /x",
+            "",
+        ] {
+            assert_eq!(same_site_path(bad), "/", "{bad:?}");
+        }
+    }
 }
 
 /// Formats microseconds as a local-free "YYYY-MM-DD HH:MM" UTC (the script localizes it).
