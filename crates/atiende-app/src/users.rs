@@ -265,6 +265,10 @@ pub async fn update_profile(app: &App, actor: &Actor, p: &ProfileInput) -> Resul
     }
     let mut tx = app.db.begin().await?;
     users::update(&mut tx, actor.org_id, actor.user_id, &patch, app.now()).await?;
+    if patch.password_hash.is_some() {
+        // Whoever else held a session (or a reset link) knew the old password's world.
+        users::password_changed(&mut tx, actor.user_id, actor.csrf.as_deref(), app.now()).await?;
+    }
     tx.commit().await?;
     Ok(users::get(&app.db, actor.org_id, actor.user_id).await?)
 }

@@ -414,6 +414,25 @@ pub async fn by_session(
     Ok(user.map(|u| (u, csrf)))
 }
 
+/// After a password change: ends the user's other sessions (all but the one whose CSRF
+/// token is `keep_csrf`) and their outstanding reset links.
+pub async fn password_changed(
+    tx: &mut Tx,
+    user_id: i64,
+    keep_csrf: Option<&str>,
+    now: Micros,
+) -> Result<(), StoreError> {
+    exec_tx!(tx, |c| sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND csrf_token <> $2")
+        .bind(user_id)
+        .bind(keep_csrf.unwrap_or("")))?;
+    exec_tx!(tx, |c| sqlx::query(
+        "UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL"
+    )
+    .bind(now)
+    .bind(user_id))?;
+    Ok(())
+}
+
 /// Ends every session of a user (deactivation).
 pub async fn end_sessions(tx: &mut Tx, user_id: i64) -> Result<(), StoreError> {
     exec_tx!(tx, |c| sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id))?;
@@ -503,6 +522,12 @@ pub async fn use_reset(
         .bind(user_id)
         .bind(true))?;
     exec_tx!(&mut tx, |c| sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id))?;
+    // The other links sent to the user end with this one.
+    exec_tx!(&mut tx, |c| sqlx::query(
+        "UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL"
+    )
+    .bind(now)
+    .bind(user_id))?;
     tx.commit().await?;
     Ok(Some(user_id))
 }

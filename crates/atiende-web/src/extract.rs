@@ -83,6 +83,28 @@ pub struct JsonBody<T>(pub T);
 /// Largest request body accepted by the API.
 pub const MAX_BODY: usize = 1024 * 1024;
 
+/// Whether a request was sent by another site's page (login CSRF: a cross-site form that
+/// logs the victim's browser into the attacker's account, or out of their own). Browsers
+/// say so in `Sec-Fetch-Site`; older ones send `Origin`, compared with the request's host
+/// (or the configured public URL). Requests with neither (scripts, curl) are not a browser
+/// acting for someone else and pass.
+pub fn cross_site(web: &Web, parts: &Parts) -> bool {
+    let h = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    if let Some(site) = h("sec-fetch-site") {
+        return !matches!(site, "same-origin" | "none");
+    }
+    let Some(origin) = h("origin") else { return false };
+    if origin == "null" {
+        return true;
+    }
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin).trim_end_matches('/');
+    let host = h("host").unwrap_or("");
+    let public =
+        web.app.config.public_url.split_once("://").map(|(_, r)| r).unwrap_or("").trim_end_matches('/');
+    !(origin_host.eq_ignore_ascii_case(host)
+        || (!public.is_empty() && origin_host.eq_ignore_ascii_case(public)))
+}
+
 /// A larger body limit for routes that take files (an extension set by the route).
 #[derive(Clone, Copy)]
 pub struct BodyLimit(pub usize);

@@ -312,3 +312,123 @@ async fn html_and_svg_files_are_refused_by_name_and_by_bytes() {
     assert_eq!(r.status(), 201, "ordinary text with angle brackets is fine");
     t.stop().await;
 }
+
+/// Login CSRF: another site's page cannot log a victim's browser into the attacker's account
+/// (nor out of their own). Cross-site requests — said by `Sec-Fetch-Site`, or an `Origin`
+/// of another host — are refused at `/auth/login`, `/login` and `/auth/logout` with no cookie
+/// set; same-origin ones and scripts without those headers pass.
+#[tokio::test]
+async fn cross_site_logins_and_logouts_are_refused() {
+    let t = atiende_testkit::spawn_app().await;
+    let http = reqwest::Client::new();
+    let creds = json!({"email": "admin@acme.test", "password": "correct horse battery"});
+    let form = "email=admin%40acme.test&password=correct+horse+battery";
+    let login_json = |h: (&'static str, &'static str)| {
+        http.post(format!("{}/auth/login", t.url)).header(h.0, h.1).json(&creds).send()
+    };
+    for h in [
+        ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-site", "same-site"),
+        ("origin", "http://evil.example"),
+        ("origin", "null"),
+    ] {
+        let r = login_json(h).await.unwrap();
+        assert_eq!(r.status(), 403, "{h:?}");
+        assert!(r.headers().get("set-cookie").is_none(), "{h:?}");
+    }
+    let r = http
+        .post(format!("{}/login", t.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "cross-site")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.headers().get("set-cookie").is_none());
+    // Same origin (the browser on our page) and plain scripts log in.
+    let own = format!("http://{}", t.url.trim_start_matches("http://"));
+    let r =
+        http.post(format!("{}/auth/login", t.url)).header("origin", &own).json(&creds).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = login_json(("sec-fetch-site", "same-origin")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let session = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    // A cross-site logout leaves the session alive.
+    let r = http
+        .post(format!("{}/auth/logout", t.url))
+        .header("cookie", &session)
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let me = http.get(format!("{}/api/v1/me", t.url)).header("cookie", &session).send().await.unwrap();
+    assert_eq!(me.status(), 200, "still logged in");
+    t.stop().await;
+}
+
+/// Password lifecycle: using one reset link ends the other outstanding ones; changing the
+/// password on the profile ends the user's other sessions (and links) but keeps this one.
+#[tokio::test]
+async fn a_password_change_ends_other_sessions_and_reset_links() {
+    let t = atiende_testkit::spawn_app().await;
+    let app = t.app();
+    let admin = atiende_store::users::by_email(&app.db, "admin@acme.test").await.unwrap().unwrap();
+    let now = app.now();
+    for token in ["link-one-0123456789", "link-two-0123456789"] {
+        atiende_store::users::create_reset(
+            &app.db,
+            &atiende_app::auth::secret_hash(token),
+            admin.id,
+            now,
+            now + 3_600_000_000,
+        )
+        .await
+        .unwrap();
+    }
+    atiende_app::auth::reset_password(app, "link-one-0123456789", "first new password").await.unwrap();
+    let e = atiende_app::auth::reset_password(app, "link-two-0123456789", "second new password")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, atiende_app::AppError::Invalid(ref v) if v.field == "token"), "{e:?}");
+    // Two browsers logged in; the password is changed in one of them.
+    let http = reqwest::Client::new();
+    let login = || async {
+        let r = http
+            .post(format!("{}/auth/login", t.url))
+            .json(&json!({"email": "admin@acme.test", "password": "first new password"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+        let csrf = r.json::<Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_string();
+        (cookie, csrf)
+    };
+    let (here, csrf) = login().await;
+    let (other, _) = login().await;
+    let body = format!(
+        "_csrf={csrf}&first_name=Ana&language=es&current_password=first+new+password&new_password=a+third+password"
+    );
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/profile", t.url))
+        .header("cookie", &here)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_redirection() || r.status().is_success(), "{}", r.status());
+    let me = |cookie: String| {
+        let http = http.clone();
+        let url = format!("{}/api/v1/me", t.url);
+        async move { http.get(url).header("cookie", cookie).send().await.unwrap().status() }
+    };
+    assert_eq!(me(here).await, 200, "the session that changed it stays");
+    assert_eq!(me(other).await, 401, "the other session ended");
+    t.stop().await;
+}

@@ -28,6 +28,9 @@ pub struct LoginBody {
     responses((status = 200, description = "logged in"), (status = 401), (status = 429)))]
 pub async fn login(State(web): State<Web>, req: Request) -> ApiResult<Response> {
     let (mut parts, body) = req.into_parts();
+    if crate::extract::cross_site(&web, &parts) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf", "log in from Atiende's own page"));
+    }
     let peer = ConnectInfo::<SocketAddr>::from_request_parts(&mut parts, &web)
         .await
         .map(|c| c.0.ip().to_string())
@@ -57,6 +60,9 @@ pub async fn login(State(web): State<Web>, req: Request) -> ApiResult<Response> 
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", responses((status = 204)))]
 pub async fn logout(State(web): State<Web>, req: Request) -> ApiResult<Response> {
     let (parts, _) = req.into_parts();
+    if crate::extract::cross_site(&web, &parts) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf", "log out from Atiende's own page"));
+    }
     if let Some(id) = cookie(&parts, SESSION_COOKIE) {
         auth::logout(&web.app, id).await?;
     }

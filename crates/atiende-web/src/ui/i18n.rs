@@ -13,6 +13,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("login.title", "Ingresar", "Log in"),
     ("login.email", "Correo electrónico", "Email"),
     ("login.password", "Contraseña", "Password"),
+    (
+        "login.cross_site",
+        "Ingresa desde la página de Atiende, no desde otro sitio.",
+        "Log in from Atiende's own page, not from another site.",
+    ),
     ("login.submit", "Ingresar", "Log in"),
     ("login.failed", "Correo o contraseña incorrectos.", "Wrong email or password."),
     ("login.limited", "Demasiados intentos. Espera unos minutos.", "Too many attempts. Wait a few minutes."),

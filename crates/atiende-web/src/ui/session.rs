@@ -31,6 +31,10 @@ pub async fn login_page(page: Option<Page>, headers: HeaderMap) -> Response {
 pub async fn login(State(web): State<Web>, req: Request) -> Response {
     let (mut parts, body) = req.into_parts();
     let tr = Tr::from_accept(parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    if crate::extract::cross_site(&web, &parts) {
+        let error = Some(tr.t("login.cross_site"));
+        return render(StatusCode::FORBIDDEN, &LoginPage { tr, email: String::new(), error });
+    }
     let peer = <ConnectInfo<SocketAddr> as axum::extract::FromRequestParts<Web>>::from_request_parts(
         &mut parts, &web,
     )
