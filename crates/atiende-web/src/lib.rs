@@ -47,6 +47,11 @@ pub fn router(web: Web) -> Router {
         .with_state(web)
 }
 
+/// The Content-Security-Policy of every page.
+pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    frame-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+    form-action 'self'; frame-ancestors 'none'";
+
 /// Counts requests for the metrics and sets protective headers on every answer.
 async fn count_and_harden(State(web): State<Web>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
@@ -56,6 +61,13 @@ async fn count_and_harden(State(web): State<Web>, req: Request, next: Next) -> R
     // A page may allow being framed by our own pages (an email's HTML in the ticket view).
     h.entry("x-frame-options").or_insert(HeaderValue::from_static("DENY"));
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    // Pages run only our own script (no inline script, no handler attributes) and are framed
+    // by nobody; answers that set their own policy (an email's HTML, a file) keep it.
+    let html =
+        h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/html"));
+    if html && !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_CSP));
+    }
     resp
 }
 

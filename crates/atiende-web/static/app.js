@@ -195,4 +195,12 @@
     const home = "/tickets/" + ticket.dataset.ticketId;
     if (location.pathname !== home) history.replaceState(null, "", home);
   }
+  // "Copy" buttons: data-copy names the element whose text goes to the clipboard (no inline
+  // handlers: the pages' Content-Security-Policy runs only this script).
+  document.addEventListener("click", (e) => {
+    const b = e.target.closest && e.target.closest("[data-copy]");
+    if (!b) return;
+    const el = document.getElementById(b.dataset.copy);
+    if (el && navigator.clipboard) navigator.clipboard.writeText(el.textContent.trim());
+  });
 })();

@@ -432,3 +432,38 @@ async fn a_password_change_ends_other_sessions_and_reset_links() {
     assert_eq!(me(other).await, 401, "the other session ended");
     t.stop().await;
 }
+
+/// Every page carries the security headers: a Content-Security-Policy that runs only our
+/// own script (no inline script or handler attribute) and lets no one frame it, `nosniff`,
+/// a same-origin referrer. No template carries an inline handler.
+#[tokio::test]
+async fn pages_carry_a_content_security_policy_without_inline_scripts() {
+    let t = atiende_testkit::spawn_app().await;
+    let r = t.http.get(format!("{}/login", t.url)).send().await.unwrap();
+    let h = r.headers().clone();
+    let csp = h.get("content-security-policy").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"), "{csp}");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "same-origin");
+    let body = r.text().await.unwrap();
+    assert!(!body.contains("<script>") && !body.contains(" onclick="), "inline script on the login page");
+    let templates = concat!(env!("CARGO_MANIFEST_DIR"), "/../atiende-web/templates");
+    let mut stack = vec![std::path::PathBuf::from(templates)];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap();
+            for handler in
+                [" onclick=", " onload=", " onchange=", " onsubmit=", " oninput=", "<script>", "javascript:"]
+            {
+                assert!(!text.contains(handler), "{} has {handler}", p.display());
+            }
+        }
+    }
+    t.stop().await;
+}
