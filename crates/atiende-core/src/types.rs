@@ -135,7 +135,10 @@ pub struct EmailAddress(String);
 
 impl EmailAddress {
     pub fn parse(text: &str, field: &str) -> Result<Self, ValidationError> {
-        let t = text.trim();
+        // Checked as stored: lower-casing can change characters (`İ` becomes `i` and a
+        // combining dot), and what is stored must parse again to itself.
+        let lowered = text.trim().to_lowercase();
+        let t = lowered.as_str();
         let bad = || ValidationError::new(field, "must be an email address like name@example.com");
         if t.len() > 254 || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad());
@@ -153,7 +156,7 @@ impl EmailAddress {
         if !labels_ok || !domain.contains('.') {
             return Err(bad());
         }
-        Ok(Self(t.to_lowercase()))
+        Ok(Self(lowered))
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -256,6 +259,19 @@ mod tests {
         assert_eq!(Priority::new(5, "p").unwrap().get(), 5);
         assert!(Priority::new(6, "p").is_err());
         assert!(Priority::new(-1, "p").is_err());
+    }
+
+    #[test]
+    fn a_parsed_address_parses_again_to_itself() {
+        // Found by the fuzzer: `İ` lower-cases to `i` + U+0307, which no domain label holds.
+        assert!(EmailAddress::parse("e@\u{130}.\u{6f0}", "f").is_err());
+        for text in
+            ["Ana@Example.COM", "ñandú@correo.cl", "x@b\u{130}g.test", "ANA.PEREZ+tag@SUB.example.org"]
+        {
+            if let Ok(a) = EmailAddress::parse(text, "f") {
+                assert_eq!(EmailAddress::parse(a.as_str(), "f").unwrap(), a, "{text}");
+            }
+        }
     }
 
     #[test]
