@@ -127,10 +127,17 @@ pub async fn login(
     password: &str,
 ) -> Result<NewSession, AppError> {
     let email = email.trim().to_lowercase();
-    let keys = [format!("ip:{peer}"), format!("email:{email}")];
-    if keys.iter().any(|k| limiter.blocked(k)) {
+    // Three buckets: this address with this email (the usual limit), the email from anywhere
+    // (5×, a distributed guess at one account), the address alone (10×: one address may be a
+    // whole office behind a NAT, and it never refuses the right password by itself).
+    let pair = format!("pair:{peer}:{email}");
+    let by_email = format!("email:{email}");
+    let by_ip = format!("ip:{peer}");
+    let max = limiter.max;
+    if limiter.blocked(&pair, max) || limiter.blocked(&by_email, max.saturating_mul(5)) {
         return Err(AppError::RateLimited);
     }
+    let ip_blocked = limiter.blocked(&by_ip, max.saturating_mul(10));
     let user = users::by_email(&app.db, &email).await?;
     let ok = match &user {
         Some(u) if u.active => u.password_hash.as_deref().is_some_and(|h| verify_password(password, h)),
@@ -141,12 +148,13 @@ pub async fn login(
         }
     };
     let Some(user) = user.filter(|_| ok) else {
-        for k in &keys {
+        for k in [&pair, &by_email, &by_ip] {
             limiter.fail(k);
         }
-        return Err(AppError::Unauthenticated);
+        return Err(if ip_blocked { AppError::RateLimited } else { AppError::Unauthenticated });
     };
-    limiter.clear(&keys[1]);
+    limiter.clear(&pair);
+    limiter.clear(&by_email);
     let id = random_secret("")?;
     let csrf = random_secret("")?;
     let now = app.now();
@@ -240,12 +248,12 @@ impl LoginLimiter {
     pub fn new(max: u32, window: Duration) -> Self {
         Self { max, window, failures: Mutex::new(HashMap::new()) }
     }
-    fn blocked(&self, key: &str) -> bool {
+    fn blocked(&self, key: &str, max: u32) -> bool {
         let mut m = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         let Some(v) = m.get_mut(key) else { return false };
         v.retain(|t| now.duration_since(*t) < self.window);
-        v.len() as u32 >= self.max
+        v.len() as u32 >= max
     }
     fn fail(&self, key: &str) {
         let mut m = self.failures.lock().unwrap_or_else(|p| p.into_inner());
@@ -276,11 +284,11 @@ mod tests {
     fn limiter_blocks_after_max_failures() {
         let l = LoginLimiter::new(3, Duration::from_secs(60));
         for _ in 0..3 {
-            assert!(!l.blocked("k"));
+            assert!(!l.blocked("k", l.max));
             l.fail("k");
         }
-        assert!(l.blocked("k"));
+        assert!(l.blocked("k", l.max));
         l.clear("k");
-        assert!(!l.blocked("k"));
+        assert!(!l.blocked("k", l.max));
     }
 }

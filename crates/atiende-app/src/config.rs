@@ -41,6 +41,9 @@ pub struct AppConfig {
     /// Internal destinations outbound connections may reach anyway (SPEC §11.2
     /// `outbound_allow`); by default none.
     pub outbound: atiende_channels::outbound::Policy,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (login limit per client);
+    /// by default none: the TCP peer is the client.
+    pub trusted_proxies: atiende_channels::outbound::Policy,
     /// The email channel.
     pub email: EmailConfig,
 }
@@ -118,6 +121,7 @@ impl Default for AppConfig {
             public_url: String::new(),
             queue_ageing: Duration::from_secs(3600),
             outbound: Default::default(),
+            trusted_proxies: Default::default(),
             email: EmailConfig::default(),
         }
     }

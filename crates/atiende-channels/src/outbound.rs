@@ -119,6 +119,12 @@ impl Policy {
         }
     }
 
+    /// Whether `ip` is in one of the listed networks (the same list form serves the trusted
+    /// proxies of the login limit).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        self.allow.iter().any(|a| matches!(a, Allow::Net(n, b) if in_net(ip, *n, *b)))
+    }
+
     fn host_allowed(&self, host: &str) -> bool {
         let host = host.trim_end_matches('.').to_ascii_lowercase();
         self.allow.iter().any(|a| matches!(a, Allow::Host(h) if *h == host))

@@ -83,6 +83,28 @@ pub struct JsonBody<T>(pub T);
 /// Largest request body accepted by the API.
 pub const MAX_BODY: usize = 1024 * 1024;
 
+/// The client's address: the TCP peer, or — when the peer is one of the deployment's
+/// `trusted_proxies` — the nearest address in `X-Forwarded-For` that is not a trusted proxy.
+pub fn client_address(web: &Web, parts: &Parts, peer: std::net::IpAddr) -> String {
+    let proxies = &web.app.config.trusted_proxies;
+    if !proxies.contains(peer) {
+        return peer.to_string();
+    }
+    let forwarded = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    forwarded
+        .rsplit(',')
+        .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+        .find(|ip| !proxies.contains(*ip))
+        .unwrap_or(peer)
+        .to_string()
+}
+
 /// Whether a request was sent by another site's page (login CSRF: a cross-site form that
 /// logs the victim's browser into the attacker's account, or out of their own). Browsers
 /// say so in `Sec-Fetch-Site`; older ones send `Origin`, compared with the request's host

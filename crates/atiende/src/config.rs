@@ -36,6 +36,7 @@ pub struct FileConfig {
     pub public_url: Option<String>,
     pub queue_ageing_secs: Option<u64>,
     pub outbound_allow: Option<String>,
+    pub trusted_proxies: Option<String>,
     pub email_relay_host: Option<String>,
     pub email_relay_port: Option<u16>,
     pub email_relay_security: Option<String>,
@@ -108,6 +109,9 @@ pub const EXAMPLE: &str = r#"# Atiende configuration. Every setting is optional;
 # loopback, private, link-local and unspecified addresses. Allow some anyway:
 # comma-separated CIDRs, addresses or host names (on-premise targets, tests).
 # outbound_allow = "10.20.0.0/16,mail.internal"
+# Reverse proxies (CIDRs or addresses) whose X-Forwarded-For names the client: the
+# login limit then counts per real client, not per proxy.
+# trusted_proxies = "127.0.0.1,::1"
 
 # --- Email -----------------------------------------------------------------
 # The default sender: SMTP relay used by email accounts whose sending method is
@@ -209,6 +213,7 @@ impl FileConfig {
         env!(public_url, "ATIENDE_PUBLIC_URL");
         env!(queue_ageing_secs, "ATIENDE_QUEUE_AGEING_SECS");
         env!(outbound_allow, "ATIENDE_OUTBOUND_ALLOW");
+        env!(trusted_proxies, "ATIENDE_TRUSTED_PROXIES");
         env!(email_relay_host, "ATIENDE_EMAIL_RELAY_HOST");
         env!(email_relay_port, "ATIENDE_EMAIL_RELAY_PORT");
         env!(email_relay_security, "ATIENDE_EMAIL_RELAY_SECURITY");
@@ -273,6 +278,11 @@ impl FileConfig {
                 Some(text) => atiende_channels::outbound::Policy::parse(text)
                     .map_err(|e| anyhow::anyhow!("outbound_allow: {e}"))?,
                 None => d.outbound,
+            },
+            trusted_proxies: match &self.trusted_proxies {
+                Some(text) => atiende_channels::outbound::Policy::parse(text)
+                    .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?,
+                None => d.trusted_proxies,
             },
             email: {
                 let e = d.email;

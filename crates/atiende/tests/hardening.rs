@@ -467,3 +467,48 @@ async fn pages_carry_a_content_security_policy_without_inline_scripts() {
     }
     t.stop().await;
 }
+
+/// Behind the documented reverse proxy every client used to share the proxy's bucket: ten bad
+/// logins with made-up emails locked everyone out. With the proxy trusted, the client is the
+/// address it forwards; failures count per (address, email); an address's failures alone never
+/// refuse the right password; failures on one account still stop guessing at it.
+#[tokio::test]
+async fn the_login_limit_counts_per_client_behind_a_trusted_proxy() {
+    let t = spawn_app_with(|c| {
+        c.app.login_max_failures = 3;
+        c.app.trusted_proxies = atiende_channels::outbound::Policy::parse("127.0.0.1,::1").unwrap();
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let login = |client: &'static str, email: String, pw: &'static str| {
+        let http = http.clone();
+        let url = format!("{}/auth/login", t.url);
+        async move {
+            http.post(url)
+                .header("x-forwarded-for", format!("198.51.100.77, {client}"))
+                .json(&json!({"email": email, "password": pw}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // One client tries thirty made-up accounts: then its address is over its own (10×) limit
+    // and wrong guesses from it answer 429.
+    for i in 0..30 {
+        assert_eq!(login("203.0.113.5", format!("nobody{i}@acme.test"), "guess").await, 401);
+    }
+    assert_eq!(login("203.0.113.5", "nobody-more@acme.test".into(), "guess").await, 429);
+    // Everyone else behind the same proxy still logs in, and so does that client with the
+    // right password.
+    assert_eq!(login("203.0.113.9", "admin@acme.test".into(), "correct horse battery").await, 200);
+    assert_eq!(login("203.0.113.5", "admin@acme.test".into(), "correct horse battery").await, 200);
+    // Guessing at one account from one client stops there, right password included.
+    for _ in 0..3 {
+        assert_eq!(login("203.0.113.6", "admin@acme.test".into(), "guess").await, 401);
+    }
+    assert_eq!(login("203.0.113.6", "admin@acme.test".into(), "correct horse battery").await, 429);
+    assert_eq!(login("203.0.113.10", "admin@acme.test".into(), "correct horse battery").await, 200);
+    t.stop().await;
+}

@@ -39,7 +39,7 @@ pub async fn login(State(web): State<Web>, req: Request) -> Response {
         &mut parts, &web,
     )
     .await
-    .map(|c| c.0.ip().to_string())
+    .map(|c| crate::extract::client_address(&web, &parts, c.0.ip()))
     .unwrap_or_else(|_| "unknown".into());
     let form = read_form(body).await;
     let email = form.get("email").to_string();
