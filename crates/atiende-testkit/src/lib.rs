@@ -206,6 +206,32 @@ impl TestApp {
         body["id"].as_i64().unwrap()
     }
 
+    /// Creates an `email` account ("Soporte Acme") with these settings and returns its answer.
+    pub async fn email_account(&self, settings: Value) -> Value {
+        let r = self
+            .post("/api/v1/accounts", json!({"kind": "email", "name": "Soporte Acme", "settings": settings}))
+            .await;
+        let status = r.status();
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(status, 201, "{body}");
+        body
+    }
+
+    /// Posts a raw message to an email account's raw-MIME endpoint; returns (status, body).
+    pub async fn mime(&self, account: i64, raw: &[u8]) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}/api/v1/accounts/{account}/inbound/mime", self.url))
+            .bearer_auth(&self.token)
+            .header("content-type", "message/rfc822")
+            .body(raw.to_vec())
+            .send()
+            .await
+            .unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+
     /// Posts an inbound message and returns (status, body).
     pub async fn inbound(&self, account: i64, external_id: &str, client: &str, text: &str) -> (u16, Value) {
         let r = self

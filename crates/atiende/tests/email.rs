@@ -9,30 +9,6 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::time::Duration;
 
-async fn mime(t: &TestApp, account: i64, raw: &[u8]) -> (u16, Value) {
-    let r = t
-        .http
-        .post(format!("{}/api/v1/accounts/{account}/inbound/mime", t.url))
-        .bearer_auth(&t.token)
-        .header("content-type", "message/rfc822")
-        .body(raw.to_vec())
-        .send()
-        .await
-        .unwrap();
-    let s = r.status().as_u16();
-    (s, r.json().await.unwrap_or(Value::Null))
-}
-
-async fn email_account(t: &TestApp, settings: Value) -> Value {
-    let r = t
-        .post("/api/v1/accounts", json!({"kind": "email", "name": "Soporte Acme", "settings": settings}))
-        .await;
-    let s = r.status();
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(s, 201, "{body}");
-    body
-}
-
 fn corpus(n: usize) -> Vec<Vec<u8>> {
     let dir = std::env::temp_dir().join(format!("atiende-eml-{}-{n}", std::process::id()));
     // In the repository, so the suite runs from a clean clone alone (tests/corpus/README.md).
@@ -78,14 +54,14 @@ async fn messages_of(t: &TestApp, ticket: i64) -> Vec<Value> {
 async fn a_corpus_through_raw_mime_is_stored_once_threaded_and_sanitized() {
     let t = spawn_app_with(|c| c.app.email.max_attachment_bytes = 100_000).await;
     let acc =
-        email_account(&t, json!({"address": "support@helpdesk.example", "connection": "forwarding"})).await;
+        t.email_account(json!({"address": "support@helpdesk.example", "connection": "forwarding"})).await;
     let id = acc["id"].as_i64().unwrap();
     assert_eq!(acc["status"], "not_validated");
     assert!(acc["forwarding_address"].as_str().unwrap().ends_with("@inbound.atiende.localhost"), "{acc}");
     let generated = corpus(60);
     let mut ticket_of: HashMap<String, i64> = HashMap::new();
     for raw in &generated {
-        let (s, b) = mime(&t, id, raw).await;
+        let (s, b) = t.mime(id, raw).await;
         assert_eq!((s, b["outcome"].as_str()), (202, Some("stored")), "{b}");
         let m = MessageParser::default().parse(raw).unwrap();
         let mid = m.message_id().unwrap().to_string();
@@ -116,14 +92,14 @@ async fn a_corpus_through_raw_mime_is_stored_once_threaded_and_sanitized() {
     }
     // The same bytes again: recognised, nothing new.
     for raw in generated.iter().take(20) {
-        let (s, b) = mime(&t, id, raw).await;
+        let (s, b) = t.mime(id, raw).await;
         assert_eq!((s, b["outcome"].as_str()), (202, Some("duplicate")), "{b}");
     }
     let mut by_name: HashMap<&str, Value> = HashMap::new();
     for (name, raw) in edge_cases() {
-        let (s, b) = mime(&t, id, &raw).await;
+        let (s, b) = t.mime(id, &raw).await;
         assert_eq!((s, b["outcome"].as_str()), (202, Some("stored")), "{name}: {b}");
-        let (_, again) = mime(&t, id, &raw).await;
+        let (_, again) = t.mime(id, &raw).await;
         assert_eq!(again["outcome"], "duplicate", "{name} stored twice: {again}");
         let msgs = messages_of(&t, b["ticket_id"].as_i64().unwrap()).await;
         let m = msgs.into_iter().find(|m| m["id"] == b["message_id"]).unwrap();
@@ -197,8 +173,7 @@ async fn a_corpus_through_raw_mime_is_stored_once_threaded_and_sanitized() {
 #[tokio::test]
 async fn blocked_senders_contact_forms_and_machine_mail() {
     let t = spawn_app().await;
-    let acc = email_account(
-        &t,
+    let acc = t.email_account(
         json!({"address": "soporte@acme.test", "connection": "forwarding", "blocked_senders": ["spam@junk.test", "@blocked.test"],
                "contact_form_senders": ["forms@web.acme.test"],
                "auto_actions": {"on_creation": {"enabled": true, "texts": ["Recibimos su correo"]}}}),
@@ -206,23 +181,26 @@ async fn blocked_senders_contact_forms_and_machine_mail() {
     .await;
     let id = acc["id"].as_i64().unwrap();
     for from in ["spam@junk.test", "Anyone <x@blocked.test>"] {
-        let (s, b) = mime(
-            &t,
-            id,
-            format!("From: {from}\r\nSubject: oferta\r\nMessage-ID: <{}@m>\r\n\r\ncompre ya\r\n", from.len())
+        let (s, b) = t
+            .mime(
+                id,
+                format!(
+                    "From: {from}\r\nSubject: oferta\r\nMessage-ID: <{}@m>\r\n\r\ncompre ya\r\n",
+                    from.len()
+                )
                 .as_bytes(),
-        )
-        .await;
+            )
+            .await;
         assert_eq!((s, b["outcome"].as_str()), (202, Some("blocked")), "{b}");
     }
     assert_eq!(t.get_json("/api/v1/tickets").await["items"].as_array().unwrap().len(), 0);
     // A contact form: the client is the first address in the body.
-    let (_, b) = mime(&t, id, b"From: Formulario <forms@web.acme.test>\r\nSubject: Contacto web\r\nMessage-ID: <form1@web>\r\n\r\nNombre: Laura\r\nCorreo: laura.diaz@cliente.test\r\nMensaje: necesito ayuda\r\n").await;
+    let (_, b) = t.mime(id, b"From: Formulario <forms@web.acme.test>\r\nSubject: Contacto web\r\nMessage-ID: <form1@web>\r\n\r\nNombre: Laura\r\nCorreo: laura.diaz@cliente.test\r\nMensaje: necesito ayuda\r\n").await;
     let ticket = t.get_json(&format!("/api/v1/tickets/{}", b["ticket_id"])).await;
     let client = t.get_json(&format!("/api/v1/clients/{}", ticket["client_id"])).await;
     assert_eq!(client["identities"][0]["value"], "laura.diaz@cliente.test", "{client}");
     // An auto-reply from another system is stored but never answered automatically.
-    let (_, b) = mime(&t, id, b"From: robot@other.test\r\nSubject: Out of office\r\nAuto-Submitted: auto-replied\r\nMessage-ID: <ooo@other>\r\n\r\nI am away\r\n").await;
+    let (_, b) = t.mime(id, b"From: robot@other.test\r\nSubject: Out of office\r\nAuto-Submitted: auto-replied\r\nMessage-ID: <ooo@other>\r\n\r\nI am away\r\n").await;
     t.drain_jobs().await;
     let msgs = messages_of(&t, b["ticket_id"].as_i64().unwrap()).await;
     assert_eq!(msgs.len(), 1, "no automatic answer to machine mail: {msgs:?}");
@@ -236,6 +214,70 @@ async fn blocked_senders_contact_forms_and_machine_mail() {
 }
 
 use atiende_testkit::spawn_app;
+
+/// A sender that is not an address is never made a client (an encoded word that decodes to
+/// nothing, a bare `@domain`): Reply-To, Sender and Return-Path are tried in that order,
+/// and a mail with no usable sender is kept (an MTA takes 202 as delivered) from an
+/// "unknown sender" client of its own, with its raw source, that nothing is sent to.
+#[tokio::test]
+async fn malformed_senders_fall_back_and_a_mail_without_one_is_kept() {
+    let t = spawn_app().await;
+    let id = t.email_account(json!({"address": "soporte@acme.test", "connection": "forwarding"})).await["id"]
+        .as_i64()
+        .unwrap();
+    let client_of = |b: Value| {
+        let t = &t;
+        async move {
+            let ticket = t.get_json(&format!("/api/v1/tickets/{}", b["ticket_id"])).await;
+            t.get_json(&format!("/api/v1/clients/{}", ticket["client_id"])).await
+        }
+    };
+    for (n, headers, expected) in [
+        (
+            1,
+            "From: =?utf-8?Q?attacker?Q?agent?=@victim.example\r\nReply-To: Real <real@cliente.test>",
+            "real@cliente.test",
+        ),
+        (2, "From: @example.com>\r\nSender: Secretaria <secretaria@cliente.test>", "secretaria@cliente.test"),
+        (3, "Return-Path: <rebote@cliente.test>", "rebote@cliente.test"),
+    ] {
+        let raw = format!("{headers}\r\nSubject: s{n}\r\nMessage-ID: <s{n}@c>\r\n\r\nhola {n}\r\n");
+        let (s, b) = t.mime(id, raw.as_bytes()).await;
+        assert_eq!((s, b["outcome"].as_str()), (202, Some("stored")), "{b}");
+        let client = client_of(b).await;
+        assert_eq!(client["identities"][0]["kind"], "email", "{client}");
+        assert_eq!(client["identities"][0]["value"], expected, "{client}");
+    }
+    // Two different malformed senders do not merge into one client either.
+    let raw =
+        b"From: \"Nobody\" <>\r\nSubject: sin remitente\r\nMessage-ID: <u1@c>\r\n\r\nHola, soy Marta.\r\n";
+    let (s, b) = t.mime(id, raw).await;
+    assert_eq!((s, b["outcome"].as_str()), (202, Some("stored")), "kept, not dropped: {b}");
+    let ticket = b["ticket_id"].as_i64().unwrap();
+    let client = client_of(b).await;
+    assert_eq!(client["identities"][0]["kind"], "unknown_sender", "{client}");
+    assert!(client["name"].as_str().unwrap().starts_with("Unknown sender"), "{client}");
+    let msgs = messages_of(&t, ticket).await;
+    assert_eq!(msgs[0]["text"], "Hola, soy Marta.");
+    let source = &msgs[0]["attachments"][0];
+    assert_eq!(
+        (source["filename"].as_str(), source["content_type"].as_str()),
+        (Some("message.eml"), Some("message/rfc822"))
+    );
+    let r = t.get(&format!("/api/v1/attachments/{}", source["id"])).await;
+    assert_eq!(r.bytes().await.unwrap().as_ref(), raw, "the raw source, byte for byte");
+    let (_, b2) = t.mime(id, b"From: <@>\r\nSubject: otro\r\nMessage-ID: <u2@c>\r\n\r\nOtro.\r\n").await;
+    assert_ne!(b2["ticket_id"], ticket, "another sender-less mail is another ticket");
+    // Nothing can be sent to it: a reply fails for good with the reason.
+    t.post(&format!("/api/v1/tickets/{ticket}/messages"), json!({"text": "¿Quién es?"})).await;
+    t.drain_jobs().await;
+    t.eventually(10, || async {
+        let last = messages_of(&t, ticket).await.pop().unwrap();
+        (last["delivery"] == "failed").then_some(last)
+    })
+    .await;
+    t.stop().await;
+}
 
 /// A node whose default sender is the SMTP sink on `port`.
 async fn app_with_relay(
@@ -259,15 +301,14 @@ fn header<'a>(m: &'a mail_parser::Message<'a>, name: &str) -> String {
 async fn replies_go_out_by_smtp_threaded_signed_and_with_the_chain() {
     let sink = SmtpSink::start();
     let t = app_with_relay(sink.port, |_| {}).await;
-    let acc = email_account(
-        &t,
+    let acc = t.email_account(
         json!({"address": "soporte@acme.test", "connection": "forwarding", "signature": "{agent_first_name} {agent_last_name}\n{agent_department}", "include_chain": true}),
     )
     .await;
     let id = acc["id"].as_i64().unwrap();
-    let (_, b) = mime(&t, id, "From: Ana Gómez <ana@cliente.test>\r\nTo: soporte@acme.test\r\nSubject: Factura duplicada\r\nMessage-ID: <m1@cliente.test>\r\n\r\nMe cobraron dos veces.\r\n".as_bytes()).await;
+    let (_, b) = t.mime(id, "From: Ana Gómez <ana@cliente.test>\r\nTo: soporte@acme.test\r\nSubject: Factura duplicada\r\nMessage-ID: <m1@cliente.test>\r\n\r\nMe cobraron dos veces.\r\n".as_bytes()).await;
     let ticket = b["ticket_id"].as_i64().unwrap();
-    let (_, b2) = mime(&t, id, b"From: ana@cliente.test\r\nSubject: Re: Factura duplicada\r\nMessage-ID: <m2@cliente.test>\r\nIn-Reply-To: <m1@cliente.test>\r\nReferences: <m1@cliente.test>\r\n\r\nAdjunto el detalle.\r\n\r\nOn Mon, Ana wrote:\r\n> Me cobraron dos veces.\r\n").await;
+    let (_, b2) = t.mime(id, b"From: ana@cliente.test\r\nSubject: Re: Factura duplicada\r\nMessage-ID: <m2@cliente.test>\r\nIn-Reply-To: <m1@cliente.test>\r\nReferences: <m1@cliente.test>\r\n\r\nAdjunto el detalle.\r\n\r\nOn Mon, Ana wrote:\r\n> Me cobraron dos veces.\r\n").await;
     assert_eq!(b2["ticket_id"].as_i64(), Some(ticket), "the reply joins its thread");
     let m2 = messages_of(&t, ticket).await.pop().unwrap();
     assert_eq!(m2["text"], "Adjunto el detalle.", "quoted history folded away from the text");
@@ -328,7 +369,7 @@ async fn replies_go_out_by_smtp_threaded_signed_and_with_the_chain() {
     let reply = format!(
         "From: ana@cliente.test\r\nSubject: Re: Factura duplicada\r\nMessage-ID: <m3@cliente.test>\r\nIn-Reply-To: <{mid}>\r\nReferences: <m1@cliente.test> <m2@cliente.test> <{mid}>\r\n\r\nGracias!\r\n"
     );
-    let (_, b3) = mime(&t, id, reply.as_bytes()).await;
+    let (_, b3) = t.mime(id, reply.as_bytes()).await;
     assert_eq!(b3["ticket_id"].as_i64(), Some(ticket));
     t.stop().await;
 }
@@ -341,9 +382,9 @@ async fn replies_go_out_by_smtp_threaded_signed_and_with_the_chain() {
 async fn replies_from_a_colleague_in_cc_or_another_address_join_the_thread() {
     let sink = SmtpSink::start();
     let t = app_with_relay(sink.port, |_| {}).await;
-    let acc = email_account(&t, json!({"address": "soporte@acme.test", "connection": "forwarding"})).await;
+    let acc = t.email_account(json!({"address": "soporte@acme.test", "connection": "forwarding"})).await;
     let id = acc["id"].as_i64().unwrap();
-    let (_, b) = mime(&t, id, b"From: Ana <ana@cliente.test>\r\nTo: soporte@acme.test\r\nCc: Carlos <carlos@cliente.test>\r\nSubject: Pedido 881\r\nMessage-ID: <p1@cliente.test>\r\n\r\nNo llega el pedido.\r\n").await;
+    let (_, b) = t.mime(id, b"From: Ana <ana@cliente.test>\r\nTo: soporte@acme.test\r\nCc: Carlos <carlos@cliente.test>\r\nSubject: Pedido 881\r\nMessage-ID: <p1@cliente.test>\r\n\r\nNo llega el pedido.\r\n").await;
     let ticket = b["ticket_id"].as_i64().unwrap();
     let r = t.post(&format!("/api/v1/tickets/{ticket}/messages"), json!({"text": "Lo revisamos hoy."})).await;
     assert_eq!(r.status(), 201);
@@ -357,11 +398,11 @@ async fn replies_from_a_colleague_in_cc_or_another_address_join_the_thread() {
     let carlos = format!(
         "From: Carlos <carlos@cliente.test>\r\nTo: soporte@acme.test\r\nSubject: Re: Pedido 881\r\nMessage-ID: <p2@cliente.test>\r\nIn-Reply-To: <{ours}>\r\nReferences: <p1@cliente.test> <{ours}>\r\n\r\nEs urgente para nosotros.\r\n"
     );
-    let (s, b) = mime(&t, id, carlos.as_bytes()).await;
+    let (s, b) = t.mime(id, carlos.as_bytes()).await;
     assert_eq!(s, 202, "{b}");
     assert_eq!(b["ticket_id"].as_i64(), Some(ticket), "the colleague joins the thread");
     // Ana writes again from her other address, answering her own first mail.
-    let (_, b) = mime(&t, id, b"From: Ana P. <ana.perez@otra.test>\r\nSubject: Re: Pedido 881\r\nMessage-ID: <p3@otra.test>\r\nIn-Reply-To: <p1@cliente.test>\r\n\r\nSigo esperando.\r\n").await;
+    let (_, b) = t.mime(id, b"From: Ana P. <ana.perez@otra.test>\r\nSubject: Re: Pedido 881\r\nMessage-ID: <p3@otra.test>\r\nIn-Reply-To: <p1@cliente.test>\r\n\r\nSigo esperando.\r\n").await;
     assert_eq!(b["ticket_id"].as_i64(), Some(ticket), "another address of the thread joins it");
     let texts: Vec<String> =
         messages_of(&t, ticket).await.iter().map(|m| m["text"].as_str().unwrap_or("").to_string()).collect();
@@ -370,12 +411,12 @@ async fn replies_from_a_colleague_in_cc_or_another_address_join_the_thread() {
         ["No llega el pedido.", "Lo revisamos hoy.", "Es urgente para nosotros.", "Sigo esperando."]
     );
     // A mail answering nothing we know opens its own ticket; so does one answering a closed ticket.
-    let (_, b) = mime(&t, id, b"From: carlos@cliente.test\r\nSubject: Otra cosa\r\nMessage-ID: <p4@cliente.test>\r\nIn-Reply-To: <unknown@elsewhere.test>\r\n\r\nOtra consulta.\r\n").await;
+    let (_, b) = t.mime(id, b"From: carlos@cliente.test\r\nSubject: Otra cosa\r\nMessage-ID: <p4@cliente.test>\r\nIn-Reply-To: <unknown@elsewhere.test>\r\n\r\nOtra consulta.\r\n").await;
     let other = b["ticket_id"].as_i64().unwrap();
     assert_ne!(other, ticket);
     let r = t.post(&format!("/api/v1/tickets/{ticket}/close"), json!({})).await;
     assert_eq!(r.status(), 200);
-    let (_, b) = mime(&t, id, b"From: Ana <ana@cliente.test>\r\nSubject: Re: Pedido 881\r\nMessage-ID: <p5@cliente.test>\r\nIn-Reply-To: <p1@cliente.test>\r\n\r\nYa llego, gracias.\r\n").await;
+    let (_, b) = t.mime(id, b"From: Ana <ana@cliente.test>\r\nSubject: Re: Pedido 881\r\nMessage-ID: <p5@cliente.test>\r\nIn-Reply-To: <p1@cliente.test>\r\n\r\nYa llego, gracias.\r\n").await;
     let after = b["ticket_id"].as_i64().unwrap();
     assert!(
         after != ticket && after != other,
@@ -394,13 +435,13 @@ async fn a_sending_failure_is_retried_until_the_smtp_server_is_back() {
         c.app.email.timeout = Duration::from_secs(2);
     })
     .await;
-    let acc = email_account(&t, json!({"address": "soporte@acme.test", "connection": "forwarding"})).await;
-    let (_, b) = mime(
-        &t,
-        acc["id"].as_i64().unwrap(),
-        b"From: ana@cliente.test\r\nSubject: hola\r\nMessage-ID: <r1@c>\r\n\r\nhola\r\n",
-    )
-    .await;
+    let acc = t.email_account(json!({"address": "soporte@acme.test", "connection": "forwarding"})).await;
+    let (_, b) = t
+        .mime(
+            acc["id"].as_i64().unwrap(),
+            b"From: ana@cliente.test\r\nSubject: hola\r\nMessage-ID: <r1@c>\r\n\r\nhola\r\n",
+        )
+        .await;
     let ticket = b["ticket_id"].as_i64().unwrap();
     t.post(&format!("/api/v1/tickets/{ticket}/messages"), json!({"text": "respuesta"})).await;
     t.eventually(10, || async {
@@ -446,7 +487,7 @@ async fn imap_mailboxes_are_read_once_across_restarts_outages_and_bad_passwords(
     t.token = t.user("Acme", "admin@acme.test", &["admin"]).await;
     let settings = json!({"address": "soporte@acme.test", "connection": "imap",
         "imap": {"host": "127.0.0.1", "port": dc.port, "security": "none", "username": "soporte", "password": "secreto"}});
-    let acc = email_account(&t, settings).await;
+    let acc = t.email_account(settings).await;
     let id = acc["id"].as_i64().unwrap();
     assert_eq!(acc["status"], "active");
     assert!(acc["settings"]["imap"].get("password").is_none(), "the password is never returned");
@@ -579,7 +620,7 @@ async fn forwarding_is_validated_by_the_mail_coming_back_and_receives_mail() {
     let relay = SmtpSink::start();
     let t = app_with_relay(relay.port, |c| c.smtp_listen = Some("127.0.0.1:0".into())).await;
     let listen = t.server.as_ref().unwrap().smtp_addr.unwrap().port();
-    let acc = email_account(&t, json!({"address": "soporte@acme.test", "connection": "forwarding"})).await;
+    let acc = t.email_account(json!({"address": "soporte@acme.test", "connection": "forwarding"})).await;
     let id = acc["id"].as_i64().unwrap();
     let fwd = acc["forwarding_address"].as_str().unwrap().to_string();
     assert_eq!(acc["status"], "not_validated");
@@ -648,7 +689,7 @@ async fn email_settings_are_checked_field_by_field() {
     );
     // Agents cannot create, validate or test accounts.
     let agent = t.user("Acme", "agent@acme.test", &["agent"]).await;
-    let acc = email_account(&t, json!({"address": "a@b.test", "connection": "forwarding"})).await;
+    let acc = t.email_account(json!({"address": "a@b.test", "connection": "forwarding"})).await;
     for path in ["validate", "test-connection"] {
         let r = t
             .call(
@@ -755,9 +796,9 @@ async fn imap_over_tls_and_starttls_checks_the_certificate() {
                "imap": {"host": "localhost", "port": port, "security": security, "username": "soporte", "password": "secreto"}})
     };
     let tls =
-        email_account(&t, imap(dc.tls_port.unwrap(), "tls", "tls@acme.test")).await["id"].as_i64().unwrap();
+        t.email_account(imap(dc.tls_port.unwrap(), "tls", "tls@acme.test")).await["id"].as_i64().unwrap();
     let starttls =
-        email_account(&t, imap(dc.port, "starttls", "starttls@acme.test")).await["id"].as_i64().unwrap();
+        t.email_account(imap(dc.port, "starttls", "starttls@acme.test")).await["id"].as_i64().unwrap();
     for acc in [tls, starttls] {
         t.eventually(20, || async {
             let n = t.get_json(&format!("/api/v1/tickets?account_id={acc}")).await["items"]
@@ -775,7 +816,7 @@ async fn imap_over_tls_and_starttls_checks_the_certificate() {
     // Without the CA, the server's certificate is refused: the account needs reconnection.
     let t = spawn_app_with(|c| c.app.email.reconnect_max = Duration::from_secs(1)).await;
     let acc =
-        email_account(&t, imap(dc.tls_port.unwrap(), "tls", "tls@acme.test")).await["id"].as_i64().unwrap();
+        t.email_account(imap(dc.tls_port.unwrap(), "tls", "tls@acme.test")).await["id"].as_i64().unwrap();
     let a: Value = t
         .eventually(20, || async {
             let a = t.get_json(&format!("/api/v1/accounts/{acc}")).await;
@@ -807,7 +848,7 @@ async fn with_two_nodes_one_reads_the_mailbox_and_the_other_takes_over_when_it_s
         db,
     };
     t.token = t.user("Acme", "admin@acme.test", &["admin"]).await;
-    let acc = email_account(&t, json!({"address": "soporte@acme.test", "connection": "imap",
+    let acc = t.email_account(json!({"address": "soporte@acme.test", "connection": "imap",
         "imap": {"host": "127.0.0.1", "port": dc.port, "security": "none", "username": "soporte", "password": "secreto"}})).await;
     let id = acc["id"].as_i64().unwrap();
     let b = atiende::server::start(&config("node-b"), None).await.unwrap();
@@ -851,8 +892,8 @@ async fn with_two_nodes_one_reads_the_mailbox_and_the_other_takes_over_when_it_s
 async fn agents_attach_files_to_email_replies_and_bad_files_are_refused() {
     let sink = SmtpSink::start();
     let t = app_with_relay(sink.port, |_| {}).await;
-    let acc = email_account(&t, json!({"address": "soporte@acme.test", "connection": "forwarding"})).await;
-    let (_, b) = mime(&t, acc["id"].as_i64().unwrap(), b"From: ana@cliente.test\r\nSubject: contrato\r\nMessage-ID: <f1@c>\r\n\r\nme envian el contrato?\r\n").await;
+    let acc = t.email_account(json!({"address": "soporte@acme.test", "connection": "forwarding"})).await;
+    let (_, b) = t.mime(acc["id"].as_i64().unwrap(), b"From: ana@cliente.test\r\nSubject: contrato\r\nMessage-ID: <f1@c>\r\n\r\nme envian el contrato?\r\n").await;
     let ticket = b["ticket_id"].as_i64().unwrap();
     let pdf = b"%PDF-1.4\n% contrato de prueba\n".to_vec();
     let csv = "nombre;monto\nAna;1000\n".as_bytes().to_vec();

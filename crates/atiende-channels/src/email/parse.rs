@@ -1,7 +1,8 @@
 //! Inbound MIME → the parts a ticket needs. Any byte string is accepted: broken
 //! MIME yields what could be read (at worst the raw text), never a panic.
 use super::sanitize::sanitize_html;
-use mail_parser::{MessageParser, MimeHeaders, PartType};
+use mail_parser::decoders::html::{html_to_text, text_to_html};
+use mail_parser::{Encoding, MessageParser, MessagePart, MimeHeaders, PartType};
 use sha2::{Digest, Sha256};
 
 /// Limits applied while parsing (from the server configuration).
@@ -45,16 +46,26 @@ pub struct ParsedEmail {
     pub has_message_id: bool,
     pub in_reply_to: Vec<String>,
     pub references: Vec<String>,
+    /// Who wrote: the first usable address of From, Reply-To, Sender and Return-Path, in
+    /// that order (an address that is not one — no local part, no domain — is skipped).
+    /// `None` when none is usable: the mail is still kept, from an unknown sender.
     pub from: Option<Mailbox>,
+    /// The header `from` was taken from: `from`, `reply-to`, `sender` or `return-path`.
+    pub from_header: Option<&'static str>,
+    /// The From header as written (unfolded), to show who a mail without a usable sender
+    /// claimed to be.
+    pub from_text: Option<String>,
     pub reply_to: Option<Mailbox>,
     pub to: Vec<Mailbox>,
     pub cc: Vec<Mailbox>,
+    /// The whole subject (RFC 5322 unfolded; up to [`MAX_SUBJECT_CHARS`]).
     pub subject: String,
     /// `Date:` as Unix seconds, when readable.
     pub date: Option<i64>,
-    /// Plain text of the body (from the HTML when the message has no text part).
+    /// Plain text of the body: every inline text part in order (an HTML part by its text).
     pub text: String,
-    /// Sanitized HTML body, when the message has one.
+    /// Sanitized HTML body, when the message has an HTML part: every inline part in order,
+    /// the plain ones as HTML.
     pub html: Option<String>,
     pub attachments: Vec<Attachment>,
     /// Sent by a program (auto-reply, bounce, list): never answered automatically (RFC 3834).
@@ -79,18 +90,129 @@ fn ids(v: &mail_parser::HeaderValue<'_>) -> Vec<String> {
     out
 }
 
+/// Longest subject kept (characters); RFC 5322 lines are 998 but a subject may be folded
+/// over many of them, and is kept whole up to this bound.
+pub const MAX_SUBJECT_CHARS: usize = 16 * 1024;
+
+/// A mailbox whose address is one (`local@domain`, checked as stored).
+fn usable(address: &str, name: Option<&str>) -> Option<Mailbox> {
+    let address = atiende_core::types::EmailAddress::parse(address, "").ok()?.as_str().to_string();
+    let name = name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    Some(Mailbox { name, address })
+}
+
 fn mailboxes(a: Option<&mail_parser::Address<'_>>) -> Vec<Mailbox> {
     let Some(a) = a else { return Vec::new() };
-    a.iter()
-        .filter_map(|m| {
-            let address = m.address()?.trim().to_lowercase();
-            if address.is_empty() {
-                return None;
-            }
-            let name = m.name().map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
-            Some(Mailbox { name, address })
-        })
-        .collect()
+    a.iter().filter_map(|m| usable(m.address()?, m.name())).collect()
+}
+
+/// The sender a client is made from: From, then Reply-To, Sender, Return-Path.
+fn sender(msg: &mail_parser::Message<'_>) -> Option<(Mailbox, &'static str)> {
+    let return_path =
+        || msg.return_address().and_then(|r| usable(&strip_id(r), None)).map(|m| (m, "return-path"));
+    mailboxes(msg.from())
+        .into_iter()
+        .next()
+        .map(|m| (m, "from"))
+        .or_else(|| mailboxes(msg.reply_to()).into_iter().next().map(|m| (m, "reply-to")))
+        .or_else(|| mailboxes(msg.sender()).into_iter().next().map(|m| (m, "sender")))
+        .or_else(return_path)
+}
+
+/// Charset labels that mean "no idea" in practice: mail labelled so is often UTF-8.
+fn vague_charset(label: Option<&str>) -> bool {
+    let Some(label) = label else { return true };
+    let l = label.trim().trim_matches('"').to_ascii_lowercase().replace('_', "-");
+    matches!(
+        l.as_str(),
+        "" | "us-ascii"
+            | "ascii"
+            | "iso-8859-1"
+            | "iso8859-1"
+            | "latin1"
+            | "latin-1"
+            | "windows-1252"
+            | "cp1252"
+            | "x-unknown"
+            | "unknown"
+            | "unknown-8bit"
+            | "x-unknown-8bit"
+            | "default"
+    ) || mail_parser::decoders::charsets::map::charset_decoder(l.as_bytes()).is_none()
+}
+
+/// A text part's text. Mail-parser decodes by the declared charset; when the label is
+/// missing, unknown or the Latin default that senders put on anything, the bytes decide:
+/// valid UTF-8 is UTF-8 (mislabelled, as Gmail and Thunderbird read it), otherwise
+/// Windows-1252 (the superset of Latin-1 that "ISO-8859-1" mail really is).
+fn part_text<'a>(raw: &[u8], part: &'a MessagePart<'_>) -> Option<std::borrow::Cow<'a, str>> {
+    let decoded = match &part.body {
+        PartType::Text(t) | PartType::Html(t) => t,
+        _ => return None,
+    };
+    let label = part.content_type().and_then(|c| c.attribute("charset"));
+    if decoded.is_ascii() && !decoded.contains('\u{fffd}') || !vague_charset(label) {
+        return Some(std::borrow::Cow::Borrowed(decoded.as_ref()));
+    }
+    let body = raw.get(part.offset_body as usize..part.offset_end as usize).unwrap_or_default();
+    let bytes = match part.encoding {
+        Encoding::None => Some(body.to_vec()),
+        Encoding::Base64 => mail_parser::decoders::base64::base64_decode(body),
+        Encoding::QuotedPrintable => mail_parser::decoders::quoted_printable::quoted_printable_decode(body),
+    };
+    let Some(bytes) = bytes else { return Some(std::borrow::Cow::Borrowed(decoded.as_ref())) };
+    Some(std::borrow::Cow::Owned(match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(e.as_bytes()).0.into_owned(),
+    }))
+}
+
+/// The name a nameless part gets, by its type, with the right extension.
+fn name_by_type(content_type: &str, part: &MessagePart<'_>) -> String {
+    if let PartType::Message(m) = &part.body {
+        let subject = m.subject().map(sanitize_filename).filter(|s| !s.is_empty());
+        return format!("{}.eml", subject.unwrap_or_else(|| "message".into()));
+    }
+    let name = match content_type {
+        "message/rfc822" | "message/global" => "message.eml",
+        "message/delivery-status" | "message/global-delivery-status" => "delivery-report.txt",
+        "message/disposition-notification" => "read-receipt.txt",
+        "text/rfc822-headers" | "message/global-headers" => "headers.txt",
+        "text/plain" => "text.txt",
+        "text/html" => "page.html",
+        "text/calendar" | "application/ics" => "invite.ics",
+        "text/csv" => "table.csv",
+        "text/vcard" | "text/x-vcard" => "contact.vcf",
+        "image/png" => "image.png",
+        "image/jpeg" | "image/jpg" | "image/pjpeg" => "image.jpg",
+        "image/gif" => "image.gif",
+        "image/webp" => "image.webp",
+        "image/heic" => "image.heic",
+        "image/bmp" => "image.bmp",
+        "image/tiff" => "image.tiff",
+        "image/svg+xml" => "image.svg",
+        "audio/mpeg" => "audio.mp3",
+        "audio/ogg" => "audio.ogg",
+        "audio/wav" | "audio/x-wav" => "audio.wav",
+        "video/mp4" => "video.mp4",
+        "application/pdf" => "document.pdf",
+        "application/zip" | "application/x-zip-compressed" => "archive.zip",
+        "application/gzip" => "archive.gz",
+        "application/json" => "data.json",
+        "application/xml" | "text/xml" => "data.xml",
+        "application/msword" => "document.doc",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => "document.docx",
+        "application/vnd.ms-excel" => "spreadsheet.xls",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "spreadsheet.xlsx",
+        "application/vnd.oasis.opendocument.text" => "document.odt",
+        "application/ms-tnef" | "application/vnd.ms-tnef" => "winmail.dat",
+        "application/pkcs7-signature" | "application/x-pkcs7-signature" => "smime.p7s",
+        "application/pkcs7-mime" | "application/x-pkcs7-mime" => "smime.p7m",
+        "application/pgp-signature" => "signature.asc",
+        "application/pgp-encrypted" | "application/pgp-keys" => "encrypted.asc",
+        _ => "file.bin",
+    };
+    name.to_string()
 }
 
 /// Parses one raw message.
@@ -105,6 +227,8 @@ pub fn parse(raw: &[u8], limits: Limits) -> ParsedEmail {
             in_reply_to: Vec::new(),
             references: Vec::new(),
             from: None,
+            from_header: None,
+            from_text: None,
             reply_to: None,
             to: Vec::new(),
             cc: Vec::new(),
@@ -126,10 +250,34 @@ pub fn parse(raw: &[u8], limits: Limits) -> ParsedEmail {
         || msg.header_raw("X-Autoreply").is_some()
         || msg.header_raw("X-Autorespond").is_some()
         || msg.header_raw("List-Id").is_some();
-    // Only a real text/html part counts (mail-parser also renders plain text as HTML).
-    let html_raw =
-        msg.html_part(0).filter(|p| p.is_text_html()).and_then(|_| msg.body_html(0)).map(|h| h.into_owned());
-    let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default().replace("\r\n", "\n");
+    // Every inline part survives: the text is all of them in order (HTML ones by their
+    // text), the HTML (when there is a real HTML part) all of them, the plain ones as HTML.
+    let mut text = String::new();
+    for part in msg.text_bodies() {
+        let Some(t) = part_text(raw, part) else { continue };
+        let t = if part.is_text_html() { html_to_text(&t) } else { t.into_owned() };
+        let t = t.replace("\r\n", "\n");
+        if t.trim().is_empty() {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        text.push_str(t.trim_end());
+    }
+    let html_raw = msg.html_bodies().any(|p| p.is_text_html()).then(|| {
+        let mut html = String::new();
+        for part in msg.html_bodies() {
+            let Some(t) = part_text(raw, part) else { continue };
+            if part.is_text_html() {
+                html.push_str(&t);
+            } else {
+                html.push_str(&text_to_html(&t));
+            }
+            html.push('\n');
+        }
+        html
+    });
     // Broken structure (a multipart whose boundary never opens…): keep the raw body as
     // text rather than lose what the client wrote.
     let text = if text.trim().is_empty() && html_raw.is_none() {
@@ -146,20 +294,21 @@ pub fn parse(raw: &[u8], limits: Limits) -> ParsedEmail {
         let content_type = part
             .content_type()
             .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("octet-stream")).to_ascii_lowercase())
-            .unwrap_or_else(|| "application/octet-stream".into());
+            .unwrap_or_else(|| match &part.body {
+                PartType::Message(_) => "message/rfc822".into(),
+                PartType::Text(_) => "text/plain".into(),
+                PartType::Html(_) => "text/html".into(),
+                _ => "application/octet-stream".into(),
+            });
         let bytes: std::borrow::Cow<'_, [u8]> = match &part.body {
             PartType::Message(m) => std::borrow::Cow::Borrowed(m.raw_message()),
             _ => std::borrow::Cow::Borrowed(part.contents()),
         };
-        let filename =
-            part.attachment_name().map(sanitize_filename).filter(|n| !n.is_empty()).unwrap_or_else(|| {
-                match &part.body {
-                    PartType::Message(m) => {
-                        format!("{}.eml", sanitize_filename(m.subject().unwrap_or("message")))
-                    }
-                    _ => format!("attachment-{}", attachments.len() + 1),
-                }
-            });
+        let filename = part
+            .attachment_name()
+            .map(sanitize_filename)
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| name_by_type(&content_type, part));
         let inline = part.content_disposition().is_none_or(|d| d.ctype().eq_ignore_ascii_case("inline"));
         let size = bytes.len();
         attachments.push(Attachment {
@@ -171,16 +320,19 @@ pub fn parse(raw: &[u8], limits: Limits) -> ParsedEmail {
             data: (size <= limits.max_attachment_bytes).then(|| bytes.into_owned()),
         });
     }
+    let sender = sender(&msg);
     ParsedEmail {
         message_id: mid.unwrap_or_else(digest),
         has_message_id,
         in_reply_to: ids(msg.in_reply_to()),
         references: ids(msg.references()),
-        from: mailboxes(msg.from()).into_iter().next(),
+        from_header: sender.as_ref().map(|s| s.1),
+        from_text: msg.header_raw("From").map(|f| f.split_whitespace().collect::<Vec<_>>().join(" ")),
+        from: sender.map(|s| s.0),
         reply_to: mailboxes(msg.reply_to()).into_iter().next(),
         to: mailboxes(msg.to()),
         cc: mailboxes(msg.cc()),
-        subject: msg.subject().unwrap_or("").trim().chars().take(998).collect(),
+        subject: msg.subject().unwrap_or("").trim().chars().take(MAX_SUBJECT_CHARS).collect(),
         date: msg.date().map(|d| d.to_timestamp()),
         text,
         html: html_raw.as_deref().map(sanitize_html),

@@ -31,7 +31,7 @@ pub fn routes(max_message_bytes: usize) -> Router<Web> {
 /// recognised as already stored, from a blocked sender, or the validation mail).
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/inbound/mime", tag = "email",
     request_body(content = String, content_type = "message/rfc822"),
-    responses((status = 202, description = "`{outcome: stored|duplicate|blocked|validated|no_sender, message_id, ticket_id}`"), (status = 409), (status = 413), (status = 422)))]
+    responses((status = 202, description = "`{outcome: stored|duplicate|blocked|validated, message_id, ticket_id}`; a mail without a usable sender is stored from an unknown sender"), (status = 409), (status = 413), (status = 422)))]
 pub async fn inbound_mime(
     State(web): State<Web>,
     Auth(actor): Auth,
@@ -56,7 +56,6 @@ pub async fn inbound_mime(
         }
         Received::Blocked(sender) => json!({"outcome": "blocked", "sender": sender}),
         Received::Validated => json!({"outcome": "validated"}),
-        Received::NoSender => json!({"outcome": "no_sender"}),
     };
     Ok((StatusCode::ACCEPTED, Json(out)))
 }

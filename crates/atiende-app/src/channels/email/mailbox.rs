@@ -109,10 +109,9 @@ async fn session(
             let mut done = last;
             for ((uid, _), r) in batch.iter().zip(results) {
                 match r {
-                    Ok(Received::Stored(_))
-                    | Ok(Received::Blocked(_))
-                    | Ok(Received::Validated)
-                    | Ok(Received::NoSender) => done = *uid,
+                    Ok(Received::Stored(_)) | Ok(Received::Blocked(_)) | Ok(Received::Validated) => {
+                        done = *uid
+                    }
                     Err(AppError::Invalid(e)) => {
                         tracing::warn!(account = account_id, uid, error = %e, "message refused; skipped");
                         done = *uid;

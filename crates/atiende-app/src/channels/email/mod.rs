@@ -46,8 +46,32 @@ pub enum Received {
     Blocked(String),
     /// The account's own forwarding validation mail came back: the account is validated.
     Validated,
-    /// Nothing to take a client from (no usable sender): logged, not stored.
-    NoSender,
+}
+
+/// The identity kind of a client made from a mail without a usable sender (one per mail:
+/// its value is the message's id). Nothing is delivered to it: it has no address.
+pub const UNKNOWN_SENDER: &str = "unknown_sender";
+
+fn email_identity(from: &mail::Mailbox) -> ClientIdentity {
+    ClientIdentity {
+        kind: ChannelKind::Email.as_str().into(),
+        value: from.address.clone(),
+        name: from.name.clone().unwrap_or_default(),
+    }
+}
+
+/// "Unknown sender", with what the From header said when it said anything.
+fn unknown_sender_name(from_header: Option<&str>) -> String {
+    let said: String = from_header
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control() && !atiende_core::is_bidi_control(*c))
+        .take(120)
+        .collect();
+    match said.trim() {
+        "" => "Unknown sender".into(),
+        said => format!("Unknown sender ({said})"),
+    }
 }
 
 /// Stores one raw message received for `account` (acknowledge it only after this returns Ok).
@@ -76,24 +100,34 @@ pub async fn receive(app: &App, account: &AccountRow, raw: &[u8]) -> Result<Rece
         tracing::info!(account = account.id, "forwarding validated: the validation mail came back");
         return Ok(Received::Validated);
     }
-    let Some(from) = p.from.clone() else {
-        tracing::warn!(account = account.id, message_id = %p.message_id, "mail without a sender address: not stored");
-        return Ok(Received::NoSender);
-    };
-    if cfg.blocks(&from.address) {
+    if let Some(from) = &p.from
+        && cfg.blocks(&from.address)
+    {
         tracing::info!(account = account.id, sender = %from.address, message_id = %p.message_id, "mail from a blocked sender: no ticket");
-        return Ok(Received::Blocked(from.address));
+        return Ok(Received::Blocked(from.address.clone()));
     }
     let (main, quoted) = split_quoted(&p.text);
-    // Contact forms: the client is the first address written in the body.
-    let (client_addr, client_name) = if cfg.contact_form_senders.contains(&from.address) {
-        match first_address(&p.text) {
-            Some(a) => (a, String::new()),
-            None => (from.address.clone(), from.name.clone().unwrap_or_default()),
+    // Contact forms: the client is the first address written in the body. A mail without
+    // a usable sender is kept all the same, from a client of its own ("unknown sender",
+    // nobody to answer) with the raw source attached, so an agent can read who sent it.
+    let client = match &p.from {
+        Some(from) if cfg.contact_form_senders.contains(&from.address) => match first_address(&p.text) {
+            Some(a) => {
+                ClientIdentity { kind: ChannelKind::Email.as_str().into(), value: a, name: String::new() }
+            }
+            None => email_identity(from),
+        },
+        Some(from) => email_identity(from),
+        None => {
+            tracing::warn!(account = account.id, message_id = %p.message_id, "mail without a usable sender: kept from an unknown sender");
+            ClientIdentity {
+                kind: UNKNOWN_SENDER.into(),
+                value: p.message_id.clone(),
+                name: unknown_sender_name(p.from_text.as_deref()),
+            }
         }
-    } else {
-        (from.address.clone(), from.name.clone().unwrap_or_default())
     };
+    let from_address = p.from.as_ref().map(|f| f.address.as_str());
     let text = if main.trim().is_empty() {
         if p.subject.is_empty() { "(no text)".to_string() } else { p.subject.clone() }
     } else {
@@ -101,7 +135,9 @@ pub async fn receive(app: &App, account: &AccountRow, raw: &[u8]) -> Result<Rece
     };
     let meta = json!({"email": {
         "subject": p.subject,
-        "from": {"name": from.name, "address": from.address},
+        "from": p.from.as_ref().map(|f| json!({"name": f.name, "address": f.address})),
+        "from_header": p.from_header,
+        "unknown_sender": p.from.is_none(),
         "to": p.to,
         "cc": p.cc,
         "message_id": p.has_message_id.then_some(&p.message_id),
@@ -110,9 +146,9 @@ pub async fn receive(app: &App, account: &AccountRow, raw: &[u8]) -> Result<Rece
         "date": p.date.and_then(|d| jiff::Timestamp::from_second(d).ok()).map(|t| t.to_string()),
         "quoted": quoted,
         "automatic": p.automatic,
-        "contact_form": client_addr != from.address,
+        "contact_form": from_address.is_some_and(|f| f != client.value),
     }});
-    let attachments = p
+    let mut attachments: Vec<Attachment> = p
         .attachments
         .into_iter()
         .map(|a| Attachment {
@@ -124,17 +160,24 @@ pub async fn receive(app: &App, account: &AccountRow, raw: &[u8]) -> Result<Rece
             data: a.data,
         })
         .collect();
+    if p.from.is_none() {
+        let size = raw.len();
+        attachments.push(Attachment {
+            filename: "message.eml".into(),
+            content_type: "message/rfc822".into(),
+            content_id: None,
+            inline: false,
+            size: size as i64,
+            data: (size <= limits.max_attachment_bytes).then(|| raw.to_vec()),
+        });
+    }
     // Threading (RFC 5322 §3.6.4): the message it answers, then its references, newest first.
     let mut thread: Vec<String> = p.in_reply_to.to_vec();
     thread.extend(p.references.iter().rev().cloned());
     thread.dedup();
     let msg = InboundMessage {
         external_id: p.message_id,
-        client: ClientIdentity {
-            kind: ChannelKind::Email.as_str().into(),
-            value: client_addr,
-            name: client_name,
-        },
+        client,
         text,
         html: p.html,
         attachments,
