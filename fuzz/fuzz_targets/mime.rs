@@ -1,5 +1,6 @@
 //! Any bytes as an inbound email: parsing, sanitizing, quote folding and the
-//! contact-form sender must never panic, and what they return must hold together.
+//! contact-form sender must never panic, and what they return must hold together: the
+//! sender fallback gives an address or nobody, every part is named, subjects are one line.
 #![no_main]
 use atiende_channels::email::parse::{first_address, parse, split_quoted, Limits};
 use libfuzzer_sys::fuzz_target;
@@ -12,7 +13,17 @@ fuzz_target!(|data: &[u8]| {
     for a in &p.attachments {
         assert!(a.data.as_ref().is_none_or(|d| d.len() <= 4096 && d.len() == a.size));
         assert!(!a.filename.contains('/') && !a.filename.contains('\\'));
+        assert!(!a.filename.is_empty(), "every part has a name (by its type when it had none)");
+        assert!(!a.content_type.starts_with("multipart/"), "an unsplit multipart is text, not a file");
     }
+    // The client is made from an address that is one, as stored, or from nobody.
+    if let Some(f) = &p.from {
+        let again = atiende_core::types::EmailAddress::parse(&f.address, "from").expect("the sender is an address");
+        assert_eq!(again.as_str(), f.address);
+        assert!(p.from_header.is_some());
+    }
+    assert!(p.subject.chars().count() <= atiende_channels::email::parse::MAX_SUBJECT_CHARS);
+    assert!(!p.subject.contains('\n') && !p.subject.contains('\r'));
     if let Some(h) = &p.html {
         let lower = h.to_ascii_lowercase();
         assert!(!lower.contains("<script"), "script survived sanitizing");

@@ -15,6 +15,7 @@ pub mod inbound;
 pub mod ingest;
 pub mod listeners;
 pub mod metrics;
+pub mod quarantine;
 pub mod reads;
 pub mod realtime;
 pub mod schedules;

@@ -70,6 +70,7 @@ pub mod jobs;
 pub mod listeners;
 pub mod messages;
 pub mod orgs;
+pub mod quarantine;
 pub mod schedules;
 pub mod seed;
 pub mod tickets;

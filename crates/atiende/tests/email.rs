@@ -215,6 +215,78 @@ async fn blocked_senders_contact_forms_and_machine_mail() {
 
 use atiende_testkit::spawn_app;
 
+/// A message a mailbox reader cannot store is held raw for the admins, not skipped, and
+/// the reader goes on with the next; admins list, download, retry and delete held messages.
+#[tokio::test]
+async fn a_mail_that_cannot_be_stored_is_held_for_the_admins_and_the_reader_goes_on() {
+    let dc = Dovecot::start(&[("soporte", "secreto")]);
+    let big = format!(
+        "From: ana@cliente.test\r\nSubject: grande\r\nMessage-ID: <big@c>\r\n\r\n{}\r\n",
+        "x".repeat(6000)
+    );
+    let small = b"From: ana@cliente.test\r\nSubject: chico\r\nMessage-ID: <small@c>\r\n\r\nhola\r\n".to_vec();
+    dc.append("soporte", "secreto", &[big.clone().into_bytes(), small.clone()]).await;
+    let t = spawn_app_with(|c| {
+        c.app.email.max_message_bytes = 4000;
+        c.app.email.imap_poll_interval = Duration::from_secs(1);
+    })
+    .await;
+    let acc = t
+        .email_account(json!({"address": "soporte@acme.test", "connection": "imap",
+            "imap": {"host": "127.0.0.1", "port": dc.port, "security": "none", "username": "soporte", "password": "secreto"}}))
+        .await;
+    let id = acc["id"].as_i64().unwrap();
+    let held = t
+        .eventually(30, || async {
+            let h = t.get_json(&format!("/api/v1/accounts/{id}/held")).await;
+            (h["items"].as_array().is_some_and(|a| a.len() == 1)).then_some(h["items"][0].clone())
+        })
+        .await;
+    assert_eq!(held["source"], "imap");
+    assert!(held["reason"].as_str().unwrap().contains("larger than 4000 bytes"), "{held}");
+    assert_eq!(held["size"], big.len());
+    // The next mail was stored all the same.
+    t.eventually(15, || async {
+        (t.get_json("/api/v1/tickets").await["items"].as_array().unwrap().len() == 1).then_some(())
+    })
+    .await;
+    let hid = held["id"].as_i64().unwrap();
+    let raw = t.get(&format!("/api/v1/accounts/{id}/held/{hid}")).await;
+    assert_eq!(raw.status(), 200);
+    assert_eq!(raw.bytes().await.unwrap().as_ref(), big.as_bytes(), "kept byte for byte");
+    // Agents do not see them; another organization cannot reach them.
+    let agent = t.user("Acme", "agente@acme.test", &["agent"]).await;
+    assert_eq!(
+        t.call(reqwest::Method::GET, &format!("/api/v1/accounts/{id}/held"), &agent, None).await.status(),
+        403
+    );
+    let other = t.user("Globex", "jefe@globex.test", &["admin"]).await;
+    let r = t.call(reqwest::Method::GET, &format!("/api/v1/accounts/{id}/held/{hid}"), &other, None).await;
+    assert_eq!(r.status(), 404);
+    // Trying again what still cannot be stored: 409 with the reason, and it stays.
+    let r = t.post(&format!("/api/v1/accounts/{id}/held/{hid}/retry"), json!({})).await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(
+        t.get_json(&format!("/api/v1/accounts/{id}/held")).await["items"].as_array().unwrap().len(),
+        1
+    );
+    // A held message that can now be stored leaves the list as a ticket.
+    let account = atiende_store::accounts::get_any(&t.app().db, id).await.unwrap();
+    let again =
+        b"From: luis@cliente.test\r\nSubject: retenido\r\nMessage-ID: <held2@c>\r\n\r\nya se puede\r\n";
+    let h2 = atiende_app::quarantine::hold(t.app(), &account, "smtp", again, "the database was away")
+        .await
+        .unwrap();
+    let r = t.post(&format!("/api/v1/accounts/{id}/held/{h2}/retry"), json!({})).await;
+    assert_eq!(r.status(), 204);
+    assert_eq!(t.get_json("/api/v1/tickets").await["items"].as_array().unwrap().len(), 2);
+    let r =
+        t.call(reqwest::Method::DELETE, &format!("/api/v1/accounts/{id}/held/{hid}"), &t.token, None).await;
+    assert_eq!(r.status(), 204);
+    assert_eq!(t.get_json(&format!("/api/v1/accounts/{id}/held")).await["items"], json!([]));
+    t.stop().await;
+}
+
 /// A sender that is not an address is never made a client (an encoded word that decodes to
 /// nothing, a bare `@domain`): Reply-To, Sender and Return-Path are tried in that order,
 /// and a mail with no usable sender is kept (an MTA takes 202 as delivered) from an

@@ -137,7 +137,10 @@ async fn roles_declared_in_the_openapi_document_are_enforced_on_every_operation(
             } else {
                 att
             };
-            let url = path.replace("{id}", &id.to_string()).replace("{user_id}", &agent_id.to_string());
+            let url = path
+                .replace("{id}", &id.to_string())
+                .replace("{user_id}", &agent_id.to_string())
+                .replace("{held_id}", "1");
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             // A valid body, so that what answers is the role check, not the body's.
             let body = (m != Method::GET).then(|| match (method.as_str(), path.as_str()) {

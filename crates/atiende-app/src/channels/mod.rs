@@ -147,6 +147,18 @@ pub trait Channel: Send + Sync {
         Box::pin(async { Err(AppError::NotFound) })
     }
 
+    /// Stores one message as the platform sent it (the bytes a listener or webhook took in),
+    /// for trying a held message again ([`crate::quarantine`]). `NotFound` when the kind
+    /// keeps nothing raw.
+    fn receive_raw<'a>(
+        &'a self,
+        _app: &'a App,
+        _account: &'a AccountRow,
+        _raw: &'a [u8],
+    ) -> BoxFut<'a, Result<(), AppError>> {
+        Box::pin(async { Err(AppError::NotFound) })
+    }
+
     /// Sends one outbound message.
     fn deliver<'a>(&'a self, app: &'a App, out: Outbound<'a>)
     -> BoxFut<'a, Result<Delivered, DeliveryError>>;

@@ -96,6 +96,10 @@ pub const MAX_SUBJECT_CHARS: usize = 16 * 1024;
 
 /// A mailbox whose address is one (`local@domain`, checked as stored).
 fn usable(address: &str, name: Option<&str>) -> Option<Mailbox> {
+    // An encoded-word never belongs in an address (RFC 2047 §5): one there is a disguise.
+    if address.contains("=?") && address.contains("?=") {
+        return None;
+    }
     let address = atiende_core::types::EmailAddress::parse(address, "").ok()?.as_str().to_string();
     let name = name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
     Some(Mailbox { name, address })
@@ -141,30 +145,175 @@ fn vague_charset(label: Option<&str>) -> bool {
     ) || mail_parser::decoders::charsets::map::charset_decoder(l.as_bytes()).is_none()
 }
 
-/// A text part's text. Mail-parser decodes by the declared charset; when the label is
-/// missing, unknown or the Latin default that senders put on anything, the bytes decide:
-/// valid UTF-8 is UTF-8 (mislabelled, as Gmail and Thunderbird read it), otherwise
-/// Windows-1252 (the superset of Latin-1 that "ISO-8859-1" mail really is).
+/// Bytes in a charset to text. When the label is missing, unknown or the Latin default that
+/// senders put on anything, the bytes decide: valid UTF-8 is UTF-8 (mislabelled, as Gmail
+/// reads it), otherwise Windows-1252 (the superset of Latin-1 that "ISO-8859-1" mail is).
+fn decode_charset(label: Option<&str>, bytes: &[u8]) -> String {
+    if vague_charset(label) {
+        return match std::str::from_utf8(bytes) {
+            Ok(s) => s.to_string(),
+            Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned(),
+        };
+    }
+    let l = label.unwrap_or("").trim().trim_matches('"').to_ascii_lowercase().replace('_', "-");
+    match mail_parser::decoders::charsets::map::charset_decoder(l.as_bytes()) {
+        Some(decode) => decode(bytes),
+        None => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
+/// Base64 as mail clients read it: characters outside the alphabet skipped, missing
+/// padding tolerated, stopping at the first `=`.
+fn lenient_base64(bytes: &[u8]) -> Vec<u8> {
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    let (mut acc, mut n) = (0u32, 0);
+    for &c in bytes {
+        if c == b'=' {
+            break;
+        }
+        let Some(v) = value(c) else { continue };
+        acc = (acc << 6) | v;
+        n += 1;
+        if n == 4 {
+            out.extend_from_slice(&[(acc >> 16) as u8, (acc >> 8) as u8, acc as u8]);
+            (acc, n) = (0, 0);
+        }
+    }
+    match n {
+        2 => out.push((acc >> 4) as u8),
+        3 => out.extend_from_slice(&[(acc >> 10) as u8, (acc >> 2) as u8]),
+        _ => {}
+    }
+    out
+}
+
+/// Quoted-printable as mail clients read it: `=XX` decoded, soft line breaks joined, and
+/// a `=` not followed by two hex digits kept as it is.
+fn lenient_quoted_printable(bytes: &[u8]) -> Vec<u8> {
+    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'=' {
+            match (bytes.get(i + 1).copied(), bytes.get(i + 2).copied()) {
+                (Some(b'\r'), Some(b'\n')) => i += 3,
+                (Some(b'\n'), _) => i += 2,
+                (Some(h), Some(l)) if hex(h).is_some() && hex(l).is_some() => {
+                    out.push(hex(h).unwrap_or(0) << 4 | hex(l).unwrap_or(0));
+                    i += 3;
+                }
+                _ => {
+                    out.push(c);
+                    i += 1;
+                }
+            }
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// A text part's text. Mail-parser decodes by the declared charset; where that label is
+/// vague ([`decode_charset`]) or the transfer encoding was broken (mail-parser then gives
+/// the encoded source), the part is decoded again from its bytes.
 fn part_text<'a>(raw: &[u8], part: &'a MessagePart<'_>) -> Option<std::borrow::Cow<'a, str>> {
     let decoded = match &part.body {
         PartType::Text(t) | PartType::Html(t) => t,
         _ => return None,
     };
     let label = part.content_type().and_then(|c| c.attribute("charset"));
-    if decoded.is_ascii() && !decoded.contains('\u{fffd}') || !vague_charset(label) {
+    let cte = part.content_transfer_encoding().map(|e| e.trim().to_ascii_lowercase());
+    let broken = part.is_encoding_problem && matches!(cte.as_deref(), Some("base64" | "quoted-printable"));
+    if !broken && (decoded.is_ascii() && !decoded.contains('\u{fffd}') || !vague_charset(label)) {
         return Some(std::borrow::Cow::Borrowed(decoded.as_ref()));
     }
     let body = raw.get(part.offset_body as usize..part.offset_end as usize).unwrap_or_default();
-    let bytes = match part.encoding {
-        Encoding::None => Some(body.to_vec()),
-        Encoding::Base64 => mail_parser::decoders::base64::base64_decode(body),
-        Encoding::QuotedPrintable => mail_parser::decoders::quoted_printable::quoted_printable_decode(body),
+    let bytes = match (part.encoding, cte.as_deref()) {
+        (Encoding::Base64, _) | (Encoding::None, Some("base64")) => lenient_base64(body),
+        (Encoding::QuotedPrintable, _) | (Encoding::None, Some("quoted-printable")) => {
+            lenient_quoted_printable(body)
+        }
+        (Encoding::None, _) => body.to_vec(),
     };
-    let Some(bytes) = bytes else { return Some(std::borrow::Cow::Borrowed(decoded.as_ref())) };
-    Some(std::borrow::Cow::Owned(match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(e.as_bytes()).0.into_owned(),
-    }))
+    Some(std::borrow::Cow::Owned(decode_charset(label, &bytes)))
+}
+
+/// An unstructured header (the subject) decoded as RFC 2047 says, and as leniently as mail
+/// clients: adjacent encoded-words joined (whitespace between them dropped) and their bytes
+/// decoded together, so a character split across two words survives; vague charset labels
+/// read by the bytes. `None` when it holds no encoded-word (mail-parser's reading stands).
+fn decode_unstructured(raw: &str) -> Option<String> {
+    if !raw.contains("=?") {
+        return None;
+    }
+    let unfolded: String = raw.replace("\r\n", "").replace('\n', "");
+    // The next encoded-word of `rest`: (start, charset, encoding, text, end).
+    fn next_word(rest: &str) -> Option<(usize, &str, &str, &str, usize)> {
+        let mut from = 0;
+        while let Some(i) = rest[from..].find("=?") {
+            let start = from + i;
+            let inner = &rest[start + 2..];
+            let parsed = (|| {
+                let q1 = inner.find('?')?;
+                let enc = inner.get(q1 + 1..q1 + 2)?;
+                (inner.get(q1 + 2..q1 + 3) == Some("?") && matches!(enc, "B" | "b" | "Q" | "q"))
+                    .then_some(())?;
+                let end = inner[q1 + 3..].find("?=")? + q1 + 3;
+                Some((&inner[..q1], enc, &inner[q1 + 3..end], start + 2 + end + 2))
+            })();
+            match parsed {
+                Some((charset, enc, text, end)) => return Some((start, charset, enc, text, end)),
+                None => from = start + 2,
+            }
+        }
+        None
+    }
+    let mut out = String::new();
+    // The run of adjacent encoded-words in one charset, not yet decoded.
+    let mut pending: Option<(String, Vec<u8>)> = None;
+    let flush = |out: &mut String, pending: &mut Option<(String, Vec<u8>)>| {
+        if let Some((label, bytes)) = pending.take() {
+            out.push_str(&decode_charset(Some(&label), &bytes));
+        }
+    };
+    let mut rest = unfolded.as_str();
+    while let Some((start, charset, enc, text, end)) = next_word(rest) {
+        let before = &rest[..start];
+        let charset = charset.split('*').next().unwrap_or("");
+        let bytes = if enc.eq_ignore_ascii_case("b") {
+            lenient_base64(text.as_bytes())
+        } else {
+            lenient_quoted_printable(text.replace('_', " ").as_bytes())
+        };
+        let adjacent = pending.is_some() && before.chars().all(|c| c == ' ' || c == '\t');
+        match &mut pending {
+            Some((label, acc)) if adjacent && label.eq_ignore_ascii_case(charset) => acc.extend(bytes),
+            _ => {
+                flush(&mut out, &mut pending);
+                if !adjacent {
+                    out.push_str(before);
+                }
+                pending = Some((charset.to_string(), bytes));
+            }
+        }
+        rest = &rest[end..];
+    }
+    flush(&mut out, &mut pending);
+    out.push_str(rest);
+    Some(out.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// The name a nameless part gets, by its type, with the right extension.
@@ -217,12 +366,22 @@ fn name_by_type(content_type: &str, part: &MessagePart<'_>) -> String {
 
 /// Parses one raw message.
 pub fn parse(raw: &[u8], limits: Limits) -> ParsedEmail {
-    let digest = || format!("sha256:{}", hex::encode(Sha256::digest(raw)));
-    let Some(msg) = MessageParser::default().parse(raw) else {
+    let digest = format!("sha256:{}", hex::encode(Sha256::digest(raw)));
+    let parser = MessageParser::default();
+    // A header block needs a field (`name:`, the name printable ASCII, RFC 5322 §2.2);
+    // bytes without one are not a message's headers but what someone sent: kept as text.
+    let is_field = |line: &[u8]| {
+        line.iter()
+            .position(|b| *b == b':')
+            .is_some_and(|i| i > 0 && line[..i].iter().all(|b| (33..=126).contains(b)))
+    };
+    let has_field = raw.split(|b| *b == b'\n').take_while(|l| !l.trim_ascii().is_empty()).any(is_field);
+    let first = parser.parse(raw).filter(|_| has_field);
+    let Some(first) = first else {
         // Not even headers: keep the bytes as text so nothing is lost.
         let text = String::from_utf8_lossy(raw).chars().take(100_000).collect();
         return ParsedEmail {
-            message_id: digest(),
+            message_id: digest,
             has_message_id: false,
             in_reply_to: Vec::new(),
             references: Vec::new(),
@@ -241,6 +400,73 @@ pub fn parse(raw: &[u8], limits: Limits) -> ParsedEmail {
             validation_token: None,
         };
     };
+    // An inner multipart left open: closed where its parent goes on, as mail clients do.
+    if let Some(repaired) = repair_boundaries(raw, &first)
+        && let Some(msg) = parser.parse(repaired.as_slice())
+    {
+        return read(&repaired, &msg, digest, limits);
+    }
+    read(raw, &first, digest, limits)
+}
+
+/// The boundary of every multipart the parser opened.
+fn boundaries(msg: &mail_parser::Message<'_>) -> Vec<String> {
+    msg.parts
+        .iter()
+        .filter(|p| p.is_multipart())
+        .filter_map(|p| p.content_type().and_then(|c| c.attribute("boundary")).map(str::to_string))
+        .filter(|b| !b.is_empty())
+        .collect()
+}
+
+/// When a multipart's closing delimiter is missing (its parent's delimiter comes first, or
+/// the message ends), the raw message with the missing `--boundary--` lines put where the
+/// parent goes on; `None` when every multipart is closed in order (nothing to repair).
+fn repair_boundaries(raw: &[u8], msg: &mail_parser::Message<'_>) -> Option<Vec<u8>> {
+    if !msg.parts.iter().any(|p| p.is_encoding_problem) {
+        return None;
+    }
+    let known = boundaries(msg);
+    if known.len() < 2 {
+        return None;
+    }
+    let mut open: Vec<&str> = Vec::new();
+    let mut out = Vec::with_capacity(raw.len() + 64);
+    let mut repaired = false;
+    for line in raw.split_inclusive(|b| *b == b'\n') {
+        let t = line.trim_ascii_end();
+        let delimiter = t.strip_prefix(b"--").and_then(|rest| {
+            known.iter().find_map(|b| {
+                let after = rest.strip_prefix(b.as_bytes())?;
+                match after {
+                    b"" => Some((b.as_str(), false)),
+                    b"--" => Some((b.as_str(), true)),
+                    _ => None,
+                }
+            })
+        });
+        if let Some((b, closing)) = delimiter {
+            if let Some(depth) = open.iter().rposition(|o| *o == b) {
+                // Close whatever was opened inside it and left open.
+                while open.len() > depth + 1 {
+                    let inner = open.pop().unwrap_or_default();
+                    out.extend_from_slice(format!("--{inner}--\r\n").as_bytes());
+                    repaired = true;
+                }
+                if closing {
+                    open.pop();
+                }
+            } else if !closing {
+                open.push(b);
+            }
+        }
+        out.extend_from_slice(line);
+    }
+    repaired.then_some(out)
+}
+
+/// What a ticket needs of a parsed message (`raw`: the bytes `msg` was parsed from).
+fn read(raw: &[u8], msg: &mail_parser::Message<'_>, digest: String, limits: Limits) -> ParsedEmail {
     let mid = msg.message_id().map(strip_id).filter(|s| !s.is_empty() && s.len() <= 998);
     let has_message_id = mid.is_some();
     let header_text = |name: &str| msg.header_raw(name).map(|v| v.trim().to_ascii_lowercase());
@@ -252,9 +478,23 @@ pub fn parse(raw: &[u8], limits: Limits) -> ParsedEmail {
         || msg.header_raw("List-Id").is_some();
     // Every inline part survives: the text is all of them in order (HTML ones by their
     // text), the HTML (when there is a real HTML part) all of them, the plain ones as HTML.
+    // A multipart that could not be split (no boundary, or one that never appears) is
+    // text: what the client wrote, not an attachment.
+    let unsplit = |p: &MessagePart<'_>| {
+        matches!(p.body, PartType::Text(_) | PartType::Binary(_) | PartType::InlineBinary(_))
+            && p.content_type().is_some_and(|c| c.ctype().eq_ignore_ascii_case("multipart"))
+    };
     let mut text = String::new();
-    for part in msg.text_bodies() {
-        let Some(t) = part_text(raw, part) else { continue };
+    for part in msg.text_bodies().chain(msg.attachments().filter(|p| unsplit(p))) {
+        let t = match &part.body {
+            PartType::Binary(b) | PartType::InlineBinary(b) if unsplit(part) => {
+                std::borrow::Cow::Owned(decode_charset(None, b))
+            }
+            _ => match part_text(raw, part) {
+                Some(t) => t,
+                None => continue,
+            },
+        };
         let t = if part.is_text_html() { html_to_text(&t) } else { t.into_owned() };
         let t = t.replace("\r\n", "\n");
         if t.trim().is_empty() {
@@ -281,13 +521,23 @@ pub fn parse(raw: &[u8], limits: Limits) -> ParsedEmail {
     // Broken structure (a multipart whose boundary never opens…): keep the raw body as
     // text rather than lose what the client wrote.
     let text = if text.trim().is_empty() && html_raw.is_none() {
-        let start = (msg.root_part().raw_body_offset() as usize).min(raw.len());
+        // From where the parser put the body, or the first empty line if that comes first
+        // (a header block ends there, whatever the bytes before it).
+        let blank = raw
+            .windows(2)
+            .position(|w| w == b"\n\n")
+            .map(|i| i + 2)
+            .into_iter()
+            .chain(raw.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4))
+            .min();
+        let start =
+            (msg.root_part().raw_body_offset() as usize).min(blank.unwrap_or(usize::MAX)).min(raw.len());
         String::from_utf8_lossy(&raw[start..]).chars().take(100_000).collect::<String>().replace("\r\n", "\n")
     } else {
         text
     };
     let mut attachments = Vec::new();
-    for part in msg.attachments() {
+    for part in msg.attachments().filter(|p| !unsplit(p)) {
         if attachments.len() >= limits.max_attachments {
             break;
         }
@@ -320,9 +570,9 @@ pub fn parse(raw: &[u8], limits: Limits) -> ParsedEmail {
             data: (size <= limits.max_attachment_bytes).then(|| bytes.into_owned()),
         });
     }
-    let sender = sender(&msg);
+    let sender = sender(msg);
     ParsedEmail {
-        message_id: mid.unwrap_or_else(digest),
+        message_id: mid.unwrap_or(digest),
         has_message_id,
         in_reply_to: ids(msg.in_reply_to()),
         references: ids(msg.references()),
@@ -332,7 +582,15 @@ pub fn parse(raw: &[u8], limits: Limits) -> ParsedEmail {
         reply_to: mailboxes(msg.reply_to()).into_iter().next(),
         to: mailboxes(msg.to()),
         cc: mailboxes(msg.cc()),
-        subject: msg.subject().unwrap_or("").trim().chars().take(MAX_SUBJECT_CHARS).collect(),
+        subject: msg
+            .header_raw("Subject")
+            .and_then(decode_unstructured)
+            .unwrap_or_else(|| msg.subject().unwrap_or("").to_string())
+            .trim()
+            .chars()
+            .filter(|c| *c != '\r' && *c != '\n')
+            .take(MAX_SUBJECT_CHARS)
+            .collect(),
         date: msg.date().map(|d| d.to_timestamp()),
         text,
         html: html_raw.as_deref().map(sanitize_html),

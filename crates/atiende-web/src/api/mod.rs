@@ -4,6 +4,7 @@ pub mod auth;
 pub mod clients;
 pub mod email;
 pub mod events;
+pub mod quarantine;
 pub mod schedules;
 pub mod tickets;
 pub mod users;
@@ -19,6 +20,7 @@ pub fn routes(max_message_bytes: usize) -> Router<Web> {
         .route("/openapi.json", get(crate::openapi::document))
         .merge(accounts::routes())
         .merge(email::routes(max_message_bytes))
+        .merge(quarantine::routes())
         .merge(tickets::routes(max_message_bytes))
         .merge(clients::routes())
         .merge(users::routes())

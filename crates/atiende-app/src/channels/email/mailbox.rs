@@ -5,7 +5,7 @@
 //! not committed, and the Message-ID deduplication keeps it from being stored twice.
 //! Failures mark the account `needs_reconnection` with the server's reason and retry with
 //! backoff.
-use super::{Received, imap_config, receive, settings};
+use super::{imap_config, receive_or_hold, settings};
 use crate::{App, AppError};
 use atiende_channels::email::imap::{self, ImapError};
 use atiende_core::email::Connection;
@@ -103,19 +103,14 @@ async fn session(
                 break;
             }
             // Submitted together so the ingest commits them in a few transactions.
-            let results =
-                futures_util::future::join_all(batch.iter().map(|(_, raw)| receive(app, &account, raw)))
-                    .await;
+            let results = futures_util::future::join_all(
+                batch.iter().map(|(_, raw)| receive_or_hold(app, &account, raw, "imap")),
+            )
+            .await;
             let mut done = last;
             for ((uid, _), r) in batch.iter().zip(results) {
                 match r {
-                    Ok(Received::Stored(_)) | Ok(Received::Blocked(_)) | Ok(Received::Validated) => {
-                        done = *uid
-                    }
-                    Err(AppError::Invalid(e)) => {
-                        tracing::warn!(account = account_id, uid, error = %e, "message refused; skipped");
-                        done = *uid;
-                    }
+                    Ok(()) => done = *uid,
                     Err(e) => {
                         // Not stored: the mark stays before it, and the next session tries again.
                         if done > last {

@@ -48,6 +48,27 @@ pub enum Received {
     Validated,
 }
 
+/// Stores a message a listener took in (IMAP, SMTP), or holds it raw for the admins when
+/// it cannot be stored: refused by a check, or failing twice (a second try straight away
+/// lets a passing fault go by). `Err` only when even holding it failed: then the message
+/// is not acknowledged and comes back.
+pub async fn receive_or_hold(
+    app: &App,
+    account: &AccountRow,
+    raw: &[u8],
+    source: &str,
+) -> Result<(), AppError> {
+    let err = match receive(app, account, raw).await {
+        Ok(_) => return Ok(()),
+        Err(e @ AppError::Invalid(_)) => e,
+        Err(_) => match receive(app, account, raw).await {
+            Ok(_) => return Ok(()),
+            Err(e) => e,
+        },
+    };
+    crate::quarantine::hold(app, account, source, raw, &err.to_string()).await.map(|_| ())
+}
+
 /// The identity kind of a client made from a mail without a usable sender (one per mail:
 /// its value is the message's id). Nothing is delivered to it: it has no address.
 pub const UNKNOWN_SENDER: &str = "unknown_sender";
@@ -448,6 +469,15 @@ impl Channel for Email {
         })
     }
 
+    fn receive_raw<'a>(
+        &'a self,
+        app: &'a App,
+        account: &'a AccountRow,
+        raw: &'a [u8],
+    ) -> BoxFut<'a, Result<(), AppError>> {
+        Box::pin(async move { receive(app, account, raw).await.map(|_| ()) })
+    }
+
     fn deliver<'a>(
         &'a self,
         app: &'a App,
@@ -657,13 +687,7 @@ impl atiende_channels::email::smtpd::Handler for Forwarding {
                     .await
                     .map_err(|e| e.to_string())?
                     .ok_or("unknown recipient")?;
-                match receive(&app, &account, &data).await {
-                    Ok(_) => {}
-                    Err(AppError::Invalid(e)) => {
-                        tracing::warn!(account = account.id, error = %e, "forwarded message refused")
-                    }
-                    Err(e) => return Err(e.to_string()),
-                }
+                receive_or_hold(&app, &account, &data, "smtp").await.map_err(|e| e.to_string())?;
             }
             Ok(())
         })
