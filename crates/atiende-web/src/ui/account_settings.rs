@@ -21,6 +21,15 @@ pub struct ReplyForm {
     pub texts: [String; 3],
 }
 
+/// A message of the account that could not be stored, held for the admins.
+pub struct HeldLine {
+    pub id: i64,
+    pub when: String,
+    pub source: String,
+    pub reason: String,
+    pub size: String,
+}
+
 pub struct ScheduleOption {
     pub id: i64,
     pub name: String,
@@ -52,6 +61,8 @@ pub(crate) struct SettingsPage {
     relationship: bool,
     /// The kind's own section (rendered by its screens in `ui/channels`).
     channel_section: String,
+    /// Messages that could not be stored (shown first: they need the admin).
+    held: Vec<HeldLine>,
     e: Errors,
 }
 
@@ -127,6 +138,17 @@ pub(crate) async fn settings_page_with(
             .map_err(|e| UiError::App(atiende_app::AppError::Internal(e.to_string())))?,
         None => String::new(),
     };
+    let held = atiende_app::quarantine::list(&web.app, &page.actor, id)
+        .await?
+        .into_iter()
+        .map(|h| HeldLine {
+            id: h.id,
+            when: super::datetime(h.created_at),
+            source: h.source,
+            reason: h.reason,
+            size: super::human_size(h.size),
+        })
+        .collect();
     let mut p = SettingsPage {
         c,
         tab: "accounts",
@@ -150,6 +172,7 @@ pub(crate) async fn settings_page_with(
         assign_mode: s["assignment"]["mode"].as_str().unwrap_or("arrival_order").to_string(),
         relationship: s["assignment"]["prioritize_relationship"].as_bool().unwrap_or(false),
         channel_section,
+        held,
         e,
     };
     // A refused form shows again as it was sent.
@@ -285,6 +308,29 @@ pub async fn save(
         Err(e) => {
             let e = Errors::from_app(&section, e, &form, page.tr)?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &settings_page(&web, &page, id, false, e).await?))
+        }
+    }
+}
+
+/// "Try again" and "Delete" on a held message.
+pub async fn held_action(
+    State(web): State<Web>,
+    page: Page,
+    Path((id, held_id, action)): Path<(i64, i64, String)>,
+    req: Request,
+) -> Result<Response, UiError> {
+    let form = read_form(req.into_body()).await;
+    form.check_csrf(&page)?;
+    let done = match action.as_str() {
+        "retry" => atiende_app::quarantine::retry(&web.app, &page.actor, id, held_id).await,
+        "delete" => atiende_app::quarantine::delete(&web.app, &page.actor, id, held_id).await,
+        _ => return Err(UiError::App(atiende_app::AppError::NotFound)),
+    };
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/accounts/{id}/settings?saved=held#held")).into_response()),
+        Err(e) => {
+            let e = Errors::from_app("held", e, &form, page.tr)?;
+            Ok(render(StatusCode::CONFLICT, &settings_page(&web, &page, id, false, e).await?))
         }
     }
 }

@@ -58,6 +58,7 @@ pub fn routes(max_upload: usize) -> Router<Web> {
         .route("/admin/accounts/{id}", post(admin::accounts_update))
         .route("/admin/accounts/{id}/settings", get(account_settings::show))
         .route("/admin/accounts/{id}/settings/{section}", post(account_settings::save))
+        .route("/admin/accounts/{id}/held/{held_id}/{action}", post(account_settings::held_action))
         .route("/admin/schedules", get(admin::schedules_show).post(admin::schedules_create))
         .route("/admin/schedules/{id}", get(admin::schedules_edit).post(admin::schedules_update))
         .route("/tokens", get(admin::tokens_show).post(admin::tokens_create))
@@ -359,6 +360,8 @@ mod back_tests {
         }
     }
 }
+
+pub(crate) use ticket::human_size;
 
 /// Formats microseconds as a local-free "YYYY-MM-DD HH:MM" UTC (the script localizes it).
 pub fn datetime(micros: i64) -> String {

@@ -51,7 +51,7 @@ pub struct FileView {
     pub stored: bool,
 }
 
-fn human_size(n: i64) -> String {
+pub(crate) fn human_size(n: i64) -> String {
     match n {
         n if n >= 1 << 20 => format!("{:.1} MB", n as f64 / (1 << 20) as f64),
         n if n >= 1 << 10 => format!("{} KB", n >> 10),
