@@ -144,14 +144,62 @@ impl<T: DeserializeOwned> FromRequest<Web> for JsonBody<T> {
             ));
         }
         let limit = req.extensions().get::<BodyLimit>().map_or(MAX_BODY, |l| l.0);
-        let bytes = axum::body::to_bytes(req.into_body(), limit).await.map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!("the body must be at most {limit} bytes"),
-            )
-        })?;
+        let bytes = read_body(req.into_body(), limit).await?;
         parse_json(&bytes).map(JsonBody)
+    }
+}
+
+/// How much of a body over its limit is still read (and thrown away) so that the client,
+/// still sending, gets to read the 413 instead of a broken pipe; past this, or after
+/// [`DRAIN_TIME`], the connection is closed.
+pub const DRAIN_MAX: usize = 64 * 1024 * 1024;
+pub const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Reads a request body of at most `limit` bytes. A longer one is answered 413 after
+/// reading the rest of what the client sends (up to [`DRAIN_MAX`] and [`DRAIN_TIME`]),
+/// discarded: most clients only read the answer once they have sent everything.
+pub async fn read_body(body: axum::body::Body, limit: usize) -> Result<axum::body::Bytes, ApiError> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut buf = Vec::new();
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("the body must be at most {limit} bytes"),
+        )
+    };
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| ApiError::invalid("body", "could not be read"))?;
+        if buf.len() + chunk.len() > limit {
+            let mut seen = buf.len() + chunk.len();
+            drop(buf);
+            let _ = tokio::time::timeout(DRAIN_TIME, async {
+                while seen <= DRAIN_MAX {
+                    match stream.next().await {
+                        Some(Ok(c)) => seen += c.len(),
+                        _ => break,
+                    }
+                }
+            })
+            .await;
+            return Err(too_large());
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.into())
+}
+
+/// The raw body, of at most the route's [`BodyLimit`] (default [`MAX_BODY`]), read as
+/// [`read_body`] does.
+pub struct RawBody(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
+        let limit = req.extensions().get::<BodyLimit>().map_or(MAX_BODY, |l| l.0);
+        read_body(req.into_body(), limit).await.map(RawBody)
     }
 }
 

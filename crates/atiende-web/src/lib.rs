@@ -56,7 +56,12 @@ pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'se
 async fn count_and_harden(State(web): State<Web>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     web.app.metrics.http(resp.status().as_u16());
+    let too_large = resp.status() == StatusCode::PAYLOAD_TOO_LARGE;
     let h = resp.headers_mut();
+    if too_large {
+        // What is left of an oversized body is not read: the connection ends with the answer.
+        h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     // A page may allow being framed by our own pages (an email's HTML in the ticket view).
     h.entry("x-frame-options").or_insert(HeaderValue::from_static("DENY"));

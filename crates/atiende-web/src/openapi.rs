@@ -21,7 +21,7 @@ use utoipa::{Modify, OpenApi};
         api::events::stream,
         api::schedules::create, api::schedules::list, api::schedules::show, api::schedules::replace,
     ),
-    modifiers(&Security, &Roles),
+    modifiers(&Security, &Roles, &Contract),
     security(("bearer" = []), ("session" = []))
 )]
 pub struct ApiDoc;
@@ -121,6 +121,108 @@ impl Modify for Roles {
                 match op.extensions.as_mut() {
                     Some(e) => e.merge(ext),
                     None => op.extensions = Some(ext),
+                }
+            }
+        }
+    }
+}
+
+/// What every operation shares, declared once: its path parameters (ids are integers), the
+/// error document, and the error answers it can give — 401/403 when it needs roles, 404 when
+/// it names a resource, 400/413/415/422 when it takes a body.
+struct Contract;
+
+impl Modify for Contract {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, ResponseBuilder};
+        let text = || ObjectBuilder::new().schema_type(Type::String);
+        let error = ObjectBuilder::new()
+            .property(
+                "error",
+                ObjectBuilder::new()
+                    .property("code", text())
+                    .property("message", text())
+                    .property(
+                        "field",
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .description(Some("The offending field, when there is one")),
+                    )
+                    .required("code")
+                    .required("message"),
+            )
+            .required("error")
+            .build();
+        doc.components
+            .get_or_insert_with(Default::default)
+            .schemas
+            .insert("Error".into(), RefOr::T(error.into()));
+        let answer = |why: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(why)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new().schema(Some(Ref::from_schema_name("Error"))).build(),
+                    )
+                    .build(),
+            )
+        };
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let names: Vec<String> = path
+                .split('/')
+                .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+                .map(str::to_string)
+                .collect();
+            let ops = [
+                ("get", &mut item.get),
+                ("put", &mut item.put),
+                ("post", &mut item.post),
+                ("patch", &mut item.patch),
+                ("delete", &mut item.delete),
+            ];
+            for (method, op) in ops {
+                let Some(op) = op.as_mut() else { continue };
+                let params = op.parameters.get_or_insert_with(Vec::new);
+                for name in &names {
+                    if !params.iter().any(|p| &p.name == name && p.parameter_in == ParameterIn::Path) {
+                        params.push(
+                            ParameterBuilder::new()
+                                .name(name)
+                                .parameter_in(ParameterIn::Path)
+                                .required(Required::True)
+                                .description(Some(format!("The {} (an integer)", name.replace('_', " "))))
+                                .schema(Some(
+                                    ObjectBuilder::new()
+                                        .schema_type(Type::Integer)
+                                        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                                            utoipa::openapi::KnownFormat::Int64,
+                                        )))
+                                        .minimum(Some(1)),
+                                ))
+                                .build(),
+                        );
+                    }
+                }
+                let roles = ROLES.iter().find(|(m, p, _)| *m == method && p == path).map(|r| r.2);
+                let mut errors: Vec<(&str, &str)> = Vec::new();
+                if roles.is_some_and(|r| !r.is_empty()) {
+                    errors.push(("401", "No credentials, or not valid ones"));
+                    errors.push(("403", "The caller's roles do not allow this (or a CSRF token is missing)"));
+                }
+                if !names.is_empty() {
+                    errors.push(("404", "No such resource in the caller's organization"));
+                }
+                if matches!(method, "post" | "put" | "patch") {
+                    errors.push(("400", "The body is not valid JSON (or not UTF-8)"));
+                    errors.push(("413", "The body is over its limit"));
+                    errors.push(("415", "Wrong Content-Type"));
+                    errors.push(("422", "A field is not valid: `error.field` names it"));
+                }
+                for (code, why) in errors {
+                    op.responses.responses.entry(code.to_string()).or_insert_with(|| answer(why));
                 }
             }
         }

@@ -8,8 +8,7 @@ use crate::Web;
 use crate::error::{ApiError, ApiResult};
 use axum::Json;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use serde_json::Value;
@@ -18,14 +17,17 @@ use serde_json::Value;
 pub const MAX_BODY: usize = 1 << 20;
 
 pub fn routes() -> Router<Web> {
-    Router::new().route("/webhooks/{kind}/{id}", post(receive).layer(DefaultBodyLimit::max(MAX_BODY)))
+    Router::new().route(
+        "/webhooks/{kind}/{id}",
+        post(receive).layer(axum::Extension(crate::extract::BodyLimit(MAX_BODY))),
+    )
 }
 
 async fn receive(
     State(web): State<Web>,
     Path((kind, id)): Path<(String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    crate::extract::RawBody(body): crate::extract::RawBody,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let id = crate::api::id(&id)?;
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);

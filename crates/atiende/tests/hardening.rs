@@ -512,3 +512,36 @@ async fn the_login_limit_counts_per_client_behind_a_trusted_proxy() {
     assert_eq!(login("203.0.113.10", "admin@acme.test".into(), "correct horse battery").await, 200);
     t.stop().await;
 }
+
+/// A client that sends its whole oversized body before reading (Python's urllib, many
+/// SDKs) reads the 413, rather than a broken pipe: the server reads what is sent (bounded)
+/// and discards it, then answers and closes the connection.
+#[tokio::test]
+async fn an_oversized_body_is_answered_413_after_the_client_has_sent_it() {
+    let t = atiende_testkit::spawn_app().await;
+    let acc = t.api_account(json!({})).await;
+    let addr = t.url.trim_start_matches("http://").to_string();
+    let token = t.token.clone();
+    let answer = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let body = format!(r#"{{"external_id":"m","client":{{"external_id":"c"}},"text":"{}"}}"#, "a".repeat(10 << 20));
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let head = format!(
+            "POST /api/v1/accounts/{acc}/inbound HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        s.write_all(head.as_bytes()).unwrap();
+        s.write_all(body.as_bytes()).map_err(|e| format!("sending the body: {e}"))?;
+        let mut out = String::new();
+        s.read_to_string(&mut out).map_err(|e| format!("reading the answer: {e}"))?;
+        Ok::<String, String>(out)
+    })
+    .await
+    .unwrap()
+    .expect("the client sends its body and reads the answer");
+    assert!(answer.starts_with("HTTP/1.1 413"), "{}", answer.lines().next().unwrap_or(""));
+    assert!(answer.to_ascii_lowercase().contains("connection: close"));
+    assert!(answer.contains("too_large"));
+    t.stop().await;
+}

@@ -173,8 +173,21 @@ async fn roles_declared_in_the_openapi_document_are_enforced_on_every_operation(
                     failures.push(format!("{method} {path} without credentials: not 401"));
                 }
             }
+            // The document declares each path parameter, and every answer given below.
+            for seg in path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))) {
+                let declared = op["parameters"]
+                    .as_array()
+                    .is_some_and(|ps| ps.iter().any(|p| p["name"] == seg && p["in"] == "path"));
+                if !declared {
+                    failures.push(format!("{method} {path}: path parameter {seg} not declared"));
+                }
+            }
+            let documented = |got: u16| op["responses"].get(got.to_string()).is_some();
             for (role, token) in [("analyst", &analyst), ("agent", &agent), ("admin", &t.token)] {
                 let got = status(t.call(m.clone(), &url, token, body.clone()).await);
+                if !documented(got) {
+                    failures.push(format!("{method} {path} as {role}: answered {got}, not in the document"));
+                }
                 let allowed = roles.is_empty() || roles.contains(&role);
                 let ok = if allowed { got != 401 && got != 403 && got < 500 } else { got == 403 };
                 if !ok {

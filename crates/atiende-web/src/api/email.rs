@@ -7,8 +7,7 @@ use crate::extract::Auth;
 use atiende_app::channels::email::Received;
 use atiende_core::{ChannelKind, Role};
 use atiende_store::ingest::Outcome;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,7 +18,7 @@ pub fn routes(max_message_bytes: usize) -> Router<Web> {
     Router::new()
         .route(
             "/accounts/{id}/inbound/mime",
-            post(inbound_mime).layer(DefaultBodyLimit::max(max_message_bytes)),
+            post(inbound_mime).layer(axum::Extension(crate::extract::BodyLimit(max_message_bytes))),
         )
         .route("/accounts/{id}/validate", post(validate))
         .route("/accounts/{id}/test-connection", post(test_connection))
@@ -36,7 +35,7 @@ pub async fn inbound_mime(
     State(web): State<Web>,
     Auth(actor): Auth,
     Path(aid): Path<String>,
-    body: Bytes,
+    crate::extract::RawBody(body): crate::extract::RawBody,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     actor.require_admin()?;
     let account = atiende_app::accounts::cached(&web.app, actor.org_id, id(&aid)?).await?;
