@@ -698,3 +698,97 @@ test("email: an account made in the admin screen, a bad signature refused, an HT
   assert.match(dl.headers.get("content-disposition"), /attachment; filename="factura-1234.pdf"/);
   await ctx.close();
 });
+
+// Stored XSS: script tags, event handlers, javascript: and data: URLs, SVG, CSS expressions,
+// mutation-XSS shapes and template syntax, through every text field that reaches a page.
+const XSS = [
+  `<script>window.__xss="script"</script>`,
+  `<img src=x onerror="window.__xss='img'">`,
+  `"><svg onload="window.__xss='svg'">`,
+  `javascript:window.__xss='js'`,
+  `<a href="javascript:window.__xss='href'">x</a>`,
+  `<iframe src="data:text/html,<script>parent.__xss='data'</script>">`,
+  `<div style="width:expression(window.__xss='css')">`,
+  `';window.__xss='quote';//`,
+  `<math><mtext><table><mglyph><style><img src=x onerror="window.__xss='mxss'">`,
+  `{{7*7}} \${7*7} <%= 7*7 %> {% raw %}`,
+];
+
+test("stored XSS: hostile text in every field that reaches a page runs nowhere", async () => {
+  const x = (i) => XSS[i % XSS.length];
+  const acc = await api("POST", "/api/v1/accounts", { kind: "api", name: "Cuenta " + x(0) });
+  assert.equal(acc.status, 201, JSON.stringify(acc.json));
+  const mail = await api("POST", "/api/v1/accounts", { kind: "email", name: "Correo " + x(1), settings: { address: "xss@acme.test", connection: "forwarding" } });
+  assert.equal(mail.status, 201, JSON.stringify(mail.json));
+  const u = await api("POST", "/api/v1/users", { email: "xss@acme.test", first_name: x(2), last_name: x(3), department: x(4), roles: ["agent"] });
+  assert.equal(u.status, 201, JSON.stringify(u.json));
+  const status = (await api("POST", "/api/v1/connection-statuses", { name: "P " + x(1), assignable: false }));
+  assert.equal(status.status, 201, JSON.stringify(status.json));
+  const schedule = (await api("POST", "/api/v1/schedules", { name: "Horario " + x(6), time_zone: "America/Santiago", days: { mon: [["09:00", "18:00"]] } }));
+  assert.equal(schedule.status, 201, JSON.stringify(schedule.json));
+  const token = (await api("POST", "/api/v1/tokens", { name: "Token " + x(7) }));
+  assert.equal(token.status, 201, JSON.stringify(token.json));
+  const t = await api("POST", `/api/v1/accounts/${acc.json.id}/inbound`, { external_id: "xss-1", client: { external_id: "xss-c", name: x(8) }, text: XSS.join("\n") });
+  assert.equal(t.status, 202);
+  const raw = [
+    `From: "${x(1).replace(/"/g, "'")}" <hostil@cliente.test>`,
+    `Subject: ${x(0)} ${x(9)}`,
+    "Message-ID: <xss-mail@cliente.test>",
+    'Content-Type: multipart/mixed; boundary="b"',
+    "",
+    "--b",
+    "Content-Type: text/html; charset=utf-8",
+    "",
+    XSS.join("<br>"),
+    "--b",
+    "Content-Type: text/plain",
+    `Content-Disposition: attachment; filename="${x(2).replace(/"/g, "'")}.txt"`,
+    "",
+    "adjunto",
+    "--b--",
+    "",
+  ].join("\r\n");
+  const m = await mime(mail.json.id, raw);
+  assert.equal(m.status, 202, JSON.stringify(m.json));
+
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "es-CL" });
+  const page = await ctx.newPage();
+  const ran = [];
+  page.on("dialog", (d) => { ran.push("dialog: " + d.message()); d.dismiss(); });
+  await login(page, "ana@acme.test");
+  // A column named with the payload too (through the column form).
+  await page.goto(base + "/columns/new");
+  await page.fill("#name", "Col " + x(1));
+  await Promise.all([page.waitForURL(base + "/"), page.click("button[type=submit]")]);
+  const pages = [
+    "/", `/tickets/${t.json.ticket_id}`, `/tickets/${m.json.ticket_id}`, "/admin/users", "/admin/accounts",
+    `/admin/accounts/${acc.json.id}/settings`, `/admin/accounts/${mail.json.id}/settings`, "/admin/statuses",
+    "/admin/schedules", "/admin/assignment", "/tokens", "/profile", `/columns/new`,
+  ];
+  for (const p of pages) {
+    await page.goto(base + p);
+    await page.waitForLoadState("networkidle");
+    // The sanitized HTML of the mail, opened in its frame, runs nothing either.
+    if (p === `/tickets/${m.json.ticket_id}`) {
+      await page.locator("details.mail-html summary").first().click();
+      await page.waitForTimeout(300);
+    }
+    for (const f of page.frames()) {
+      const flag = await f.evaluate(() => window.__xss ?? (window.parent && window.parent.__xss)).catch(() => undefined);
+      if (flag !== undefined) ran.push(`${p}: ${flag}`);
+      const injected = await f.evaluate(() => {
+        const bad = [...document.querySelectorAll("*")].filter((el) =>
+          [...el.attributes].some((a) => /^on/i.test(a.name) || /^\s*(javascript|data):/i.test(a.value) && /^(href|src|action|formaction|xlink:href)$/i.test(a.name) && !(a.name === "src" && /^data:image\//i.test(a.value))));
+        const inline = [...document.querySelectorAll("script:not([src])")];
+        return [...bad, ...inline].map((el) => el.outerHTML.slice(0, 120));
+      }).catch(() => []);
+      for (const i of injected) ran.push(`${p}: injected ${i}`);
+    }
+  }
+  // The payloads are shown as text where they were typed.
+  await page.goto(base + `/tickets/${t.json.ticket_id}`);
+  assert.match(await page.locator("#messages").textContent(), /<script>window.__xss="script"<\/script>/);
+  assert.match(await page.locator("#messages").textContent(), /\{\{7\*7\}\}/, "template syntax is not evaluated");
+  assert.deepEqual(ran, [], "nothing ran and nothing was injected");
+  await ctx.close();
+});

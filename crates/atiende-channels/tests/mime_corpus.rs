@@ -223,3 +223,22 @@ fn any_bytes_parse_into_a_message_that_keeps_its_content() {
         assert_eq!(parse(&raw, limits).text, p.text, "seed {seed}: parsing is deterministic");
     }
 }
+
+/// Inputs the fuzzer found (`fuzz/corpus/mime/regression-*`) parse in the test build too:
+/// one reaches a `debug_assert!` of mail-parser 0.11.9 (a forwarded message whose boundary
+/// state it loses; harmless in release, where it goes on), so mail-parser is built without
+/// debug assertions in every profile (Cargo.toml) and the production path is what runs here.
+#[test]
+fn the_fuzzers_regressions_parse_without_panicking() {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/corpus/mime"));
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.file_name().to_string_lossy().starts_with("regression-") {
+            let raw = std::fs::read(e.path()).unwrap();
+            let p = parse(&raw, Limits::default());
+            assert!(!p.message_id.is_empty());
+            n += 1;
+        }
+    }
+    assert!(n >= 1);
+}

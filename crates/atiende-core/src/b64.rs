@@ -14,18 +14,45 @@ pub fn encode(data: &[u8]) -> String {
     out
 }
 
+/// The value of one base64 character.
+fn val(c: u8) -> Option<u32> {
+    Some(match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => return None,
+    } as u32)
+}
+
+/// Base64 as mail clients read it (a body with stray characters): characters outside the
+/// alphabet skipped, missing padding tolerated, stopping at the first `=`. Never fails.
+pub fn decode_lenient(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    let (mut acc, mut n) = (0u32, 0);
+    for &c in bytes {
+        if c == b'=' {
+            break;
+        }
+        let Some(v) = val(c) else { continue };
+        acc = (acc << 6) | v;
+        n += 1;
+        if n == 4 {
+            out.extend_from_slice(&[(acc >> 16) as u8, (acc >> 8) as u8, acc as u8]);
+            (acc, n) = (0, 0);
+        }
+    }
+    match n {
+        2 => out.push((acc >> 4) as u8),
+        3 => out.extend_from_slice(&[(acc >> 10) as u8, (acc >> 2) as u8]),
+        _ => {}
+    }
+    out
+}
+
 /// Decodes base64, ignoring ASCII whitespace; `None` when it is not valid base64.
 pub fn decode(text: &str) -> Option<Vec<u8>> {
-    let val = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
     let bytes: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
     if !bytes.len().is_multiple_of(4) {
         return None;
@@ -60,6 +87,13 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lenient_decoding_skips_stray_characters_and_missing_padding() {
+        assert_eq!(decode_lenient(b"aG9s!*YQ\r\n"), b"hola");
+        assert_eq!(decode_lenient(b"aG9sYQ=="), b"hola");
+        assert_eq!(decode_lenient(b"aG9sY"), b"hol");
+    }
 
     #[test]
     fn rfc4648_vectors_both_ways() {

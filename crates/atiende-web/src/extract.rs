@@ -47,7 +47,9 @@ impl FromRequestParts<Web> for Auth {
                     "use Authorization: Bearer TOKEN",
                 ));
             }
-            return Ok(Auth(auth::actor_for_token(&web.app, token).await?));
+            let actor = auth::actor_for_token(&web.app, token).await?;
+            declared_roles_allow(parts, &actor)?;
+            return Ok(Auth(actor));
         }
         let Some(session) = cookie(parts, SESSION_COOKIE) else {
             return Err(ApiError::new(
@@ -69,8 +71,29 @@ impl FromRequestParts<Web> for Auth {
                 ));
             }
         }
+        declared_roles_allow(parts, &actor)?;
         Ok(Auth(actor))
     }
+}
+
+/// The roles the OpenAPI document declares for the matched operation, checked here — before
+/// any body is read — so a caller without them gets 403 whatever they sent. (Handlers check
+/// their roles too; operations that also let users act on themselves check that there.)
+fn declared_roles_allow(parts: &Parts, actor: &Actor) -> Result<(), ApiError> {
+    let Some(path) = parts.extensions.get::<axum::extract::MatchedPath>() else { return Ok(()) };
+    let method = parts.method.as_str().to_ascii_lowercase();
+    let Some(roles) = crate::openapi::declared_roles(&method, path.as_str()) else { return Ok(()) };
+    if roles.is_empty() || roles.iter().any(|r| actor.roles.iter().any(|held| held.as_str() == *r)) {
+        return Ok(());
+    }
+    if crate::openapi::own_allowed(&method, path.as_str()) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        format!("requires the role {}", roles.join(" or ")),
+    ))
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -98,19 +98,38 @@ const ROLES: &[(&str, &str, &[&str])] = {
     ]
 };
 
+/// A path's operations by method.
+fn operations(
+    item: &mut utoipa::openapi::PathItem,
+) -> [(&'static str, &mut Option<utoipa::openapi::path::Operation>); 5] {
+    [
+        ("get", &mut item.get),
+        ("put", &mut item.put),
+        ("post", &mut item.post),
+        ("patch", &mut item.patch),
+        ("delete", &mut item.delete),
+    ]
+}
+
+/// The roles declared for an operation (`None`: not an operation of the document).
+pub fn declared_roles(method: &str, path: &str) -> Option<&'static [&'static str]> {
+    ROLES.iter().find(|(m, p, _)| *m == method && *p == path).map(|r| r.2)
+}
+
+/// Operations that also let any user act on themselves (the handler checks whose it is).
+const OWN: &[(&str, &str)] = &[("patch", "/api/v1/users/{id}"), ("get", "/api/v1/users/{id}/status-times")];
+
+pub fn own_allowed(method: &str, path: &str) -> bool {
+    OWN.iter().any(|(m, p)| *m == method && *p == path)
+}
+
 struct Roles;
 
 impl Modify for Roles {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::extensions::ExtensionsBuilder;
         for (path, item) in doc.paths.paths.iter_mut() {
-            let ops = [
-                ("get", &mut item.get),
-                ("put", &mut item.put),
-                ("post", &mut item.post),
-                ("patch", &mut item.patch),
-                ("delete", &mut item.delete),
-            ];
+            let ops = operations(item);
             for (method, op) in ops {
                 let Some(op) = op.as_mut() else { continue };
                 // An operation without declared roles is listed with none known, and the
@@ -176,13 +195,7 @@ impl Modify for Contract {
                 .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
                 .map(str::to_string)
                 .collect();
-            let ops = [
-                ("get", &mut item.get),
-                ("put", &mut item.put),
-                ("post", &mut item.post),
-                ("patch", &mut item.patch),
-                ("delete", &mut item.delete),
-            ];
+            let ops = operations(item);
             for (method, op) in ops {
                 let Some(op) = op.as_mut() else { continue };
                 let params = op.parameters.get_or_insert_with(Vec::new);

@@ -302,3 +302,35 @@ async fn agents_switch_their_own_status_but_not_others() {
     let r = t.post("/api/v1/connection-statuses", json!({"name": "Meeting", "assignable": true})).await;
     assert_eq!(r.status(), 409);
 }
+
+/// The roles are checked before the body is read: a caller without them gets 403 whatever
+/// they send (not a 400/422 that would tell them about the body's shape). Acting on oneself
+/// through an admin operation stays possible: `agents_switch_their_own_status_but_not_others`.
+#[tokio::test]
+async fn a_forbidden_caller_gets_403_before_the_body_is_looked_at() {
+    let t = spawn_app().await;
+    let agent = t.user("Acme", "agent@acme.test", &["agent"]).await;
+    let analyst = t.user("Acme", "analyst@acme.test", &["analyst"]).await;
+    let acc = t.api_account(json!({})).await;
+    let (_, b) = t.inbound(acc, "m1", "ana", "hola").await;
+    let ticket = b["ticket_id"].as_i64().unwrap();
+    for (token, method, path, body) in [
+        (&agent, "POST", "/api/v1/accounts".to_string(), "{not json"),
+        (&agent, "PATCH", format!("/api/v1/accounts/{acc}"), r#"{"settings": 5}"#),
+        (&analyst, "POST", format!("/api/v1/tickets/{ticket}/messages"), r#"{"text": 1}"#),
+        (&agent, "POST", "/api/v1/schedules".to_string(), "\u{1}"),
+    ] {
+        let r = t
+            .http
+            .request(Method::from_bytes(method.as_bytes()).unwrap(), format!("{}{path}", t.url))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{method} {path}");
+        assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "forbidden");
+    }
+    t.stop().await;
+}

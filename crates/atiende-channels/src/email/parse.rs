@@ -162,41 +162,6 @@ fn decode_charset(label: Option<&str>, bytes: &[u8]) -> String {
     }
 }
 
-/// Base64 as mail clients read it: characters outside the alphabet skipped, missing
-/// padding tolerated, stopping at the first `=`.
-fn lenient_base64(bytes: &[u8]) -> Vec<u8> {
-    let value = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
-    let (mut acc, mut n) = (0u32, 0);
-    for &c in bytes {
-        if c == b'=' {
-            break;
-        }
-        let Some(v) = value(c) else { continue };
-        acc = (acc << 6) | v;
-        n += 1;
-        if n == 4 {
-            out.extend_from_slice(&[(acc >> 16) as u8, (acc >> 8) as u8, acc as u8]);
-            (acc, n) = (0, 0);
-        }
-    }
-    match n {
-        2 => out.push((acc >> 4) as u8),
-        3 => out.extend_from_slice(&[(acc >> 10) as u8, (acc >> 2) as u8]),
-        _ => {}
-    }
-    out
-}
-
 /// Quoted-printable as mail clients read it: `=XX` decoded, soft line breaks joined, and
 /// a `=` not followed by two hex digits kept as it is.
 fn lenient_quoted_printable(bytes: &[u8]) -> Vec<u8> {
@@ -242,7 +207,7 @@ fn part_text<'a>(raw: &[u8], part: &'a MessagePart<'_>) -> Option<std::borrow::C
     }
     let body = raw.get(part.offset_body as usize..part.offset_end as usize).unwrap_or_default();
     let bytes = match (part.encoding, cte.as_deref()) {
-        (Encoding::Base64, _) | (Encoding::None, Some("base64")) => lenient_base64(body),
+        (Encoding::Base64, _) | (Encoding::None, Some("base64")) => atiende_core::b64::decode_lenient(body),
         (Encoding::QuotedPrintable, _) | (Encoding::None, Some("quoted-printable")) => {
             lenient_quoted_printable(body)
         }
@@ -294,7 +259,7 @@ fn decode_unstructured(raw: &str) -> Option<String> {
         let before = &rest[..start];
         let charset = charset.split('*').next().unwrap_or("");
         let bytes = if enc.eq_ignore_ascii_case("b") {
-            lenient_base64(text.as_bytes())
+            atiende_core::b64::decode_lenient(text.as_bytes())
         } else {
             lenient_quoted_printable(text.replace('_', " ").as_bytes())
         };
