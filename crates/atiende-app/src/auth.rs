@@ -118,13 +118,17 @@ pub struct NewSession {
     pub user: UserRow,
 }
 
-/// Checks email and password, rate-limited per client address and per email.
+/// Checks email and password, rate-limited per client address and per email. An address
+/// may be a user of several organizations (each with its own password): the one whose
+/// password matches is logged in; when it matches in more than one, `organization` (a name)
+/// chooses, and without it the answer lists the organizations to choose from.
 pub async fn login(
     app: &App,
     limiter: &LoginLimiter,
     peer: &str,
     email: &str,
     password: &str,
+    organization: Option<&str>,
 ) -> Result<NewSession, AppError> {
     let email = email.trim().to_lowercase();
     // Three buckets: this address with this email (the usual limit), the email from anywhere
@@ -138,16 +142,29 @@ pub async fn login(
         return Err(AppError::RateLimited);
     }
     let ip_blocked = limiter.blocked(&by_ip, max.saturating_mul(10));
-    let user = users::by_email(&app.db, &email).await?;
-    let ok = match &user {
-        Some(u) if u.active => u.password_hash.as_deref().is_some_and(|h| verify_password(password, h)),
-        _ => {
-            // Spend the same effort for unknown users, so timing does not tell who exists.
-            let _ = verify_password(password, DUMMY_HASH);
-            false
+    let mut candidates = users::with_email(&app.db, &email).await?;
+    candidates.retain(|u| u.active && u.password_hash.is_some());
+    if let Some(name) = organization.map(str::trim).filter(|n| !n.is_empty()) {
+        let org = atiende_store::orgs::by_name(&app.db, name).await?.map(|o| o.id);
+        candidates.retain(|u| Some(u.org_id) == org);
+    }
+    if candidates.is_empty() {
+        // Spend the same effort for unknown users, so timing does not tell who exists.
+        let _ = verify_password(password, DUMMY_HASH);
+    }
+    let mut matched: Vec<UserRow> = candidates
+        .into_iter()
+        .filter(|u| u.password_hash.as_deref().is_some_and(|h| verify_password(password, h)))
+        .collect();
+    if matched.len() > 1 {
+        // The password is proven: telling which organizations it opens reveals nothing new.
+        let mut names = Vec::new();
+        for u in &matched {
+            names.push(atiende_store::orgs::get(&app.db, u.org_id).await?.name);
         }
-    };
-    let Some(user) = user.filter(|_| ok) else {
+        return Err(AppError::ChooseOrganization(names));
+    }
+    let Some(user) = matched.pop() else {
         for k in [&pair, &by_email, &by_ip] {
             limiter.fail(k);
         }
@@ -184,10 +201,20 @@ const RESETS_PER_HOUR: i64 = 5;
 /// whether the address belongs to a user.
 pub async fn request_reset(app: &App, email: &str) -> Result<(), AppError> {
     let email = email.trim().to_lowercase();
-    let Some(user) = users::by_email(&app.db, &email).await?.filter(|u| u.active) else {
+    let found: Vec<UserRow> =
+        users::with_email(&app.db, &email).await?.into_iter().filter(|u| u.active).collect();
+    if found.is_empty() {
         tracing::info!("password reset requested for an address that is not an active user");
         return Ok(());
-    };
+    }
+    // One link per organization the address belongs to, each naming its organization.
+    for user in found {
+        reset_for(app, &user).await?;
+    }
+    Ok(())
+}
+
+async fn reset_for(app: &App, user: &UserRow) -> Result<(), AppError> {
     let now = app.now();
     if users::recent_resets(&app.db, user.id, now - RESET_TTL_MICROS).await? >= RESETS_PER_HOUR {
         tracing::warn!(user_id = user.id, "password reset requests rate-limited");
@@ -196,6 +223,7 @@ pub async fn request_reset(app: &App, email: &str) -> Result<(), AppError> {
     let token = random_secret("")?;
     users::create_reset(&app.db, &secret_hash(&token), user.id, now, now + RESET_TTL_MICROS).await?;
     let link = format!("{}/password/reset?token={token}", app.config.public_url);
+    let org = atiende_store::orgs::get(&app.db, user.org_id).await?.name;
     if crate::channels::email::relay(app).is_none() {
         tracing::warn!(user_id = user.id, email = %user.email, %link, "password reset link (no mail sender configured; give it to the user)");
         return Ok(());
@@ -204,7 +232,7 @@ pub async fn request_reset(app: &App, email: &str) -> Result<(), AppError> {
         (
             "Atiende: reset your password",
             format!(
-                "Someone asked to reset the password of {} in Atiende.\nChoose a new one within the hour at:\n\n{link}\n\nIf it was not you, ignore this message.\n",
+                "Someone asked to reset the password of {} in {org} on Atiende.\nChoose a new one within the hour at:\n\n{link}\n\nIf it was not you, ignore this message.\n",
                 user.email
             ),
         )
@@ -212,7 +240,7 @@ pub async fn request_reset(app: &App, email: &str) -> Result<(), AppError> {
         (
             "Atiende: recupera tu contraseña",
             format!(
-                "Alguien pidió cambiar la contraseña de {} en Atiende.\nElige una nueva dentro de la próxima hora en:\n\n{link}\n\nSi no fuiste tú, ignora este mensaje.\n",
+                "Alguien pidió cambiar la contraseña de {} en {org} en Atiende.\nElige una nueva dentro de la próxima hora en:\n\n{link}\n\nSi no fuiste tú, ignora este mensaje.\n",
                 user.email
             ),
         )

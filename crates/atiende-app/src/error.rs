@@ -16,6 +16,9 @@ pub enum AppError {
     Conflict { field: Option<String>, message: String },
     #[error("too many attempts; try again later")]
     RateLimited,
+    /// The address and password are right in several organizations: the login names one.
+    #[error("this address and password open several organizations; choose one: {}", .0.join(", "))]
+    ChooseOrganization(Vec<String>),
     #[error("the service is shutting down")]
     Unavailable,
     #[error("internal error: {0}")]

@@ -79,7 +79,7 @@ async fn insert(
     .await
     .map_err(|e| match e {
         StoreError::Conflict(_) => {
-            AppError::conflict("email", "this email address is already used by a user")
+            AppError::conflict("email", "this email address is already used by a user of this organization")
         }
         e => e.into(),
     })?;

@@ -101,9 +101,18 @@ pub async fn get(db: &Db, org_id: i64, id: i64) -> Result<UserRow, StoreError> {
         .await)?)
 }
 
-pub async fn by_email(db: &Db, email: &str) -> Result<Option<UserRow>, StoreError> {
-    let sql = format!("SELECT {USER_COLS} FROM users WHERE email = $1");
+/// Every user with this address, one per organization at most, oldest first (a person may
+/// belong to several organizations).
+pub async fn with_email(db: &Db, email: &str) -> Result<Vec<UserRow>, StoreError> {
+    let sql = format!("SELECT {USER_COLS} FROM users WHERE email = $1 ORDER BY id");
+    Ok(on_db!(db, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).bind(email).fetch_all(c).await)?)
+}
+
+/// The user with this address in an organization.
+pub async fn by_email(db: &Db, org_id: i64, email: &str) -> Result<Option<UserRow>, StoreError> {
+    let sql = format!("SELECT {USER_COLS} FROM users WHERE org_id = $1 AND email = $2");
     Ok(on_db!(db, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql))
+        .bind(org_id)
         .bind(email)
         .fetch_optional(c)
         .await)?)

@@ -41,29 +41,30 @@ async fn organizations_users_statuses_tokens_and_sessions() {
     let statuses = users::statuses(db, org).await.unwrap();
     assert_eq!(statuses.len(), 4);
     assert_eq!(u.connection_status_id, Some(statuses[3].id), "new users start Offline");
-    // Emails are unique across organizations.
+    // An address is unique within an organization; another organization may have it too.
+    let new_user = |org_id| NewUser {
+        org_id,
+        email: "a@acme.test",
+        password_hash: None,
+        first_name: "",
+        last_name: "",
+        phone: "",
+        department: "",
+        language: "en",
+        roles: "agent",
+    };
+    let mut tx = db.begin().await.unwrap();
+    let dup = users::create(&mut tx, &new_user(org), 2).await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "twice in one organization");
+    drop(tx);
     let mut tx = db.begin().await.unwrap();
     let other = orgs::create(&mut tx, "Globex", 2).await.unwrap();
-    let dup = users::create(
-        &mut tx,
-        &NewUser {
-            org_id: other,
-            email: "a@acme.test",
-            password_hash: None,
-            first_name: "",
-            last_name: "",
-            phone: "",
-            department: "",
-            language: "en",
-            roles: "agent",
-        },
-        2,
-    )
-    .await;
-    assert!(matches!(dup, Err(StoreError::Conflict(_))));
-    drop(tx);
+    let elsewhere = users::create(&mut tx, &new_user(other), 2).await.unwrap();
+    tx.commit().await.unwrap();
     assert!(users::get(db, other, user).await.is_err(), "scoped by organization");
-    assert_eq!(users::by_email(db, "a@acme.test").await.unwrap().unwrap().id, user);
+    let both: Vec<i64> = users::with_email(db, "a@acme.test").await.unwrap().iter().map(|u| u.id).collect();
+    assert_eq!(both, [user, elsewhere]);
+    assert_eq!(users::by_email(db, other, "a@acme.test").await.unwrap().unwrap().id, elsewhere);
     assert_eq!(users::list(db, org, 0, 10).await.unwrap().len(), 1);
     // Status changes are logged with their duration.
     let mut tx = db.begin().await.unwrap();
@@ -84,8 +85,8 @@ async fn organizations_users_statuses_tokens_and_sessions() {
     tx.commit().await.unwrap();
     let log = inspect::int_rows(
         db,
-        "SELECT connection_status_id, started_at, ended_at FROM user_status_log ORDER BY id",
-        &[],
+        "SELECT connection_status_id, started_at, ended_at FROM user_status_log WHERE user_id = $1 ORDER BY id",
+        &[user],
     )
     .await
     .unwrap();

@@ -165,8 +165,7 @@ impl TestApp {
             first_name: email.split('@').next().unwrap_or("").into(),
             ..Default::default()
         };
-        atiende_app::users::create_in_org(self.app(), org, &input).await.expect("user created");
-        let u = atiende_store::users::by_email(&self.app().db, email).await.unwrap().unwrap();
+        let u = atiende_app::users::create_in_org(self.app(), org, &input).await.expect("user created");
         atiende_app::auth::create_token(self.app(), u.id, "test").await.unwrap()
     }
 

@@ -45,6 +45,10 @@ impl From<AppError> for ApiError {
                     None => e,
                 }
             }
+            AppError::ChooseOrganization(_) => {
+                ApiError::new(StatusCode::CONFLICT, "choose_organization", e.to_string())
+                    .field("organization")
+            }
             AppError::RateLimited => ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",

@@ -90,6 +90,9 @@ enum TokenCommand {
     Create {
         #[arg(long)]
         email: String,
+        /// The organization, when the address is a user of several.
+        #[arg(long)]
+        org: Option<String>,
         #[arg(long, default_value = "cli")]
         name: String,
     },
@@ -214,12 +217,28 @@ async fn run(cmd: Command, cfg: Config) -> anyhow::Result<()> {
             println!("created user {} (id {}) in organization {:?}", u.email, u.id, org);
             Ok(())
         }
-        Command::Token { command: TokenCommand::Create { email, name } } => {
+        Command::Token { command: TokenCommand::Create { email, org, name } } => {
             let app = app_for_cli(&cfg).await?;
             let email = email.trim().to_lowercase();
-            let u = atiende_store::users::by_email(&app.db, &email)
-                .await?
-                .with_context(|| format!("no user with email {email}"))?;
+            let mut found = atiende_store::users::with_email(&app.db, &email).await?;
+            if let Some(org) = &org {
+                let id = atiende_store::orgs::by_name(&app.db, org.trim())
+                    .await?
+                    .with_context(|| format!("no organization {org:?}"))?
+                    .id;
+                found.retain(|u| u.org_id == id);
+            }
+            if found.len() > 1 {
+                let mut names = Vec::new();
+                for u in &found {
+                    names.push(atiende_store::orgs::get(&app.db, u.org_id).await?.name);
+                }
+                anyhow::bail!(
+                    "{email} is a user of several organizations; name one with --org: {}",
+                    names.join(", ")
+                );
+            }
+            let u = found.pop().with_context(|| format!("no user with email {email}"))?;
             if !u.active {
                 anyhow::bail!("user {email} is deactivated");
             }

@@ -428,7 +428,7 @@ async fn replies_go_out_by_smtp_threaded_signed_and_with_the_chain() {
         ..Default::default()
     };
     atiende_app::users::create_in_org(t.app(), "Acme", &input).await.unwrap();
-    let u = atiende_store::users::by_email(&t.app().db, "marta@acme.test").await.unwrap().unwrap();
+    let u = atiende_store::users::with_email(&t.app().db, "marta@acme.test").await.unwrap().remove(0);
     let agent = atiende_app::auth::create_token(t.app(), u.id, "test").await.unwrap();
     let r = t
         .call(

@@ -374,7 +374,7 @@ async fn cross_site_logins_and_logouts_are_refused() {
 async fn a_password_change_ends_other_sessions_and_reset_links() {
     let t = atiende_testkit::spawn_app().await;
     let app = t.app();
-    let admin = atiende_store::users::by_email(&app.db, "admin@acme.test").await.unwrap().unwrap();
+    let admin = atiende_store::users::with_email(&app.db, "admin@acme.test").await.unwrap().remove(0);
     let now = app.now();
     for token in ["link-one-0123456789", "link-two-0123456789"] {
         atiende_store::users::create_reset(
@@ -543,5 +543,83 @@ async fn an_oversized_body_is_answered_413_after_the_client_has_sent_it() {
     assert!(answer.starts_with("HTTP/1.1 413"), "{}", answer.lines().next().unwrap_or(""));
     assert!(answer.to_ascii_lowercase().contains("connection: close"));
     assert!(answer.contains("too_large"));
+    t.stop().await;
+}
+
+/// An address is unique per organization: an admin creating a user with an address used in
+/// another organization gets 201 like any other (it used to answer 409 "already used",
+/// telling them the address exists elsewhere). The person logs in to the organization whose
+/// password they type; with the same password in two, the login asks which.
+#[tokio::test]
+async fn an_address_used_in_another_organization_is_not_revealed_and_logs_in_per_organization() {
+    let t = atiende_testkit::spawn_app().await;
+    let globex = t.user("Globex", "boss@globex.test", &["admin"]).await;
+    t.user("Globex", "lucia@mail.test", &["agent"]).await; // password "correct horse battery"
+    // Acme's admin creates the same address: no sign that it exists elsewhere.
+    let r = t
+        .post(
+            "/api/v1/users",
+            json!({"email": "lucia@mail.test", "password": "otra clave segura 1", "roles": ["agent"]}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = t.post("/api/v1/users", json!({"email": "lucia@mail.test", "roles": ["agent"]})).await;
+    assert_eq!(r.status(), 409, "twice in the same organization is a conflict");
+    let login = |password: &'static str, org: Option<&'static str>| {
+        let http = t.http.clone();
+        let url = t.url.clone();
+        async move {
+            let mut body = json!({"email": "lucia@mail.test", "password": password});
+            if let Some(o) = org {
+                body["organization"] = json!(o);
+            }
+            let r = http.post(format!("{url}/auth/login")).json(&body).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (s, b) = login("otra clave segura 1", None).await;
+    assert_eq!(s, 200, "{b}");
+    let acme_user = b["user"]["id"].clone();
+    let (s, b) = login("correct horse battery", None).await;
+    assert_eq!(s, 200, "{b}");
+    assert_ne!(b["user"]["id"], acme_user, "the Globex user");
+    // Globex's admin sees only Globex's Lucía.
+    let users =
+        t.call(reqwest::Method::GET, "/api/v1/users", &globex, None).await.json::<Value>().await.unwrap();
+    assert_eq!(
+        users["items"].as_array().unwrap().iter().filter(|u| u["email"] == "lucia@mail.test").count(),
+        1
+    );
+    // The same password in two: the login names the organizations and takes a choice.
+    t.user("Initech", "lucia@mail.test", &["agent"]).await;
+    let (s, b) = login("correct horse battery", None).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (409, Some("choose_organization")), "{b}");
+    let named = b["error"]["message"].as_str().unwrap();
+    assert!(named.contains("Globex") && named.contains("Initech") && !named.contains("Acme"), "{named}");
+    let (s, b) = login("correct horse battery", Some("Initech")).await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = login("otra clave segura 1", Some("Acme")).await;
+    assert_eq!((s, &b["user"]["id"]), (200, &acme_user));
+    let (s, _) = login("wrong password", Some("Acme")).await;
+    assert_eq!(s, 401);
+    // The login page asks the same way, with the organizations to choose from.
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let form = |extra: &str| {
+        let body = format!("email=lucia%40mail.test&password=correct+horse+battery{extra}");
+        browser
+            .post(format!("{}/login", t.url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let r = form("").await.unwrap();
+    assert_eq!(r.status(), 409);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("<select id=\"organization\"") && page.contains("<option>Initech</option>"),
+        "{page}"
+    );
+    let r = form("&organization=Initech").await.unwrap();
+    assert!(r.status().is_redirection() && r.headers().contains_key("set-cookie"), "{}", r.status());
     t.stop().await;
 }

@@ -20,12 +20,16 @@ pub fn routes() -> Router<Web> {
 pub struct LoginBody {
     pub email: String,
     pub password: String,
+    /// The organization's name, when the address and password open several (answered 409
+    /// `choose_organization` without it).
+    #[serde(default)]
+    pub organization: Option<String>,
 }
 
 /// Logs in (JSON or form body); sets the session cookie and returns the CSRF token
 /// that every unsafe request made with the cookie must send as `X-CSRF-Token`.
 #[utoipa::path(post, path = "/auth/login", request_body = LoginBody, tag = "auth",
-    responses((status = 200, description = "logged in"), (status = 401), (status = 429)))]
+    responses((status = 200, description = "logged in"), (status = 401), (status = 409, description = "`choose_organization`: the address and password open several organizations, named in the message"), (status = 429)))]
 pub async fn login(State(web): State<Web>, req: Request) -> ApiResult<Response> {
     let (mut parts, body) = req.into_parts();
     if crate::extract::cross_site(&web, &parts) {
@@ -50,7 +54,8 @@ pub async fn login(State(web): State<Web>, req: Request) -> ApiResult<Response> 
     } else {
         parse_json(&bytes)?
     };
-    let s = auth::login(&web.app, &web.limiter, &peer, &b.email, &b.password).await?;
+    let s =
+        auth::login(&web.app, &web.limiter, &peer, &b.email, &b.password, b.organization.as_deref()).await?;
     let cookie = crate::extract::session_cookie(&web, &s.id, web.app.config.session_ttl.as_secs());
     let body = json!({"user": super::users::UserOut::from(&s.user), "csrf_token": s.csrf});
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())

@@ -20,6 +20,12 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("login.submit", "Ingresar", "Log in"),
     ("login.failed", "Correo o contraseña incorrectos.", "Wrong email or password."),
+    (
+        "login.choose_organization",
+        "Esta dirección y contraseña abren varias organizaciones: elija una y vuelva a escribir la contraseña.",
+        "This address and password open several organizations: choose one and type the password again.",
+    ),
+    ("login.organization", "Organización", "Organization"),
     ("login.limited", "Demasiados intentos. Espera unos minutos.", "Too many attempts. Wait a few minutes."),
     ("login.forgot", "¿Olvidaste tu contraseña?", "Forgot your password?"),
     ("reset.title", "Recuperar contraseña", "Reset your password"),

@@ -18,6 +18,8 @@ struct LoginPage {
     tr: Tr,
     email: String,
     error: Option<&'static str>,
+    /// When the address and password open several organizations: the ones to choose from.
+    organizations: Vec<String>,
 }
 
 pub async fn login_page(page: Option<Page>, headers: HeaderMap) -> Response {
@@ -25,7 +27,7 @@ pub async fn login_page(page: Option<Page>, headers: HeaderMap) -> Response {
         return Redirect::to("/").into_response();
     }
     let tr = Tr::from_accept(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
-    render(StatusCode::OK, &LoginPage { tr, email: String::new(), error: None })
+    render(StatusCode::OK, &LoginPage { tr, email: String::new(), error: None, organizations: Vec::new() })
 }
 
 pub async fn login(State(web): State<Web>, req: Request) -> Response {
@@ -33,7 +35,10 @@ pub async fn login(State(web): State<Web>, req: Request) -> Response {
     let tr = Tr::from_accept(parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
     if crate::extract::cross_site(&web, &parts) {
         let error = Some(tr.t("login.cross_site"));
-        return render(StatusCode::FORBIDDEN, &LoginPage { tr, email: String::new(), error });
+        return render(
+            StatusCode::FORBIDDEN,
+            &LoginPage { tr, email: String::new(), error, organizations: Vec::new() },
+        );
     }
     let peer = <ConnectInfo<SocketAddr> as axum::extract::FromRequestParts<Web>>::from_request_parts(
         &mut parts, &web,
@@ -43,17 +48,23 @@ pub async fn login(State(web): State<Web>, req: Request) -> Response {
     .unwrap_or_else(|_| "unknown".into());
     let form = read_form(body).await;
     let email = form.get("email").to_string();
-    match auth::login(&web.app, &web.limiter, &peer, &email, form.get("password")).await {
+    let organization = form.get("organization").to_string();
+    let chosen = Some(organization.as_str()).filter(|o| !o.is_empty());
+    match auth::login(&web.app, &web.limiter, &peer, &email, form.get("password"), chosen).await {
         Ok(s) => {
             let cookie = crate::extract::session_cookie(&web, &s.id, web.app.config.session_ttl.as_secs());
             ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
+        }
+        Err(AppError::ChooseOrganization(organizations)) => {
+            let error = Some(tr.t("login.choose_organization"));
+            render(StatusCode::CONFLICT, &LoginPage { tr, email, error, organizations })
         }
         Err(e) => {
             let (status, key) = match e {
                 AppError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "login.limited"),
                 _ => (StatusCode::UNAUTHORIZED, "login.failed"),
             };
-            render(status, &LoginPage { tr, email, error: Some(tr.t(key)) })
+            render(status, &LoginPage { tr, email, error: Some(tr.t(key)), organizations: Vec::new() })
         }
     }
 }
