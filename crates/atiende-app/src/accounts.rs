@@ -25,7 +25,7 @@ pub fn to_json(app: &App, a: &AccountRow) -> Value {
     if let Ok(secrets) = open_secrets(app, a) {
         secret_paths(&secrets, "", &mut present);
     }
-    json!({
+    let mut out = json!({
         "id": a.id,
         "kind": a.kind,
         "name": a.name,
@@ -33,10 +33,14 @@ pub fn to_json(app: &App, a: &AccountRow) -> Value {
         "secrets_set": present,
         "status": a.status,
         "status_reason": a.status_reason,
-        "forwarding_address": a.inbound_address,
+        "forwarding_address": Value::Null,
         "created_at": atiende_core::time::rfc3339(a.created_at),
         "updated_at": atiende_core::time::rfc3339(a.updated_at),
-    })
+    });
+    if let Some(channel) = channels::adapter(a.kind) {
+        channel.describe(a, &mut out);
+    }
+    out
 }
 
 fn secret_paths(v: &Value, prefix: &str, out: &mut Vec<String>) {

@@ -124,7 +124,7 @@ pub struct NewSession {
 /// chooses, and without it the answer lists the organizations to choose from.
 pub async fn login(
     app: &App,
-    limiter: &LoginLimiter,
+    limiter: &RateLimiter,
     peer: &str,
     email: &str,
     password: &str,
@@ -265,14 +265,14 @@ pub async fn reset_password(app: &App, token: &str, password: &str) -> Result<()
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$hVtRFXO8ZDzwbMCs8o1zGfN04VJJGYRRkvhRCb4HKk0";
 
-/// Counts failed logins per key in a sliding window (per node).
-pub struct LoginLimiter {
+/// Counts events per key in a sliding window (per node): failed logins, visitors' messages.
+pub struct RateLimiter {
     max: u32,
     window: Duration,
     failures: Mutex<HashMap<String, Vec<Instant>>>,
 }
 
-impl LoginLimiter {
+impl RateLimiter {
     pub fn new(max: u32, window: Duration) -> Self {
         Self { max, window, failures: Mutex::new(HashMap::new()) }
     }
@@ -289,6 +289,15 @@ impl LoginLimiter {
             m.clear();
         }
         m.entry(key.to_string()).or_default().push(Instant::now());
+    }
+    /// Counts one event for `key`: false (and not counted) when `max` were already counted
+    /// in the window.
+    pub fn allow(&self, key: &str, max: u32) -> bool {
+        if self.blocked(key, max) {
+            return false;
+        }
+        self.fail(key);
+        true
     }
     fn clear(&self, key: &str) {
         self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
@@ -310,7 +319,7 @@ mod tests {
 
     #[test]
     fn limiter_blocks_after_max_failures() {
-        let l = LoginLimiter::new(3, Duration::from_secs(60));
+        let l = RateLimiter::new(3, Duration::from_secs(60));
         for _ in 0..3 {
             assert!(!l.blocked("k", l.max));
             l.fail("k");

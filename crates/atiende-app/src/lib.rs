@@ -55,6 +55,8 @@ pub struct Inner {
     pub token_cache: cache::TtlCache<String, atiende_store::users::UserRow>,
     /// Account id → account, for the inbound path.
     pub account_cache: cache::TtlCache<i64, atiende_store::accounts::AccountRow>,
+    /// Web chat floods: messages per visitor, new visitors per address (one minute).
+    pub chat_limits: auth::RateLimiter,
 }
 
 impl std::ops::Deref for App {
@@ -94,6 +96,7 @@ impl App {
             listeners_wake: Arc::default(),
             token_cache,
             account_cache,
+            chat_limits: auth::RateLimiter::new(0, std::time::Duration::from_secs(60)),
         }))
     }
 

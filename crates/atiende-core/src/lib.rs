@@ -6,6 +6,7 @@ pub mod assign;
 pub mod autoreply;
 pub mod b64;
 pub mod board;
+pub mod chat;
 pub mod email;
 pub mod error;
 pub mod hours;

@@ -117,3 +117,28 @@ pub async fn agent_mode(db: &Db, account_id: i64, user_id: i64) -> Result<Option
     .fetch_optional(c)
     .await)?)
 }
+
+/// The account that inbound reaches by this public key: an email account's forwarding
+/// address, a chat widget's token (case-insensitive, unique).
+pub async fn by_inbound_address(db: &Db, address: &str) -> Result<Option<AccountRow>, StoreError> {
+    let sql = format!("SELECT {} FROM accounts WHERE inbound_address = $1", COLS);
+    Ok(on_db!(db, |c| sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(sql))
+        .bind(address.to_lowercase())
+        .fetch_optional(c)
+        .await)?)
+}
+
+pub async fn set_inbound_address(db: &Db, account_id: i64, address: Option<&str>) -> Result<(), StoreError> {
+    exec_db!(db, |c| sqlx::query("UPDATE accounts SET inbound_address = $2 WHERE id = $1")
+        .bind(account_id)
+        .bind(address))?;
+    Ok(())
+}
+
+pub async fn inbound_address(db: &Db, account_id: i64) -> Result<Option<String>, StoreError> {
+    Ok(on_db!(db, |c| sqlx::query_scalar("SELECT inbound_address FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_optional(c)
+        .await)?
+    .flatten())
+}

@@ -1,6 +1,5 @@
 //! Email channel state: where each IMAP mailbox's reading stands, forwarding
 //! addresses and their validation, and the account's connection status.
-use crate::accounts::AccountRow;
 use crate::{Db, StoreError};
 use atiende_core::time::Micros;
 
@@ -52,30 +51,6 @@ pub async fn set_mailbox_state(
     .bind(now)
     })?;
     Ok(())
-}
-
-/// The account that receives mail at a forwarding address.
-pub async fn by_inbound_address(db: &Db, address: &str) -> Result<Option<AccountRow>, StoreError> {
-    let sql = format!("SELECT {} FROM accounts WHERE inbound_address = $1", crate::accounts::COLS);
-    Ok(on_db!(db, |c| sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(sql))
-        .bind(address.to_lowercase())
-        .fetch_optional(c)
-        .await)?)
-}
-
-pub async fn set_inbound_address(db: &Db, account_id: i64, address: Option<&str>) -> Result<(), StoreError> {
-    exec_db!(db, |c| sqlx::query("UPDATE accounts SET inbound_address = $2 WHERE id = $1")
-        .bind(account_id)
-        .bind(address))?;
-    Ok(())
-}
-
-pub async fn inbound_address(db: &Db, account_id: i64) -> Result<Option<String>, StoreError> {
-    Ok(on_db!(db, |c| sqlx::query_scalar("SELECT inbound_address FROM accounts WHERE id = $1")
-        .bind(account_id)
-        .fetch_optional(c)
-        .await)?
-    .flatten())
 }
 
 /// Records the token of a validation mail just queued: the account waits for it to come

@@ -60,6 +60,7 @@ pub mod admin;
 pub mod assign;
 pub mod attachments;
 pub mod automation;
+pub mod chat;
 pub mod clients;
 pub mod columns;
 pub mod email;

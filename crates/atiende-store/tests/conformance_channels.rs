@@ -44,13 +44,16 @@ async fn email_mailbox_marks_forwarding_addresses_and_validation() {
     assert_eq!(email::mailbox_state(&db, acc).await.unwrap(), Some((7, 10)), "never moves back");
     email::set_mailbox_state(&db, acc, 8, 3, 3).await.unwrap();
     assert_eq!(email::mailbox_state(&db, acc).await.unwrap(), Some((8, 3)), "a new UIDVALIDITY starts over");
-    email::set_inbound_address(&db, acc, Some("soporte-1a2b@in.acme.test")).await.unwrap();
-    assert_eq!(email::inbound_address(&db, acc).await.unwrap().as_deref(), Some("soporte-1a2b@in.acme.test"));
+    accounts::set_inbound_address(&db, acc, Some("soporte-1a2b@in.acme.test")).await.unwrap();
     assert_eq!(
-        email::by_inbound_address(&db, "SOPORTE-1a2b@in.acme.test").await.unwrap().map(|a| a.id),
+        accounts::inbound_address(&db, acc).await.unwrap().as_deref(),
+        Some("soporte-1a2b@in.acme.test")
+    );
+    assert_eq!(
+        accounts::by_inbound_address(&db, "SOPORTE-1a2b@in.acme.test").await.unwrap().map(|a| a.id),
         Some(acc)
     );
-    assert!(email::by_inbound_address(&db, "nadie@in.acme.test").await.unwrap().is_none());
+    assert!(accounts::by_inbound_address(&db, "nadie@in.acme.test").await.unwrap().is_none());
     let mut tx = db.begin().await.unwrap();
     email::await_validation(&mut tx, acc, "tok", 5).await.unwrap();
     email::queue_mail(&mut tx, &serde_json::json!({"to": "x@y.test"}), Some("mail:1"), 5).await.unwrap();

@@ -216,6 +216,21 @@ impl TestApp {
         body
     }
 
+    /// Logs a user in as a browser would: (the session cookie `name=value`, its CSRF token).
+    pub async fn session(&self, email: &str) -> (String, String) {
+        let r = self
+            .http
+            .post(format!("{}/auth/login", self.url))
+            .json(&json!({"email": email, "password": "correct horse battery"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "logged in");
+        let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+        let csrf = r.json::<Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_string();
+        (cookie, csrf)
+    }
+
     /// Posts a raw message to an email account's raw-MIME endpoint; returns (status, body).
     pub async fn mime(&self, account: i64, raw: &[u8]) -> (u16, Value) {
         let r = self

@@ -108,13 +108,12 @@ pub const MAX_BODY: usize = 1024 * 1024;
 
 /// The client's address: the TCP peer, or — when the peer is one of the deployment's
 /// `trusted_proxies` — the nearest address in `X-Forwarded-For` that is not a trusted proxy.
-pub fn client_address(web: &Web, parts: &Parts, peer: std::net::IpAddr) -> String {
+pub fn client_address(web: &Web, headers: &axum::http::HeaderMap, peer: std::net::IpAddr) -> String {
     let proxies = &web.app.config.trusted_proxies;
     if !proxies.contains(peer) {
         return peer.to_string();
     }
-    let forwarded = parts
-        .headers
+    let forwarded = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())

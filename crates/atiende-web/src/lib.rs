@@ -6,11 +6,12 @@ pub mod api;
 pub mod error;
 pub mod extract;
 pub mod openapi;
+pub mod public_chat;
 pub mod ui;
 pub mod webhooks;
 
 use atiende_app::App;
-use atiende_app::auth::LoginLimiter;
+use atiende_app::auth::RateLimiter;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -23,12 +24,12 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct Web {
     pub app: App,
-    pub limiter: Arc<LoginLimiter>,
+    pub limiter: Arc<RateLimiter>,
 }
 
 impl Web {
     pub fn new(app: App) -> Self {
-        let limiter = Arc::new(LoginLimiter::new(app.config.login_max_failures, app.config.login_window));
+        let limiter = Arc::new(RateLimiter::new(app.config.login_max_failures, app.config.login_window));
         Self { app, limiter }
     }
 }
@@ -40,6 +41,7 @@ pub fn router(web: Web) -> Router {
         .route("/metrics", get(metrics))
         .merge(api::auth::routes())
         .merge(webhooks::routes())
+        .merge(public_chat::routes())
         .merge(ui::routes(web.app.config.email.max_message_bytes))
         .nest("/api/v1", api::routes(web.app.config.email.max_message_bytes))
         .layer(axum::extract::DefaultBodyLimit::max(extract::MAX_BODY))

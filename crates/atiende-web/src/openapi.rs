@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
         api::users::me, api::users::list, api::users::show, api::users::create, api::users::update,
         api::users::statuses, api::users::create_status, api::users::create_token, api::users::status_times,
         api::events::stream,
+        crate::public_chat::new_visitor, crate::public_chat::send, crate::public_chat::list,
         api::schedules::create, api::schedules::list, api::schedules::show, api::schedules::replace,
     ),
     modifiers(&Security, &Roles, &Contract),
@@ -52,6 +53,10 @@ const ROLES: &[(&str, &str, &[&str])] = {
     &[
         ("post", "/auth/login", &[]),
         ("post", "/auth/logout", &[]),
+        // The public chat client API: a widget token (and a visitor token), no user.
+        ("post", "/public/v1/chat/{token}/visitors", &[]),
+        ("post", "/public/v1/chat/{token}/messages", &[]),
+        ("get", "/public/v1/chat/{token}/messages", &[]),
         ("post", "/api/v1/accounts", ADMIN),
         ("get", "/api/v1/accounts", ALL),
         ("get", "/api/v1/accounts/{id}", ALL),

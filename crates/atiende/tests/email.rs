@@ -281,15 +281,7 @@ async fn a_mail_that_cannot_be_stored_is_held_for_the_admins_and_the_reader_goes
     assert_eq!(r.status(), 204);
     assert_eq!(t.get_json("/api/v1/tickets").await["items"].as_array().unwrap().len(), 2);
     // The account's settings page shows it to the admin, with its actions.
-    let r = t
-        .http
-        .post(format!("{}/auth/login", t.url))
-        .json(&json!({"email": "admin@acme.test", "password": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap();
-    let session = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
-    let csrf = r.json::<Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_string();
+    let (session, csrf) = t.session("admin@acme.test").await;
     let page = t
         .http
         .get(format!("{}/admin/accounts/{id}/settings", t.url))

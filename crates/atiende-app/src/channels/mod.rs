@@ -7,6 +7,7 @@
 //! `atiende-channels/src/<kind>/`. Inbound messages of every channel go through
 //! [`crate::inbound::receive`].
 pub mod api;
+pub mod chat;
 pub mod email;
 
 use crate::{App, AppError};
@@ -110,6 +111,11 @@ pub trait Channel: Send + Sync {
         self.kind().as_str()
     }
 
+    /// Adds the kind's own fields to an account as the API shows it (`out` is
+    /// [`crate::accounts::to_json`]'s object): an email account's forwarding address, a chat
+    /// widget's token.
+    fn describe(&self, _account: &AccountRow, _out: &mut Value) {}
+
     /// The status of a new account: active, or waiting for a validation.
     fn initial_status(&self, _settings: &Map<String, Value>) -> AccountStatus {
         AccountStatus::Active
@@ -166,9 +172,10 @@ pub trait Channel: Send + Sync {
 
 static API: api::Api = api::Api;
 static EMAIL: email::Email = email::Email;
+static CHAT: chat::Chat = chat::Chat;
 
 /// Every channel kind this version carries: adding one is a module above and a line here.
-pub static REGISTRY: &[&dyn Channel] = &[&API, &EMAIL];
+pub static REGISTRY: &[&dyn Channel] = &[&API, &EMAIL, &CHAT];
 
 /// The adapter of a kind, if this version carries it.
 pub fn adapter(kind: impl AsRef<str>) -> Option<&'static dyn Channel> {
@@ -204,7 +211,7 @@ mod tests {
         let n = kinds.len();
         kinds.dedup();
         assert_eq!(kinds.len(), n, "one adapter per kind");
-        assert!(adapter("api").is_some() && adapter("email").is_some());
+        assert!(adapter("api").is_some() && adapter("email").is_some() && adapter("chat").is_some());
         assert!(adapter("whatsapp").is_none(), "not carried yet");
     }
 }

@@ -37,7 +37,7 @@ pub async fn login(State(web): State<Web>, req: Request) -> ApiResult<Response> 
     }
     let peer = ConnectInfo::<SocketAddr>::from_request_parts(&mut parts, &web)
         .await
-        .map(|c| crate::extract::client_address(&web, &parts, c.0.ip()))
+        .map(|c| crate::extract::client_address(&web, &parts.headers, c.0.ip()))
         .unwrap_or_else(|_| "unknown".into());
     let form = parts
         .headers

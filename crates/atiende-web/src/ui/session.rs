@@ -44,7 +44,7 @@ pub async fn login(State(web): State<Web>, req: Request) -> Response {
         &mut parts, &web,
     )
     .await
-    .map(|c| crate::extract::client_address(&web, &parts, c.0.ip()))
+    .map(|c| crate::extract::client_address(&web, &parts.headers, c.0.ip()))
     .unwrap_or_else(|_| "unknown".into());
     let form = read_form(body).await;
     let email = form.get("email").to_string();

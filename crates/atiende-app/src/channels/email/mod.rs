@@ -425,6 +425,10 @@ impl Channel for Email {
         }
     }
 
+    fn describe(&self, account: &AccountRow, out: &mut Value) {
+        out["forwarding_address"] = json!(account.inbound_address);
+    }
+
     fn account_changed<'a>(
         &'a self,
         app: &'a App,
@@ -436,7 +440,7 @@ impl Channel for Email {
             match before {
                 None => {
                     let address = now["address"].as_str().unwrap_or("");
-                    store::set_inbound_address(
+                    atiende_store::accounts::set_inbound_address(
                         &app.db,
                         account.id,
                         Some(&new_forwarding_address(app, address)),
@@ -583,7 +587,7 @@ pub async fn start_validation(app: &App, actor: &Actor, id: i64) -> Result<Accou
     let mut b = [0u8; 16];
     let _ = getrandom::fill(&mut b);
     let token = hex::encode(b);
-    let forwarding = store::inbound_address(&app.db, a.id).await?.unwrap_or_default();
+    let forwarding = atiende_store::accounts::inbound_address(&app.db, a.id).await?.unwrap_or_default();
     let now = app.now();
     let mut tx = app.db.begin().await?;
     store::await_validation(&mut tx, a.id, &token, now).await?;
@@ -633,7 +637,7 @@ pub async fn test_connection(app: &App, actor: &Actor, id: i64) -> Result<Value,
             }
         }
         Connection::Forwarding => {
-            json!({"ok": true, "message": format!("forwarding to {}", store::inbound_address(&app.db, a.id).await?.unwrap_or_default())})
+            json!({"ok": true, "message": format!("forwarding to {}", atiende_store::accounts::inbound_address(&app.db, a.id).await?.unwrap_or_default())})
         }
     };
     let smtp_server = match &cfg.smtp {
@@ -673,7 +677,9 @@ pub struct Forwarding(pub App);
 impl atiende_channels::email::smtpd::Handler for Forwarding {
     fn accepts(&self, rcpt: String) -> atiende_channels::email::smtpd::BoxFut<bool> {
         let app = self.0.clone();
-        Box::pin(async move { matches!(store::by_inbound_address(&app.db, &rcpt).await, Ok(Some(_))) })
+        Box::pin(async move {
+            matches!(atiende_store::accounts::by_inbound_address(&app.db, &rcpt).await, Ok(Some(_)))
+        })
     }
     fn deliver(
         &self,
@@ -683,7 +689,7 @@ impl atiende_channels::email::smtpd::Handler for Forwarding {
         let app = self.0.clone();
         Box::pin(async move {
             for rcpt in rcpts {
-                let account = store::by_inbound_address(&app.db, &rcpt)
+                let account = atiende_store::accounts::by_inbound_address(&app.db, &rcpt)
                     .await
                     .map_err(|e| e.to_string())?
                     .ok_or("unknown recipient")?;

@@ -3,6 +3,7 @@
 //! in [`SCREENS`]. The accounts page and the account settings page render each account
 //! through its kind's screens; nothing else in the UI matches on a kind.
 pub mod api;
+pub mod chat;
 pub mod email;
 
 use super::admin::Errors;
@@ -103,7 +104,7 @@ pub trait ChannelScreens: Sync {
 }
 
 /// Every kind with screens: one line per kind, in the order the accounts page shows them.
-pub static SCREENS: &[&dyn ChannelScreens] = &[&api::ApiScreens, &email::EmailScreens];
+pub static SCREENS: &[&dyn ChannelScreens] = &[&api::ApiScreens, &email::EmailScreens, &chat::ChatScreens];
 
 pub fn screens(kind: impl AsRef<str>) -> Option<&'static dyn ChannelScreens> {
     SCREENS.iter().copied().find(|s| s.kind().as_str() == kind.as_ref())

@@ -1,0 +1,247 @@
+//! The web chat channel's rules (SPEC §4.4, §11.2): its settings, the origins a widget may
+//! run on, and what a visitor gives (RUT, phone, email).
+use crate::ValidationError;
+use crate::types::EmailAddress;
+use serde_json::{Map, Value};
+
+/// Boolean options of the widget (SPEC §4.4 in snake_case).
+pub const FLAGS: &[&str] = &[
+    "hide",
+    "sound",
+    "position_left",
+    "long_button",
+    "write_as_company",
+    "anonymous_visitors",
+    "email_as_identifier",
+    "ask_rut",
+    "ask_phone",
+    "ask_email",
+    "ask_name",
+];
+
+/// Texts of the widget, each with its longest length.
+pub const TEXTS: &[(&str, usize)] = &[
+    ("chat_name", 60),
+    ("long_button_text", 20),
+    ("identification_message", 500),
+    ("conversation_header", 120),
+];
+
+/// The host (and port, when one is given) a widget may run on, from what an admin typed:
+/// `shop.example`, `https://shop.example/`, `shop.example:8443`.
+pub fn normalize_domain(text: &str, field: &str) -> Result<String, ValidationError> {
+    let bad = || ValidationError::new(field, "must be a domain like shop.example (optionally with :port)");
+    let t = text.trim().to_ascii_lowercase();
+    let t = t.strip_prefix("https://").or_else(|| t.strip_prefix("http://")).unwrap_or(&t);
+    let t = t.trim_end_matches('/');
+    if t.is_empty() || t.len() > 253 || t.contains(['/', '?', '#', '@', ' ']) {
+        return Err(bad());
+    }
+    let (host, port) = match t.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (t, None),
+    };
+    if port.is_some_and(|p| p.parse::<u16>().map_or(true, |p| p == 0)) {
+        return Err(bad());
+    }
+    let labels_ok = host.split('.').all(|l| {
+        !l.is_empty()
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    });
+    if !labels_ok {
+        return Err(bad());
+    }
+    Ok(t.to_string())
+}
+
+/// Whether a request's `Origin` header (`scheme://host[:port]`) is the widget's domain: the
+/// same host, and the same port when the domain names one.
+pub fn origin_allowed(origin: &str, domain: &str) -> bool {
+    let Some((scheme, rest)) = origin.trim().split_once("://") else { return false };
+    if !matches!(scheme, "http" | "https") {
+        return false;
+    }
+    let rest = rest.trim_end_matches('/').to_ascii_lowercase();
+    if domain.contains(':') {
+        return rest == domain;
+    }
+    let host = rest.rsplit_once(':').map_or(rest.as_str(), |(h, _)| h);
+    host == domain
+}
+
+/// A colour as `#rrggbb`.
+pub fn check_color(text: &str, field: &str) -> Result<String, ValidationError> {
+    let t = text.trim();
+    let ok = t.len() == 7 && t.starts_with('#') && t[1..].chars().all(|c| c.is_ascii_hexdigit());
+    if !ok {
+        return Err(ValidationError::new(field, "must be a colour like #1a73e8"));
+    }
+    Ok(t.to_ascii_lowercase())
+}
+
+/// A Chilean RUT (`12.345.678-5`, `12345678-5`, `123456785`): the check digit (modulo 11,
+/// `K` for 10) must match. Returns it as `12345678-5`.
+pub fn check_rut(text: &str, field: &str) -> Result<String, ValidationError> {
+    let clean: String =
+        text.chars().filter(|c| !matches!(c, '.' | '-' | ' ')).collect::<String>().to_ascii_uppercase();
+    let bad = |m: &str| ValidationError::new(field, m);
+    if clean.len() < 2 || clean.len() > 9 {
+        return Err(bad("must be a RUT like 12.345.678-5"));
+    }
+    let (body, dv) = clean.split_at(clean.len() - 1);
+    if !body.chars().all(|c| c.is_ascii_digit()) {
+        return Err(bad("must be a RUT like 12.345.678-5"));
+    }
+    let mut sum = 0u32;
+    for (i, d) in body.chars().rev().enumerate() {
+        sum += d.to_digit(10).unwrap_or(0) * (2 + (i as u32 % 6));
+    }
+    let expected = match 11 - sum % 11 {
+        11 => '0',
+        10 => 'K',
+        n => char::from_digit(n, 10).unwrap_or('0'),
+    };
+    if !dv.starts_with(expected) {
+        return Err(bad("has a wrong check digit"));
+    }
+    Ok(format!("{}-{dv}", body.trim_start_matches('0')))
+}
+
+/// A phone number in E.164 (`+56912345678`; spaces, dashes and parentheses are ignored).
+pub fn check_phone(text: &str, field: &str) -> Result<String, ValidationError> {
+    let clean: String = text.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.')).collect();
+    let digits = clean.strip_prefix('+').unwrap_or("");
+    let ok = (8..=15).contains(&digits.len())
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && !digits.starts_with('0');
+    if !ok {
+        return Err(ValidationError::new(
+            field,
+            "must be a phone number with its country code, like +56912345678",
+        ));
+    }
+    Ok(clean)
+}
+
+/// Checks a chat account's settings in place (values normalized); errors name the field.
+pub fn check_settings(settings: &mut Map<String, Value>) -> Result<(), ValidationError> {
+    let domain = settings
+        .get("domain")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ValidationError::new("settings.domain", "is required: the site the widget runs on"))?;
+    let domain = normalize_domain(domain, "settings.domain")?;
+    settings.insert("domain".into(), Value::String(domain));
+    for flag in FLAGS {
+        if let Some(v) = settings.get(*flag)
+            && !v.is_boolean()
+        {
+            return Err(ValidationError::new(format!("settings.{flag}"), "must be true or false"));
+        }
+    }
+    for (key, max) in TEXTS {
+        if let Some(v) = settings.get(*key) {
+            let field = format!("settings.{key}");
+            let t = v.as_str().ok_or_else(|| ValidationError::new(&field, "must be a string"))?;
+            crate::bounded_text(t, &field, *max)?;
+            crate::check_name_chars(t, &field)?;
+        }
+    }
+    for key in ["main_color", "text_color"] {
+        if let Some(v) = settings.get(key) {
+            let field = format!("settings.{key}");
+            let c = check_color(v.as_str().unwrap_or(""), &field)?;
+            settings.insert(key.into(), Value::String(c));
+        }
+    }
+    if let Some(v) = settings.get("contact_email") {
+        let a = EmailAddress::parse(v.as_str().unwrap_or(""), "settings.contact_email")?;
+        settings.insert("contact_email".into(), Value::String(a.as_str().to_string()));
+    }
+    Ok(())
+}
+
+/// What a visitor gives when their conversation starts, checked against what the account asks.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct VisitorInfo {
+    pub name: String,
+    pub email: Option<String>,
+    pub rut: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Checks a new visitor's details: given ones must be valid; the ones the account asks for
+/// (`ask_rut`, `ask_phone`, `ask_email`, `email_as_identifier`) are required.
+pub fn check_visitor(
+    settings: &Value,
+    name: Option<&str>,
+    email: Option<&str>,
+    rut: Option<&str>,
+    phone: Option<&str>,
+) -> Result<VisitorInfo, ValidationError> {
+    let asks = |k: &str| settings[k].as_bool().unwrap_or(false);
+    let given = |v: Option<&str>| v.map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+    let name = given(name).unwrap_or_default();
+    crate::bounded_text(&name, "name", 120)?;
+    crate::check_name_chars(&name, "name")?;
+    let email =
+        given(email).map(|e| EmailAddress::parse(&e, "email").map(|a| a.as_str().to_string())).transpose()?;
+    let rut = given(rut).map(|r| check_rut(&r, "rut")).transpose()?;
+    let phone = given(phone).map(|p| check_phone(&p, "phone")).transpose()?;
+    if (asks("ask_email") || asks("email_as_identifier")) && email.is_none() {
+        return Err(ValidationError::new("email", "is required"));
+    }
+    if asks("ask_rut") && rut.is_none() {
+        return Err(ValidationError::new("rut", "is required"));
+    }
+    if asks("ask_phone") && phone.is_none() {
+        return Err(ValidationError::new("phone", "is required"));
+    }
+    Ok(VisitorInfo { name, email, rut, phone })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ruts_are_checked_by_their_digit() {
+        assert_eq!(check_rut("12.345.678-5", "rut").unwrap(), "12345678-5");
+        assert_eq!(check_rut("11111111-1", "rut").unwrap(), "11111111-1");
+        assert_eq!(check_rut("7.775.735-k", "rut").unwrap(), "7775735-K");
+        assert!(check_rut("12.345.678-9", "rut").is_err());
+        assert!(check_rut("abc", "rut").is_err());
+        assert!(check_rut("", "rut").is_err());
+    }
+
+    #[test]
+    fn phones_are_e164() {
+        assert_eq!(check_phone("+56 9 1234 5678", "phone").unwrap(), "+56912345678");
+        assert!(check_phone("912345678", "phone").is_err(), "no country code");
+        assert!(check_phone("+0123456789", "phone").is_err());
+        assert!(check_phone("+56 9 abc", "phone").is_err());
+    }
+
+    #[test]
+    fn domains_and_origins() {
+        assert_eq!(normalize_domain("https://Shop.Example/", "d").unwrap(), "shop.example");
+        assert_eq!(normalize_domain("shop.example:8443", "d").unwrap(), "shop.example:8443");
+        assert!(normalize_domain("shop.example/path", "d").is_err());
+        assert!(normalize_domain("", "d").is_err());
+        assert!(origin_allowed("https://shop.example", "shop.example"));
+        assert!(origin_allowed("http://shop.example:8080", "shop.example"));
+        assert!(!origin_allowed("https://evil.example", "shop.example"));
+        assert!(!origin_allowed("https://shop.example.evil.example", "shop.example"));
+        assert!(!origin_allowed("http://127.0.0.1:9", "127.0.0.1:8"));
+        assert!(origin_allowed("http://127.0.0.1:8", "127.0.0.1:8"));
+        assert!(!origin_allowed("null", "shop.example"));
+    }
+
+    #[test]
+    fn colours() {
+        assert_eq!(check_color("#1A73E8", "c").unwrap(), "#1a73e8");
+        assert!(check_color("red", "c").is_err());
+        assert!(check_color("#12345", "c").is_err());
+    }
+}

@@ -1,0 +1,257 @@
+//! The public chat client API (SPEC §11.2), what the widget on a company's site uses:
+//! `/public/v1/chat/{token}/visitors`, `…/messages` and the `…/ws` WebSocket. A request whose
+//! `Origin` is not the account's `domain` is refused (403); allowed origins get the CORS
+//! headers the browser needs. Use cases in `atiende_app::channels::chat`.
+use crate::Web;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{JsonBody, parse_json};
+use atiende_app::channels::chat;
+use atiende_app::realtime::{self, Next, Scope};
+use atiende_store::accounts::AccountRow;
+use atiende_store::chat::VisitorRow;
+use atiende_store::ingest::Outcome;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::HashSet;
+
+/// Largest frame a visitor's socket takes (it only carries pings and acknowledgements).
+const MAX_FRAME: usize = 4096;
+
+pub fn routes() -> Router<Web> {
+    Router::new()
+        .route("/public/v1/chat/{token}/visitors", post(new_visitor).options(preflight))
+        .route("/public/v1/chat/{token}/messages", post(send).get(list).options(preflight))
+        .route("/public/v1/chat/{token}/ws", get(ws))
+}
+
+fn origin(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
+}
+
+/// The account of the token, when the request's origin may use it.
+async fn account(web: &Web, token: &str, headers: &HeaderMap) -> Result<AccountRow, ApiError> {
+    let a = chat::widget(&web.app, token).await?;
+    if !chat::origin_allowed(&a, origin(headers)) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden_origin",
+            "this page's origin is not the chat's domain",
+        ));
+    }
+    Ok(a)
+}
+
+/// The CORS headers for an allowed origin.
+fn cors(headers: &HeaderMap, resp: impl IntoResponse) -> Response {
+    let mut resp = resp.into_response();
+    if let Some(o) = origin(headers).and_then(|o| HeaderValue::from_str(o).ok()) {
+        let h = resp.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    resp
+}
+
+async fn visitor(web: &Web, account: &AccountRow, headers: &HeaderMap) -> Result<VisitorRow, ApiError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("")
+        .trim();
+    Ok(chat::visitor(&web.app, account, token).await?)
+}
+
+/// The browser's preflight before a cross-origin POST with JSON or a token.
+async fn preflight(
+    State(web): State<Web>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    account(&web, &token, &headers).await?;
+    let mut resp = cors(&headers, StatusCode::NO_CONTENT);
+    let h = resp.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("authorization, content-type"));
+    h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    Ok(resp)
+}
+
+/// Starts a visitor: `{name?, email?, rut?, phone?}` → 201 `{visitor_token, visitor_id}`
+/// (422 naming a field the account requires or that is not valid; 403 from another origin).
+#[utoipa::path(post, path = "/public/v1/chat/{token}/visitors", tag = "chat",
+    params(("token" = String, Path, description = "The widget's token (`settings.token` of the chat account)")),
+    responses((status = 201, description = "`{visitor_token, visitor_id}`"), (status = 403, description = "`forbidden_origin`")))]
+pub async fn new_visitor(
+    State(web): State<Web>,
+    Path(token): Path<String>,
+    req: axum::extract::Request,
+) -> ApiResult<Response> {
+    let (parts, body) = req.into_parts();
+    let headers = parts.headers;
+    let a = account(&web, &token, &headers).await?;
+    let body = crate::extract::read_body(body, crate::extract::MAX_BODY).await?;
+    let input: chat::NewVisitor = if body.is_empty() { Default::default() } else { parse_json(&body)? };
+    let address = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|p| crate::extract::client_address(&web, &headers, p.0.ip()))
+        .unwrap_or_else(|| "unknown".into());
+    let (v, secret) = chat::new_visitor(&web.app, &a, &address, &input).await?;
+    Ok(cors(&headers, (StatusCode::CREATED, Json(json!({"visitor_token": secret, "visitor_id": v.id})))))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SendBody {
+    /// The widget's own id of the message (1–100 characters): a retry with the same id is
+    /// stored once.
+    pub client_message_id: String,
+    /// Plain text, up to 10,000 characters (shown as text, never as markup).
+    pub text: String,
+}
+
+/// A visitor's message (`Authorization: Bearer VISITOR_TOKEN`, `{client_message_id, text}`):
+/// 202 `{id, duplicate}` once stored; the same `client_message_id` again is the same message.
+#[utoipa::path(post, path = "/public/v1/chat/{token}/messages", tag = "chat", request_body = SendBody,
+    params(("token" = String, Path, description = "The widget's token")),
+    responses((status = 202, description = "`{id, duplicate}`"), (status = 401, description = "No or a wrong visitor token"), (status = 403, description = "`forbidden_origin`")))]
+pub async fn send(
+    State(web): State<Web>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<SendBody>,
+) -> ApiResult<Response> {
+    let a = account(&web, &token, &headers).await?;
+    let v = visitor(&web, &a, &headers).await?;
+    let (id, duplicate) = match chat::post(&web.app, &a, &v, &b.client_message_id, &b.text).await? {
+        Outcome::Stored { message_id, .. } => (message_id, false),
+        Outcome::Duplicate { message_id, .. } => (message_id, true),
+    };
+    Ok(cors(&headers, (StatusCode::ACCEPTED, Json(json!({"id": id, "duplicate": duplicate})))))
+}
+
+#[derive(Deserialize)]
+pub struct After {
+    #[serde(default)]
+    after: Option<String>,
+    #[serde(default)]
+    visitor_token: Option<String>,
+}
+
+fn after_id(q: &After) -> Result<i64, ApiError> {
+    match q.after.as_deref().filter(|a| !a.is_empty()) {
+        None => Ok(0),
+        Some(a) => a
+            .parse::<i64>()
+            .ok()
+            .filter(|v| *v >= 0)
+            .ok_or_else(|| ApiError::invalid("after", "must be a message id")),
+    }
+}
+
+/// The visitor's conversation, oldest first: `{items: [{type, id, author_kind, text, created_at}]}`
+/// (`after`: a message id, for what came after it).
+#[utoipa::path(get, path = "/public/v1/chat/{token}/messages", tag = "chat",
+    params(("token" = String, Path, description = "The widget's token"), ("after" = Option<i64>, Query, description = "Only messages after this id")),
+    responses((status = 200, description = "`{items: [{type, id, author_kind, text, created_at}]}`"), (status = 401, description = "No or a wrong visitor token"), (status = 403, description = "`forbidden_origin`")))]
+pub async fn list(
+    State(web): State<Web>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<After>,
+) -> ApiResult<Response> {
+    let a = account(&web, &token, &headers).await?;
+    let v = visitor(&web, &a, &headers).await?;
+    let items = chat::messages(&web.app, &v, after_id(&q)?, 500).await?;
+    Ok(cors(&headers, Json(json!({"items": items}))))
+}
+
+/// The visitor's live socket: first what came after `after` (a message id; resuming after a
+/// dropped connection), then each new message of the conversation as it is committed.
+async fn ws(
+    State(web): State<Web>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<After>,
+    upgrade: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    let a = account(&web, &token, &headers).await?;
+    let v = chat::visitor(&web.app, &a, q.visitor_token.as_deref().unwrap_or("")).await?;
+    let after = after_id(&q)?;
+    Ok(upgrade.max_frame_size(MAX_FRAME).max_message_size(MAX_FRAME).on_upgrade(move |socket| async move {
+        if let Err(e) = session(web, v, after, socket).await {
+            tracing::debug!(error = %e, "chat socket ended");
+        }
+    }))
+}
+
+async fn session(web: Web, v: VisitorRow, after: i64, mut socket: WebSocket) -> Result<(), String> {
+    let app = &web.app;
+    // Subscribe before reading what is stored, so nothing falls between the two.
+    let mut sub =
+        realtime::subscribe(app, Scope::Organization(v.org_id), None).await.map_err(|e| e.to_string())?;
+    let mut sent: HashSet<i64> = HashSet::new();
+    let mut client = atiende_store::chat::client_id(&app.db, &v).await.map_err(|e| e.to_string())?;
+    let send = |m: &Value| Message::Text(m.to_string().into());
+    for m in chat::messages(app, &v, after, 500).await.map_err(|e| e.to_string())? {
+        sent.insert(m["id"].as_i64().unwrap_or(0));
+        socket.send(send(&m)).await.map_err(|e| e.to_string())?;
+    }
+    loop {
+        tokio::select! {
+            next = sub.next() => match next {
+                Next::Event(e) => {
+                    if e.kind != "message.created" {
+                        continue;
+                    }
+                    if client.is_none() {
+                        client = atiende_store::chat::client_id(&app.db, &v).await.map_err(|e| e.to_string())?;
+                    }
+                    if !chat::is_theirs(&v, client, &e) {
+                        continue;
+                    }
+                    let p: Value = serde_json::from_str(&e.payload).unwrap_or(Value::Null);
+                    let id = p["message"]["id"].as_i64().unwrap_or(0);
+                    if id <= after || !sent.insert(id) {
+                        continue;
+                    }
+                    let m = json!({"type": "message", "id": id, "author_kind": p["message"]["author_kind"],
+                        "text": p["message"]["text"], "created_at": p["message"]["created_at"]});
+                    socket.send(send(&m)).await.map_err(|e| e.to_string())?;
+                }
+                Next::Lagged(_) => {
+                    // Too slow for the live stream: what was missed comes from the store.
+                    for m in chat::messages(app, &v, after, 500).await.map_err(|e| e.to_string())? {
+                        if sent.insert(m["id"].as_i64().unwrap_or(0)) {
+                            socket.send(send(&m)).await.map_err(|e| e.to_string())?;
+                        }
+                    }
+                }
+                Next::Closed => {
+                    let _ = socket.send(Message::Close(None)).await;
+                    return Ok(());
+                }
+            },
+            frame = socket.recv() => match frame {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(()),
+                Some(Ok(Message::Text(t))) => {
+                    // The socket only pushes; a visitor writes with POST …/messages.
+                    let kind = serde_json::from_str::<Value>(&t).ok().and_then(|v| v["type"].as_str().map(str::to_string));
+                    if kind.as_deref() == Some("ping") {
+                        socket.send(send(&json!({"type": "pong"}))).await.map_err(|e| e.to_string())?;
+                    } else {
+                        let err = json!({"type": "error", "code": "unknown_frame", "message": "this socket takes only {\"type\": \"ping\"}; send messages with POST …/messages"});
+                        socket.send(send(&err)).await.map_err(|e| e.to_string())?;
+                    }
+                }
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}

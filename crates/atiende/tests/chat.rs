@@ -1,0 +1,282 @@
+//! The web chat channel through its public client API (SPEC §11.2): accounts, visitors,
+//! messages stored once, the origin check, and the visitor's live socket with resume.
+use atiende_testkit::{TestApp, spawn_app};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
+
+const SITE: &str = "https://shop.example";
+
+async fn chat_account(t: &TestApp, settings: Value) -> (i64, String) {
+    let r =
+        t.post("/api/v1/accounts", json!({"kind": "chat", "name": "Chat web", "settings": settings})).await;
+    let s = r.status();
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(s, 201, "{b}");
+    (b["id"].as_i64().unwrap(), b["settings"]["token"].as_str().unwrap().to_string())
+}
+
+async fn public(
+    t: &TestApp,
+    method: &str,
+    path: &str,
+    origin: &str,
+    auth: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value, reqwest::header::HeaderMap) {
+    let mut r = t
+        .http
+        .request(
+            reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+            format!("{}/public/v1/chat/{path}", t.url),
+        )
+        .header("origin", origin);
+    if let Some(a) = auth {
+        r = r.bearer_auth(a);
+    }
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let r = r.send().await.unwrap();
+    let (s, h) = (r.status().as_u16(), r.headers().clone());
+    (s, r.json().await.unwrap_or(Value::Null), h)
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn socket(
+    t: &TestApp,
+    token: &str,
+    visitor: &str,
+    after: i64,
+    origin: &str,
+) -> Result<Socket, tungstenite::Error> {
+    let url = format!(
+        "{}/public/v1/chat/{token}/ws?visitor_token={visitor}&after={after}",
+        t.url.replace("http://", "ws://")
+    );
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert("origin", origin.parse().unwrap());
+    Ok(tokio_tungstenite::connect_async(req).await?.0)
+}
+
+/// The next message pushed on the socket (skipping control frames).
+async fn pushed(s: &mut Socket) -> Value {
+    loop {
+        let f = tokio::time::timeout(Duration::from_secs(10), s.next())
+            .await
+            .expect("a frame in time")
+            .unwrap()
+            .unwrap();
+        if let tungstenite::Message::Text(t) = f {
+            return serde_json::from_str(&t).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn chat_accounts_check_their_settings() {
+    let t = spawn_app().await;
+    for (settings, field) in [
+        (json!({}), "settings.domain"),
+        (json!({"domain": "https://shop.example/tienda"}), "settings.domain"),
+        (json!({"domain": "shop.example", "main_color": "rojo"}), "settings.main_color"),
+        (
+            json!({"domain": "shop.example", "long_button_text": "un texto de más de veinte letras"}),
+            "settings.long_button_text",
+        ),
+        (json!({"domain": "shop.example", "ask_rut": "sí"}), "settings.ask_rut"),
+        (json!({"domain": "shop.example", "token": "mine"}), "settings.token"),
+    ] {
+        let r =
+            t.post("/api/v1/accounts", json!({"kind": "chat", "name": "Chat", "settings": settings})).await;
+        assert_eq!(r.status(), 422, "{settings}");
+        assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], field, "{settings}");
+    }
+    let (id, token) = chat_account(&t, json!({"domain": "shop.example", "main_color": "#1a73e8"})).await;
+    assert_eq!(token.len(), 32);
+    // The token stays when settings change, and cannot be changed.
+    let r = t
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/accounts/{id}"),
+            &t.token,
+            Some(json!({"settings": {"position_left": true}})),
+        )
+        .await;
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(b["settings"]["token"], token.as_str(), "{b}");
+    // The options section of the settings screen: a bad colour is refused next to its
+    // field with nothing stored; a good save keeps the token and sets the options.
+    let (cookie, csrf) = t.session("admin@acme.test").await;
+    let form = |body: String| {
+        t.http
+            .post(format!("{}/admin/accounts/{id}/settings/chat", t.url))
+            .header("cookie", &cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("_csrf={csrf}&{body}"))
+            .send()
+    };
+    let r = form("domain=shop.example&main_color=verde&ask_rut=on".into()).await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("data-field=\"main_color\""));
+    let stored = t.get_json(&format!("/api/v1/accounts/{id}")).await;
+    assert_eq!(stored["settings"]["ask_rut"], Value::Null, "nothing stored");
+    let r = form("domain=shop.example&main_color=%230b6e4f&long_button_text=Ayuda&ask_rut=on".into())
+        .await
+        .unwrap();
+    assert!(r.status().is_success() || r.status().is_redirection(), "{}", r.status());
+    let stored = t.get_json(&format!("/api/v1/accounts/{id}")).await;
+    assert_eq!(
+        (stored["settings"]["ask_rut"].as_bool(), stored["settings"]["position_left"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert_eq!(stored["settings"]["main_color"], "#0b6e4f");
+    assert_eq!(stored["settings"]["token"], token.as_str());
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_visitor_and_an_agent_converse_live_and_a_dropped_socket_resumes() {
+    let t = spawn_app().await;
+    let (_, token) = chat_account(&t, json!({"domain": "shop.example", "ask_rut": true})).await;
+    // Another site cannot use the widget; the account's site can, with CORS headers.
+    let (s, b, _) = public(
+        &t,
+        "POST",
+        &format!("{token}/visitors"),
+        "https://evil.example",
+        None,
+        Some(json!({"rut": "12.345.678-5"})),
+    )
+    .await;
+    assert_eq!((s, b["error"]["code"].as_str()), (403, Some("forbidden_origin")));
+    let (s, b, _) =
+        public(&t, "POST", &format!("{token}/visitors"), SITE, None, Some(json!({"rut": "12.345.678-9"})))
+            .await;
+    assert_eq!((s, b["error"]["field"].as_str()), (422, Some("rut")), "a wrong check digit");
+    let (s, b, _) =
+        public(&t, "POST", &format!("{token}/visitors"), SITE, None, Some(json!({"name": "Paula"}))).await;
+    assert_eq!((s, b["error"]["field"].as_str()), (422, Some("rut")), "the account asks for it");
+    let (s, b, h) = public(
+        &t,
+        "POST",
+        &format!("{token}/visitors"),
+        SITE,
+        None,
+        Some(json!({"name": "Paula", "rut": "12.345.678-5"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(h["access-control-allow-origin"], SITE);
+    let visitor = b["visitor_token"].as_str().unwrap().to_string();
+    let (s, _, _) = public(&t, "POST", "0000/visitors", SITE, None, Some(json!({}))).await;
+    assert_eq!(s, 404, "no such widget");
+
+    // A message is stored once per client_message_id, and makes a ticket on the board.
+    let msg = json!({"client_message_id": "c-1", "text": "<b>Hola</b>, ¿tienen talla M?"});
+    let (s, first, _) =
+        public(&t, "POST", &format!("{token}/messages"), SITE, Some(&visitor), Some(msg.clone())).await;
+    assert_eq!((s, first["duplicate"].as_bool()), (202, Some(false)), "{first}");
+    let (_, again, _) =
+        public(&t, "POST", &format!("{token}/messages"), SITE, Some(&visitor), Some(msg)).await;
+    assert_eq!((again["id"].clone(), again["duplicate"].as_bool()), (first["id"].clone(), Some(true)));
+    let (s, _, _) = public(
+        &t,
+        "POST",
+        &format!("{token}/messages"),
+        SITE,
+        Some("cv_forged"),
+        Some(json!({"client_message_id": "x", "text": "y"})),
+    )
+    .await;
+    assert_eq!(s, 401);
+    let tickets = t.get_json("/api/v1/tickets").await;
+    assert_eq!(tickets["items"].as_array().unwrap().len(), 1);
+    let ticket = tickets["items"][0]["id"].as_i64().unwrap();
+    let client = t.get_json(&format!("/api/v1/clients/{}", tickets["items"][0]["client_id"])).await;
+    assert_eq!(client["name"], "Paula");
+
+    // The agent's reply reaches the visitor's socket live, without the agent's name; a note never does.
+    assert!(socket(&t, &token, &visitor, 0, "https://evil.example").await.is_err(), "wrong origin refused");
+    let mut ws = socket(&t, &token, &visitor, 0, SITE).await.unwrap();
+    let m = pushed(&mut ws).await;
+    assert_eq!((m["type"].as_str(), m["author_kind"].as_str()), (Some("message"), Some("client")));
+    assert_eq!(m["text"], "<b>Hola</b>, ¿tienen talla M?", "text as the visitor wrote it");
+    t.post(&format!("/api/v1/tickets/{ticket}/messages"), json!({"text": "nota interna", "note": true}))
+        .await;
+    let r =
+        t.post(&format!("/api/v1/tickets/{ticket}/messages"), json!({"text": "Sí, nos quedan dos."})).await;
+    assert_eq!(r.status(), 201);
+    let m = pushed(&mut ws).await;
+    assert_eq!(
+        (m["author_kind"].as_str(), m["text"].as_str()),
+        (Some("agent"), Some("Sí, nos quedan dos.")),
+        "{m}"
+    );
+    assert!(m.get("author").is_none() && m.get("author_user_id").is_none(), "no agent name or id");
+    let last = m["id"].as_i64().unwrap();
+    // Something the socket does not take gets a clear error frame.
+    ws.send(tungstenite::Message::Text(r#"{"type":"message","text":"hola"}"#.into())).await.unwrap();
+    assert_eq!(pushed(&mut ws).await["code"], "unknown_frame");
+
+    // The connection drops; what the agent writes meanwhile comes on the next socket, once.
+    drop(ws);
+    t.post(&format!("/api/v1/tickets/{ticket}/messages"), json!({"text": "¿Se la reservo?"})).await;
+    let mut ws = socket(&t, &token, &visitor, last, SITE).await.unwrap();
+    let m = pushed(&mut ws).await;
+    assert_eq!(m["text"], "¿Se la reservo?");
+    let (s, b, _) = public(&t, "GET", &format!("{token}/messages"), SITE, Some(&visitor), None).await;
+    assert_eq!(s, 200);
+    let texts: Vec<&str> =
+        b["items"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["<b>Hola</b>, ¿tienen talla M?", "Sí, nos quedan dos.", "¿Se la reservo?"]);
+    let (s, b, _) = public(
+        &t,
+        "POST",
+        &format!("{token}/messages"),
+        SITE,
+        Some(&visitor),
+        Some(json!({"client_message_id": "c-2", "text": "Sí, por favor"})),
+    )
+    .await;
+    assert_eq!(s, 202, "{b}");
+    let m = pushed(&mut ws).await;
+    assert_eq!((m["author_kind"].as_str(), m["text"].as_str()), (Some("client"), Some("Sí, por favor")));
+    t.stop().await;
+}
+
+/// Floods get a clear 429 and store nothing more: messages per visitor, new visitors per
+/// address.
+#[tokio::test]
+async fn floods_are_refused_with_a_clear_error() {
+    let t = spawn_app().await;
+    let (_, token) = chat_account(&t, json!({"domain": "shop.example"})).await;
+    let (_, b, _) = public(&t, "POST", &format!("{token}/visitors"), SITE, None, Some(json!({}))).await;
+    let visitor = b["visitor_token"].as_str().unwrap().to_string();
+    let mut statuses = Vec::new();
+    for i in 0..35 {
+        let body = json!({"client_message_id": format!("f-{i}"), "text": format!("mensaje {i}")});
+        let (s, b, _) =
+            public(&t, "POST", &format!("{token}/messages"), SITE, Some(&visitor), Some(body)).await;
+        if s == 429 {
+            assert_eq!(b["error"]["code"], "rate_limited");
+        }
+        statuses.push(s);
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 202).count(), 30, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 5);
+    let (_, b, _) = public(&t, "GET", &format!("{token}/messages"), SITE, Some(&visitor), None).await;
+    assert_eq!(b["items"].as_array().unwrap().len(), 30, "nothing more stored");
+    let mut made = 1;
+    while made < 25 {
+        let (s, _, _) = public(&t, "POST", &format!("{token}/visitors"), SITE, None, Some(json!({}))).await;
+        if s == 429 {
+            break;
+        }
+        made += 1;
+    }
+    assert_eq!(made, 20, "twenty visitors a minute from one address");
+    t.stop().await;
+}
