@@ -792,3 +792,72 @@ test("stored XSS: hostile text in every field that reaches a page runs nowhere",
   assert.deepEqual(ran, [], "nothing ran and nothing was injected");
   await ctx.close();
 });
+
+// The chat widget on a company's page (another loopback origin embeds the snippet): a visitor
+// and an agent converse live both ways; the conversation survives a reload; options shape it;
+// another site's page gets nothing.
+test("chat widget: a visitor and an agent converse live; reload keeps it; another site gets nothing", async () => {
+  const site = http.createServer((req, res) => {
+    const token = new URL(req.url, "http://x").searchParams.get("t");
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.end(`<!doctype html><html><head><style>* { color: red !important; font-size: 40px !important; }</style></head>
+      <body><h1>Tienda</h1><script src="${base}/widget/atiende.js" data-atiende-chat="${token}" async></script></body></html>`);
+  });
+  await new Promise((r) => site.listen(0, "127.0.0.1", r));
+  const siteOrigin = `http://127.0.0.1:${site.address().port}`;
+  const acc = await api("POST", "/api/v1/accounts", { kind: "chat", name: "Chat tienda", settings: { domain: `127.0.0.1:${site.address().port}`, main_color: "#7c3aed", position_left: true, long_button: true, long_button_text: "¿Le ayudamos?", ask_rut: true, chat_name: "Tienda Sol" } });
+  assert.equal(acc.status, 201, JSON.stringify(acc.json));
+  const token = acc.json.settings.token;
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "es-CL" });
+  const page = await ctx.newPage();
+  await page.goto(`${siteOrigin}/?t=${token}`);
+  const bubble = page.locator("[data-atiende-widget] .bubble");
+  await bubble.waitFor();
+  assert.equal((await bubble.textContent()).trim(), "¿Le ayudamos?", "the long button with its text");
+  const box = await bubble.boundingBox();
+  assert.ok(box.x < 100, "on the left");
+  assert.equal(await bubble.evaluate((b) => getComputedStyle(b).backgroundColor), "rgb(124, 58, 237)", "the main colour; the page's CSS does not reach it");
+  await bubble.click();
+  const panel = page.locator("[data-atiende-widget] .panel");
+  assert.equal(await panel.getAttribute("role"), "dialog");
+  assert.equal((await panel.locator("h2").textContent()).trim(), "Tienda Sol");
+  // The RUT is asked and checked by its digit.
+  await panel.locator("#atiende-rut").fill("12.345.678-9");
+  await panel.locator("form.ident button").click();
+  await panel.locator('[data-field="rut"]:not(:empty)').waitFor();
+  await panel.locator("#atiende-rut").fill("12.345.678-5");
+  await panel.locator("form.ident button").click();
+  await panel.locator("textarea").waitFor();
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, "chat-widget-open.png") });
+  await panel.locator("textarea").fill("Hola, ¿tienen <b>taladros</b>?");
+  await panel.locator("textarea").press("Enter");
+  await panel.locator("li.client").waitFor();
+  assert.equal(await panel.locator("li.client").textContent(), "Hola, ¿tienen <b>taladros</b>?", "text, never markup");
+  // The agent sees it and answers; the visitor sees the answer live.
+  let ticket;
+  for (let i = 0; i < 100 && !ticket; i++) {
+    const list = (await api("GET", `/api/v1/tickets?account_id=${acc.json.id}`)).json.items;
+    ticket = list[0];
+    if (!ticket) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(ticket, "a ticket on the board");
+  assert.equal((await api("POST", `/api/v1/tickets/${ticket.id}/messages`, { text: "Sí, de 500 W y 800 W." })).status, 201);
+  await panel.locator("li.agent").waitFor({ timeout: 10000 });
+  assert.equal(await panel.locator("li.agent").textContent(), "Sí, de 500 W y 800 W.");
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, "chat-widget-conversation.png") });
+  // A reload keeps the conversation (the visitor's token is kept in the browser).
+  await page.reload();
+  await page.locator("[data-atiende-widget] .bubble").click();
+  await page.locator("[data-atiende-widget] li.agent").waitFor();
+  assert.equal(await page.locator("[data-atiende-widget] li").count(), 2, "nothing lost or doubled");
+  // Another site's page gets no widget at all.
+  const other = http.createServer((req, res) => { res.writeHead(200, { "content-type": "text/html" }); res.end(`<!doctype html><body><script src="${base}/widget/atiende.js" data-atiende-chat="${token}"></script></body>`); });
+  await new Promise((r) => other.listen(0, "127.0.0.1", r));
+  const page2 = await ctx.newPage();
+  await page2.goto(`http://localhost:${other.address().port}/`);
+  await page2.waitForTimeout(800);
+  assert.equal(await page2.locator("[data-atiende-widget]").count(), 0);
+  other.close();
+  site.close();
+  await ctx.close();
+});

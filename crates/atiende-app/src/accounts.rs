@@ -38,7 +38,7 @@ pub fn to_json(app: &App, a: &AccountRow) -> Value {
         "updated_at": atiende_core::time::rfc3339(a.updated_at),
     });
     if let Some(channel) = channels::adapter(a.kind) {
-        channel.describe(a, &mut out);
+        channel.describe(app, a, &mut out);
     }
     out
 }

@@ -28,6 +28,37 @@ pub fn routes() -> Router<Web> {
         .route("/public/v1/chat/{token}/visitors", post(new_visitor).options(preflight))
         .route("/public/v1/chat/{token}/messages", post(send).get(list).options(preflight))
         .route("/public/v1/chat/{token}/ws", get(ws))
+        .route("/public/v1/chat/{token}/config", get(config).options(preflight))
+        .layer(axum::middleware::from_fn(cors))
+        .route("/widget/atiende.js", get(widget))
+}
+
+/// The widget script (`static/widget.js`): cached by browsers, revalidated by its ETag.
+const WIDGET: &str = include_str!("../static/widget.js");
+
+async fn widget(headers: HeaderMap) -> Response {
+    static ETAG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let etag = ETAG.get_or_init(|| format!("\"{}\"", &atiende_app::auth::secret_hash(WIDGET)[..16])).clone();
+    let fresh = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str());
+    let common = [
+        (header::CACHE_CONTROL, "public, max-age=300".to_string()),
+        (header::ETAG, etag),
+        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*".to_string()),
+    ];
+    if fresh {
+        return (StatusCode::NOT_MODIFIED, common).into_response();
+    }
+    (common, [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], WIDGET).into_response()
+}
+
+/// What the widget shows and asks (the account's options; no secrets, no domain).
+async fn config(
+    State(web): State<Web>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let a = account(&web, &token, &headers).await?;
+    Ok(Json(chat::widget_config(&a)).into_response())
 }
 
 fn origin(headers: &HeaderMap) -> Option<&str> {
@@ -47,10 +78,13 @@ async fn account(web: &Web, token: &str, headers: &HeaderMap) -> Result<AccountR
     Ok(a)
 }
 
-/// The CORS headers for an allowed origin.
-fn cors(headers: &HeaderMap, resp: impl IntoResponse) -> Response {
-    let mut resp = resp.into_response();
-    if let Some(o) = origin(headers).and_then(|o| HeaderValue::from_str(o).ok()) {
+/// Every answer of the chat API may be read by the page that asked (errors included, so the
+/// widget can show them): what a page of another site may do is refused by the origin check
+/// itself (403), not by hiding the answer.
+async fn cors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let origin = origin(req.headers()).and_then(|o| HeaderValue::from_str(o).ok());
+    let mut resp = next.run(req).await;
+    if let Some(o) = origin {
         let h = resp.headers_mut();
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
         h.insert(header::VARY, HeaderValue::from_static("Origin"));
@@ -75,7 +109,7 @@ async fn preflight(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     account(&web, &token, &headers).await?;
-    let mut resp = cors(&headers, StatusCode::NO_CONTENT);
+    let mut resp = StatusCode::NO_CONTENT.into_response();
     let h = resp.headers_mut();
     h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST"));
     h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("authorization, content-type"));
@@ -104,7 +138,7 @@ pub async fn new_visitor(
         .map(|p| crate::extract::client_address(&web, &headers, p.0.ip()))
         .unwrap_or_else(|| "unknown".into());
     let (v, secret) = chat::new_visitor(&web.app, &a, &address, &input).await?;
-    Ok(cors(&headers, (StatusCode::CREATED, Json(json!({"visitor_token": secret, "visitor_id": v.id})))))
+    Ok((StatusCode::CREATED, Json(json!({"visitor_token": secret, "visitor_id": v.id}))).into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -133,7 +167,7 @@ pub async fn send(
         Outcome::Stored { message_id, .. } => (message_id, false),
         Outcome::Duplicate { message_id, .. } => (message_id, true),
     };
-    Ok(cors(&headers, (StatusCode::ACCEPTED, Json(json!({"id": id, "duplicate": duplicate})))))
+    Ok((StatusCode::ACCEPTED, Json(json!({"id": id, "duplicate": duplicate}))).into_response())
 }
 
 #[derive(Deserialize)]
@@ -169,7 +203,7 @@ pub async fn list(
     let a = account(&web, &token, &headers).await?;
     let v = visitor(&web, &a, &headers).await?;
     let items = chat::messages(&web.app, &v, after_id(&q)?, 500).await?;
-    Ok(cors(&headers, Json(json!({"items": items}))))
+    Ok(Json(json!({"items": items})).into_response())
 }
 
 /// The visitor's live socket: first what came after `after` (a message id; resuming after a

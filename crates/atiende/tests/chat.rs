@@ -96,6 +96,26 @@ async fn chat_accounts_check_their_settings() {
     }
     let (id, token) = chat_account(&t, json!({"domain": "shop.example", "main_color": "#1a73e8"})).await;
     assert_eq!(token.len(), 32);
+    let acc = t.get_json(&format!("/api/v1/accounts/{id}")).await;
+    let embed = acc["embed_code"].as_str().unwrap();
+    assert!(
+        embed.contains("/widget/atiende.js") && embed.contains(&format!("data-atiende-chat=\"{token}\"")),
+        "{embed}"
+    );
+    // The widget script is served with a validator; an unchanged one answers 304.
+    let r = t.http.get(format!("{}/widget/atiende.js", t.url)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    let etag = r.headers()["etag"].to_str().unwrap().to_string();
+    assert!(r.text().await.unwrap().contains("/public/v1/chat/"));
+    let r = t
+        .http
+        .get(format!("{}/widget/atiende.js", t.url))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
     // The token stays when settings change, and cannot be changed.
     let r = t
         .call(

@@ -114,7 +114,7 @@ pub trait Channel: Send + Sync {
     /// Adds the kind's own fields to an account as the API shows it (`out` is
     /// [`crate::accounts::to_json`]'s object): an email account's forwarding address, a chat
     /// widget's token.
-    fn describe(&self, _account: &AccountRow, _out: &mut Value) {}
+    fn describe(&self, _app: &App, _account: &AccountRow, _out: &mut Value) {}
 
     /// The status of a new account: active, or waiting for a validation.
     fn initial_status(&self, _settings: &Map<String, Value>) -> AccountStatus {

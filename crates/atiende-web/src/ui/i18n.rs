@@ -227,6 +227,12 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "The chat works only on pages of this domain; others are refused.",
     ),
     ("chat.token", "Token del chat", "Chat token"),
+    ("chat.embed_code", "Código para insertar", "Embed code"),
+    (
+        "chat.embed_hint",
+        "Péguelo antes de </body> en cada página de su sitio donde quiera el chat.",
+        "Paste it before </body> in every page of your site that should have the chat.",
+    ),
     (
         "chat.api_hint",
         "Identifica el chat de su sitio. API del chat para clientes propios y apps:",

@@ -47,8 +47,10 @@ impl Channel for Chat {
         Capabilities { private_messages: true, ..Default::default() }
     }
 
-    fn describe(&self, account: &AccountRow, out: &mut Value) {
-        out["settings"]["token"] = json!(account.inbound_address);
+    fn describe(&self, app: &App, account: &AccountRow, out: &mut Value) {
+        let token = account.inbound_address.as_deref().unwrap_or("");
+        out["settings"]["token"] = json!(token);
+        out["embed_code"] = json!(embed_code(&app.config.public_url, token));
     }
 
     fn account_changed<'a>(
@@ -78,6 +80,14 @@ impl Channel for Chat {
     }
 }
 
+/// The snippet a company pastes in its pages.
+pub fn embed_code(public_url: &str, token: &str) -> String {
+    format!(
+        "<script src=\"{}/widget/atiende.js\" data-atiende-chat=\"{token}\" async></script>",
+        public_url.trim_end_matches('/')
+    )
+}
+
 /// The chat account a widget token names.
 pub async fn widget(app: &App, token: &str) -> Result<AccountRow, AppError> {
     let token = token.trim();
@@ -88,6 +98,22 @@ pub async fn widget(app: &App, token: &str) -> Result<AccountRow, AppError> {
         Some(a) if a.kind == ChannelKind::Chat => Ok(a),
         _ => Err(AppError::NotFound),
     }
+}
+
+/// The options the widget needs to show itself (SPEC §4.4): texts, colours, yes/no options.
+pub fn widget_config(account: &AccountRow) -> Value {
+    let s = account.settings.json();
+    let mut out = Map::new();
+    for k in atiende_core::chat::FLAGS {
+        out.insert((*k).into(), json!(s[*k].as_bool().unwrap_or(false)));
+    }
+    for (k, _) in atiende_core::chat::TEXTS {
+        out.insert((*k).into(), json!(s[*k].as_str().unwrap_or("")));
+    }
+    for k in ["main_color", "text_color"] {
+        out.insert(k.into(), s[k].clone());
+    }
+    Value::Object(out)
 }
 
 /// Whether a request from `origin` (its `Origin` header) may use the account's widget.

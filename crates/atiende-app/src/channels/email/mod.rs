@@ -425,7 +425,7 @@ impl Channel for Email {
         }
     }
 
-    fn describe(&self, account: &AccountRow, out: &mut Value) {
+    fn describe(&self, _app: &App, account: &AccountRow, out: &mut Value) {
         out["forwarding_address"] = json!(account.inbound_address);
     }
 

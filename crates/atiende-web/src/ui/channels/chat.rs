@@ -29,6 +29,7 @@ struct Block<'a> {
 pub struct ChatForm {
     pub domain: String,
     pub token: String,
+    pub embed_code: String,
     pub chat_name: String,
     pub main_color: String,
     pub text_color: String,
@@ -105,6 +106,7 @@ impl ChannelScreens for ChatScreens {
         let mut m = ChatForm {
             domain: text("domain"),
             token: text("token"),
+            embed_code: a.embed_code.clone(),
             chat_name: text("chat_name"),
             main_color: text("main_color"),
             text_color: text("text_color"),

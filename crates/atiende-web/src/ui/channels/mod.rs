@@ -25,6 +25,8 @@ pub struct AccountView {
     pub secrets_set: Vec<String>,
     /// Email accounts: the generated forwarding address.
     pub forwarding_address: String,
+    /// Chat accounts: the snippet to paste in the site's pages.
+    pub embed_code: String,
 }
 
 impl AccountView {
@@ -46,6 +48,7 @@ impl AccountView {
                 .map(str::to_string)
                 .collect(),
             forwarding_address: text(&j["forwarding_address"]),
+            embed_code: text(&j["embed_code"]),
         }
     }
     pub fn secret_set(&self, path: &str) -> bool {
