@@ -215,3 +215,94 @@ async fn two_nodes_never_assign_beyond_a_cap_nor_skew_the_rotation() {
     assert!(got.iter().max().unwrap() - got.iter().min().unwrap() <= 1, "even rotation: {got:?}");
     drop((a, b));
 }
+
+/// A chat visitor connected to node A and an agent answering on node B converse live: the
+/// conversation's events cross nodes through PostgreSQL's NOTIFY.
+#[tokio::test]
+async fn a_chat_visitor_on_one_node_and_an_agent_on_the_other_converse_live() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
+    let bin = Path::new(env!("CARGO_BIN_EXE_atiende"));
+    let db = TestDb::on(Backend::Postgres).await;
+    let token = cli_admin(bin, &db, "Acme", "admin@acme.test");
+    let key = "7".repeat(64);
+    let a =
+        Node::start(bin, &db, &[("ATIENDE_SECRET_KEY", key.as_str()), ("ATIENDE_NODE_ID", "node-a")]).await;
+    let b =
+        Node::start(bin, &db, &[("ATIENDE_SECRET_KEY", key.as_str()), ("ATIENDE_NODE_ID", "node-b")]).await;
+    let http = reqwest::Client::new();
+    let acc: Value = http
+        .post(format!("{}/api/v1/accounts", b.url))
+        .bearer_auth(&token)
+        .json(&json!({"kind": "chat", "name": "Chat", "settings": {"domain": "shop.example"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let chat = acc["settings"]["token"].as_str().unwrap().to_string();
+    let public = |node: &str, path: &str| format!("{node}/public/v1/chat/{chat}/{path}");
+    let v: Value = http
+        .post(public(&a.url, "visitors"))
+        .header("origin", "https://shop.example")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let visitor = v["visitor_token"].as_str().unwrap().to_string();
+    let r: Value = http
+        .post(public(&a.url, "messages"))
+        .header("origin", "https://shop.example")
+        .bearer_auth(&visitor)
+        .json(&json!({"client_message_id": "n-1", "text": "hola desde el sitio"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(r["id"].is_i64(), "{r}");
+    let url = format!("{}?visitor_token={visitor}", public(&a.url, "ws").replace("http://", "ws://"));
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert("origin", "https://shop.example".parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    async fn next<
+        S: futures_util::Stream<Item = Result<tungstenite::Message, tungstenite::Error>> + Unpin,
+    >(
+        ws: &mut S,
+    ) -> Value {
+        loop {
+            let f =
+                tokio::time::timeout(std::time::Duration::from_secs(10), ws.next()).await.expect("in time");
+            if let Some(Ok(tungstenite::Message::Text(t))) = f {
+                return serde_json::from_str::<Value>(&t).unwrap();
+            }
+        }
+    }
+    assert_eq!(next(&mut ws).await["text"], "hola desde el sitio");
+    let tickets: Value = http
+        .get(format!("{}/api/v1/tickets", b.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let tid = tickets["items"][0]["id"].as_i64().unwrap();
+    let r = http
+        .post(format!("{}/api/v1/tickets/{tid}/messages", b.url))
+        .bearer_auth(&token)
+        .json(&json!({"text": "respuesta desde B"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let m = next(&mut ws).await;
+    assert_eq!((m["author_kind"].as_str(), m["text"].as_str()), (Some("agent"), Some("respuesta desde B")));
+    drop((a, b));
+}
