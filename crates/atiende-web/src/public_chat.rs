@@ -244,13 +244,15 @@ async fn session(web: Web, v: VisitorRow, after: i64, mut socket: WebSocket) -> 
                     if e.kind != "message.created" {
                         continue;
                     }
-                    if client.is_none() {
+                    // Parsed once; the store is asked for the visitor's client only until
+                    // their first message makes it, and only for events of their account.
+                    let p: Value = serde_json::from_str(&e.payload).unwrap_or(Value::Null);
+                    if client.is_none() && chat::on_their_account(&v, &p) {
                         client = atiende_store::chat::client_id(&app.db, &v).await.map_err(|e| e.to_string())?;
                     }
-                    if !chat::is_theirs(&v, client, &e) {
+                    if !chat::is_theirs(&v, client, &p) {
                         continue;
                     }
-                    let p: Value = serde_json::from_str(&e.payload).unwrap_or(Value::Null);
                     let id = p["message"]["id"].as_i64().unwrap_or(0);
                     if id <= after || !sent.insert(id) {
                         continue;

@@ -6,15 +6,25 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::Path;
 
-#[tokio::test]
-async fn events_cross_nodes_and_each_outbound_message_is_delivered_once() {
+/// Two nodes on a fresh PostgreSQL database with one admin: (the database, kept alive while the
+/// nodes run; the admin's token; node A; node B).
+async fn two_nodes() -> (TestDb, String, Node, Node) {
     let bin = Path::new(env!("CARGO_BIN_EXE_atiende"));
     let db = TestDb::on(Backend::Postgres).await;
     let token = cli_admin(bin, &db, "Acme", "admin@acme.test");
     let key = "7".repeat(64);
-    let env = [("ATIENDE_SECRET_KEY", key.as_str())];
-    let a = Node::start(bin, &db, &[env[0], ("ATIENDE_NODE_ID", "node-a")]).await;
-    let b = Node::start(bin, &db, &[env[0], ("ATIENDE_NODE_ID", "node-b")]).await;
+    let node = |id: &'static str| {
+        let (db, key) = (&db, key.clone());
+        async move { Node::start(bin, db, &[("ATIENDE_SECRET_KEY", key.as_str()), ("ATIENDE_NODE_ID", id)]).await }
+    };
+    let a = node("node-a").await;
+    let b = node("node-b").await;
+    (db, token, a, b)
+}
+
+#[tokio::test]
+async fn events_cross_nodes_and_each_outbound_message_is_delivered_once() {
+    let (_db, token, a, b) = two_nodes().await;
     let http = reqwest::Client::new();
     let sink = WebhookSink::start().await;
     let acc: Value = http
@@ -78,14 +88,7 @@ async fn events_cross_nodes_and_each_outbound_message_is_delivered_once() {
 /// rotation stays even once the caps are lifted.
 #[tokio::test]
 async fn two_nodes_never_assign_beyond_a_cap_nor_skew_the_rotation() {
-    let bin = Path::new(env!("CARGO_BIN_EXE_atiende"));
-    let db = TestDb::on(Backend::Postgres).await;
-    let token = cli_admin(bin, &db, "Acme", "admin@acme.test");
-    let key = "7".repeat(64);
-    let a =
-        Node::start(bin, &db, &[("ATIENDE_SECRET_KEY", key.as_str()), ("ATIENDE_NODE_ID", "node-a")]).await;
-    let b =
-        Node::start(bin, &db, &[("ATIENDE_SECRET_KEY", key.as_str()), ("ATIENDE_NODE_ID", "node-b")]).await;
+    let (_db, token, a, b) = two_nodes().await;
     let http = reqwest::Client::new();
     let call = |method: reqwest::Method, url: String, body: Value| {
         let r = http.request(method, url).bearer_auth(&token).json(&body);
@@ -222,14 +225,7 @@ async fn two_nodes_never_assign_beyond_a_cap_nor_skew_the_rotation() {
 async fn a_chat_visitor_on_one_node_and_an_agent_on_the_other_converse_live() {
     use futures_util::StreamExt;
     use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
-    let bin = Path::new(env!("CARGO_BIN_EXE_atiende"));
-    let db = TestDb::on(Backend::Postgres).await;
-    let token = cli_admin(bin, &db, "Acme", "admin@acme.test");
-    let key = "7".repeat(64);
-    let a =
-        Node::start(bin, &db, &[("ATIENDE_SECRET_KEY", key.as_str()), ("ATIENDE_NODE_ID", "node-a")]).await;
-    let b =
-        Node::start(bin, &db, &[("ATIENDE_SECRET_KEY", key.as_str()), ("ATIENDE_NODE_ID", "node-b")]).await;
+    let (_db, token, a, b) = two_nodes().await;
     let http = reqwest::Client::new();
     let acc: Value = http
         .post(format!("{}/api/v1/accounts", b.url))

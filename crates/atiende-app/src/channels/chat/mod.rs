@@ -157,6 +157,7 @@ pub async fn new_visitor(
     )?;
     let token = crate::auth::random_secret("cv_")?;
     let hash = crate::auth::secret_hash(&token);
+    let now = app.now();
     let id = store::create(
         &app.db,
         &store::NewVisitor {
@@ -168,11 +169,19 @@ pub async fn new_visitor(
             rut: info.rut.as_deref(),
             phone: info.phone.as_deref(),
         },
-        app.now(),
+        now,
     )
     .await?;
-    let v = store::by_token(&app.db, account.id, &hash).await?.ok_or(AppError::NotFound)?;
-    debug_assert_eq!(v.id, id);
+    let v = VisitorRow {
+        id,
+        org_id: account.org_id,
+        account_id: account.id,
+        name: info.name,
+        email: info.email,
+        rut: info.rut,
+        phone: info.phone,
+        created_at: now,
+    };
     Ok((v, token))
 }
 
@@ -249,12 +258,16 @@ pub async fn messages(app: &App, v: &VisitorRow, after_id: i64, limit: i64) -> R
         .collect())
 }
 
-/// Whether a committed event is a message of this visitor's conversation they may see.
-pub fn is_theirs(v: &VisitorRow, client_id: Option<i64>, e: &atiende_store::events::EventRow) -> bool {
-    e.kind == "message.created" && e.org_id == v.org_id && client_id.is_some() && {
-        let p: Value = serde_json::from_str(&e.payload).unwrap_or(Value::Null);
-        p["ticket"]["account_id"].as_i64() == Some(v.account_id)
-            && p["ticket"]["client_id"].as_i64() == client_id
-            && p["message"]["author_kind"].as_str() != Some("note")
-    }
+/// Whether a `message.created` payload is on the visitor's account (cheap: no query).
+pub fn on_their_account(v: &VisitorRow, payload: &Value) -> bool {
+    payload["ticket"]["account_id"].as_i64() == Some(v.account_id)
+}
+
+/// Whether a `message.created` payload is a message of this visitor's conversation (their
+/// client, `client_id`) that they may see.
+pub fn is_theirs(v: &VisitorRow, client_id: Option<i64>, payload: &Value) -> bool {
+    client_id.is_some()
+        && on_their_account(v, payload)
+        && payload["ticket"]["client_id"].as_i64() == client_id
+        && payload["message"]["author_kind"].as_str() != Some("note")
 }
