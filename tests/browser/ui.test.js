@@ -822,10 +822,10 @@ test("chat widget: a visitor and an agent converse live; reload keeps it; anothe
   assert.equal(await panel.getAttribute("role"), "dialog");
   assert.equal((await panel.locator("h2").textContent()).trim(), "Tienda Sol");
   // The RUT is asked and checked by its digit.
-  await panel.locator("#atiende-rut").fill("12.345.678-9");
+  await panel.locator("form.ident [name=rut]").fill("12.345.678-9");
   await panel.locator("form.ident button").click();
   await panel.locator('[data-field="rut"]:not(:empty)').waitFor();
-  await panel.locator("#atiende-rut").fill("12.345.678-5");
+  await panel.locator("form.ident [name=rut]").fill("12.345.678-5");
   await panel.locator("form.ident button").click();
   await panel.locator("textarea").waitFor();
   if (SHOTS) await page.screenshot({ path: join(SHOTS, "chat-widget-open.png") });
@@ -843,7 +843,8 @@ test("chat widget: a visitor and an agent converse live; reload keeps it; anothe
   assert.ok(ticket, "a ticket on the board");
   assert.equal((await api("POST", `/api/v1/tickets/${ticket.id}/messages`, { text: "Sí, de 500 W y 800 W." })).status, 201);
   await panel.locator("li.agent").waitFor({ timeout: 10000 });
-  assert.equal(await panel.locator("li.agent").textContent(), "Sí, de 500 W y 800 W.");
+  assert.equal(await panel.locator("li.agent").evaluate((li) => li.lastChild.textContent), "Sí, de 500 W y 800 W.");
+  assert.equal(await panel.locator("li.agent .author").textContent(), "Tienda Sol", "an agent without a first name writes as the chat");
   if (SHOTS) await page.screenshot({ path: join(SHOTS, "chat-widget-conversation.png") });
   // A reload keeps the conversation (the visitor's token is kept in the browser).
   await page.reload();
@@ -860,4 +861,156 @@ test("chat widget: a visitor and an agent converse live; reload keeps it; anothe
   other.close();
   site.close();
   await ctx.close();
+});
+
+// A page of a company's site embedding the widget of `token` (another loopback origin).
+async function chatSite() {
+  const site = http.createServer((req, res) => {
+    const t = new URL(req.url, "http://x").searchParams.get("t");
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.end(`<!doctype html><html><body><h1>Tienda</h1><script src="${base}/widget/atiende.js" data-atiende-chat="${t}" async></script></body></html>`);
+  });
+  await new Promise((r) => site.listen(0, "127.0.0.1", r));
+  return { site, origin: `http://127.0.0.1:${site.address().port}`, domain: `127.0.0.1:${site.address().port}` };
+}
+
+// Counts the widget's chimes: every oscillator it starts.
+const countChimes = () => {
+  window.__chimes = 0;
+  const Base = window.AudioContext;
+  window.AudioContext = class extends Base {
+    createOscillator() {
+      const o = super.createOscillator();
+      const start = o.start.bind(o);
+      o.start = (...a) => { window.__chimes++; return start(...a); };
+      return o;
+    }
+  };
+};
+
+async function ticketOf(accountId) {
+  for (let i = 0; i < 100; i++) {
+    const t = (await api("GET", `/api/v1/tickets?account_id=${accountId}`)).json.items[0];
+    if (t) return t;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("no ticket");
+}
+
+test("chat widget options: open on load by device, welcome message, header, sound, notification with reply, write as company", async () => {
+  const { site, origin, domain } = await chatSite();
+  const acc = await api("POST", "/api/v1/accounts", { kind: "chat", name: "Chat opciones", settings: {
+    domain, chat_name: "Tienda Sol", write_as_company: true, sound: true, conversation_header: "Respondemos en minutos",
+    open_on_load: true, open_on_load_delay: 1, open_on_load_devices: ["desktop"],
+    welcome_message: true, welcome_text: "¡Hola! ¿En qué te ayudamos?", welcome_author: "Equipo Sol", welcome_delay: 0, welcome_repeat_minutes: 60,
+    notification_messages: 2, reply_from_notification: true } });
+  assert.equal(acc.status, 201, JSON.stringify(acc.json));
+  const token = acc.json.settings.token;
+
+  // On a phone the panel stays closed (open on load is for desktops here).
+  const phone = await browser.newContext({ viewport: { width: 390, height: 800 }, isMobile: true, hasTouch: true, locale: "es-CL" });
+  const p1 = await phone.newPage();
+  await p1.goto(`${origin}/?t=${token}`);
+  await p1.locator("[data-atiende-widget] .bubble").waitFor();
+  await p1.waitForTimeout(1800);
+  assert.equal(await p1.locator("[data-atiende-widget] .panel").isHidden(), true, "not opened on mobile");
+  await phone.close();
+
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "es-CL" });
+  await ctx.addInitScript(countChimes);
+  const page = await ctx.newPage();
+  const started = Date.now();
+  await page.goto(`${origin}/?t=${token}`);
+  const w = page.locator("[data-atiende-widget]");
+  await w.locator(".bubble").waitFor();
+  assert.equal(await w.locator(".panel").isHidden(), true, "closed until its delay");
+  await w.locator(".panel:not([hidden])").waitFor({ timeout: 5000 });
+  assert.ok(Date.now() - started >= 900, "opened after about a second");
+  assert.equal((await w.locator('[data-part="header"]').textContent()).trim(), "Respondemos en minutos");
+  const welcome = w.locator('li[data-part="welcome"]');
+  await welcome.waitFor();
+  assert.equal(await welcome.locator(".author").textContent(), "Equipo Sol");
+  assert.equal(await welcome.evaluate((li) => li.lastChild.textContent), "¡Hola! ¿En qué te ayudamos?");
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, "chat-widget-welcome.png") });
+
+  // The visitor writes, then closes the panel; the agent answers three times.
+  await w.locator("textarea").fill("Quiero cambiar una talla");
+  await w.locator("textarea").press("Enter");
+  await w.locator("li.client").waitFor();
+  await w.locator("header button").click();
+  const ticket = await ticketOf(acc.json.id);
+  for (const text of ["Hola, soy Marta.", "¿Qué talla necesitas?", "Tenemos M y L."]) {
+    assert.equal((await api("POST", `/api/v1/tickets/${ticket.id}/messages`, { text })).status, 201);
+  }
+  await w.locator(".badge", { hasText: "3" }).waitFor({ timeout: 10000 });
+  const preview = w.locator(".preview:not([hidden])");
+  await preview.waitFor();
+  const items = await preview.locator(".item").allTextContents();
+  assert.deepEqual(items, ["Tienda Sol¿Qué talla necesitas?", "Tienda SolTenemos M y L."], "the last two, as the company");
+  assert.ok((await page.evaluate(() => window.__chimes)) >= 3, "a chime for each agent message");
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, "chat-widget-notification.png") });
+  // A reply from the notification reaches the ticket without opening the chat.
+  await preview.locator("input").fill("La L, por favor");
+  await preview.locator("input").press("Enter");
+  let texts = [];
+  for (let i = 0; i < 100 && !texts.includes("La L, por favor"); i++) {
+    texts = (await api("GET", `/api/v1/tickets/${ticket.id}/messages`)).json.items.map((m) => m.text);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(texts.includes("La L, por favor"), JSON.stringify(texts));
+  assert.equal(await w.locator(".panel").isHidden(), true, "still closed");
+  // A reload within the repeat period shows no welcome again, and the panel, closed by
+  // hand, does not open by itself in this visit.
+  await page.reload();
+  await w.locator(".bubble").waitFor();
+  await page.waitForTimeout(1800);
+  assert.equal(await w.locator(".panel").isHidden(), true, "closed by hand: not reopened");
+  assert.equal(await w.locator('li[data-part="welcome"]').count(), 0, "no welcome within its period");
+  await ctx.close();
+  site.close();
+});
+
+test("chat widget: the contact form while nobody is online arrives as an email ticket; hidden from the admin screen", async () => {
+  const { site, origin, domain } = await chatSite();
+  const mail = await api("POST", "/api/v1/accounts", { kind: "email", name: "Correo ventas", settings: { address: "ventas@acme.test", connection: "forwarding" } });
+  assert.equal(mail.status, 201, JSON.stringify(mail.json));
+  const acc = await api("POST", "/api/v1/accounts", { kind: "chat", name: "Chat contacto", settings: {
+    domain, contact_form: true, contact_account_id: mail.json.id, contact_title: "Estamos fuera", contact_success: "¡Recibido! Te escribimos pronto." } });
+  assert.equal(acc.status, 201, JSON.stringify(acc.json));
+  const token = acc.json.settings.token;
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 1024 }, locale: "es-CL" });
+  const page = await ctx.newPage();
+  await page.goto(`${origin}/?t=${token}`);
+  const w = page.locator("[data-atiende-widget]");
+  await w.locator(".bubble").click();
+  const form = w.locator("form.contact");
+  await form.waitFor();
+  assert.equal((await form.locator("h3").textContent()).trim(), "Estamos fuera");
+  await form.locator("[name=name]").fill("Rosa");
+  await form.locator("[name=email]").fill("rosa@");
+  await form.locator("[name=text]").fill("¿Hacen envíos a Arica?");
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, "chat-widget-contact.png") });
+  await form.locator("button").click();
+  await form.locator('[data-field="email"]:not(:empty)').waitFor();
+  await form.locator("[name=email]").fill("rosa@cliente.test");
+  await form.locator("button").click();
+  await w.locator('[data-part="contact-ok"]', { hasText: "¡Recibido! Te escribimos pronto." }).waitFor();
+  const ticket = await ticketOf(mail.json.id);
+  const client = (await api("GET", `/api/v1/clients/${ticket.client_id}`)).json;
+  assert.equal(client.name, "Rosa");
+
+  // The admin hides the chat from its settings screen: the site shows nothing after a reload.
+  const admin = await ctx.newPage();
+  await login(admin, "ana@acme.test");
+  await admin.goto(`${base}/admin/accounts/${acc.json.id}/settings#chat`);
+  await admin.locator("#chat-hide").check();
+  await admin.locator("#chat-main_color").fill("#ffff00");
+  await Promise.all([admin.waitForLoadState("load"), admin.locator("#chat button.primary").click()]);
+  await admin.locator('[data-warning="contrast"]').waitFor();
+  await noMissingTexts(admin);
+  await page.reload();
+  await page.waitForTimeout(1000);
+  assert.equal(await page.locator("[data-atiende-widget]").count(), 0, "hidden");
+  await ctx.close();
+  site.close();
 });

@@ -111,8 +111,20 @@ fn validate(
 }
 
 /// Settings that name other objects of the organization must name existing ones:
-/// `schedule_id` (business hours, SPEC §6; `null` or absent: always inside hours).
+/// `schedule_id` (business hours, SPEC §6; `null` or absent: always inside hours) and a
+/// chat's `contact_account_id` (an email account of the organization).
 async fn check_references(app: &App, org_id: i64, settings: &Map<String, Value>) -> Result<(), AppError> {
+    if let Some(id) = settings.get("contact_account_id").and_then(Value::as_i64) {
+        let field = "settings.contact_account_id";
+        match accounts::get(&app.db, org_id, id).await {
+            Ok(a) if a.kind == ChannelKind::Email => {}
+            Ok(_) => return Err(AppError::invalid(field, "must be an email account")),
+            Err(atiende_store::StoreError::NotFound) => {
+                return Err(AppError::invalid(field, "no such account in this organization"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     match settings.get("schedule_id") {
         None | Some(Value::Null) => Ok(()),
         Some(v) => {

@@ -246,7 +246,9 @@ async fn reset_for(app: &App, user: &UserRow) -> Result<(), AppError> {
         )
     };
     let mut tx = app.db.begin().await?;
-    crate::channels::email::queue_mail(&mut tx, &user.email, subject, &text, None, None, now).await?;
+    let mail =
+        crate::channels::email::SystemMail { to: &user.email, subject, text: &text, ..Default::default() };
+    crate::channels::email::queue_mail(&mut tx, &mail, None, now).await?;
     app.commit(tx).await?;
     tracing::info!(user_id = user.id, "password reset link sent by email");
     Ok(())

@@ -17,7 +17,23 @@ pub const FLAGS: &[&str] = &[
     "ask_phone",
     "ask_email",
     "ask_name",
+    "open_on_load",
+    "reply_from_notification",
+    "welcome_message",
+    "welcome_in_started",
+    "contact_form",
 ];
+
+/// Whole-number options, each with its smallest and largest value.
+pub const NUMBERS: &[(&str, i64, i64)] = &[
+    ("open_on_load_delay", 0, 600),
+    ("notification_messages", 1, 3),
+    ("welcome_delay", 0, 600),
+    ("welcome_repeat_minutes", 0, 43_200),
+];
+
+/// Options naming the devices something happens on: a list of `mobile` and `desktop`.
+pub const DEVICES: &[&str] = &["open_on_load_devices", "welcome_devices"];
 
 /// Texts of the widget, each with its longest length.
 pub const TEXTS: &[(&str, usize)] = &[
@@ -25,6 +41,12 @@ pub const TEXTS: &[(&str, usize)] = &[
     ("long_button_text", 20),
     ("identification_message", 500),
     ("conversation_header", 120),
+    ("welcome_text", 500),
+    ("welcome_author", 60),
+    ("contact_title", 120),
+    ("contact_description", 500),
+    ("contact_success", 200),
+    ("contact_error", 200),
 ];
 
 /// The host (and port, when one is given) a widget may run on, from what an admin typed:
@@ -79,6 +101,22 @@ pub fn check_color(text: &str, field: &str) -> Result<String, ValidationError> {
         return Err(ValidationError::new(field, "must be a colour like #1a73e8"));
     }
     Ok(t.to_ascii_lowercase())
+}
+
+/// The WCAG 2.1 contrast ratio of two `#rrggbb` colours (1 to 21), `None` if one is not a
+/// colour. Text under 4.5:1 is hard to read.
+pub fn contrast_ratio(a: &str, b: &str) -> Option<f64> {
+    fn luminance(c: &str) -> Option<f64> {
+        let c = check_color(c, "").ok()?;
+        let ch = |i: usize| {
+            let v = u8::from_str_radix(&c[i..i + 2], 16).unwrap_or(0) as f64 / 255.0;
+            if v <= 0.03928 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+        };
+        Some(0.2126 * ch(1) + 0.7152 * ch(3) + 0.0722 * ch(5))
+    }
+    let (x, y) = (luminance(a)?, luminance(b)?);
+    let (hi, lo) = if x > y { (x, y) } else { (y, x) };
+    Some((hi + 0.05) / (lo + 0.05))
 }
 
 /// A Chilean RUT (`12.345.678-5`, `12345678-5`, `123456785`): the check digit (modulo 11,
@@ -155,9 +193,62 @@ pub fn check_settings(settings: &mut Map<String, Value>) -> Result<(), Validatio
             settings.insert(key.into(), Value::String(c));
         }
     }
-    if let Some(v) = settings.get("contact_email") {
-        let a = EmailAddress::parse(v.as_str().unwrap_or(""), "settings.contact_email")?;
-        settings.insert("contact_email".into(), Value::String(a.as_str().to_string()));
+    for (key, min, max) in NUMBERS {
+        if let Some(v) = settings.get(*key) {
+            let field = format!("settings.{key}");
+            match v.as_i64() {
+                Some(n) if (*min..=*max).contains(&n) => {}
+                _ => {
+                    return Err(ValidationError::new(
+                        field,
+                        format!("must be a whole number from {min} to {max}"),
+                    ));
+                }
+            }
+        }
+    }
+    for key in DEVICES {
+        if let Some(v) = settings.get(*key) {
+            let field = format!("settings.{key}");
+            let bad = || ValidationError::new(&field, "must be a list of \"mobile\" and \"desktop\"");
+            let list = v.as_array().ok_or_else(bad)?;
+            let mut seen = Vec::new();
+            for d in list {
+                match d.as_str() {
+                    Some(d @ ("mobile" | "desktop")) if !seen.contains(&d) => seen.push(d),
+                    _ => return Err(bad()),
+                }
+            }
+        }
+    }
+    match settings.get("contact_email") {
+        Some(Value::Null) | None => {}
+        Some(v) => {
+            let a = EmailAddress::parse(v.as_str().unwrap_or(""), "settings.contact_email")?;
+            settings.insert("contact_email".into(), Value::String(a.as_str().to_string()));
+        }
+    }
+    if let Some(v) = settings.get("contact_account_id")
+        && !v.is_null()
+        && v.as_i64().is_none_or(|n| n <= 0)
+    {
+        return Err(ValidationError::new("settings.contact_account_id", "must be an email account's id"));
+    }
+    let on = |k: &str| settings.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let has = |k: &str| settings.get(k).is_some_and(|v| !v.is_null() && v.as_str() != Some(""));
+    if on("contact_form") && !has("contact_email") && !has("contact_account_id") {
+        return Err(ValidationError::new(
+            "settings.contact_email",
+            "the contact form needs an address or an email account to send to",
+        ));
+    }
+    if on("welcome_message")
+        && settings.get("welcome_text").and_then(Value::as_str).is_none_or(|t| t.trim().is_empty())
+    {
+        return Err(ValidationError::new(
+            "settings.welcome_text",
+            "is required when the welcome message is on",
+        ));
     }
     Ok(())
 }
@@ -236,6 +327,16 @@ mod tests {
         assert!(!origin_allowed("http://127.0.0.1:9", "127.0.0.1:8"));
         assert!(origin_allowed("http://127.0.0.1:8", "127.0.0.1:8"));
         assert!(!origin_allowed("null", "shop.example"));
+    }
+
+    #[test]
+    fn contrast() {
+        let r = |a, b| (contrast_ratio(a, b).unwrap() * 10.0).round() / 10.0;
+        assert_eq!(r("#000000", "#ffffff"), 21.0);
+        assert_eq!(r("#ffffff", "#ffffff"), 1.0);
+        assert_eq!(r("#0b6e4f", "#ffffff"), 6.3);
+        assert_eq!(r("#ffff00", "#ffffff"), 1.1);
+        assert!(contrast_ratio("red", "#ffffff").is_none());
     }
 
     #[test]

@@ -97,3 +97,17 @@ pub async fn client_id(db: &Db, v: &VisitorRow) -> Result<Option<i64>, StoreErro
     .fetch_optional(c)
     .await)?)
 }
+
+/// Whether someone can answer the account's chat now: an active agent who is not disabled on
+/// the account and whose connection status takes tickets (the same agents assignment picks).
+pub async fn agents_online(db: &Db, account_id: i64) -> Result<bool, StoreError> {
+    let n: i64 = on_db!(db, |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM account_agents aa JOIN users u ON u.id = aa.user_id \
+         JOIN connection_statuses s ON s.id = u.connection_status_id \
+         WHERE aa.account_id = $1 AND aa.mode <> 'disabled' AND u.active AND s.assignable"
+    )
+    .bind(account_id)
+    .fetch_one(c)
+    .await)?;
+    Ok(n > 0)
+}

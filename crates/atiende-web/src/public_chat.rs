@@ -29,6 +29,7 @@ pub fn routes() -> Router<Web> {
         .route("/public/v1/chat/{token}/messages", post(send).get(list).options(preflight))
         .route("/public/v1/chat/{token}/ws", get(ws))
         .route("/public/v1/chat/{token}/config", get(config).options(preflight))
+        .route("/public/v1/chat/{token}/contact", post(contact).options(preflight))
         .layer(axum::middleware::from_fn(cors))
         .route("/widget/atiende.js", get(widget))
 }
@@ -58,7 +59,7 @@ async fn config(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let a = account(&web, &token, &headers).await?;
-    Ok(Json(chat::widget_config(&a)).into_response())
+    Ok(Json(chat::widget_config(&web.app, &a).await?).into_response())
 }
 
 fn origin(headers: &HeaderMap) -> Option<&str> {
@@ -128,17 +129,40 @@ pub async fn new_visitor(
     req: axum::extract::Request,
 ) -> ApiResult<Response> {
     let (parts, body) = req.into_parts();
-    let headers = parts.headers;
-    let a = account(&web, &token, &headers).await?;
+    let a = account(&web, &token, &parts.headers).await?;
     let body = crate::extract::read_body(body, crate::extract::MAX_BODY).await?;
     let input: chat::NewVisitor = if body.is_empty() { Default::default() } else { parse_json(&body)? };
-    let address = parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|p| crate::extract::client_address(&web, &headers, p.0.ip()))
-        .unwrap_or_else(|| "unknown".into());
+    let address = address(&web, &parts);
     let (v, secret) = chat::new_visitor(&web.app, &a, &address, &input).await?;
     Ok((StatusCode::CREATED, Json(json!({"visitor_token": secret, "visitor_id": v.id}))).into_response())
+}
+
+/// The address a request came from (behind the configured proxies), for rate limits.
+fn address(web: &Web, parts: &axum::http::request::Parts) -> String {
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|p| crate::extract::client_address(web, &parts.headers, p.0.ip()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The contact form, when no agent is online: `{client_message_id, name?, email, text}` →
+/// 202 once taken (into the chat's email account as a ticket, or mailed to its address);
+/// 409 when the chat has no contact form; 422 naming a wrong field.
+#[utoipa::path(post, path = "/public/v1/chat/{token}/contact", tag = "chat",
+    params(("token" = String, Path, description = "The widget's token")),
+    responses((status = 202, description = "Taken"), (status = 403, description = "`forbidden_origin`"), (status = 409, description = "The chat has no contact form")))]
+pub async fn contact(
+    State(web): State<Web>,
+    Path(token): Path<String>,
+    req: axum::extract::Request,
+) -> ApiResult<Response> {
+    let (parts, body) = req.into_parts();
+    let a = account(&web, &token, &parts.headers).await?;
+    let body = crate::extract::read_body(body, crate::extract::MAX_BODY).await?;
+    let form: chat::ContactForm = parse_json(&body)?;
+    chat::contact(&web.app, &a, &address(&web, &parts), &form).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({"ok": true}))).into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -202,7 +226,8 @@ pub async fn list(
 ) -> ApiResult<Response> {
     let a = account(&web, &token, &headers).await?;
     let v = visitor(&web, &a, &headers).await?;
-    let items = chat::messages(&web.app, &v, after_id(&q)?, 500).await?;
+    let mut authors = chat::Authors::new(&web.app, &a).await?;
+    let items = chat::messages(&web.app, &v, &mut authors, after_id(&q)?, 500).await?;
     Ok(Json(json!({"items": items})).into_response())
 }
 
@@ -219,21 +244,28 @@ async fn ws(
     let v = chat::visitor(&web.app, &a, q.visitor_token.as_deref().unwrap_or("")).await?;
     let after = after_id(&q)?;
     Ok(upgrade.max_frame_size(MAX_FRAME).max_message_size(MAX_FRAME).on_upgrade(move |socket| async move {
-        if let Err(e) = session(web, v, after, socket).await {
+        if let Err(e) = session(web, a, v, after, socket).await {
             tracing::debug!(error = %e, "chat socket ended");
         }
     }))
 }
 
-async fn session(web: Web, v: VisitorRow, after: i64, mut socket: WebSocket) -> Result<(), String> {
+async fn session(
+    web: Web,
+    account: AccountRow,
+    v: VisitorRow,
+    after: i64,
+    mut socket: WebSocket,
+) -> Result<(), String> {
     let app = &web.app;
+    let mut authors = chat::Authors::new(app, &account).await.map_err(|e| e.to_string())?;
     // Subscribe before reading what is stored, so nothing falls between the two.
     let mut sub =
         realtime::subscribe(app, Scope::Organization(v.org_id), None).await.map_err(|e| e.to_string())?;
     let mut sent: HashSet<i64> = HashSet::new();
     let mut client = atiende_store::chat::client_id(&app.db, &v).await.map_err(|e| e.to_string())?;
     let send = |m: &Value| Message::Text(m.to_string().into());
-    for m in chat::messages(app, &v, after, 500).await.map_err(|e| e.to_string())? {
+    for m in chat::messages(app, &v, &mut authors, after, 500).await.map_err(|e| e.to_string())? {
         sent.insert(m["id"].as_i64().unwrap_or(0));
         socket.send(send(&m)).await.map_err(|e| e.to_string())?;
     }
@@ -257,13 +289,12 @@ async fn session(web: Web, v: VisitorRow, after: i64, mut socket: WebSocket) -> 
                     if id <= after || !sent.insert(id) {
                         continue;
                     }
-                    let m = json!({"type": "message", "id": id, "author_kind": p["message"]["author_kind"],
-                        "text": p["message"]["text"], "created_at": p["message"]["created_at"]});
+                    let m = chat::pushed_message(app, &v, &mut authors, &p).await.map_err(|e| e.to_string())?;
                     socket.send(send(&m)).await.map_err(|e| e.to_string())?;
                 }
                 Next::Lagged(_) => {
                     // Too slow for the live stream: what was missed comes from the store.
-                    for m in chat::messages(app, &v, after, 500).await.map_err(|e| e.to_string())? {
+                    for m in chat::messages(app, &v, &mut authors, after, 500).await.map_err(|e| e.to_string())? {
                         if sent.insert(m["id"].as_i64().unwrap_or(0)) {
                             socket.send(send(&m)).await.map_err(|e| e.to_string())?;
                         }

@@ -16,11 +16,20 @@
   const es = !(navigator.language || "es").toLowerCase().startsWith("en");
   const T = es
     ? { open: "Abrir el chat", close: "Cerrar el chat", send: "Enviar", placeholder: "Escribe tu mensaje…", title: "Chat",
-        name: "Nombre", email: "Email", rut: "RUT", phone: "Teléfono", start: "Comenzar", you: "Tú", them: "Nosotros",
-        error: "No se pudo enviar. Reintentando…", offline: "Sin conexión. Reconectando…", refused: "Este chat no está disponible en este sitio." }
+        name: "Nombre", email: "Email", rut: "RUT", phone: "Teléfono", start: "Comenzar", them: "Nosotros",
+        error: "No se pudo enviar. Reintentando…", offline: "Sin conexión. Reconectando…", refused: "Este chat no está disponible en este sitio.",
+        unread: "mensajes nuevos", dismiss: "Descartar", reply: "Responder…", message: "Mensaje",
+        contactTitle: "Ahora no hay nadie en línea", contactText: "Déjanos tu mensaje y te responderemos por email.",
+        contactOk: "¡Gracias! Te responderemos por email.", contactFail: "No se pudo enviar el formulario. Inténtalo de nuevo." }
     : { open: "Open the chat", close: "Close the chat", send: "Send", placeholder: "Write your message…", title: "Chat",
-        name: "Name", email: "Email", rut: "RUT", phone: "Phone", start: "Start", you: "You", them: "Us",
-        error: "Could not send. Retrying…", offline: "Offline. Reconnecting…", refused: "This chat is not available on this site." };
+        name: "Name", email: "Email", rut: "RUT", phone: "Phone", start: "Start", them: "Us",
+        error: "Could not send. Retrying…", offline: "Offline. Reconnecting…", refused: "This chat is not available on this site.",
+        unread: "new messages", dismiss: "Dismiss", reply: "Reply…", message: "Message",
+        contactTitle: "Nobody is online right now", contactText: "Leave us a message and we will answer by email.",
+        contactOk: "Thank you! We will answer by email.", contactFail: "The form could not be sent. Please try again." };
+  const mobile = matchMedia("(max-width: 768px), (pointer: coarse)").matches;
+  const device = mobile ? "mobile" : "desktop";
+  const closedKey = `atiende-chat-closed:${token}`;
 
   const state = JSON.parse(localStorage.getItem(store) || "{}");
   const save = () => localStorage.setItem(store, JSON.stringify(state));
@@ -42,119 +51,227 @@
   function render() {
     const main = cfg.main_color || "#0b6e4f", fg = cfg.text_color || "#ffffff";
     const side = cfg.position_left ? "left" : "right";
+    const company = cfg.chat_name || T.them;
     root.append(el("style", { text: `
       :host { all: initial; }
       * { box-sizing: border-box; font: 14px/1.4 system-ui, sans-serif; }
       .bubble { position: fixed; bottom: 20px; ${side}: 20px; z-index: 2147483000; border: 0; cursor: pointer;
         background: ${main}; color: ${fg}; border-radius: 28px; min-width: 56px; height: 56px; padding: 0 18px;
         box-shadow: 0 4px 14px rgba(0,0,0,.25); font-weight: 600; }
+      .badge { position: absolute; top: -4px; ${side === "left" ? "right" : "left"}: -4px; min-width: 20px; height: 20px; padding: 0 5px;
+        border-radius: 10px; background: #b91c1c; color: #fff; font-size: 12px; line-height: 20px; }
+      .badge:empty { display: none; }
       .bubble:focus-visible, button:focus-visible, textarea:focus-visible, input:focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }
-      .panel { position: fixed; bottom: 88px; ${side}: 20px; z-index: 2147483000; width: min(360px, calc(100vw - 40px));
-        height: min(520px, calc(100vh - 120px)); background: #fff; color: #1f2937; border-radius: 12px;
-        box-shadow: 0 8px 30px rgba(0,0,0,.3); display: flex; flex-direction: column; overflow: hidden; }
-      .panel[hidden] { display: none; }
-      header { background: ${main}; color: ${fg}; padding: 12px 14px; display: flex; align-items: center; justify-content: space-between; }
-      header h2 { margin: 0; font-size: 15px; font-weight: 600; }
+      .panel, .preview { position: fixed; ${side}: 20px; z-index: 2147483000; background: #fff; color: #1f2937; border-radius: 12px;
+        box-shadow: 0 8px 30px rgba(0,0,0,.3); }
+      .panel { bottom: 88px; width: min(360px, calc(100vw - 40px)); height: min(520px, calc(100vh - 120px));
+        display: flex; flex-direction: column; overflow: hidden; }
+      .preview { bottom: 88px; width: min(300px, calc(100vw - 40px)); padding: 10px 12px; display: flex; flex-direction: column; gap: 6px; }
+      .panel[hidden], .preview[hidden] { display: none; }
+      .preview .item { cursor: pointer; overflow-wrap: anywhere; max-height: 5.6em; overflow: hidden; }
+      .preview .x { align-self: flex-end; background: none; border: 0; cursor: pointer; color: #475569; font-size: 16px; padding: 0; }
+      header { background: ${main}; color: ${fg}; padding: 12px 14px; display: flex; align-items: center; justify-content: space-between; gap: 8px; }
+      header h2 { margin: 0; font-size: 15px; font-weight: 600; overflow-wrap: anywhere; }
       header button { background: transparent; color: ${fg}; border: 0; font-size: 20px; cursor: pointer; }
+      .intro { margin: 0; padding: 8px 12px; font-size: 13px; color: #334155; background: #f8fafc; border-bottom: 1px solid #e5e7eb; overflow-wrap: anywhere; }
+      .intro:empty { display: none; }
       ol { list-style: none; margin: 0; padding: 12px; flex: 1; overflow-y: auto; display: flex; flex-direction: column; gap: 8px; }
       li { max-width: 80%; padding: 8px 10px; border-radius: 10px; white-space: pre-wrap; overflow-wrap: anywhere; background: #f1f3f5; align-self: flex-start; }
       li.client { background: ${main}; color: ${fg}; align-self: flex-end; }
+      .author { display: block; font-size: 11px; font-weight: 600; color: #475569; margin-bottom: 2px; }
       form { display: flex; gap: 6px; padding: 10px; border-top: 1px solid #e5e7eb; }
-      form.ident { flex-direction: column; }
+      form.ident, form.contact { flex-direction: column; overflow-y: auto; flex: 1; }
+      form.ident input, form.contact input, form.contact textarea { flex: none; }
+      .panel.asking ol { display: none; }
+      .bubble svg { display: block; margin: auto; }
+      .preview form { padding: 0; border: 0; }
       textarea, input { flex: 1; border: 1px solid #cbd5e1; border-radius: 8px; padding: 8px; resize: none; color: #1f2937; background: #fff; }
       form button { background: ${main}; color: ${fg}; border: 0; border-radius: 8px; padding: 8px 12px; cursor: pointer; font-weight: 600; }
-      .status { padding: 6px 12px; font-size: 12px; color: #92400e; background: #fffbeb; }
+      .status { margin: 0; padding: 6px 12px; font-size: 12px; color: #92400e; background: #fffbeb; }
       .status:empty { display: none; }
       label { font-size: 12px; color: #475569; }
+      h3 { margin: 0; font-size: 15px; }
+      .muted { margin: 0; color: #475569; font-size: 13px; overflow-wrap: anywhere; }
       .err { color: #b91c1c; font-size: 12px; }
     ` }));
     const long = cfg.long_button && cfg.long_button_text;
-    const bubble = el("button", { class: "bubble", type: "button", "aria-label": T.open, "aria-expanded": "false", text: long ? cfg.long_button_text : "💬" });
-    const list = el("ol", { "aria-live": "polite", "aria-label": cfg.chat_name || T.title });
+    const badge = el("span", { class: "badge", "aria-hidden": "true" });
+    const bubble = el("button", { class: "bubble", type: "button", "aria-label": T.open, "aria-expanded": "false" }, badge);
+    if (long) bubble.append(cfg.long_button_text);
+    else bubble.insertAdjacentHTML("beforeend", '<svg width="26" height="26" viewBox="0 0 24 24" aria-hidden="true" fill="currentColor"><path d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z"/></svg>');
+    const list = el("ol", { "aria-live": "polite", "aria-label": cfg.chat_name || T.title, tabindex: "0" });
     const status = el("p", { class: "status", role: "status" });
     const closeBtn = el("button", { type: "button", "aria-label": T.close, text: "×" });
     const panel = el("section", { class: "panel", role: "dialog", "aria-label": cfg.chat_name || T.title, hidden: "" },
-      el("header", {}, el("h2", { text: cfg.chat_name || T.title }), closeBtn), status, list);
+      el("header", {}, el("h2", { text: cfg.chat_name || T.title }), closeBtn), status,
+      el("p", { class: "intro", "data-part": "header", text: cfg.conversation_header || "" }), list);
     const text = el("textarea", { rows: "2", "aria-label": T.placeholder, placeholder: T.placeholder, maxlength: "10000" });
     const compose = el("form", { class: "compose" }, text, el("button", { type: "submit", text: T.send }));
+
+    // The identification form: what the account asks for, under its identification message.
     const asked = ["name", "email", "rut", "phone"].filter((k) => cfg[`ask_${k}`] || (k === "email" && cfg.email_as_identifier));
-    const ident = el("form", { class: "ident" });
-    for (const k of asked) {
-      const input = el("input", { name: k, id: `atiende-${k}`, required: "", type: k === "email" ? "email" : "text" });
-      ident.append(el("label", { for: `atiende-${k}`, text: T[k] }), input, el("span", { class: "err", "data-field": k }));
-    }
+    const field = (form, k, type, label) => {
+      const attrs = { name: k, id: `atiende-${form.className}-${k}`, required: "" };
+      const input = type === "textarea" ? el("textarea", Object.assign(attrs, { rows: "4", maxlength: "10000" })) : el("input", Object.assign(attrs, { type }));
+      form.append(el("label", { for: input.id, text: label }), input, el("span", { class: "err", "data-field": k }));
+    };
+    const ident = el("form", { class: "ident", novalidate: "" });
+    if (cfg.identification_message) ident.append(el("p", { class: "muted", "data-part": "identification", text: cfg.identification_message }));
+    for (const k of asked) field(ident, k, k === "email" ? "email" : "text", T[k]);
     ident.append(el("button", { type: "submit", text: T.start }));
-    panel.append(state.visitor || asked.length === 0 ? compose : ident);
-    root.append(bubble, panel);
+
+    // The contact form, when nobody can answer now.
+    const contact = el("form", { class: "contact", novalidate: "" },
+      el("h3", { text: cfg.contact_title || T.contactTitle }), el("p", { class: "muted", text: cfg.contact_description || T.contactText }));
+    field(contact, "name", "text", T.name); field(contact, "email", "email", T.email); field(contact, "text", "textarea", T.message);
+    contact.append(el("button", { type: "submit", text: T.send }));
+    contact.querySelector("[name=name]").removeAttribute("required");
+
+    const useContact = cfg.contact_form && !cfg.online && !state.visitor;
+    const first = useContact ? contact : state.visitor || asked.length === 0 ? compose : ident;
+    panel.append(first);
+    panel.classList.toggle("asking", first !== compose);
+
+    // What arrives while the panel is closed: a badge and a preview of the last messages.
+    const preview = el("div", { class: "preview", role: "status", hidden: "" });
+    const previewX = el("button", { type: "button", class: "x", "aria-label": T.dismiss, text: "×" });
+    const previewItems = el("div", {});
+    preview.append(previewX, previewItems);
+    const quick = el("input", { "aria-label": T.reply, placeholder: T.reply, maxlength: "10000" });
+    const quickForm = el("form", {}, quick, el("button", { type: "submit", text: T.send }));
+    if (cfg.reply_from_notification) preview.append(quickForm);
+    let unread = [];
+    root.append(bubble, preview, panel);
     document.body.append(host);
 
-    const toggle = (open) => {
+    const refreshUnread = () => {
+      badge.textContent = unread.length ? String(unread.length) : "";
+      bubble.setAttribute("aria-label", unread.length ? `${T.open} (${unread.length} ${T.unread})` : T.open);
+      previewItems.replaceChildren(...unread.slice(-(cfg.notification_messages || 1)).map((m) =>
+        el("p", { class: "item" }, el("span", { class: "author", text: m.author_name || company }), m.text)));
+      preview.hidden = unread.length === 0 || !panel.hidden;
+    };
+    const toggle = (open, focus = true) => {
       panel.hidden = !open;
       bubble.setAttribute("aria-expanded", String(open));
-      bubble.setAttribute("aria-label", open ? T.close : T.open);
-      if (open) (panel.querySelector("textarea, input") || closeBtn).focus(); else bubble.focus();
+      if (open) { unread = []; seenNow(); }
+      refreshUnread();
+      if (open) bubble.setAttribute("aria-label", T.close);
+      if (!focus) return;
+      if (open) (panel.querySelector("form textarea, form input") || closeBtn).focus(); else bubble.focus();
     };
-    bubble.addEventListener("click", () => toggle(panel.hidden));
-    closeBtn.addEventListener("click", () => toggle(false));
-    panel.addEventListener("keydown", (e) => { if (e.key === "Escape") toggle(false); });
+    const closeByHand = () => { sessionStorage.setItem(closedKey, "1"); toggle(false); };
+    bubble.addEventListener("click", () => (panel.hidden ? toggle(true) : closeByHand()));
+    closeBtn.addEventListener("click", closeByHand);
+    panel.addEventListener("keydown", (e) => { if (e.key === "Escape") closeByHand(); });
+    previewX.addEventListener("click", () => { unread = []; refreshUnread(); });
+    previewItems.addEventListener("click", () => toggle(true));
     text.addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); compose.requestSubmit(); } });
+
+    const fieldErrors = (form, j) => {
+      const f = form.querySelector(`[data-field="${j.error?.field}"]`);
+      if (f) f.textContent = j.error.message; else status.textContent = j.error?.message || T.error;
+    };
+    const post = (path, body, auth) => fetch(`${api}/${path}`, { method: "POST",
+      headers: Object.assign({ "content-type": "application/json" }, auth ? { authorization: `Bearer ${state.visitor}` } : {}),
+      body: JSON.stringify(body) });
+    const newId = () => `w-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
     ident.addEventListener("submit", async (e) => {
       e.preventDefault();
-      const body = Object.fromEntries(new FormData(ident));
       for (const s of ident.querySelectorAll(".err")) s.textContent = "";
-      const r = await fetch(`${api}/visitors`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-      const j = await r.json().catch(() => ({}));
-      if (r.status !== 201) {
-        const f = ident.querySelector(`[data-field="${j.error?.field}"]`);
-        if (f) f.textContent = j.error.message; else status.textContent = j.error?.message || T.error;
-        return;
-      }
+      const r = await post("visitors", Object.fromEntries(new FormData(ident))).catch(() => null);
+      const j = r ? await r.json().catch(() => ({})) : {};
+      if (!r || r.status !== 201) return fieldErrors(ident, j);
       state.visitor = j.visitor_token; save();
-      ident.replaceWith(compose); text.focus(); connect();
+      ident.replaceWith(compose); panel.classList.remove("asking"); text.focus(); connect();
     });
 
-    compose.addEventListener("submit", async (e) => {
+    contact.addEventListener("submit", async (e) => {
       e.preventDefault();
-      const value = text.value.trim();
-      if (!value) return;
+      for (const s of contact.querySelectorAll(".err")) s.textContent = "";
+      contact.dataset.id = contact.dataset.id || newId();
+      const body = Object.assign({ client_message_id: contact.dataset.id }, Object.fromEntries(new FormData(contact)));
+      const r = await post("contact", body).catch(() => null);
+      const j = r ? await r.json().catch(() => ({})) : {};
+      if (r && r.status === 202) {
+        contact.replaceChildren(el("p", { class: "muted", "data-part": "contact-ok", role: "status", text: cfg.contact_success || T.contactOk }));
+        return;
+      }
+      if (r && r.status === 422) return fieldErrors(contact, j);
+      status.textContent = cfg.contact_error || T.contactFail;
+    });
+
+    async function sendText(value) {
       if (!state.visitor && !(await startVisitor())) return;
-      const id = `w-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-      text.value = "";
+      const id = newId();
       for (let attempt = 0; attempt < 5; attempt++) {
-        const r = await fetch(`${api}/messages`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${state.visitor}` },
-          body: JSON.stringify({ client_message_id: id, text: value }) }).catch(() => null);
+        const r = await post("messages", { client_message_id: id, text: value }, true).catch(() => null);
         if (r && r.status === 202) { status.textContent = ""; if (!socket) poll(); return; }
         if (r && r.status < 500 && r.status !== 429) { status.textContent = (await r.json().catch(() => ({}))).error?.message || T.error; return; }
         status.textContent = T.error;
         await new Promise((ok) => setTimeout(ok, 1000 * 2 ** attempt));
       }
+    }
+    compose.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const value = text.value.trim();
+      if (value) { text.value = ""; sendText(value); }
+    });
+    quickForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const value = quick.value.trim();
+      if (value) { quick.value = ""; unread = []; refreshUnread(); sendText(value); }
     });
 
     async function startVisitor() {
-      const r = await fetch(`${api}/visitors`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
-      if (r.status !== 201) { status.textContent = T.refused; return false; }
+      const r = await post("visitors", {}).catch(() => null);
+      if (!r || r.status !== 201) { status.textContent = T.refused; return false; }
       state.visitor = (await r.json()).visitor_token; save(); connect();
       return true;
     }
 
-    function show(m) {
-      if (seen.has(m.id)) return;
-      seen.add(m.id);
-      lastId = Math.max(lastId, m.id);
-      const li = el("li", { class: m.author_kind === "client" ? "client" : "agent", "data-id": String(m.id) });
-      li.textContent = m.text;
+    let audio = null;
+    function chime() {
+      try {
+        audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+        const o = audio.createOscillator(), g = audio.createGain();
+        o.frequency.value = 880; g.gain.value = 0.08;
+        o.connect(g).connect(audio.destination);
+        o.start(); o.stop(audio.currentTime + 0.15);
+      } catch (_) { /* no sound where the browser refuses it */ }
+    }
+
+    // A message from the company: heard (when asked) and, with the panel closed, previewed.
+    function arrived(m) {
+      if (cfg.sound) chime();
+      if (panel.hidden) { unread.push(m); refreshUnread(); } else seenNow();
+    }
+    function seenNow() { /* read receipts come with the socket's "seen" frame */ }
+
+    function show(m, live) {
+      if (m.id && seen.has(m.id)) return;
+      if (m.id) { seen.add(m.id); lastId = Math.max(lastId, m.id); }
+      const li = el("li", { class: m.author_kind === "client" ? "client" : "agent" });
+      if (m.id) li.setAttribute("data-id", String(m.id)); else li.setAttribute("data-part", "welcome");
+      if (m.author_kind !== "client") li.append(el("span", { class: "author", text: m.author_name || company }));
+      li.append(m.text);
       list.append(li);
       list.scrollTop = list.scrollHeight;
+      if (live && m.author_kind !== "client") arrived(m);
     }
 
-    async function poll() {
+    async function poll(live = true) {
       const r = await fetch(`${api}/messages?after=${lastId}`, { headers: { authorization: `Bearer ${state.visitor}` } }).catch(() => null);
-      if (r && r.ok) (await r.json()).items.forEach(show);
+      if (r && r.ok) (await r.json()).items.forEach((m) => show(m, live));
     }
 
-    function connect() {
+    // The conversation so far first (quietly), then the socket from the last message seen:
+    // everything the socket brings is new.
+    let loaded = false;
+    async function connect() {
       if (!state.visitor) return;
+      if (!loaded) { loaded = true; await poll(false); }
       if (wsFailures >= 2) {
         // WebSockets blocked (a proxy, a firewall): long-poll instead.
         if (!polling) polling = setInterval(poll, 3000);
@@ -165,7 +282,7 @@
       let opened = false;
       socket = new WebSocket(url);
       socket.onopen = () => { opened = true; wsFailures = 0; status.textContent = ""; };
-      socket.onmessage = (e) => { const m = JSON.parse(e.data); if (m.type === "message") show(m); };
+      socket.onmessage = (e) => { const m = JSON.parse(e.data); if (m.type === "message") show(m, true); };
       socket.onclose = () => {
         socket = null;
         if (!opened) wsFailures++;
@@ -174,6 +291,22 @@
       };
     }
     connect();
+
+    // The welcome message (shown by the widget, not stored): after its delay, on its
+    // devices, in new conversations (and started ones when asked), at most once per period.
+    const started = !!state.visitor;
+    const repeat = (cfg.welcome_repeat_minutes || 0) * 60000;
+    if (cfg.welcome_message && cfg.welcome_text && (cfg.welcome_devices || []).includes(device)
+        && (!started || cfg.welcome_in_started) && Date.now() - (state.welcomed || 0) >= repeat && !useContact) {
+      setTimeout(() => {
+        state.welcomed = Date.now(); save();
+        show({ author_kind: "automatic", author_name: cfg.welcome_author || company, text: cfg.welcome_text }, true);
+      }, (cfg.welcome_delay || 0) * 1000);
+    }
+    // Open on load: after its delay, on its devices, unless the visitor closed it this visit.
+    if (cfg.open_on_load && (cfg.open_on_load_devices || []).includes(device) && !sessionStorage.getItem(closedKey)) {
+      setTimeout(() => { if (panel.hidden) toggle(true, false); }, (cfg.open_on_load_delay || 0) * 1000);
+    }
   }
 
   fetch(`${api}/config`).then((r) => {

@@ -88,6 +88,18 @@ async fn chat_accounts_check_their_settings() {
         ),
         (json!({"domain": "shop.example", "ask_rut": "sí"}), "settings.ask_rut"),
         (json!({"domain": "shop.example", "token": "mine"}), "settings.token"),
+        (json!({"domain": "shop.example", "notification_messages": 4}), "settings.notification_messages"),
+        (json!({"domain": "shop.example", "open_on_load_delay": "5"}), "settings.open_on_load_delay"),
+        (json!({"domain": "shop.example", "welcome_devices": ["tv"]}), "settings.welcome_devices"),
+        (json!({"domain": "shop.example", "welcome_message": true}), "settings.welcome_text"),
+        (json!({"domain": "shop.example", "contact_form": true}), "settings.contact_email"),
+        (json!({"domain": "shop.example", "contact_email": "no es correo"}), "settings.contact_email"),
+        // A plain address needs the deployment's default sender, which this node lacks.
+        (
+            json!({"domain": "shop.example", "contact_form": true, "contact_email": "ventas@acme.test"}),
+            "settings.contact_email",
+        ),
+        (json!({"domain": "shop.example", "contact_account_id": 999_999}), "settings.contact_account_id"),
     ] {
         let r =
             t.post("/api/v1/accounts", json!({"kind": "chat", "name": "Chat", "settings": settings})).await;
@@ -235,7 +247,8 @@ async fn a_visitor_and_an_agent_converse_live_and_a_dropped_socket_resumes() {
         (Some("agent"), Some("Sí, nos quedan dos.")),
         "{m}"
     );
-    assert!(m.get("author").is_none() && m.get("author_user_id").is_none(), "no agent name or id");
+    assert!(m.get("author").is_none() && m.get("author_user_id").is_none(), "no agent id");
+    assert_eq!(m["author_name"], "admin", "the agent's first name, without `write_as_company`");
     let last = m["id"].as_i64().unwrap();
     // Something the socket does not take gets a clear error frame.
     ws.send(tungstenite::Message::Text(r#"{"type":"message","text":"hola"}"#.into())).await.unwrap();
@@ -298,5 +311,153 @@ async fn floods_are_refused_with_a_clear_error() {
         made += 1;
     }
     assert_eq!(made, 20, "twenty visitors a minute from one address");
+    t.stop().await;
+}
+
+async fn visitor(t: &TestApp, token: &str) -> String {
+    let (s, b, _) = public(t, "POST", &format!("{token}/visitors"), SITE, None, Some(json!({}))).await;
+    assert_eq!(s, 201, "{b}");
+    b["visitor_token"].as_str().unwrap().to_string()
+}
+
+/// With `write_as_company` the visitor sees the chat's name over agents' messages, live and
+/// in the history; the widget's configuration carries the options with their defaults and no
+/// private setting.
+#[tokio::test]
+async fn writing_as_the_company_hides_the_agents_name() {
+    let t = spawn_app().await;
+    let (id, token) = chat_account(
+        &t,
+        json!({"domain": "shop.example", "write_as_company": true, "chat_name": "Tienda Sol",
+            "welcome_message": true, "welcome_text": "¡Hola!", "welcome_delay": 3}),
+    )
+    .await;
+    let (s, cfg, _) = public(&t, "GET", &format!("{token}/config"), SITE, None, None).await;
+    assert_eq!(s, 200);
+    assert_eq!((cfg["welcome_delay"].as_i64(), cfg["notification_messages"].as_i64()), (Some(3), Some(1)));
+    assert_eq!(cfg["open_on_load_devices"], json!(["mobile", "desktop"]));
+    assert_eq!(cfg["online"], false, "no agent of the account is available");
+    assert!(cfg.get("domain").is_none() && cfg.get("contact_email").is_none(), "{cfg}");
+    let v = visitor(&t, &token).await;
+    let mut ws = socket(&t, &token, &v, 0, SITE).await.unwrap();
+    public(
+        &t,
+        "POST",
+        &format!("{token}/messages"),
+        SITE,
+        Some(&v),
+        Some(json!({"client_message_id": "1", "text": "hola"})),
+    )
+    .await;
+    assert_eq!(pushed(&mut ws).await["author_name"], Value::Null, "the visitor's own message");
+    let ticket = t.get_json("/api/v1/tickets").await["items"][0]["id"].as_i64().unwrap();
+    t.post(&format!("/api/v1/tickets/{ticket}/messages"), json!({"text": "Buenas tardes"})).await;
+    let m = pushed(&mut ws).await;
+    assert_eq!((m["author_kind"].as_str(), m["author_name"].as_str()), (Some("agent"), Some("Tienda Sol")));
+    let (_, b, _) = public(&t, "GET", &format!("{token}/messages"), SITE, Some(&v), None).await;
+    assert_eq!(b["items"][1]["author_name"], "Tienda Sol");
+    // Turned off, the agent's first name shows.
+    let r = t
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/accounts/{id}"),
+            &t.token,
+            Some(json!({"settings": {"write_as_company": false}})),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let (_, b, _) = public(&t, "GET", &format!("{token}/messages"), SITE, Some(&v), None).await;
+    assert_eq!(b["items"][1]["author_name"], "admin");
+    t.stop().await;
+}
+
+/// The contact form (seed 000): offered while nobody is online, it becomes a ticket of the
+/// email account it names, once per form; bad fields are refused by name; a chat without a
+/// form refuses it.
+#[tokio::test]
+async fn the_contact_form_arrives_as_an_email_ticket_once() {
+    let t = spawn_app().await;
+    let mail = t.email_account(json!({"address": "soporte@acme.test", "connection": "forwarding"})).await;
+    let mail_id = mail["id"].as_i64().unwrap();
+    let (chat_id, token) = chat_account(&t, json!({"domain": "shop.example"})).await;
+    let form = json!({"client_message_id": "f-1", "name": "Rosa", "email": "rosa@cliente.test", "text": "¿Hacen envíos a Arica?"});
+    let (s, b, _) = public(&t, "POST", &format!("{token}/contact"), SITE, None, Some(form.clone())).await;
+    assert_eq!((s, b["error"]["field"].as_str()), (409, Some("contact_form")), "{b}");
+    // Pointing at a chat account (not email) is refused.
+    let r = t
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/accounts/{chat_id}"),
+            &t.token,
+            Some(json!({"settings": {"contact_form": true, "contact_account_id": chat_id}})),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = t
+        .call(reqwest::Method::PATCH, &format!("/api/v1/accounts/{chat_id}"), &t.token,
+            Some(json!({"settings": {"contact_form": true, "contact_account_id": mail_id, "contact_success": "¡Gracias!"}})))
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let (_, cfg, _) = public(&t, "GET", &format!("{token}/config"), SITE, None, None).await;
+    assert_eq!((cfg["contact_form"].as_bool(), cfg["online"].as_bool()), (Some(true), Some(false)));
+    assert_eq!(cfg["contact_success"], "¡Gracias!");
+    for (bad, field) in [
+        (json!({"client_message_id": "f-2", "email": "rosa@", "text": "hola"}), "email"),
+        (json!({"client_message_id": "f-2", "text": "hola"}), "email"),
+        (json!({"client_message_id": "f-2", "email": "rosa@cliente.test", "text": " "}), "text"),
+        (json!({"email": "rosa@cliente.test", "text": "hola"}), "client_message_id"),
+    ] {
+        let (s, b, _) = public(&t, "POST", &format!("{token}/contact"), SITE, None, Some(bad.clone())).await;
+        assert_eq!((s, b["error"]["field"].as_str()), (422, Some(field)), "{bad}");
+    }
+    assert_eq!(t.get_json("/api/v1/tickets").await["items"].as_array().unwrap().len(), 0, "nothing stored");
+    let (s, _, _) =
+        public(&t, "POST", &format!("{token}/contact"), "https://evil.example", None, Some(form.clone()))
+            .await;
+    assert_eq!(s, 403);
+    for _ in 0..2 {
+        let (s, b, _) = public(&t, "POST", &format!("{token}/contact"), SITE, None, Some(form.clone())).await;
+        assert_eq!(s, 202, "{b}");
+    }
+    let tickets = t.get_json("/api/v1/tickets").await;
+    let items = tickets["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "the form sent twice is one ticket");
+    assert_eq!(items[0]["account_id"].as_i64(), Some(mail_id), "in the email account");
+    let client = t.get_json(&format!("/api/v1/clients/{}", items[0]["client_id"])).await;
+    assert_eq!(client["name"], "Rosa");
+    assert!(client.to_string().contains("rosa@cliente.test"), "{client}");
+    let msgs = t.get_json(&format!("/api/v1/tickets/{}/messages", items[0]["id"])).await;
+    assert_eq!(msgs["items"][0]["text"], "¿Hacen envíos a Arica?");
+    t.stop().await;
+}
+
+/// With a default sender, a contact form to a plain address is mailed, the visitor as
+/// Reply-To, once.
+#[tokio::test]
+async fn the_contact_form_to_a_plain_address_is_mailed() {
+    let sink = atiende_testkit::mail::SmtpSink::start();
+    let port = sink.port;
+    let t = atiende_testkit::spawn_app_with(move |c| {
+        c.app.email.relay_host = "127.0.0.1".into();
+        c.app.email.relay_port = port;
+        c.app.email.from_address = "noreply@atiende.test".into();
+    })
+    .await;
+    let (_, token) = chat_account(
+        &t,
+        json!({"domain": "shop.example", "chat_name": "Tienda Sol", "contact_form": true, "contact_email": "ventas@acme.test"}),
+    )
+    .await;
+    let form = json!({"client_message_id": "f-1", "name": "Rosa", "email": "rosa@cliente.test", "text": "¿Hacen envíos?"});
+    for _ in 0..2 {
+        let (s, b, _) = public(&t, "POST", &format!("{token}/contact"), SITE, None, Some(form.clone())).await;
+        assert_eq!(s, 202, "{b}");
+    }
+    let got = sink.wait_for(1, 20).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.messages().len(), 1, "mailed once");
+    let raw = String::from_utf8_lossy(&got[0]).to_string();
+    assert!(raw.contains("ventas@acme.test") && raw.contains("Reply-To: rosa@cliente.test"), "{raw}");
+    assert!(raw.contains("Tienda Sol: Rosa"), "{raw}");
     t.stop().await;
 }

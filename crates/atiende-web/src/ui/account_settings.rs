@@ -132,9 +132,12 @@ pub(crate) async fn settings_page_with(
         .into_iter()
         .map(|s| ScheduleOption { id: s.id, name: s.name })
         .collect();
+    let accounts: Vec<_> =
+        page.actor.reader(&web.app)?.accounts().await?.into_iter().map(|a| (a.id, a.name, a.kind)).collect();
+    let ctx = channels::SectionContext { test: test.as_ref(), accounts: &accounts };
     let channel_section = match channels::screens(a.kind) {
         Some(screens) => screens
-            .settings_section(&c, &channels::AccountView::of(web, &a), &e, test.as_ref())
+            .settings_section(&c, &channels::AccountView::of(web, &a), &e, &ctx)
             .map_err(|e| UiError::App(atiende_app::AppError::Internal(e.to_string())))?,
         None => String::new(),
     };

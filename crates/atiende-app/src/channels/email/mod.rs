@@ -491,19 +491,29 @@ impl Channel for Email {
     }
 }
 
-/// Queues a system mail (from the default sender) through the durable outbox.
+/// A system mail: from the default sender, to one address.
+#[derive(Debug, Default)]
+pub struct SystemMail<'a> {
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub text: &'a str,
+    /// A forwarding validation's token (carried in a header).
+    pub validation_token: Option<&'a str>,
+    /// Where answers go (a contact form's sender).
+    pub reply_to: Option<&'a str>,
+}
+
+/// Queues a system mail through the durable outbox (`dedupe`: queued once per key).
 pub async fn queue_mail(
     tx: &mut atiende_store::Tx,
-    to: &str,
-    subject: &str,
-    text: &str,
-    validation_token: Option<&str>,
+    m: &SystemMail<'_>,
     dedupe: Option<&str>,
     now: i64,
 ) -> Result<(), StoreError> {
     store::queue_mail(
         tx,
-        &json!({"to": to, "subject": subject, "text": text, "validation_token": validation_token}),
+        &json!({"to": m.to, "subject": m.subject, "text": m.text, "validation_token": m.validation_token,
+            "reply_to": m.reply_to}),
         dedupe,
         now,
     )
@@ -559,6 +569,7 @@ pub async fn run_mail(app: &App, job: &JobRow) -> Result<(), DeliveryError> {
         text,
         automatic: true,
         validation_token: p["validation_token"].as_str().map(str::to_string),
+        reply_to: p["reply_to"].as_str().map(str::to_string),
         ..Default::default()
     };
     let built = send::build(&out).map_err(fail)?;
@@ -591,15 +602,19 @@ pub async fn start_validation(app: &App, actor: &Actor, id: i64) -> Result<Accou
     let now = app.now();
     let mut tx = app.db.begin().await?;
     store::await_validation(&mut tx, a.id, &token, now).await?;
+    let text = format!(
+        "This message checks that mail sent to {} is forwarded to {}.\nWhen it arrives there, the account \"{}\" is validated. Nothing else to do.\n",
+        cfg.address, forwarding, a.name
+    );
     queue_mail(
         &mut tx,
-        &cfg.address,
-        "Atiende: forwarding validation",
-        &format!(
-            "This message checks that mail sent to {} is forwarded to {}.\nWhen it arrives there, the account \"{}\" is validated. Nothing else to do.\n",
-            cfg.address, forwarding, a.name
-        ),
-        Some(&token),
+        &SystemMail {
+            to: &cfg.address,
+            subject: "Atiende: forwarding validation",
+            text: &text,
+            validation_token: Some(&token),
+            reply_to: None,
+        },
         None,
         now,
     )

@@ -25,35 +25,57 @@ struct Block<'a> {
     token: String,
 }
 
-/// The options as the form shows them.
-pub struct ChatForm {
-    pub domain: String,
-    pub token: String,
-    pub embed_code: String,
-    pub chat_name: String,
-    pub main_color: String,
-    pub text_color: String,
-    pub long_button_text: String,
-    /// (setting, checked) for each yes/no option, in the form's order.
-    pub flags: Vec<(&'static str, bool)>,
-}
-
 #[derive(Template)]
 #[template(path = "channels/chat_settings.html")]
 struct Section<'a> {
     c: &'a Chrome,
     id: i64,
-    m: ChatForm,
+    token: String,
+    embed_code: String,
+    /// The options as stored, or as a refused form sent them.
+    v: Value,
+    /// Email accounts the contact form may go to: (id, name).
+    email_accounts: Vec<(i64, String)>,
+    /// The contrast of the text colour on the main colour, when it is too low to read well.
+    low_contrast: Option<String>,
     e: &'a Errors,
 }
 
 impl Section<'_> {
-    fn under(&self, prefix: &str) -> &str {
-        if self.e.form == "chat" && self.e.field.starts_with(prefix) { &self.e.message } else { "" }
+    fn under(&self, key: &str) -> &str {
+        let field = format!("settings.{key}");
+        if self.e.form == "chat" && self.e.field == field { &self.e.message } else { "" }
+    }
+    fn label(&self, key: &str) -> &'static str {
+        self.c.t(&format!("chat.{key}"))
+    }
+    fn text(&self, key: &str) -> String {
+        match &self.v[key] {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => String::new(),
+        }
+    }
+    fn on(&self, key: &str) -> bool {
+        self.v[key].as_bool().unwrap_or(false)
+    }
+    /// Whether a devices option includes `device` (both when never set).
+    fn device(&self, key: &str, device: &str) -> bool {
+        match self.v[key].as_array() {
+            Some(list) => list.iter().any(|d| d == device),
+            None => true,
+        }
+    }
+    fn picked(&self, id: &i64) -> bool {
+        self.v["contact_account_id"].as_i64() == Some(*id)
     }
 }
 
-/// The yes/no options the section edits, in order.
+/// The yes/no options of each group of the section, in order.
+const LOOK: &[&str] = &["hide", "position_left", "long_button", "write_as_company", "sound"];
+const VISITORS: &[&str] =
+    &["anonymous_visitors", "email_as_identifier", "ask_name", "ask_email", "ask_rut", "ask_phone"];
+/// Every yes/no option the section edits.
 const FLAGS: &[&str] = &[
     "hide",
     "position_left",
@@ -66,7 +88,27 @@ const FLAGS: &[&str] = &[
     "ask_email",
     "ask_rut",
     "ask_phone",
+    "open_on_load",
+    "reply_from_notification",
+    "welcome_message",
+    "welcome_in_started",
+    "contact_form",
 ];
+/// Text options (numbers included: sent as typed, checked by the API).
+const TEXTS: &[&str] = &[
+    "chat_name",
+    "long_button_text",
+    "identification_message",
+    "conversation_header",
+    "welcome_text",
+    "welcome_author",
+    "contact_title",
+    "contact_description",
+    "contact_success",
+    "contact_error",
+];
+const NUMBERS: &[&str] =
+    &["open_on_load_delay", "notification_messages", "welcome_delay", "welcome_repeat_minutes"];
 
 impl ChannelScreens for ChatScreens {
     fn kind(&self) -> ChannelKind {
@@ -99,38 +141,63 @@ impl ChannelScreens for ChatScreens {
         c: &Chrome,
         a: &AccountView,
         e: &Errors,
-        _test: Option<&Value>,
+        ctx: &super::SectionContext,
     ) -> Result<String, askama::Error> {
-        let s = &a.settings;
-        let text = |k: &str| s[k].as_str().unwrap_or("").to_string();
-        let mut m = ChatForm {
-            domain: text("domain"),
+        // A refused form shows again as it was sent.
+        let v = if e.form == "chat" {
+            let sent = Form(e.values.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+            self.section_patch(&sent).unwrap_or_default()
+        } else {
+            a.settings.clone()
+        };
+        let colour = |k: &str, d: &str| v[k].as_str().unwrap_or(d).to_string();
+        let ratio = atiende_core::chat::contrast_ratio(
+            &colour("main_color", "#0b6e4f"),
+            &colour("text_color", "#ffffff"),
+        );
+        let low_contrast = ratio.filter(|r| *r < 4.5).map(|r| format!("{r:.1}:1"));
+        let email_accounts = ctx
+            .accounts
+            .iter()
+            .filter(|(_, _, k)| *k == ChannelKind::Email)
+            .map(|(id, name, _)| (*id, name.clone()))
+            .collect();
+        let text = |k: &str| a.settings[k].as_str().unwrap_or("").to_string();
+        Section {
+            c,
+            id: a.id,
             token: text("token"),
             embed_code: a.embed_code.clone(),
-            chat_name: text("chat_name"),
-            main_color: text("main_color"),
-            text_color: text("text_color"),
-            long_button_text: text("long_button_text"),
-            flags: FLAGS.iter().map(|k| (*k, s[*k].as_bool().unwrap_or(false))).collect(),
-        };
-        // A refused form shows again as it was sent.
-        if e.form == "chat" {
-            let v = |k: &str| e.values.get(k).cloned().unwrap_or_default();
-            (m.domain, m.chat_name, m.main_color, m.text_color, m.long_button_text) =
-                (v("domain"), v("chat_name"), v("main_color"), v("text_color"), v("long_button_text"));
-            m.flags = FLAGS.iter().map(|k| (*k, e.values.contains_key(*k))).collect();
+            v,
+            email_accounts,
+            low_contrast,
+            e,
         }
-        Section { c, id: a.id, m, e }.render()
+        .render()
     }
 
     fn section_patch(&self, f: &Form) -> Option<Value> {
         let mut p = json!({"domain": f.get("domain").trim()});
-        for k in ["chat_name", "long_button_text"] {
-            p[k] = json!(f.get(k).trim());
+        for k in TEXTS {
+            p[*k] = json!(f.get(k).trim());
         }
         for k in ["main_color", "text_color"] {
             let v = f.get(k).trim();
             p[k] = if v.is_empty() { Value::Null } else { json!(v) };
+        }
+        // Numbers as typed: an empty box is the default, anything else is checked by the API.
+        for k in NUMBERS.iter().chain(&["contact_account_id"]) {
+            let v = f.get(k).trim();
+            p[*k] = if v.is_empty() { Value::Null } else { v.parse::<i64>().map_or(json!(v), |n| json!(n)) };
+        }
+        let e = f.get("contact_email").trim();
+        p["contact_email"] = if e.is_empty() { Value::Null } else { json!(e) };
+        for k in atiende_core::chat::DEVICES {
+            let on: Vec<&str> = ["mobile", "desktop"]
+                .into_iter()
+                .filter(|d| !f.get(&format!("{k}.{d}")).is_empty())
+                .collect();
+            p[*k] = json!(on);
         }
         for k in FLAGS {
             p[*k] = json!(!f.get(k).is_empty());

@@ -167,8 +167,9 @@ impl ChannelScreens for EmailScreens {
         c: &Chrome,
         a: &AccountView,
         e: &Errors,
-        test: Option<&Value>,
+        ctx: &super::SectionContext,
     ) -> Result<String, askama::Error> {
+        let test = ctx.test;
         let mut m = email_form(a);
         // A refused form shows again as it was sent.
         if e.form == "email" {

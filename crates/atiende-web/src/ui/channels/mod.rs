@@ -56,6 +56,14 @@ impl AccountView {
     }
 }
 
+/// What a settings section may show besides its account: the answer of a connection test
+/// that just ran, and the organization's accounts (for settings that name one).
+pub struct SectionContext<'a> {
+    pub test: Option<&'a Value>,
+    /// (id, name, kind) of each account of the organization.
+    pub accounts: &'a [(i64, String, ChannelKind)],
+}
+
 /// The screens of one channel kind.
 pub trait ChannelScreens: Sync {
     fn kind(&self) -> ChannelKind;
@@ -83,14 +91,13 @@ pub trait ChannelScreens: Sync {
         None
     }
 
-    /// The kind's own section of the settings page (the form named after the kind), with the
-    /// answer of a connection test when one just ran.
+    /// The kind's own section of the settings page (the form named after the kind).
     fn settings_section(
         &self,
         _c: &Chrome,
         _a: &AccountView,
         _e: &Errors,
-        _test: Option<&Value>,
+        _ctx: &SectionContext,
     ) -> Result<String, askama::Error> {
         Ok(String::new())
     }
