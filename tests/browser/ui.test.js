@@ -866,9 +866,10 @@ test("chat widget: a visitor and an agent converse live; reload keeps it; anothe
 // A page of a company's site embedding the widget of `token` (another loopback origin).
 async function chatSite() {
   const site = http.createServer((req, res) => {
-    const t = new URL(req.url, "http://x").searchParams.get("t");
+    const q = new URL(req.url, "http://x").searchParams;
+    const attrs = ["id", "email", "name", "signature"].filter((k) => q.get(k)).map((k) => ` data-identity-${k}="${q.get(k)}"`).join("");
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-    res.end(`<!doctype html><html><body><h1>Tienda</h1><script src="${base}/widget/atiende.js" data-atiende-chat="${t}" async></script></body></html>`);
+    res.end(`<!doctype html><html><head><meta name="viewport" content="width=device-width, initial-scale=1"></head><body><h1>Tienda</h1><script src="${base}/widget/atiende.js" data-atiende-chat="${q.get("t")}"${attrs} async></script></body></html>`);
   });
   await new Promise((r) => site.listen(0, "127.0.0.1", r));
   return { site, origin: `http://127.0.0.1:${site.address().port}`, domain: `127.0.0.1:${site.address().port}` };
@@ -1012,5 +1013,42 @@ test("chat widget: the contact form while nobody is online arrives as an email t
   await page.waitForTimeout(1000);
   assert.equal(await page.locator("[data-atiende-widget]").count(), 0, "hidden");
   await ctx.close();
+  site.close();
+});
+
+test("chat widget: a customer signed by the site is served without a form and finds their history on another device", async () => {
+  const { site, origin, domain } = await chatSite();
+  const acc = await api("POST", "/api/v1/accounts", { kind: "chat", name: "Chat clientes", settings: { domain, ask_rut: true, ask_email: true } });
+  const secret = (await api("POST", `/api/v1/accounts/${acc.json.id}/identity-secret`)).json.secret;
+  const { createHmac } = await import("node:crypto");
+  const sig = createHmac("sha256", secret).update("cliente-7\nana@cliente.test").digest("hex");
+  const url = `${origin}/?t=${acc.json.settings.token}&id=cliente-7&email=ana@cliente.test&name=Ana&signature=${sig}`;
+  const laptop = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "es-CL" });
+  const p1 = await laptop.newPage();
+  await p1.goto(url);
+  const w1 = p1.locator("[data-atiende-widget]");
+  await w1.locator(".bubble").click();
+  await w1.locator("textarea").waitFor();
+  assert.equal(await w1.locator("form.ident").count(), 0, "no form for a signed customer");
+  await w1.locator("textarea").fill("Mi pedido 1234 no llega");
+  await w1.locator("textarea").press("Enter");
+  await w1.locator("li.client").waitFor();
+  const ticket = await ticketOf(acc.json.id);
+  assert.equal((await api("GET", `/api/v1/clients/${ticket.client_id}`)).json.name, "Ana");
+  // A forged signature: nothing starts; the visitor is told.
+  const p2 = await laptop.newPage();
+  await p2.goto(url.replace(sig, "0".repeat(64)).replace("cliente-7", "cliente-8"));
+  await p2.locator("[data-atiende-widget] .bubble").click();
+  await p2.locator("[data-atiende-widget] .status:not(:empty)").waitFor();
+  await laptop.close();
+  // Another device, same customer: the history is there.
+  const phone = await browser.newContext({ viewport: { width: 390, height: 800 }, isMobile: true, hasTouch: true, locale: "es-CL" });
+  const p3 = await phone.newPage();
+  await p3.goto(url);
+  const w3 = p3.locator("[data-atiende-widget]");
+  await w3.locator(".bubble").click();
+  await w3.locator("li.client", { hasText: "Mi pedido 1234 no llega" }).waitFor({ timeout: 10000 });
+  if (SHOTS) await p3.screenshot({ path: join(SHOTS, "chat-widget-mobile.png") });
+  await phone.close();
   site.close();
 });

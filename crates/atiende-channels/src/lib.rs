@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod chat;
 pub mod email;
 pub mod outbound;
 pub mod webhook;

@@ -119,6 +119,39 @@ pub fn contrast_ratio(a: &str, b: &str) -> Option<f64> {
     Some((hi + 0.05) / (lo + 0.05))
 }
 
+/// A short description of a browser from its `User-Agent`: `Chrome 131 · Windows`
+/// (the raw text, cut, when it is not one of the common browsers).
+pub fn browser_summary(user_agent: &str) -> String {
+    let ua = user_agent.trim();
+    let major = |token: &str| {
+        ua.find(token)
+            .map(|i| ua[i + token.len()..].chars().take_while(char::is_ascii_digit).collect::<String>())
+    };
+    let browser = [("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome")]
+        .iter()
+        .find_map(|(token, name)| major(token).map(|v| format!("{name} {v}")))
+        .or_else(|| {
+            ua.contains("Safari/").then(|| major("Version/").map(|v| format!("Safari {v}"))).flatten()
+        });
+    let os = [
+        ("Windows", "Windows"),
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iPadOS"),
+        ("CrOS", "ChromeOS"),
+        ("Mac OS X", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(token, _)| ua.contains(token))
+    .map(|(_, name)| *name);
+    match (browser, os) {
+        (Some(b), Some(o)) => format!("{} · {o}", b.trim()),
+        (Some(b), None) => b.trim().to_string(),
+        _ => ua.chars().take(80).collect(),
+    }
+}
+
 /// A Chilean RUT (`12.345.678-5`, `12345678-5`, `123456785`): the check digit (modulo 11,
 /// `K` for 10) must match. Returns it as `12345678-5`.
 pub fn check_rut(text: &str, field: &str) -> Result<String, ValidationError> {
@@ -327,6 +360,20 @@ mod tests {
         assert!(!origin_allowed("http://127.0.0.1:9", "127.0.0.1:8"));
         assert!(origin_allowed("http://127.0.0.1:8", "127.0.0.1:8"));
         assert!(!origin_allowed("null", "shop.example"));
+    }
+
+    #[test]
+    fn browsers() {
+        let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+        assert_eq!(browser_summary(chrome), "Chrome 131 · Windows");
+        let edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.2903.86";
+        assert_eq!(browser_summary(edge), "Edge 131 · Windows");
+        let safari = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+        assert_eq!(browser_summary(safari), "Safari 17 · iOS");
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+        assert_eq!(browser_summary(firefox), "Firefox 133 · Linux");
+        assert_eq!(browser_summary("curl/8.5.0"), "curl/8.5.0");
+        assert_eq!(browser_summary(""), "");
     }
 
     #[test]

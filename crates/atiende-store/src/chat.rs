@@ -12,9 +12,24 @@ pub struct VisitorRow {
     pub rut: Option<String>,
     pub phone: Option<String>,
     pub created_at: Micros,
+    /// The client identity they write as: kind, and value (`None`: `v<id>`).
+    pub client_kind: String,
+    pub client_value: Option<String>,
+    /// Whether they see the client's whole history on the account (a signed identity), or
+    /// only what was written since this visitor started.
+    pub sees_history: bool,
+    pub page_url: Option<String>,
+    pub user_agent: Option<String>,
 }
 
-const COLS: &str = "id, org_id, account_id, name, email, rut, phone, created_at";
+impl VisitorRow {
+    /// The (kind, value) of the client identity this visitor writes as.
+    pub fn client_identity(&self) -> (&str, String) {
+        (&self.client_kind, self.client_value.clone().unwrap_or_else(|| identity(self.id)))
+    }
+}
+
+const COLS: &str = "id, org_id, account_id, name, email, rut, phone, created_at, client_kind, client_value, sees_history, page_url, user_agent";
 
 /// The details a new visitor gave.
 pub struct NewVisitor<'a> {
@@ -25,13 +40,19 @@ pub struct NewVisitor<'a> {
     pub email: Option<&'a str>,
     pub rut: Option<&'a str>,
     pub phone: Option<&'a str>,
+    pub client_kind: &'a str,
+    pub client_value: Option<&'a str>,
+    pub sees_history: bool,
+    pub page_url: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
 }
 
 pub async fn create(db: &Db, v: &NewVisitor<'_>, now: Micros) -> Result<i64, StoreError> {
     Ok(on_db!(db, |c| {
         sqlx::query_scalar(
-        "INSERT INTO chat_visitors (org_id, account_id, token_hash, name, email, rut, phone, created_at, last_seen_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id"
+        "INSERT INTO chat_visitors (org_id, account_id, token_hash, name, email, rut, phone, created_at, last_seen_at, \
+         client_kind, client_value, sees_history, page_url, user_agent) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12, $13) RETURNING id"
     )
     .bind(v.org_id)
     .bind(v.account_id)
@@ -41,6 +62,11 @@ pub async fn create(db: &Db, v: &NewVisitor<'_>, now: Micros) -> Result<i64, Sto
     .bind(v.rut)
     .bind(v.phone)
     .bind(now)
+    .bind(v.client_kind)
+    .bind(v.client_value)
+    .bind(v.sees_history)
+    .bind(v.page_url)
+    .bind(v.user_agent)
     .fetch_one(c)
     .await
     })?)
@@ -62,7 +88,8 @@ pub fn identity(visitor_id: i64) -> String {
 }
 
 /// What a visitor sees of their conversation on the account: the messages of every ticket
-/// of their client there, notes excepted, after `after_id`, oldest first.
+/// of their client there, notes excepted, after `after_id`, oldest first — from the
+/// visitor's start unless they see the client's history.
 pub async fn conversation(
     db: &Db,
     v: &VisitorRow,
@@ -74,14 +101,18 @@ pub async fn conversation(
     let sql = format!(
         "SELECT {cols} FROM messages m JOIN tickets t ON t.id = m.ticket_id \
          JOIN client_identities ci ON ci.client_id = t.client_id AND ci.org_id = t.org_id \
-         WHERE ci.org_id = $1 AND ci.kind = 'chat' AND ci.value = $2 AND t.account_id = $3 \
-         AND m.author_kind <> 'note' AND m.id > $4 ORDER BY m.id LIMIT $5"
+         WHERE ci.org_id = $1 AND ci.kind = $2 AND ci.value = $3 AND t.account_id = $4 \
+         AND m.author_kind <> 'note' AND m.id > $5 AND m.created_at >= $6 ORDER BY m.id LIMIT $7"
     );
+    let (kind, value) = v.client_identity();
+    let since = if v.sees_history { 0 } else { v.created_at };
     Ok(on_db!(db, |c| sqlx::query_as::<_, crate::messages::MessageRow>(sqlx::AssertSqlSafe(sql))
         .bind(v.org_id)
-        .bind(identity(v.id))
+        .bind(kind)
+        .bind(&value)
         .bind(v.account_id)
         .bind(after_id)
+        .bind(since)
         .bind(limit)
         .fetch_all(c)
         .await)?)
@@ -90,10 +121,11 @@ pub async fn conversation(
 /// The client a visitor is, once they have written (their first message makes it).
 pub async fn client_id(db: &Db, v: &VisitorRow) -> Result<Option<i64>, StoreError> {
     Ok(on_db!(db, |c| sqlx::query_scalar(
-        "SELECT client_id FROM client_identities WHERE org_id = $1 AND kind = 'chat' AND value = $2"
+        "SELECT client_id FROM client_identities WHERE org_id = $1 AND kind = $2 AND value = $3"
     )
     .bind(v.org_id)
-    .bind(identity(v.id))
+    .bind(v.client_identity().0)
+    .bind(v.client_identity().1)
     .fetch_optional(c)
     .await)?)
 }

@@ -64,6 +64,11 @@ pub struct MessageView {
     /// in_reply_to, references, date, quoted}` (`quoted`: the folded history below the text).
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub email: Option<serde_json::Value>,
+    /// Web chat messages from a visitor: `{visitor_id, email, rut, phone, page_url,
+    /// user_agent, verified}` (`verified`: a customer signed by the company's site).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat: Option<serde_json::Value>,
     /// Files that came with the message (download: `GET /api/v1/attachments/{id}`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<crate::attachments::AttachmentInfo>,
@@ -90,6 +95,7 @@ impl MessageRow {
             sent_at: self.sent_at.map(rfc3339),
             auto_action: self.auto_action.clone(),
             email: self.meta().get("email").cloned(),
+            chat: self.meta().get("chat").cloned(),
             attachments: Vec::new(),
         }
     }

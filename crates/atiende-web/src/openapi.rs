@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         api::auth::login, api::auth::logout,
         api::accounts::create, api::accounts::list, api::accounts::show, api::accounts::update,
-        api::accounts::inbound, api::accounts::set_agent, api::accounts::agents, api::accounts::queue,
+        api::accounts::inbound, api::accounts::set_agent, api::accounts::agents, api::accounts::identity_secret, api::accounts::queue,
         api::tickets::list, api::tickets::show, api::tickets::update, api::tickets::close, api::tickets::mass_close, api::tickets::reopen, api::tickets::assign,
         api::tickets::assignments, api::tickets::messages, api::tickets::reply,
         api::email::inbound_mime, api::email::validate, api::email::test_connection, api::email::attachment,
@@ -65,6 +65,7 @@ const ROLES: &[(&str, &str, &[&str])] = {
         ("post", "/api/v1/accounts/{id}/inbound", ADMIN),
         ("put", "/api/v1/accounts/{id}/agents/{user_id}", ADMIN),
         ("get", "/api/v1/accounts/{id}/agents", ADMIN),
+        ("post", "/api/v1/accounts/{id}/identity-secret", ADMIN),
         ("get", "/api/v1/assignment/queue", ADMIN),
         ("post", "/api/v1/accounts/{id}/inbound/mime", ADMIN),
         ("post", "/api/v1/accounts/{id}/validate", ADMIN),

@@ -118,7 +118,8 @@ async fn preflight(
     Ok(resp)
 }
 
-/// Starts a visitor: `{name?, email?, rut?, phone?}` → 201 `{visitor_token, visitor_id}`
+/// Starts a visitor: `{name?, email?, rut?, phone?, page_url?, identity?: {id, email?, name?,
+/// signature}}` → 201 `{visitor_token, visitor_id}`
 /// (422 naming a field the account requires or that is not valid; 403 from another origin).
 #[utoipa::path(post, path = "/public/v1/chat/{token}/visitors", tag = "chat",
     params(("token" = String, Path, description = "The widget's token (`settings.token` of the chat account)")),
@@ -133,7 +134,8 @@ pub async fn new_visitor(
     let body = crate::extract::read_body(body, crate::extract::MAX_BODY).await?;
     let input: chat::NewVisitor = if body.is_empty() { Default::default() } else { parse_json(&body)? };
     let address = address(&web, &parts);
-    let (v, secret) = chat::new_visitor(&web.app, &a, &address, &input).await?;
+    let agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let (v, secret) = chat::new_visitor(&web.app, &a, &address, agent, &input).await?;
     Ok((StatusCode::CREATED, Json(json!({"visitor_token": secret, "visitor_id": v.id}))).into_response())
 }
 

@@ -31,8 +31,20 @@
   const device = mobile ? "mobile" : "desktop";
   const closedKey = `atiende-chat-closed:${token}`;
 
-  const state = JSON.parse(localStorage.getItem(store) || "{}");
-  const save = () => localStorage.setItem(store, JSON.stringify(state));
+  // A customer the site's backend signed (data-identity-*): served without a form.
+  const who = ["id", "email", "name", "signature"].reduce((o, k) => {
+    const v = script.getAttribute(`data-identity-${k}`);
+    if (v) o[k] = v;
+    return o;
+  }, {});
+  const identity = who.id && who.signature ? who : null;
+  let keep = localStorage, state = {};
+  const save = () => keep.setItem(store, JSON.stringify(state));
+  function load() {
+    state = JSON.parse(keep.getItem(store) || "{}");
+    // A token made for another signed customer (or for one who logged out) is not reused.
+    if ((state.identity || null) !== (identity ? identity.id : null)) state = {};
+  }
   let cfg = null, socket = null, polling = null, wsFailures = 0, lastId = 0;
   const seen = new Set();
 
@@ -109,7 +121,7 @@
     const compose = el("form", { class: "compose" }, text, el("button", { type: "submit", text: T.send }));
 
     // The identification form: what the account asks for, under its identification message.
-    const asked = ["name", "email", "rut", "phone"].filter((k) => cfg[`ask_${k}`] || (k === "email" && cfg.email_as_identifier));
+    const asked = identity || cfg.anonymous_visitors ? [] : ["name", "email", "rut", "phone"].filter((k) => cfg[`ask_${k}`] || (k === "email" && cfg.email_as_identifier));
     const field = (form, k, type, label) => {
       const attrs = { name: k, id: `atiende-${form.className}-${k}`, required: "" };
       const input = type === "textarea" ? el("textarea", Object.assign(attrs, { rows: "4", maxlength: "10000" })) : el("input", Object.assign(attrs, { type }));
@@ -180,10 +192,10 @@
     ident.addEventListener("submit", async (e) => {
       e.preventDefault();
       for (const s of ident.querySelectorAll(".err")) s.textContent = "";
-      const r = await post("visitors", Object.fromEntries(new FormData(ident))).catch(() => null);
+      const r = await post("visitors", Object.assign({ page_url: location.href }, Object.fromEntries(new FormData(ident)))).catch(() => null);
       const j = r ? await r.json().catch(() => ({})) : {};
       if (!r || r.status !== 201) return fieldErrors(ident, j);
-      state.visitor = j.visitor_token; save();
+      state.visitor = j.visitor_token; state.identity = null; save();
       ident.replaceWith(compose); panel.classList.remove("asking"); text.focus(); connect();
     });
 
@@ -225,9 +237,9 @@
     });
 
     async function startVisitor() {
-      const r = await post("visitors", {}).catch(() => null);
+      const r = await post("visitors", identity ? { page_url: location.href, identity } : { page_url: location.href }).catch(() => null);
       if (!r || r.status !== 201) { status.textContent = T.refused; return false; }
-      state.visitor = (await r.json()).visitor_token; save(); connect();
+      state.visitor = (await r.json()).visitor_token; state.identity = identity ? identity.id : null; save(); connect();
       return true;
     }
 
@@ -290,7 +302,8 @@
         setTimeout(connect, Math.min(10000, 500 * 2 ** Math.min(wsFailures, 4)));
       };
     }
-    connect();
+    // A signed customer starts at once, and sees their history.
+    if (identity && !state.visitor) startVisitor(); else connect();
 
     // The welcome message (shown by the widget, not stored): after its delay, on its
     // devices, in new conversations (and started ones when asked), at most once per period.
@@ -315,6 +328,9 @@
   }).then((c) => {
     cfg = c;
     if (cfg.hide) return;
+    // Anonymous visitors: each visit a new client (the token lives only as long as the tab).
+    if (cfg.anonymous_visitors && !identity) keep = sessionStorage;
+    load();
     if (document.body) render(); else document.addEventListener("DOMContentLoaded", render);
   }).catch(() => { /* a chat that is not for this site shows nothing */ });
 })();

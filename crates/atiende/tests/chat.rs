@@ -461,3 +461,169 @@ async fn the_contact_form_to_a_plain_address_is_mailed() {
     assert!(raw.contains("Tienda Sol: Rosa"), "{raw}");
     t.stop().await;
 }
+
+/// Signed visitors (the authentication token of seed 000): the company's backend signs its
+/// logged-in customer; the widget is trusted without a form, and the same customer in another
+/// browser sees their history. Forged signatures are refused by field and store nothing.
+#[tokio::test]
+async fn signed_visitors_are_trusted_and_see_their_history() {
+    let t = spawn_app().await;
+    let (id, token) = chat_account(&t, json!({"domain": "shop.example", "ask_rut": true})).await;
+    let ident = |secret: &str, cid: &str, email: &str| {
+        json!({"identity": {"id": cid, "email": email, "name": "Ana Pérez",
+            "signature": atiende_channels::chat::sign_identity(secret.as_bytes(), cid, email)}})
+    };
+    let (s, b, _) = public(
+        &t,
+        "POST",
+        &format!("{token}/visitors"),
+        SITE,
+        None,
+        Some(ident("x", "c-42", "ana@cliente.test")),
+    )
+    .await;
+    assert_eq!((s, b["error"]["field"].as_str()), (422, Some("identity")), "no secret yet: {b}");
+    let r = t.post(&format!("/api/v1/accounts/{id}/identity-secret"), json!({})).await;
+    assert_eq!(r.status(), 201);
+    let secret = r.json::<Value>().await.unwrap()["secret"].as_str().unwrap().to_string();
+    assert_eq!(secret.len(), 64);
+    let acc = t.get_json(&format!("/api/v1/accounts/{id}")).await;
+    assert!(!acc.to_string().contains(&secret), "never shown again");
+    assert!(acc["secrets_set"].to_string().contains("identity.secret"), "{acc}");
+    let agent = t.user("Acme", "beto@acme.test", &["agent"]).await;
+    let r =
+        t.call(reqwest::Method::POST, &format!("/api/v1/accounts/{id}/identity-secret"), &agent, None).await;
+    assert_eq!(r.status(), 403, "admins only");
+    for (body, field) in [
+        (ident("otro-secreto", "c-42", "ana@cliente.test"), "identity.signature"),
+        (
+            json!({"identity": {"id": "c-42", "email": "eve@cliente.test", "signature":
+                atiende_channels::chat::sign_identity(secret.as_bytes(), "c-42", "ana@cliente.test")}}),
+            "identity.signature",
+        ),
+        (json!({"identity": {"id": "", "signature": "ab"}}), "identity.id"),
+        (json!({"page_url": "javascript:alert(1)"}), "page_url"),
+    ] {
+        let (s, b, _) =
+            public(&t, "POST", &format!("{token}/visitors"), SITE, None, Some(body.clone())).await;
+        assert_eq!((s, b["error"]["field"].as_str()), (422, Some(field)), "{body}");
+    }
+    // Signed: no RUT asked, though the account asks unsigned visitors for it.
+    let mut first = ident(&secret, "c-42", "ana@cliente.test");
+    first["page_url"] = json!("https://shop.example/carro?paso=2");
+    let (s, b, _) = public(&t, "POST", &format!("{token}/visitors"), SITE, None, Some(first)).await;
+    assert_eq!(s, 201, "{b}");
+    let v1 = b["visitor_token"].as_str().unwrap().to_string();
+    public(
+        &t,
+        "POST",
+        &format!("{token}/messages"),
+        SITE,
+        Some(&v1),
+        Some(json!({"client_message_id": "1", "text": "¿Llegó mi pedido?"})),
+    )
+    .await;
+    let ticket = &t.get_json("/api/v1/tickets").await["items"][0];
+    let client = t.get_json(&format!("/api/v1/clients/{}", ticket["client_id"])).await;
+    assert_eq!(client["name"], "Ana Pérez");
+    let msgs = t.get_json(&format!("/api/v1/tickets/{}/messages", ticket["id"])).await;
+    let chat_meta = &msgs["items"][0]["chat"];
+    assert_eq!(chat_meta["page_url"], "https://shop.example/carro?paso=2", "{msgs}");
+    assert_eq!(chat_meta["verified"], true);
+    // The client card shows where the visitor writes from.
+    let (cookie, _) = t.session("admin@acme.test").await;
+    let html = t
+        .http
+        .get(format!("{}/tickets/{}", t.url, ticket["id"]))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(r#"href="https://shop.example/carro?paso=2" title="https://shop.example/carro?paso=2" rel="noopener noreferrer nofollow""#),
+        "{html}"
+    );
+    assert!(
+        html.contains("Identificado por el sitio") || html.contains("Identified by the site"),
+        "the verified badge"
+    );
+    // The same customer on another device: the same client, and their history.
+    let (_, b, _) = public(
+        &t,
+        "POST",
+        &format!("{token}/visitors"),
+        SITE,
+        None,
+        Some(ident(&secret, "c-42", "ana@cliente.test")),
+    )
+    .await;
+    let v2 = b["visitor_token"].as_str().unwrap().to_string();
+    let (_, b, _) = public(&t, "GET", &format!("{token}/messages"), SITE, Some(&v2), None).await;
+    assert_eq!(b["items"][0]["text"], "¿Llegó mi pedido?", "{b}");
+    // A new secret: the old signatures stop verifying.
+    t.post(&format!("/api/v1/accounts/{id}/identity-secret"), json!({})).await;
+    let (s, _, _) = public(
+        &t,
+        "POST",
+        &format!("{token}/visitors"),
+        SITE,
+        None,
+        Some(ident(&secret, "c-42", "ana@cliente.test")),
+    )
+    .await;
+    assert_eq!(s, 422);
+    t.stop().await;
+}
+
+/// "Email as identifier": visitors giving the same address are one client (agents see one
+/// history), but an unverified visitor sees only what was written since they started.
+/// Anonymous visitors are asked nothing.
+#[tokio::test]
+async fn email_as_identifier_joins_clients_without_showing_history() {
+    let t = spawn_app().await;
+    let (_, token) = chat_account(&t, json!({"domain": "shop.example", "email_as_identifier": true})).await;
+    let start = |email: &str| json!({"email": email, "name": "Rosa"});
+    let (_, b, _) =
+        public(&t, "POST", &format!("{token}/visitors"), SITE, None, Some(start("rosa@cliente.test"))).await;
+    let a = b["visitor_token"].as_str().unwrap().to_string();
+    public(
+        &t,
+        "POST",
+        &format!("{token}/messages"),
+        SITE,
+        Some(&a),
+        Some(json!({"client_message_id": "1", "text": "mi dirección es Calle 1"})),
+    )
+    .await;
+    let (_, b, _) =
+        public(&t, "POST", &format!("{token}/visitors"), SITE, None, Some(start("ROSA@cliente.test"))).await;
+    let other = b["visitor_token"].as_str().unwrap().to_string();
+    let (_, b, _) = public(&t, "GET", &format!("{token}/messages"), SITE, Some(&other), None).await;
+    assert_eq!(b["items"].as_array().unwrap().len(), 0, "not the other visitor's messages: {b}");
+    public(
+        &t,
+        "POST",
+        &format!("{token}/messages"),
+        SITE,
+        Some(&other),
+        Some(json!({"client_message_id": "1", "text": "hola otra vez"})),
+    )
+    .await;
+    let tickets = t.get_json("/api/v1/tickets").await;
+    let items = tickets["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "one client, one open ticket: {tickets}");
+    let msgs = t.get_json(&format!("/api/v1/tickets/{}/messages", items[0]["id"])).await;
+    assert_eq!(msgs["items"].as_array().unwrap().len(), 2);
+    let (_, b, _) = public(&t, "GET", &format!("{token}/messages"), SITE, Some(&other), None).await;
+    assert_eq!(b["items"].as_array().unwrap().len(), 1);
+
+    let (_, anon) =
+        chat_account(&t, json!({"domain": "shop.example", "ask_rut": true, "anonymous_visitors": true}))
+            .await;
+    let (s, b, _) = public(&t, "POST", &format!("{anon}/visitors"), SITE, None, Some(json!({}))).await;
+    assert_eq!(s, 201, "anonymous visitors are asked nothing: {b}");
+    t.stop().await;
+}

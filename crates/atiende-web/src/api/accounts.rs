@@ -20,6 +20,7 @@ pub fn routes() -> Router<Web> {
         .route("/accounts/{id}/inbound", post(inbound))
         .route("/accounts/{id}/agents", get(agents))
         .route("/accounts/{id}/agents/{user_id}", put(set_agent))
+        .route("/accounts/{id}/identity-secret", post(identity_secret))
         .route("/assignment/queue", get(queue))
 }
 
@@ -178,6 +179,20 @@ pub async fn inbound(
         StatusCode::ACCEPTED,
         Json(json!({"message_id": message_id, "ticket_id": ticket_id, "duplicate": duplicate})),
     ))
+}
+
+/// Makes a new identity secret for a chat account (admins): `{secret}`, shown this once; the
+/// previous one stops verifying. Logged-in customers of the company's site are signed with it
+/// (docs/chat.md, "Signed visitors").
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/identity-secret", tag = "accounts",
+    responses((status = 201, description = "`{secret}`"), (status = 404), (status = 409, description = "Not a chat account")))]
+pub async fn identity_secret(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(aid): Path<String>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let secret = atiende_app::channels::chat::new_identity_secret(&web.app, &actor, id(&aid)?).await?;
+    Ok((StatusCode::CREATED, Json(json!({"secret": secret}))))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -128,6 +128,8 @@ struct TicketPage {
     client: String,
     influencer: bool,
     identities: Vec<(String, String)>,
+    /// A chat visitor's details from their latest message: (label key, value, link).
+    visitor: Vec<(&'static str, String, Option<String>)>,
     kind: String,
     kind_short: String,
     /// The channel sends files with replies (else they go on notes only).
@@ -256,8 +258,15 @@ async fn page_for(
     let sla = names.sla(t.account_id);
     let since =
         if t.awaiting_answer && t.state == atiende_core::TicketState::Open { t.waiting_since } else { None };
+    let visitor = rows
+        .iter()
+        .rev()
+        .find_map(|m| m.meta().get("chat").cloned())
+        .map(|chat| visitor_facts(&chat))
+        .unwrap_or_default();
     Ok(TicketPage {
         c,
+        visitor,
         client: if client.name.is_empty() { format!("#{}", client.id) } else { client.name.clone() },
         influencer: client.influencer,
         identities,
@@ -433,4 +442,31 @@ mod tests {
         assert_eq!(super::human_size(2048), "2 KB");
         assert_eq!(super::human_size(12), "12 B");
     }
+}
+
+/// What the client card shows of a chat visitor: where they write from and what they gave.
+fn visitor_facts(chat: &serde_json::Value) -> Vec<(&'static str, String, Option<String>)> {
+    let text = |k: &str| chat[k].as_str().filter(|v| !v.is_empty()).map(str::to_string);
+    let mut out = Vec::new();
+    if chat["verified"].as_bool() == Some(true) {
+        out.push(("visitor.verified", String::new(), None));
+    }
+    if let Some(url) = text("page_url") {
+        let link = (url.starts_with("https://") || url.starts_with("http://")).then(|| url.clone());
+        // Shown as host and path, cut (the whole address is the link and its title).
+        let bare = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
+        let bare = bare.split(['?', '#']).next().unwrap_or(bare);
+        let short: String = bare.chars().take(60).collect();
+        let short = if bare.chars().count() > 60 { format!("{short}…") } else { short };
+        out.push(("visitor.page", short, link));
+    }
+    if let Some(ua) = text("user_agent") {
+        out.push(("visitor.browser", atiende_core::chat::browser_summary(&ua), None));
+    }
+    for (k, label) in [("email", "visitor.email"), ("rut", "visitor.rut"), ("phone", "visitor.phone")] {
+        if let Some(v) = text(k) {
+            out.push((label, v, None));
+        }
+    }
+    out
 }

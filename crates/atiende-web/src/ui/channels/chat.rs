@@ -2,10 +2,17 @@
 //! (name and the site's domain), the account's line with its widget token, and the "Chat
 //! options" section of its settings.
 use super::{AccountView, ChannelScreens};
+use crate::Web;
+use crate::ui::account_settings::settings_page_with;
 use crate::ui::admin::Errors;
-use crate::ui::{Chrome, Form};
+use crate::ui::{Chrome, Form, Page, UiError, read_form, render};
 use askama::Template;
 use atiende_core::ChannelKind;
+use axum::Router;
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::post;
 use serde_json::{Value, json};
 
 pub struct ChatScreens;
@@ -38,6 +45,9 @@ struct Section<'a> {
     email_accounts: Vec<(i64, String)>,
     /// The contrast of the text colour on the main colour, when it is too low to read well.
     low_contrast: Option<String>,
+    /// Whether the chat has an identity secret, and the one just made (shown this once).
+    identity_set: bool,
+    new_secret: Option<String>,
     e: &'a Errors,
 }
 
@@ -116,7 +126,7 @@ impl ChannelScreens for ChatScreens {
     }
 
     fn mark(&self) -> &'static str {
-        "💬"
+        "Chat"
     }
 
     fn create_form(&self, c: &Chrome, e: &Errors) -> Result<String, askama::Error> {
@@ -171,6 +181,8 @@ impl ChannelScreens for ChatScreens {
             v,
             email_accounts,
             low_contrast,
+            identity_set: a.secret_set("identity.secret"),
+            new_secret: ctx.test.and_then(|t| t["identity_secret"].as_str()).map(str::to_string),
             e,
         }
         .render()
@@ -204,4 +216,25 @@ impl ChannelScreens for ChatScreens {
         }
         Some(p)
     }
+
+    fn routes(&self) -> Router<Web> {
+        Router::new().route("/admin/accounts/{id}/chat/identity-secret", post(identity_secret))
+    }
+}
+
+/// "New identity secret": makes one and shows it on the settings page, this once.
+async fn identity_secret(
+    State(web): State<Web>,
+    page: Page,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, UiError> {
+    let form = read_form(req.into_body()).await;
+    form.check_csrf(&page)?;
+    let secret = atiende_app::channels::chat::new_identity_secret(&web.app, &page.actor, id).await?;
+    let shown = json!({"identity_secret": secret});
+    Ok(render(
+        StatusCode::OK,
+        &settings_page_with(&web, &page, id, false, Some(shown), Errors::default()).await?,
+    ))
 }

@@ -56,8 +56,9 @@ impl AccountView {
     }
 }
 
-/// What a settings section may show besides its account: the answer of a connection test
-/// that just ran, and the organization's accounts (for settings that name one).
+/// What a settings section may show besides its account: the answer of the kind's action
+/// that just ran (a connection test, a new secret shown once), and the organization's
+/// accounts (for settings that name one).
 pub struct SectionContext<'a> {
     pub test: Option<&'a Value>,
     /// (id, name, kind) of each account of the organization.
