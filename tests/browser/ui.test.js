@@ -1052,3 +1052,32 @@ test("chat widget: a customer signed by the site is served without a form and fi
   await phone.close();
   site.close();
 });
+
+test("chat widget: files up to 1 MB from the visitor reach the agent; the agent's file reaches the visitor", async () => {
+  const { site, origin, domain } = await chatSite();
+  const acc = await api("POST", "/api/v1/accounts", { kind: "chat", name: "Chat archivos", settings: { domain } });
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-US" });
+  const page = await ctx.newPage();
+  await page.goto(`${origin}/?t=${acc.json.settings.token}`);
+  const w = page.locator("[data-atiende-widget]");
+  await w.locator(".bubble").click();
+  // A 1x1 PNG.
+  const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
+  await w.locator("input[type=file]").setInputFiles({ name: "foto.png", mimeType: "image/png", buffer: png });
+  await w.locator("li.client .file img").waitFor({ timeout: 10000 });
+  await w.locator("input[type=file]").setInputFiles({ name: "grande.pdf", mimeType: "application/pdf", buffer: Buffer.alloc(1024 * 1024 + 10, 37) });
+  await w.locator(".status", { hasText: "over 1 MB" }).waitFor();
+  const ticket = await ticketOf(acc.json.id);
+  const msgs = (await api("GET", `/api/v1/tickets/${ticket.id}/messages`)).json.items;
+  assert.equal(msgs.length, 1, "the big file was not sent");
+  assert.equal(msgs[0].attachments[0].filename, "foto.png");
+  const pdf = Buffer.from("%PDF-1.4 factura");
+  assert.equal((await api("POST", `/api/v1/tickets/${ticket.id}/messages`, { text: "Your invoice", attachments: [{ filename: "invoice.pdf", content_type: "application/pdf", data: pdf.toString("base64") }] })).status, 201);
+  const link = w.locator("li.agent .file", { hasText: "invoice.pdf" });
+  await link.waitFor({ timeout: 10000 });
+  const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+  assert.equal(download.suggestedFilename(), "invoice.pdf");
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, "chat-widget-files.png") });
+  await ctx.close();
+  site.close();
+});

@@ -143,3 +143,33 @@ pub async fn agents_online(db: &Db, account_id: i64) -> Result<bool, StoreError>
     .await)?;
     Ok(n > 0)
 }
+
+/// A file of the visitor's conversation (on a message they may see), with its bytes.
+pub async fn attachment(
+    db: &Db,
+    v: &VisitorRow,
+    attachment_id: i64,
+) -> Result<Option<(crate::attachments::AttachmentInfo, Option<Vec<u8>>)>, StoreError> {
+    let (kind, value) = v.client_identity();
+    let since = if v.sees_history { 0 } else { v.created_at };
+    let message_id: Option<i64> = on_db!(db, |c| {
+        sqlx::query_scalar(
+        "SELECT m.id FROM attachments f JOIN messages m ON m.id = f.message_id JOIN tickets t ON t.id = m.ticket_id \
+         JOIN client_identities ci ON ci.client_id = t.client_id AND ci.org_id = t.org_id \
+         WHERE f.id = $1 AND f.org_id = $2 AND ci.kind = $3 AND ci.value = $4 AND t.account_id = $5 \
+         AND m.author_kind <> 'note' AND m.created_at >= $6"
+    )
+    .bind(attachment_id)
+    .bind(v.org_id)
+    .bind(kind)
+    .bind(&value)
+    .bind(v.account_id)
+    .bind(since)
+    .fetch_optional(c)
+    .await
+    })?;
+    match message_id {
+        None => Ok(None),
+        Some(_) => Ok(Some(crate::attachments::get(db, v.org_id, attachment_id).await?)),
+    }
+}

@@ -30,6 +30,8 @@ pub fn routes() -> Router<Web> {
         .route("/public/v1/chat/{token}/ws", get(ws))
         .route("/public/v1/chat/{token}/config", get(config).options(preflight))
         .route("/public/v1/chat/{token}/contact", post(contact).options(preflight))
+        .route("/public/v1/chat/{token}/files", post(send_file).options(preflight))
+        .route("/public/v1/chat/{token}/attachments/{id}", get(download).options(preflight))
         .layer(axum::middleware::from_fn(cors))
         .route("/widget/atiende.js", get(widget))
 }
@@ -106,10 +108,11 @@ async fn visitor(web: &Web, account: &AccountRow, headers: &HeaderMap) -> Result
 /// The browser's preflight before a cross-origin POST with JSON or a token.
 async fn preflight(
     State(web): State<Web>,
-    Path(token): Path<String>,
+    Path(params): Path<std::collections::HashMap<String, String>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    account(&web, &token, &headers).await?;
+    let token = params.get("token").map(String::as_str).unwrap_or("");
+    account(&web, token, &headers).await?;
     let mut resp = StatusCode::NO_CONTENT.into_response();
     let h = resp.headers_mut();
     h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST"));
@@ -194,6 +197,58 @@ pub async fn send(
         Outcome::Duplicate { message_id, .. } => (message_id, true),
     };
     Ok((StatusCode::ACCEPTED, Json(json!({"id": id, "duplicate": duplicate}))).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct FileQuery {
+    #[serde(default)]
+    client_message_id: String,
+    #[serde(default)]
+    filename: String,
+}
+
+/// A visitor's file: the bytes as the body, its type in `Content-Type`,
+/// `?client_message_id=…&filename=…` → 202 `{id, duplicate}` (at most 1 MB: 413 over it;
+/// 422 naming `filename`, `content_type` or `data` when refused).
+#[utoipa::path(post, path = "/public/v1/chat/{token}/files", tag = "chat",
+    params(("token" = String, Path, description = "The widget's token"),
+        ("client_message_id" = String, Query, description = "The widget's own id of the message"),
+        ("filename" = String, Query, description = "The file's name")),
+    responses((status = 202, description = "`{id, duplicate}`"), (status = 401, description = "No or a wrong visitor token"), (status = 403, description = "`forbidden_origin`")))]
+pub async fn send_file(
+    State(web): State<Web>,
+    Path(token): Path<String>,
+    Query(q): Query<FileQuery>,
+    req: axum::extract::Request,
+) -> ApiResult<Response> {
+    let (parts, body) = req.into_parts();
+    let a = account(&web, &token, &parts.headers).await?;
+    let v = visitor(&web, &a, &parts.headers).await?;
+    let data = crate::extract::read_body(body, chat::VISITOR_FILE_BYTES).await?;
+    let content_type =
+        parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let upload = atiende_app::tickets::Upload { filename: q.filename, content_type, data: data.to_vec() };
+    let (id, duplicate) = match chat::post_file(&web.app, &a, &v, &q.client_message_id, upload).await? {
+        Outcome::Stored { message_id, .. } => (message_id, false),
+        Outcome::Duplicate { message_id, .. } => (message_id, true),
+    };
+    Ok((StatusCode::ACCEPTED, Json(json!({"id": id, "duplicate": duplicate}))).into_response())
+}
+
+/// A file of the visitor's conversation (theirs or an agent's), as a download.
+#[utoipa::path(get, path = "/public/v1/chat/{token}/attachments/{id}", tag = "chat",
+    params(("token" = String, Path, description = "The widget's token"), ("id" = i64, Path, description = "The attachment's id")),
+    responses((status = 200, description = "The file"), (status = 401, description = "No or a wrong visitor token"), (status = 404, description = "Not a file of this conversation")))]
+pub async fn download(
+    State(web): State<Web>,
+    Path((token, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let a = account(&web, &token, &headers).await?;
+    let v = visitor(&web, &a, &headers).await?;
+    let id = id.parse::<i64>().map_err(|_| ApiError::invalid("id", "must be an attachment id"))?;
+    let (info, data) = chat::file(&web.app, &v, id).await?;
+    Ok(crate::api::email::file_response(&info.filename, &info.content_type, data, false))
 }
 
 #[derive(Deserialize)]

@@ -18,13 +18,13 @@
     ? { open: "Abrir el chat", close: "Cerrar el chat", send: "Enviar", placeholder: "Escribe tu mensaje…", title: "Chat",
         name: "Nombre", email: "Email", rut: "RUT", phone: "Teléfono", start: "Comenzar", them: "Nosotros",
         error: "No se pudo enviar. Reintentando…", offline: "Sin conexión. Reconectando…", refused: "Este chat no está disponible en este sitio.",
-        unread: "mensajes nuevos", dismiss: "Descartar", reply: "Responder…", message: "Mensaje",
+        unread: "mensajes nuevos", attach: "Adjuntar un archivo", tooBig: "El archivo supera 1 MB.", dismiss: "Descartar", reply: "Responder…", message: "Mensaje",
         contactTitle: "Ahora no hay nadie en línea", contactText: "Déjanos tu mensaje y te responderemos por email.",
         contactOk: "¡Gracias! Te responderemos por email.", contactFail: "No se pudo enviar el formulario. Inténtalo de nuevo." }
     : { open: "Open the chat", close: "Close the chat", send: "Send", placeholder: "Write your message…", title: "Chat",
         name: "Name", email: "Email", rut: "RUT", phone: "Phone", start: "Start", them: "Us",
         error: "Could not send. Retrying…", offline: "Offline. Reconnecting…", refused: "This chat is not available on this site.",
-        unread: "new messages", dismiss: "Dismiss", reply: "Reply…", message: "Message",
+        unread: "new messages", attach: "Attach a file", tooBig: "The file is over 1 MB.", dismiss: "Dismiss", reply: "Reply…", message: "Message",
         contactTitle: "Nobody is online right now", contactText: "Leave us a message and we will answer by email.",
         contactOk: "Thank you! We will answer by email.", contactFail: "The form could not be sent. Please try again." };
   const mobile = matchMedia("(max-width: 768px), (pointer: coarse)").matches;
@@ -105,6 +105,9 @@
       h3 { margin: 0; font-size: 15px; }
       .muted { margin: 0; color: #475569; font-size: 13px; overflow-wrap: anywhere; }
       .err { color: #b91c1c; font-size: 12px; }
+      form button.attach { background: transparent; color: #475569; padding: 8px 4px; }
+      .file { display: block; margin-top: 4px; color: inherit; text-decoration: underline; cursor: pointer; background: none; border: 0; padding: 0; text-align: left; overflow-wrap: anywhere; }
+      .file img { display: block; max-width: 100%; max-height: 160px; border-radius: 6px; margin-top: 4px; }
     ` }));
     const long = cfg.long_button && cfg.long_button_text;
     const badge = el("span", { class: "badge", "aria-hidden": "true" });
@@ -118,7 +121,10 @@
       el("header", {}, el("h2", { text: cfg.chat_name || T.title }), closeBtn), status,
       el("p", { class: "intro", "data-part": "header", text: cfg.conversation_header || "" }), list);
     const text = el("textarea", { rows: "2", "aria-label": T.placeholder, placeholder: T.placeholder, maxlength: "10000" });
-    const compose = el("form", { class: "compose" }, text, el("button", { type: "submit", text: T.send }));
+    const picker = el("input", { type: "file", hidden: "" });
+    const attach = el("button", { type: "button", class: "attach", "aria-label": T.attach, title: T.attach });
+    attach.insertAdjacentHTML("beforeend", '<svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2"><path d="M21 11l-8.5 8.5a5 5 0 0 1-7-7L14 4a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 7"/></svg>');
+    const compose = el("form", { class: "compose" }, attach, picker, text, el("button", { type: "submit", text: T.send }));
 
     // The identification form: what the account asks for, under its identification message.
     const asked = identity || cfg.anonymous_visitors ? [] : ["name", "email", "rut", "phone"].filter((k) => cfg[`ask_${k}`] || (k === "email" && cfg.email_as_identifier));
@@ -267,11 +273,40 @@
       const li = el("li", { class: m.author_kind === "client" ? "client" : "agent" });
       if (m.id) li.setAttribute("data-id", String(m.id)); else li.setAttribute("data-part", "welcome");
       if (m.author_kind !== "client") li.append(el("span", { class: "author", text: m.author_name || company }));
-      li.append(m.text);
+      if (m.text) li.append(m.text);
+      for (const f of m.attachments || []) li.append(fileLink(f));
       list.append(li);
       list.scrollTop = list.scrollHeight;
       if (live && m.author_kind !== "client") arrived(m);
     }
+
+    // Files are read with the visitor's token (never in a URL), then shown or saved.
+    const blob = (f) => fetch(`${api}/attachments/${f.id}`, { headers: { authorization: `Bearer ${state.visitor}` } })
+      .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(String(r.status)))));
+    function fileLink(f) {
+      const b = el("button", { type: "button", class: "file", "data-file": String(f.id), text: `${f.filename} (${Math.max(1, Math.round(f.size / 1024))} KB)` });
+      b.addEventListener("click", () => blob(f).then((data) => {
+        const a = el("a", { href: URL.createObjectURL(data), download: f.filename });
+        a.click(); setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+      }).catch(() => { status.textContent = T.error; }));
+      if (/^image\/(png|jpeg|gif|webp)$/.test(f.content_type)) {
+        blob(f).then((data) => { b.append(el("img", { src: URL.createObjectURL(data), alt: f.filename })); }).catch(() => {});
+      }
+      return b;
+    }
+    attach.addEventListener("click", () => picker.click());
+    picker.addEventListener("change", async () => {
+      const f = picker.files[0];
+      picker.value = "";
+      if (!f) return;
+      if (f.size > 1024 * 1024) { status.textContent = T.tooBig; return; }
+      if (!state.visitor && !(await startVisitor())) return;
+      const q = `client_message_id=${encodeURIComponent(newId())}&filename=${encodeURIComponent(f.name)}`;
+      const r = await fetch(`${api}/files?${q}`, { method: "POST", body: f,
+        headers: { "content-type": f.type || "application/octet-stream", authorization: `Bearer ${state.visitor}` } }).catch(() => null);
+      if (r && r.status === 202) { status.textContent = ""; if (!socket) poll(); return; }
+      status.textContent = (r && (await r.json().catch(() => ({}))).error?.message) || T.error;
+    });
 
     async function poll(live = true) {
       const r = await fetch(`${api}/messages?after=${lastId}`, { headers: { authorization: `Bearer ${state.visitor}` } }).catch(() => null);

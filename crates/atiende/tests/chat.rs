@@ -627,3 +627,105 @@ async fn email_as_identifier_joins_clients_without_showing_history() {
     assert_eq!(s, 201, "anonymous visitors are asked nothing: {b}");
     t.stop().await;
 }
+
+async fn upload(
+    t: &TestApp,
+    token: &str,
+    visitor: &str,
+    cmid: &str,
+    name: &str,
+    ct: &str,
+    data: Vec<u8>,
+) -> (u16, Value) {
+    let r = t
+        .http
+        .post(format!("{}/public/v1/chat/{token}/files?client_message_id={cmid}&filename={name}", t.url))
+        .header("origin", SITE)
+        .header("content-type", ct)
+        .bearer_auth(visitor)
+        .body(data)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status().as_u16();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Files from visitors (seed 001: up to 1 MB), checked by their bytes, reach the agent as
+/// attachments; an agent's file reaches the visitor, who alone can download it.
+#[tokio::test]
+async fn files_go_both_ways_checked_and_limited() {
+    let t = spawn_app().await;
+    let (_, token) = chat_account(&t, json!({"domain": "shop.example"})).await;
+    let v = visitor(&t, &token).await;
+    let png = {
+        let mut p = b"\x89PNG\r\n\x1a\n".to_vec();
+        p.extend_from_slice(&[0u8; 64]);
+        p
+    };
+    for (name, ct, data, field) in [
+        ("foto.png", "image/png", b"no soy una imagen".to_vec(), "content_type"),
+        ("pagina.html", "text/plain", b"<html><script>alert(1)</script></html>".to_vec(), "filename"),
+        ("nota.txt", "text/plain", b"<!doctype html><script>alert(1)</script>".to_vec(), "data"),
+        ("vacio.txt", "text/plain", Vec::new(), "data"),
+    ] {
+        let (s, b) = upload(&t, &token, &v, "f-bad", name, ct, data).await;
+        assert_eq!((s, b["error"]["field"].as_str()), (422, Some(field)), "{name}: {b}");
+    }
+    let (s, b) =
+        upload(&t, &token, &v, "f-big", "grande.pdf", "application/pdf", vec![b'%'; 1024 * 1024 + 1]).await;
+    assert_eq!(s, 413, "{b}");
+    let (s, b) = upload(&t, &token, &v, "f-1", "foto.png", "image/png", png.clone()).await;
+    assert_eq!((s, b["duplicate"].as_bool()), (202, Some(false)), "{b}");
+    let (_, again) = upload(&t, &token, &v, "f-1", "foto.png", "image/png", png.clone()).await;
+    assert_eq!(again["id"], b["id"], "stored once");
+    let (s, _) = upload(&t, &token, "cv_forged", "f-2", "foto.png", "image/png", png.clone()).await;
+    assert_eq!(s, 401);
+    let ticket = t.get_json("/api/v1/tickets").await["items"][0]["id"].as_i64().unwrap();
+    let msgs = t.get_json(&format!("/api/v1/tickets/{ticket}/messages")).await;
+    assert_eq!(msgs["items"].as_array().unwrap().len(), 1, "nothing stored for refused files: {msgs}");
+    assert_eq!(msgs["items"][0]["attachments"][0]["filename"], "foto.png");
+    // The agent answers with a file; the visitor sees it and downloads it.
+    let pdf = b"%PDF-1.4 factura".to_vec();
+    let r = t
+        .post(
+            &format!("/api/v1/tickets/{ticket}/messages"),
+            json!({"text": "Su factura", "attachments": [{"filename": "factura.pdf", "content_type": "application/pdf",
+                "data": atiende_core::b64::encode(&pdf)}]}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let (_, b, _) = public(&t, "GET", &format!("{token}/messages"), SITE, Some(&v), None).await;
+    let items = b["items"].as_array().unwrap();
+    assert_eq!(items[0]["attachments"][0]["content_type"], "image/png");
+    let file = &items[1]["attachments"][0];
+    assert_eq!(file["filename"], "factura.pdf", "{b}");
+    let get = |who: &str| {
+        t.http
+            .get(format!("{}/public/v1/chat/{token}/attachments/{}", t.url, file["id"]))
+            .header("origin", SITE)
+            .bearer_auth(who.to_string())
+            .send()
+    };
+    // A page's fetch with the token is preflighted first.
+    let r = t
+        .http
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/public/v1/chat/{token}/attachments/{}", t.url, file["id"]),
+        )
+        .header("origin", SITE)
+        .header("access-control-request-headers", "authorization")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(r.headers()["access-control-allow-origin"], SITE);
+    let r = get(&v).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
+    let other = visitor(&t, &token).await;
+    assert_eq!(get(&other).await.unwrap().status(), 404, "another visitor's file");
+    t.stop().await;
+}

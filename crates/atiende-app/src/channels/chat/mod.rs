@@ -19,6 +19,9 @@ pub struct Chat;
 
 /// Longest text a visitor may send in one message (characters).
 pub const MAX_TEXT: usize = 10_000;
+/// Largest file a visitor may send (seed 001: 1 MB), and an agent may send back.
+pub const VISITOR_FILE_BYTES: usize = 1024 * 1024;
+pub const AGENT_FILE_BYTES: usize = 10 * 1024 * 1024;
 /// Messages a visitor may send a minute, and visitors one address may start a minute.
 pub const MESSAGES_PER_MINUTE: u32 = 30;
 pub const VISITORS_PER_MINUTE: u32 = 20;
@@ -56,7 +59,10 @@ impl Channel for Chat {
     }
 
     fn capabilities(&self, _: &App) -> Capabilities {
-        Capabilities { private_messages: true, ..Default::default() }
+        // Agents may send files back; the visitor downloads them from their conversation.
+        let files =
+            Some(super::FileLimits { max_files: crate::tickets::MAX_FILES, max_bytes: AGENT_FILE_BYTES });
+        Capabilities { private_messages: true, files, ..Default::default() }
     }
 
     fn describe(&self, app: &App, account: &AccountRow, out: &mut Value) {
@@ -492,6 +498,28 @@ pub async fn contact(
     Ok(())
 }
 
+/// Stores a visitor's file as a message of its own, once per `client_message_id`: at most
+/// 1 MB, its type checked against its first bytes, pages and scripts refused
+/// ([`crate::tickets::check_files`], as for agents' uploads).
+pub async fn post_file(
+    app: &App,
+    account: &AccountRow,
+    v: &VisitorRow,
+    client_message_id: &str,
+    file: crate::tickets::Upload,
+) -> Result<Outcome, AppError> {
+    let cmid = check_cmid(client_message_id)?;
+    let files = crate::tickets::check_files(vec![file], VISITOR_FILE_BYTES).map_err(|e| match e {
+        // One file here: its fields are the request's, not a list's.
+        AppError::Invalid(mut v) => {
+            v.field = v.field.trim_start_matches("attachments[0].").to_string();
+            AppError::Invalid(v)
+        }
+        other => other,
+    })?;
+    store_message(app, account, v, cmid, "", files).await
+}
+
 /// Stores a visitor's message once per `client_message_id` (the widget's own id, so a
 /// retry after a lost answer is not stored twice).
 pub async fn post(
@@ -503,6 +531,17 @@ pub async fn post(
 ) -> Result<Outcome, AppError> {
     let cmid = check_cmid(client_message_id)?;
     check_text(text)?;
+    store_message(app, account, v, cmid, text, Vec::new()).await
+}
+
+async fn store_message(
+    app: &App,
+    account: &AccountRow,
+    v: &VisitorRow,
+    cmid: &str,
+    text: &str,
+    attachments: Vec<atiende_core::inbound::Attachment>,
+) -> Result<Outcome, AppError> {
     if !app.chat_limits.allow(&format!("messages:{}", v.id), MESSAGES_PER_MINUTE) {
         return Err(AppError::RateLimited);
     }
@@ -513,7 +552,7 @@ pub async fn post(
         client: ClientIdentity { kind: kind.to_string(), value, name },
         text: text.to_string(),
         html: None,
-        attachments: Vec::new(),
+        attachments,
         private: true,
         automated: false,
         parent: None,
@@ -533,7 +572,13 @@ pub fn public_message(
     author_name: Option<String>,
     text: &str,
     created_at: &str,
+    files: &[atiende_store::attachments::AttachmentInfo],
 ) -> Value {
+    let files: Vec<Value> = files
+        .iter()
+        .filter(|f| f.message_id == id && f.stored)
+        .map(|f| json!({"id": f.id, "filename": f.filename, "content_type": f.content_type, "size": f.size}))
+        .collect();
     json!({
         "type": "message",
         "id": id,
@@ -541,6 +586,7 @@ pub fn public_message(
         "author_name": author_name,
         "text": text,
         "created_at": created_at,
+        "attachments": files,
     })
 }
 
@@ -553,11 +599,14 @@ pub async fn messages(
     limit: i64,
 ) -> Result<Vec<Value>, AppError> {
     let rows = store::conversation(&app.db, v, after_id, limit.clamp(1, 500)).await?;
+    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+    let files = atiende_store::attachments::for_messages(&app.db, v.org_id, &ids).await?;
     let mut out = Vec::with_capacity(rows.len());
     for m in rows {
         let kind = m.author_kind.as_str();
         let name = authors.name(app, v.org_id, kind, m.author_user_id).await?;
-        out.push(public_message(m.id, kind, name, &m.text, &atiende_core::time::rfc3339(m.created_at)));
+        let at = atiende_core::time::rfc3339(m.created_at);
+        out.push(public_message(m.id, kind, name, &m.text, &at, &files));
     }
     Ok(out)
 }
@@ -570,14 +619,18 @@ pub async fn pushed_message(
     payload: &Value,
 ) -> Result<Value, AppError> {
     let m = &payload["message"];
+    let id = m["id"].as_i64().unwrap_or(0);
     let kind = m["author_kind"].as_str().unwrap_or("");
     let name = authors.name(app, v.org_id, kind, m["author_user_id"].as_i64()).await?;
+    // (Events do not carry files: they are read for this message only.)
+    let files = atiende_store::attachments::for_messages(&app.db, v.org_id, &[id]).await?;
     Ok(public_message(
-        m["id"].as_i64().unwrap_or(0),
+        id,
         kind,
         name,
         m["text"].as_str().unwrap_or(""),
         m["created_at"].as_str().unwrap_or(""),
+        &files,
     ))
 }
 
@@ -593,4 +646,16 @@ pub fn is_theirs(v: &VisitorRow, client_id: Option<i64>, payload: &Value) -> boo
         && on_their_account(v, payload)
         && payload["ticket"]["client_id"].as_i64() == client_id
         && payload["message"]["author_kind"].as_str() != Some("note")
+}
+
+/// A file of the visitor's conversation: its name, type and bytes.
+pub async fn file(
+    app: &App,
+    v: &VisitorRow,
+    attachment_id: i64,
+) -> Result<(atiende_store::attachments::AttachmentInfo, Vec<u8>), AppError> {
+    match store::attachment(&app.db, v, attachment_id).await? {
+        Some((info, Some(data))) => Ok((info, data)),
+        _ => Err(AppError::NotFound),
+    }
 }
