@@ -173,3 +173,72 @@ pub async fn attachment(
         Some(_) => Ok(Some(crate::attachments::get(db, v.org_id, attachment_id).await?)),
     }
 }
+
+/// The ticket of the visitor's latest message (where their typing and reading show).
+pub async fn current_ticket(db: &Db, v: &VisitorRow) -> Result<Option<i64>, StoreError> {
+    let (kind, value) = v.client_identity();
+    Ok(on_db!(db, |c| sqlx::query_scalar(
+        "SELECT m.ticket_id FROM messages m JOIN tickets t ON t.id = m.ticket_id \
+         JOIN client_identities ci ON ci.client_id = t.client_id AND ci.org_id = t.org_id \
+         WHERE ci.org_id = $1 AND ci.kind = $2 AND ci.value = $3 AND t.account_id = $4 \
+         ORDER BY m.id DESC LIMIT 1"
+    )
+    .bind(v.org_id)
+    .bind(kind)
+    .bind(&value)
+    .bind(v.account_id)
+    .fetch_optional(c)
+    .await)?)
+}
+
+/// Records that the visitor has seen their conversation up to `message_id` (never
+/// backwards) and the `chat.seen` event; false when it was already seen.
+pub async fn mark_seen(
+    tx: &mut crate::Tx,
+    v: &VisitorRow,
+    ticket_id: i64,
+    message_id: i64,
+    now: Micros,
+) -> Result<bool, StoreError> {
+    let n = exec_tx!(tx, |c| sqlx::query(
+        "UPDATE chat_visitors SET seen_message_id = $1, last_seen_at = $2 \
+         WHERE id = $3 AND (seen_message_id IS NULL OR seen_message_id < $1)"
+    )
+    .bind(message_id)
+    .bind(now)
+    .bind(v.id))?;
+    if n > 0 {
+        crate::events::record(
+            tx,
+            v.org_id,
+            "chat.seen",
+            Some(ticket_id),
+            Some(message_id),
+            &serde_json::json!({"ticket_id": ticket_id, "message_id": message_id}),
+            now,
+        )
+        .await?;
+    }
+    Ok(n > 0)
+}
+
+/// The newest message any visitor of this client has seen on the account.
+pub async fn seen_up_to(
+    db: &Db,
+    org_id: i64,
+    account_id: i64,
+    client_id: i64,
+) -> Result<Option<i64>, StoreError> {
+    Ok(on_db!(db, |c| {
+        sqlx::query_scalar(
+        "SELECT MAX(cv.seen_message_id) FROM chat_visitors cv JOIN client_identities ci \
+         ON ci.org_id = cv.org_id AND ci.kind = cv.client_kind AND ci.value = COALESCE(cv.client_value, 'v' || cv.id) \
+         WHERE cv.org_id = $1 AND cv.account_id = $2 AND ci.client_id = $3"
+    )
+    .bind(org_id)
+    .bind(account_id)
+    .bind(client_id)
+    .fetch_one(c)
+    .await
+    })?)
+}

@@ -20,7 +20,14 @@ impl EventStream {
         tokio::spawn(async move {
             let mut body = resp.bytes_stream();
             let mut buf = String::new();
-            while let Some(Ok(chunk)) = body.next().await {
+            // Ends (closing the connection) when the stream is dropped, so a stopping server
+            // does not wait for it.
+            loop {
+                let chunk = tokio::select! {
+                    c = body.next() => c,
+                    _ = tx.closed() => return,
+                };
+                let Some(Ok(chunk)) = chunk else { return };
                 buf.push_str(&String::from_utf8_lossy(&chunk));
                 while let Some(end) = buf.find("\n\n") {
                     let frame: String = buf.drain(..end + 2).collect();

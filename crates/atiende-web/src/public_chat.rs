@@ -307,6 +307,16 @@ async fn ws(
     }))
 }
 
+/// An error frame for a refused signal (the connection stays).
+fn error_frame(e: atiende_app::AppError) -> Value {
+    match e {
+        atiende_app::AppError::Invalid(v) => {
+            json!({"type": "error", "code": "invalid", "field": v.field, "message": v.message})
+        }
+        other => json!({"type": "error", "code": "failed", "message": other.to_string()}),
+    }
+}
+
 async fn session(
     web: Web,
     account: AccountRow,
@@ -365,13 +375,20 @@ async fn session(
             frame = socket.recv() => match frame {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(()),
                 Some(Ok(Message::Text(t))) => {
-                    // The socket only pushes; a visitor writes with POST …/messages.
-                    let kind = serde_json::from_str::<Value>(&t).ok().and_then(|v| v["type"].as_str().map(str::to_string));
-                    if kind.as_deref() == Some("ping") {
-                        socket.send(send(&json!({"type": "pong"}))).await.map_err(|e| e.to_string())?;
-                    } else {
-                        let err = json!({"type": "error", "code": "unknown_frame", "message": "this socket takes only {\"type\": \"ping\"}; send messages with POST …/messages"});
-                        socket.send(send(&err)).await.map_err(|e| e.to_string())?;
+                    // Messages are written with POST …/messages; the socket takes signals.
+                    let frame = serde_json::from_str::<Value>(&t).unwrap_or(Value::Null);
+                    let answer = match frame["type"].as_str() {
+                        Some("ping") => Some(json!({"type": "pong"})),
+                        Some("typing") => chat::typing(app, &v).await.err().map(error_frame),
+                        Some("seen") => match frame["id"].as_i64() {
+                            Some(id) => chat::seen(app, &v, id).await.err().map(error_frame),
+                            None => Some(json!({"type": "error", "code": "invalid", "field": "id", "message": "must be a message id"})),
+                        },
+                        _ => Some(json!({"type": "error", "code": "unknown_frame",
+                            "message": "this socket takes {\"type\": \"ping\" | \"typing\" | \"seen\"}; send messages with POST …/messages"})),
+                    };
+                    if let Some(a) = answer {
+                        socket.send(send(&a)).await.map_err(|e| e.to_string())?;
                     }
                 }
                 Some(Ok(_)) => {}

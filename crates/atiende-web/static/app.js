@@ -118,7 +118,18 @@
       }
     };
     ["ticket.created", "ticket.closed", "ticket.reopened", "ticket.assigned", "ticket.updated", "ticket.ignored",
-     "message.created", "message.delivery", "lagged"].forEach((k) => es.addEventListener(k, onEvent));
+     "message.created", "message.delivery", "chat.seen", "lagged"].forEach((k) => es.addEventListener(k, onEvent));
+    // A chat visitor typing on this ticket: shown for a few seconds after each signal.
+    let typingTimer = null;
+    es.addEventListener("chat.typing", (e) => {
+      const t = $("#typing");
+      if (!ticket || !t) return;
+      try { if (String(JSON.parse(e.data).ticket_id) !== ticket.dataset.ticketId) return; } catch (_) { return; }
+      t.hidden = false;
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(() => { t.hidden = true; }, 6000);
+    });
+    es.addEventListener("message.created", () => { const t = $("#typing"); if (t) t.hidden = true; });
   }
 
   // ---- Paging: "load more" appends the next page of a column ----

@@ -265,11 +265,21 @@
       if (cfg.sound) chime();
       if (panel.hidden) { unread.push(m); refreshUnread(); } else seenNow();
     }
-    function seenNow() { /* read receipts come with the socket's "seen" frame */ }
+    // Read receipts and typing go over the socket (signals, not messages).
+    let lastAgentId = 0, seenSent = 0, typingSent = 0;
+    const signal = (f) => { if (socket && socket.readyState === 1) { socket.send(JSON.stringify(f)); return true; } return false; };
+    function seenNow() {
+      if (lastAgentId > seenSent && !panel.hidden && document.visibilityState === "visible" && signal({ type: "seen", id: lastAgentId })) seenSent = lastAgentId;
+    }
+    document.addEventListener("visibilitychange", seenNow);
+    text.addEventListener("input", () => {
+      if (Date.now() - typingSent > 3000 && text.value.trim() && signal({ type: "typing" })) typingSent = Date.now();
+    });
 
     function show(m, live) {
       if (m.id && seen.has(m.id)) return;
       if (m.id) { seen.add(m.id); lastId = Math.max(lastId, m.id); }
+      if (m.id && m.author_kind !== "client") lastAgentId = Math.max(lastAgentId, m.id);
       const li = el("li", { class: m.author_kind === "client" ? "client" : "agent" });
       if (m.id) li.setAttribute("data-id", String(m.id)); else li.setAttribute("data-part", "welcome");
       if (m.author_kind !== "client") li.append(el("span", { class: "author", text: m.author_name || company }));
@@ -278,6 +288,7 @@
       list.append(li);
       list.scrollTop = list.scrollHeight;
       if (live && m.author_kind !== "client") arrived(m);
+      else if (!panel.hidden) seenNow();
     }
 
     // Files are read with the visitor's token (never in a URL), then shown or saved.
@@ -328,7 +339,7 @@
       const url = `${origin.replace(/^http/, "ws")}/public/v1/chat/${encodeURIComponent(token)}/ws?visitor_token=${encodeURIComponent(state.visitor)}&after=${lastId}`;
       let opened = false;
       socket = new WebSocket(url);
-      socket.onopen = () => { opened = true; wsFailures = 0; status.textContent = ""; };
+      socket.onopen = () => { opened = true; wsFailures = 0; status.textContent = ""; seenNow(); };
       socket.onmessage = (e) => { const m = JSON.parse(e.data); if (m.type === "message") show(m, true); };
       socket.onclose = () => {
         socket = null;

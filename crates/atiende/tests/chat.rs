@@ -729,3 +729,60 @@ async fn files_go_both_ways_checked_and_limited() {
     assert_eq!(get(&other).await.unwrap().status(), 404, "another visitor's file");
     t.stop().await;
 }
+
+/// Typing and read receipts: the visitor's socket signals reach the agents' event stream;
+/// what was seen shows on the agent's message in the ticket view; a receipt for a message
+/// that is not theirs is refused by a clear frame.
+#[tokio::test]
+async fn typing_and_seen_reach_the_agents() {
+    let t = spawn_app().await;
+    let (_, token) = chat_account(&t, json!({"domain": "shop.example"})).await;
+    let v = visitor(&t, &token).await;
+    let mut ws = socket(&t, &token, &v, 0, SITE).await.unwrap();
+    // Before their first message there is no ticket: typing is ignored, not an error.
+    ws.send(tungstenite::Message::Text(r#"{"type":"typing"}"#.into())).await.unwrap();
+    public(
+        &t,
+        "POST",
+        &format!("{token}/messages"),
+        SITE,
+        Some(&v),
+        Some(json!({"client_message_id": "1", "text": "hola"})),
+    )
+    .await;
+    pushed(&mut ws).await;
+    let ticket = t.get_json("/api/v1/tickets").await["items"][0]["id"].as_i64().unwrap();
+    let mut events =
+        atiende_testkit::EventStream::connect(&format!("{}/api/v1/events", t.url), &t.token, None).await;
+    ws.send(tungstenite::Message::Text(r#"{"type":"typing"}"#.into())).await.unwrap();
+    let (_, e) = events.next_of("chat.typing", 10).await.expect("typing reaches the agents");
+    assert_eq!(e["ticket_id"].as_i64(), Some(ticket));
+    let r = t.post(&format!("/api/v1/tickets/{ticket}/messages"), json!({"text": "¿En qué le ayudo?"})).await;
+    let reply = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    assert_eq!(pushed(&mut ws).await["id"].as_i64(), Some(reply));
+    let (cookie, _) = t.session("admin@acme.test").await;
+    let page = || async {
+        t.http
+            .get(format!("{}/tickets/{ticket}", t.url))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    assert!(!page().await.contains("data-seen"), "not seen yet");
+    ws.send(tungstenite::Message::Text(format!(r#"{{"type":"seen","id":{reply}}}"#).into())).await.unwrap();
+    let (_, e) = events.next_of("chat.seen", 10).await.expect("the receipt reaches the agents");
+    assert_eq!(e["message_id"].as_i64(), Some(reply));
+    assert!(page().await.contains("data-seen"), "the agent's message shows as seen");
+    // Someone else's message id: a clear error frame; the socket stays.
+    ws.send(tungstenite::Message::Text(r#"{"type":"seen","id":999999}"#.into())).await.unwrap();
+    let f = pushed(&mut ws).await;
+    assert_eq!((f["type"].as_str(), f["field"].as_str()), (Some("error"), Some("id")), "{f}");
+    ws.send(tungstenite::Message::Text(r#"{"type":"ping"}"#.into())).await.unwrap();
+    assert_eq!(pushed(&mut ws).await["type"], "pong");
+    drop((ws, events));
+    t.stop().await;
+}

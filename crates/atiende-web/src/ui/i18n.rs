@@ -269,6 +269,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("visitor.email", "Email", "Email"),
     ("visitor.rut", "RUT", "RUT"),
     ("visitor.phone", "Teléfono", "Phone"),
+    ("chat.seen", "Visto", "Seen"),
+    ("chat.typing", "El cliente está escribiendo…", "The client is typing…"),
     ("chat.look", "Apariencia", "Appearance"),
     ("chat.identity", "Clientes identificados por su sitio", "Customers identified by your site"),
     (

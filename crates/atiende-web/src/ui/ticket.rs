@@ -30,6 +30,8 @@ pub struct MessageView {
     pub collapsed: bool,
     /// That line: the start of the text.
     pub summary: String,
+    /// A chat visitor has seen it (agents' messages).
+    pub seen: bool,
 }
 
 /// Emails older than the last few of the conversation start collapsed.
@@ -179,7 +181,7 @@ async fn page_for(
     let rows = r.messages(id, 0, 1000).await?;
     let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
     let mut files = r.attachments_of(&ids).await?;
-    let messages = rows
+    let mut messages = rows
         .iter()
         .map(|m| MessageView {
             id: m.id,
@@ -198,9 +200,18 @@ async fn page_for(
             files: files_of(m, &mut files),
             collapsed: false,
             summary: m.text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect(),
+            seen: false,
         })
         .collect::<Vec<MessageView>>();
-    let mut messages = messages;
+    // Chat: what the visitor has read shows on the agents' messages.
+    if kind == "chat"
+        && let Some(up_to) =
+            atiende_store::chat::seen_up_to(&web.app.db, t.org_id, t.account_id, t.client_id).await?
+    {
+        for m in messages.iter_mut().filter(|m| m.outbound && m.id <= up_to) {
+            m.seen = true;
+        }
+    }
     let n = messages.len();
     for (i, m) in messages.iter_mut().enumerate() {
         m.collapsed = m.email.is_some() && i + OPEN_EMAILS < n;

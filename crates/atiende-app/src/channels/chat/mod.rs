@@ -659,3 +659,44 @@ pub async fn file(
         _ => Err(AppError::NotFound),
     }
 }
+
+/// Typing signals a visitor may send a minute (the widget sends one every few seconds while
+/// they type).
+pub const TYPING_PER_MINUTE: u32 = 15;
+
+/// The visitor is typing: a `chat.typing` event on their current ticket, for the agents'
+/// screens (ephemeral in meaning; pruned with the other events). Ignored before their first
+/// message and past the rate.
+pub async fn typing(app: &App, v: &VisitorRow) -> Result<(), AppError> {
+    if !app.chat_limits.allow(&format!("typing:{}", v.id), TYPING_PER_MINUTE) {
+        return Ok(());
+    }
+    let Some(ticket) = store::current_ticket(&app.db, v).await? else { return Ok(()) };
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
+    atiende_store::events::record(
+        &mut tx,
+        v.org_id,
+        "chat.typing",
+        Some(ticket),
+        None,
+        &json!({"ticket_id": ticket, "visitor_id": v.id}),
+        now,
+    )
+    .await?;
+    app.commit(tx).await?;
+    Ok(())
+}
+
+/// The visitor has seen their conversation up to `message_id` (a message of it): kept, and
+/// a `chat.seen` event tells the agents' screens.
+pub async fn seen(app: &App, v: &VisitorRow, message_id: i64) -> Result<(), AppError> {
+    let mine = store::conversation(&app.db, v, message_id - 1, 1).await?;
+    let Some(m) = mine.first().filter(|m| m.id == message_id) else {
+        return Err(AppError::invalid("id", "is not a message of this conversation"));
+    };
+    let mut tx = app.db.begin().await?;
+    store::mark_seen(&mut tx, v, m.ticket_id, m.id, app.now()).await?;
+    app.commit(tx).await?;
+    Ok(())
+}
