@@ -46,6 +46,10 @@ pub struct AppConfig {
     pub trusted_proxies: atiende_channels::outbound::Policy,
     /// The email channel.
     pub email: EmailConfig,
+    /// Web chat floods: messages (and files) one visitor may send a minute, and visitors one
+    /// client address may start a minute on an account.
+    pub chat_messages_per_minute: u32,
+    pub chat_visitors_per_minute: u32,
 }
 
 /// The deployment's email settings (SPEC §11.1: the default sender lives here).
@@ -123,6 +127,8 @@ impl Default for AppConfig {
             outbound: Default::default(),
             trusted_proxies: Default::default(),
             email: EmailConfig::default(),
+            chat_messages_per_minute: 30,
+            chat_visitors_per_minute: 20,
         }
     }
 }

@@ -57,6 +57,8 @@ pub struct Inner {
     pub account_cache: cache::TtlCache<i64, atiende_store::accounts::AccountRow>,
     /// Web chat floods: messages per visitor, new visitors per address (one minute).
     pub chat_limits: auth::RateLimiter,
+    /// The node's dispatcher of events to chat visitors' sockets.
+    pub chat_hub: Arc<channels::chat::hub::Hub>,
 }
 
 impl std::ops::Deref for App {
@@ -97,6 +99,7 @@ impl App {
             token_cache,
             account_cache,
             chat_limits: auth::RateLimiter::new(0, std::time::Duration::from_secs(60)),
+            chat_hub: Arc::default(),
         }))
     }
 

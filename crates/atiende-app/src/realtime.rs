@@ -47,6 +47,8 @@ pub enum Scope {
     Organization(i64),
     /// The events of one conversation (ticket) of the organization.
     Conversation { org_id: i64, ticket_id: i64 },
+    /// Every event (node-internal dispatchers, such as the chat hub; no backlog).
+    All,
 }
 
 impl Scope {
@@ -54,6 +56,7 @@ impl Scope {
         match *self {
             Scope::Organization(org) => e.org_id == org,
             Scope::Conversation { org_id, ticket_id } => e.org_id == org_id && e.ticket_id == Some(ticket_id),
+            Scope::All => true,
         }
     }
 }
@@ -111,6 +114,7 @@ pub async fn subscribe(app: &App, scope: Scope, since: Option<i64>) -> Result<Su
             Scope::Conversation { org_id, ticket_id } => {
                 events::after_for_ticket(&app.db, org_id, ticket_id, since, 5000).await?
             }
+            Scope::All => Vec::new(),
         });
     }
     Ok(Subscription { rx, scope, backlog, last_id: since.unwrap_or(0) })

@@ -242,3 +242,18 @@ pub async fn seen_up_to(
     .await
     })?)
 }
+
+/// The tickets of the visitor's client on the account (their socket pushes these tickets'
+/// messages), and the client, when they have written already.
+pub async fn tickets(db: &Db, v: &VisitorRow) -> Result<(Option<i64>, Vec<i64>), StoreError> {
+    let Some(client) = client_id(db, v).await? else { return Ok((None, Vec::new())) };
+    let ids = on_db!(db, |c| sqlx::query_scalar(
+        "SELECT id FROM tickets WHERE org_id = $1 AND account_id = $2 AND client_id = $3"
+    )
+    .bind(v.org_id)
+    .bind(v.account_id)
+    .bind(client)
+    .fetch_all(c)
+    .await)?;
+    Ok((Some(client), ids))
+}

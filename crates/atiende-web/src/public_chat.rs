@@ -6,7 +6,7 @@ use crate::Web;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, parse_json};
 use atiende_app::channels::chat;
-use atiende_app::realtime::{self, Next, Scope};
+use atiende_app::channels::chat::hub::Signal;
 use atiende_store::accounts::AccountRow;
 use atiende_store::chat::VisitorRow;
 use atiende_store::ingest::Outcome;
@@ -300,7 +300,15 @@ async fn ws(
     let a = account(&web, &token, &headers).await?;
     let v = chat::visitor(&web.app, &a, q.visitor_token.as_deref().unwrap_or("")).await?;
     let after = after_id(&q)?;
-    Ok(upgrade.max_frame_size(MAX_FRAME).max_message_size(MAX_FRAME).on_upgrade(move |socket| async move {
+    // Small buffers: a visitor's socket carries short frames, and thousands are held open
+    // (tungstenite's defaults are 128 KiB each way).
+    let upgrade = upgrade
+        .max_frame_size(MAX_FRAME)
+        .max_message_size(MAX_FRAME)
+        .read_buffer_size(MAX_FRAME)
+        .write_buffer_size(0)
+        .max_write_buffer_size(1 << 20);
+    Ok(upgrade.on_upgrade(move |socket| async move {
         if let Err(e) = session(web, a, v, after, socket).await {
             tracing::debug!(error = %e, "chat socket ended");
         }
@@ -326,48 +334,44 @@ async fn session(
 ) -> Result<(), String> {
     let app = &web.app;
     let mut authors = chat::Authors::new(app, &account).await.map_err(|e| e.to_string())?;
-    // Subscribe before reading what is stored, so nothing falls between the two.
-    let mut sub =
-        realtime::subscribe(app, Scope::Organization(v.org_id), None).await.map_err(|e| e.to_string())?;
+    // Thousands of sockets are held: keep nothing the loop does not need, and box the
+    // occasional work so the waiting socket's state stays small.
+    drop(account);
+    // Join the node's hub before reading what is stored, so nothing falls between the two.
+    let mut member = app.chat_hub.join(app, v.account_id, v.id).await.map_err(|e| e.to_string())?;
+    let (client, tickets) = atiende_store::chat::tickets(&app.db, &v).await.map_err(|e| e.to_string())?;
+    member.track(client, &tickets);
     let mut sent: HashSet<i64> = HashSet::new();
-    let mut client = atiende_store::chat::client_id(&app.db, &v).await.map_err(|e| e.to_string())?;
     let send = |m: &Value| Message::Text(m.to_string().into());
-    for m in chat::messages(app, &v, &mut authors, after, 500).await.map_err(|e| e.to_string())? {
+    for m in Box::pin(chat::messages(app, &v, &mut authors, after, 500)).await.map_err(|e| e.to_string())? {
         sent.insert(m["id"].as_i64().unwrap_or(0));
         socket.send(send(&m)).await.map_err(|e| e.to_string())?;
     }
     loop {
         tokio::select! {
-            next = sub.next() => match next {
-                Next::Event(e) => {
-                    if e.kind != "message.created" {
-                        continue;
-                    }
-                    // Parsed once; the store is asked for the visitor's client only until
-                    // their first message makes it, and only for events of their account.
+            signal = member.rx.recv() => match signal {
+                Some(Signal::Event(e)) => {
                     let p: Value = serde_json::from_str(&e.payload).unwrap_or(Value::Null);
-                    if client.is_none() && chat::on_their_account(&v, &p) {
-                        client = atiende_store::chat::client_id(&app.db, &v).await.map_err(|e| e.to_string())?;
-                    }
-                    if !chat::is_theirs(&v, client, &p) {
+                    if p["message"]["author_kind"].as_str() == Some("note") {
                         continue;
                     }
                     let id = p["message"]["id"].as_i64().unwrap_or(0);
                     if id <= after || !sent.insert(id) {
                         continue;
                     }
-                    let m = chat::pushed_message(app, &v, &mut authors, &p).await.map_err(|e| e.to_string())?;
+                    let m = Box::pin(chat::pushed_message(app, &v, &mut authors, &p)).await.map_err(|e| e.to_string())?;
                     socket.send(send(&m)).await.map_err(|e| e.to_string())?;
                 }
-                Next::Lagged(_) => {
-                    // Too slow for the live stream: what was missed comes from the store.
-                    for m in chat::messages(app, &v, &mut authors, after, 500).await.map_err(|e| e.to_string())? {
+                Some(Signal::Resync) => {
+                    // The node's stream lagged: what was missed comes from the store.
+                    for m in Box::pin(chat::messages(app, &v, &mut authors, after, 500)).await.map_err(|e| e.to_string())? {
                         if sent.insert(m["id"].as_i64().unwrap_or(0)) {
                             socket.send(send(&m)).await.map_err(|e| e.to_string())?;
                         }
                     }
                 }
-                Next::Closed => {
+                None => {
+                    // Too far behind, or the node stops: the widget reconnects and resumes.
                     let _ = socket.send(Message::Close(None)).await;
                     return Ok(());
                 }
@@ -379,9 +383,9 @@ async fn session(
                     let frame = serde_json::from_str::<Value>(&t).unwrap_or(Value::Null);
                     let answer = match frame["type"].as_str() {
                         Some("ping") => Some(json!({"type": "pong"})),
-                        Some("typing") => chat::typing(app, &v).await.err().map(error_frame),
+                        Some("typing") => Box::pin(chat::typing(app, &v)).await.err().map(error_frame),
                         Some("seen") => match frame["id"].as_i64() {
-                            Some(id) => chat::seen(app, &v, id).await.err().map(error_frame),
+                            Some(id) => Box::pin(chat::seen(app, &v, id)).await.err().map(error_frame),
                             None => Some(json!({"type": "error", "code": "invalid", "field": "id", "message": "must be a message id"})),
                         },
                         _ => Some(json!({"type": "error", "code": "unknown_frame",

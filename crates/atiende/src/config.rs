@@ -37,6 +37,8 @@ pub struct FileConfig {
     pub queue_ageing_secs: Option<u64>,
     pub outbound_allow: Option<String>,
     pub trusted_proxies: Option<String>,
+    pub chat_messages_per_minute: Option<u32>,
+    pub chat_visitors_per_minute: Option<u32>,
     pub email_relay_host: Option<String>,
     pub email_relay_port: Option<u16>,
     pub email_relay_security: Option<String>,
@@ -112,6 +114,9 @@ pub const EXAMPLE: &str = r#"# Atiende configuration. Every setting is optional;
 # Reverse proxies (CIDRs or addresses) whose X-Forwarded-For names the client: the
 # login limit then counts per real client, not per proxy.
 # trusted_proxies = "127.0.0.1,::1"
+# Web chat: messages one visitor may send a minute, visitors one address may start a minute.
+# chat_messages_per_minute = 30
+# chat_visitors_per_minute = 20
 
 # --- Email -----------------------------------------------------------------
 # The default sender: SMTP relay used by email accounts whose sending method is
@@ -214,6 +219,8 @@ impl FileConfig {
         env!(queue_ageing_secs, "ATIENDE_QUEUE_AGEING_SECS");
         env!(outbound_allow, "ATIENDE_OUTBOUND_ALLOW");
         env!(trusted_proxies, "ATIENDE_TRUSTED_PROXIES");
+        env!(chat_messages_per_minute, "ATIENDE_CHAT_MESSAGES_PER_MINUTE");
+        env!(chat_visitors_per_minute, "ATIENDE_CHAT_VISITORS_PER_MINUTE");
         env!(email_relay_host, "ATIENDE_EMAIL_RELAY_HOST");
         env!(email_relay_port, "ATIENDE_EMAIL_RELAY_PORT");
         env!(email_relay_security, "ATIENDE_EMAIL_RELAY_SECURITY");
@@ -284,6 +291,14 @@ impl FileConfig {
                     .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?,
                 None => d.trusted_proxies,
             },
+            chat_messages_per_minute: self
+                .chat_messages_per_minute
+                .unwrap_or(d.chat_messages_per_minute)
+                .max(1),
+            chat_visitors_per_minute: self
+                .chat_visitors_per_minute
+                .unwrap_or(d.chat_visitors_per_minute)
+                .max(1),
             email: {
                 let e = d.email;
                 let security = self.email_relay_security.unwrap_or(e.relay_security);

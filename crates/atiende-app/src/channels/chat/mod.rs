@@ -5,6 +5,8 @@
 //! the browser and is a client of the account (identity kind `chat`, value `v<id>`); agents'
 //! replies are stored and reach the visitor's socket from the conversation's events, so
 //! delivering one only marks it sent.
+pub mod hub;
+
 use super::{BoxFut, Capabilities, Channel, Delivered, Outbound};
 use crate::{App, AppError};
 use atiende_channels::DeliveryError;
@@ -22,9 +24,6 @@ pub const MAX_TEXT: usize = 10_000;
 /// Largest file a visitor may send (seed 001: 1 MB), and an agent may send back.
 pub const VISITOR_FILE_BYTES: usize = 1024 * 1024;
 pub const AGENT_FILE_BYTES: usize = 10 * 1024 * 1024;
-/// Messages a visitor may send a minute, and visitors one address may start a minute.
-pub const MESSAGES_PER_MINUTE: u32 = 30;
-pub const VISITORS_PER_MINUTE: u32 = 20;
 
 impl Channel for Chat {
     fn kind(&self) -> ChannelKind {
@@ -255,7 +254,8 @@ pub async fn new_visitor(
     user_agent: Option<&str>,
     input: &NewVisitor,
 ) -> Result<(VisitorRow, String), AppError> {
-    if !app.chat_limits.allow(&format!("visitors:{}:{client_address}", account.id), VISITORS_PER_MINUTE) {
+    let per_minute = app.config.chat_visitors_per_minute;
+    if !app.chat_limits.allow(&format!("visitors:{}:{client_address}", account.id), per_minute) {
         return Err(AppError::RateLimited);
     }
     let s = account.settings.json();
@@ -542,7 +542,7 @@ async fn store_message(
     text: &str,
     attachments: Vec<atiende_core::inbound::Attachment>,
 ) -> Result<Outcome, AppError> {
-    if !app.chat_limits.allow(&format!("messages:{}", v.id), MESSAGES_PER_MINUTE) {
+    if !app.chat_limits.allow(&format!("messages:{}", v.id), app.config.chat_messages_per_minute) {
         return Err(AppError::RateLimited);
     }
     let name = if v.name.is_empty() { v.email.clone().unwrap_or_default() } else { v.name.clone() };
@@ -637,15 +637,6 @@ pub async fn pushed_message(
 /// Whether a `message.created` payload is on the visitor's account (cheap: no query).
 pub fn on_their_account(v: &VisitorRow, payload: &Value) -> bool {
     payload["ticket"]["account_id"].as_i64() == Some(v.account_id)
-}
-
-/// Whether a `message.created` payload is a message of this visitor's conversation (their
-/// client, `client_id`) that they may see.
-pub fn is_theirs(v: &VisitorRow, client_id: Option<i64>, payload: &Value) -> bool {
-    client_id.is_some()
-        && on_their_account(v, payload)
-        && payload["ticket"]["client_id"].as_i64() == client_id
-        && payload["message"]["author_kind"].as_str() != Some("note")
 }
 
 /// A file of the visitor's conversation: its name, type and bytes.
