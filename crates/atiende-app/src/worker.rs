@@ -128,6 +128,12 @@ async fn attempt(app: &App, job: &JobRow) -> Result<(), JobError> {
         atiende_store::automation::SLA_OVERDUE => {
             crate::automation::run_sla_overdue(app, job).await.map_err(JobError::from)
         }
+        crate::channels::chat::UNREAD => crate::channels::chat::run_unread(app, job).await.map_err(|e| {
+            JobError::Retry(
+                e.to_string(),
+                backoff(app.config.outbox_backoff, app.config.outbox_backoff_max, job.attempts),
+            )
+        }),
         crate::channels::email::MAIL => match crate::channels::email::run_mail(app, job).await {
             Ok(()) => finish(app, job, None).await,
             Err(e) if e.retryable && job.attempts < app.config.outbox_max_attempts => Err(JobError::Retry(

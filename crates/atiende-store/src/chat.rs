@@ -257,3 +257,49 @@ pub async fn tickets(db: &Db, v: &VisitorRow) -> Result<(Option<i64>, Vec<i64>),
     .await)?;
     Ok((Some(client), ids))
 }
+
+/// The visitor of a client on an account who last gave an email (who unread replies are mailed
+/// to), with how far they have read and been mailed.
+pub async fn mail_target(
+    db: &Db,
+    org_id: i64,
+    account_id: i64,
+    client_id: i64,
+) -> Result<Option<(i64, String, i64, i64)>, StoreError> {
+    let row: Option<(i64, String, Option<i64>, Option<i64>)> = on_db!(db, |c| {
+        sqlx::query_as(
+        "SELECT cv.id, cv.email, cv.seen_message_id, cv.emailed_up_to FROM chat_visitors cv JOIN client_identities ci \
+         ON ci.org_id = cv.org_id AND ci.kind = cv.client_kind AND ci.value = COALESCE(cv.client_value, 'v' || cv.id) \
+         WHERE cv.org_id = $1 AND cv.account_id = $2 AND ci.client_id = $3 AND cv.email IS NOT NULL \
+         ORDER BY cv.id DESC LIMIT 1"
+    )
+    .bind(org_id)
+    .bind(account_id)
+    .bind(client_id)
+    .fetch_optional(c)
+    .await
+    })?;
+    let seen = seen_up_to(db, org_id, account_id, client_id).await?.unwrap_or(0);
+    Ok(row.map(|(id, email, _, emailed)| (id, email, seen, emailed.unwrap_or(0))))
+}
+
+/// Records that agent messages up to `message_id` were mailed to the visitor.
+pub async fn mark_emailed(tx: &mut crate::Tx, visitor_id: i64, message_id: i64) -> Result<(), StoreError> {
+    exec_tx!(tx, |c| {
+        sqlx::query(
+        "UPDATE chat_visitors SET emailed_up_to = $1 WHERE id = $2 AND (emailed_up_to IS NULL OR emailed_up_to < $1)"
+    )
+    .bind(message_id)
+    .bind(visitor_id)
+    })?;
+    Ok(())
+}
+
+/// The page a visitor wrote from.
+pub async fn page_of(db: &Db, visitor_id: i64) -> Result<Option<String>, StoreError> {
+    Ok(on_db!(db, |c| sqlx::query_scalar("SELECT page_url FROM chat_visitors WHERE id = $1")
+        .bind(visitor_id)
+        .fetch_optional(c)
+        .await)?
+    .flatten())
+}

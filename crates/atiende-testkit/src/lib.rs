@@ -136,6 +136,14 @@ pub async fn spawn_app_on_clock(clock: std::sync::Arc<atiende_core::time::Manual
     spawn(|_| {}, Some(clock)).await
 }
 
+/// Both: a changed configuration on a manual clock.
+pub async fn spawn_app_with_clock(
+    change: impl FnOnce(&mut Config),
+    clock: std::sync::Arc<atiende_core::time::ManualClock>,
+) -> TestApp {
+    spawn(change, Some(clock)).await
+}
+
 async fn spawn(
     change: impl FnOnce(&mut Config),
     clock: Option<std::sync::Arc<atiende_core::time::ManualClock>>,

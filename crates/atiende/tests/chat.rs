@@ -786,3 +786,84 @@ async fn typing_and_seen_reach_the_agents() {
     drop((ws, events));
     t.stop().await;
 }
+
+/// Agents' replies the visitor has not read within three minutes go to the address they gave,
+/// all of them in one mail, once; what they read is not mailed.
+#[tokio::test]
+async fn unread_replies_go_by_email_once() {
+    let sink = atiende_testkit::mail::SmtpSink::start();
+    let port = sink.port;
+    let clock = std::sync::Arc::new(atiende_core::time::ManualClock::new(1_800_000_000_000_000));
+    let t = atiende_testkit::spawn_app_with_clock(
+        move |c| {
+            c.app.email.relay_host = "127.0.0.1".into();
+            c.app.email.relay_port = port;
+            c.app.email.from_address = "noreply@atiende.test".into();
+        },
+        clock.clone(),
+    )
+    .await;
+    let (_, token) =
+        chat_account(&t, json!({"domain": "shop.example", "ask_email": true, "chat_name": "Tienda Sol"}))
+            .await;
+    let (_, b, _) = public(
+        &t,
+        "POST",
+        &format!("{token}/visitors"),
+        SITE,
+        None,
+        Some(json!({"email": "rosa@cliente.test", "page_url": "https://shop.example/ayuda"})),
+    )
+    .await;
+    let v = b["visitor_token"].as_str().unwrap().to_string();
+    public(
+        &t,
+        "POST",
+        &format!("{token}/messages"),
+        SITE,
+        Some(&v),
+        Some(json!({"client_message_id": "1", "text": "¿Abren el domingo?"})),
+    )
+    .await;
+    let ticket = t.get_json("/api/v1/tickets").await["items"][0]["id"].as_i64().unwrap();
+    let reply = |text: &'static str| {
+        let t = &t;
+        async move {
+            let r = t.post(&format!("/api/v1/tickets/{ticket}/messages"), json!({"text": text})).await;
+            assert_eq!(r.status(), 201);
+            r.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+        }
+    };
+    let minute = 60_000_000;
+    reply("Sí, de 10 a 14.").await;
+    t.drain_jobs().await;
+    clock.advance(minute);
+    reply("¿Le reservo algo?").await;
+    t.drain_jobs().await;
+    // The first reply's three minutes: a later reply is pending, so its job mails both.
+    clock.advance(2 * minute + 10_000_000);
+    t.drain_jobs().await;
+    assert_eq!(sink.messages().len(), 0, "nothing yet");
+    clock.advance(minute);
+    t.drain_jobs().await;
+    let got = sink.wait_for(1, 10).await;
+    let mail = mail_parser::MessageParser::default().parse(&got[0]).unwrap();
+    assert_eq!(mail.to().and_then(|a| a.first()).and_then(|a| a.address()), Some("rosa@cliente.test"));
+    assert!(mail.subject().unwrap_or("").contains("Tienda Sol"));
+    let body = mail.body_text(0).unwrap_or_default().to_string();
+    assert!(body.contains("de 10 a 14") && body.contains("reservo"), "both replies: {body}");
+    assert!(body.contains("https://shop.example/ayuda"), "where to continue: {body}");
+    // A reply they read is not mailed; nothing is mailed twice.
+    let c = reply("Gracias por escribir.").await;
+    t.drain_jobs().await;
+    let mut ws = socket(&t, &token, &v, c - 1, SITE).await.unwrap();
+    pushed(&mut ws).await;
+    ws.send(tungstenite::Message::Text(format!(r#"{{"type":"seen","id":{c}}}"#).into())).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    clock.advance(5 * minute);
+    t.drain_jobs().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.messages().len(), 1, "one mail in all");
+    drop(ws);
+    t.stop().await;
+}

@@ -19,6 +19,11 @@ use serde_json::{Map, Value, json};
 
 pub struct Chat;
 
+/// The job that mails agents' messages a visitor has not read ([`run_unread`]), and after how
+/// long.
+pub const UNREAD: &str = "chat_unread";
+pub const UNREAD_AFTER: std::time::Duration = std::time::Duration::from_secs(180);
+
 /// Longest text a visitor may send in one message (characters).
 pub const MAX_TEXT: usize = 10_000;
 /// Largest file a visitor may send (seed 001: 1 MB), and an agent may send back.
@@ -88,12 +93,22 @@ impl Channel for Chat {
 
     fn deliver<'a>(
         &'a self,
-        _app: &'a App,
-        _out: Outbound<'a>,
+        app: &'a App,
+        out: Outbound<'a>,
     ) -> BoxFut<'a, Result<Delivered, DeliveryError>> {
         // Stored is delivered: the visitor's socket and `GET …/messages` read it from the
-        // conversation.
-        Box::pin(async { Ok(Delivered::default()) })
+        // conversation. If they have not read it in a few minutes, it goes by email.
+        Box::pin(async move {
+            let retry = |e: atiende_store::StoreError| super::retry_error(e.to_string());
+            let payload = json!({"ticket_id": out.ticket.id, "message_id": out.message.id}).to_string();
+            let key = format!("{UNREAD}:{}", out.message.id);
+            // Three minutes after it was written, however late this delivery runs.
+            let at = out.message.created_at + UNREAD_AFTER.as_micros() as i64;
+            let mut tx = app.db.begin().await.map_err(retry)?;
+            atiende_store::jobs::enqueue(&mut tx, UNREAD, &payload, Some(&key), at).await.map_err(retry)?;
+            app.commit(tx).await.map_err(retry)?;
+            Ok(Delivered::default())
+        })
     }
 }
 
@@ -690,4 +705,61 @@ pub async fn seen(app: &App, v: &VisitorRow, message_id: i64) -> Result<(), AppE
     store::mark_seen(&mut tx, v, m.ticket_id, m.id, app.now()).await?;
     app.commit(tx).await?;
     Ok(())
+}
+
+/// The `chat_unread` job of an agent's message: if the visitor has not read it (nor anything
+/// after it) and gave an email, the agents' messages they have not read and not been mailed
+/// go to them in one mail through the durable outbox, with where to continue. Nothing when a
+/// later message's job will send it, when they read it, without an address, or without a
+/// default sender. Completes the job in the same transaction.
+pub async fn run_unread(app: &App, job: &atiende_store::jobs::JobRow) -> Result<(), AppError> {
+    let p: Value = serde_json::from_str(&job.payload).unwrap_or_default();
+    let (ticket_id, message_id) =
+        (p["ticket_id"].as_i64().unwrap_or(0), p["message_id"].as_i64().unwrap_or(0));
+    let mut tx = app.db.begin().await?;
+    let done = |mut tx: atiende_store::Tx| async move {
+        atiende_store::jobs::complete(&mut tx, job.id, &app.config.node_id).await?;
+        app.commit(tx).await?;
+        Ok::<(), AppError>(())
+    };
+    let t = match atiende_store::tickets::get_any(&app.db, ticket_id).await {
+        Ok(t) => t,
+        Err(atiende_store::StoreError::NotFound) => return done(tx).await,
+        Err(e) => return Err(e.into()),
+    };
+    let Some((visitor, email, seen, emailed)) =
+        store::mail_target(&app.db, t.org_id, t.account_id, t.client_id).await?
+    else {
+        return done(tx).await;
+    };
+    let rows = atiende_store::messages::list(&app.db, t.org_id, t.id, seen.max(emailed), 200).await?;
+    let unread: Vec<_> = rows
+        .iter()
+        .filter(|m| {
+            m.direction == atiende_core::Direction::Out && m.author_kind != atiende_core::AuthorKind::Note
+        })
+        .collect();
+    // A later message's job sends them all; read or already mailed: nothing to do.
+    if unread.last().is_none_or(|m| m.id != message_id) || super::email::relay(app).is_none() {
+        return done(tx).await;
+    }
+    let account = atiende_store::accounts::get(&app.db, t.org_id, t.account_id).await?;
+    let s = account.settings.json();
+    let mut authors = Authors::new(app, &account).await?;
+    let company = s["chat_name"].as_str().filter(|n| !n.is_empty()).unwrap_or(&account.name).to_string();
+    let mut text = String::new();
+    for m in &unread {
+        let who =
+            authors.name(app, t.org_id, m.author_kind.as_str(), m.author_user_id).await?.unwrap_or_default();
+        text.push_str(&format!("{who}:\n{}\n\n", m.text.trim_end()));
+    }
+    let page = atiende_store::chat::page_of(&app.db, visitor).await?;
+    if let Some(url) = page {
+        text.push_str(&format!("— Continúa la conversación / Continue the conversation: {url}\n"));
+    }
+    let subject = format!("{company}: tienes respuestas nuevas / new replies");
+    let mail = super::email::SystemMail { to: &email, subject: &subject, text: &text, ..Default::default() };
+    super::email::queue_mail(&mut tx, &mail, Some(&format!("{UNREAD}:mail:{message_id}")), app.now()).await?;
+    store::mark_emailed(&mut tx, visitor, message_id).await?;
+    done(tx).await
 }
