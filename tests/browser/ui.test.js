@@ -864,12 +864,12 @@ test("chat widget: a visitor and an agent converse live; reload keeps it; anothe
 });
 
 // A page of a company's site embedding the widget of `token` (another loopback origin).
-async function chatSite() {
+async function chatSite(server = base) {
   const site = http.createServer((req, res) => {
     const q = new URL(req.url, "http://x").searchParams;
     const attrs = ["id", "email", "name", "signature"].filter((k) => q.get(k)).map((k) => ` data-identity-${k}="${q.get(k)}"`).join("");
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-    res.end(`<!doctype html><html><head><meta name="viewport" content="width=device-width, initial-scale=1"></head><body><h1>Tienda</h1><script src="${base}/widget/atiende.js" data-atiende-chat="${q.get("t")}"${attrs} async></script></body></html>`);
+    res.end(`<!doctype html><html><head><meta name="viewport" content="width=device-width, initial-scale=1"></head><body><h1>Tienda</h1><script src="${server}/widget/atiende.js" data-atiende-chat="${q.get("t")}"${attrs} async></script></body></html>`);
   });
   await new Promise((r) => site.listen(0, "127.0.0.1", r));
   return { site, origin: `http://127.0.0.1:${site.address().port}`, domain: `127.0.0.1:${site.address().port}` };
@@ -1080,4 +1080,58 @@ test("chat widget: files up to 1 MB from the visitor reach the agent; the agent'
   if (SHOTS) await page.screenshot({ path: join(SHOTS, "chat-widget-files.png") });
   await ctx.close();
   site.close();
+});
+
+test("chat widget: the server is killed mid-conversation and restarts; nothing is lost or doubled", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "atiende-restart-"));
+  const env = { ...process.env, RUST_LOG: "warn" };
+  const run = (args, input) => execFileSync(BIN, [...args, "--data-dir", dir], { input, encoding: "utf8", env });
+  run(["user", "create", "--org", "Acme", "--email", "ana@acme.test", "--role", "admin", "--password-stdin"], PASSWORD);
+  const tok = run(["token", "create", "--email", "ana@acme.test"]).trim().split("\n").pop();
+  const port = await new Promise((ok) => { const s = http.createServer(); s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => ok(p)); }); });
+  const start = () => new Promise((ok, fail) => {
+    const p = spawn(BIN, ["serve", "--listen", `127.0.0.1:${port}`, "--data-dir", dir], { env });
+    let out = "";
+    p.stdout.on("data", (d) => { out += d; if (/running at/.test(out)) ok(p); });
+    p.on("exit", (c) => fail(new Error("server exited " + c)));
+  });
+  let srv = await start();
+  const b2 = `http://127.0.0.1:${port}`;
+  const api2 = async (method, path, body) => {
+    const r = await fetch(b2 + path, { method, headers: { authorization: "Bearer " + tok, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: r.status, json: await r.json().catch(() => null) };
+  };
+  const { site, origin, domain } = await chatSite(b2);
+  const acc = await api2("POST", "/api/v1/accounts", { kind: "chat", name: "Chat", settings: { domain } });
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "es-CL" });
+  const page = await ctx.newPage();
+  await page.goto(`${origin}/?t=${acc.json.settings.token}`);
+  const w = page.locator("[data-atiende-widget]");
+  await w.locator(".bubble").click();
+  await w.locator("textarea").fill("antes");
+  await w.locator("textarea").press("Enter");
+  await w.locator("li.client", { hasText: "antes" }).waitFor();
+  // SIGKILL; the visitor writes while the server is down; it comes back on the same port.
+  srv.kill("SIGKILL");
+  await new Promise((r) => srv.once("exit", r));
+  await w.locator("textarea").fill("durante");
+  await w.locator("textarea").press("Enter");
+  await w.locator(".status:not(:empty)").waitFor();
+  await new Promise((r) => setTimeout(r, 1500));
+  srv = await start();
+  await w.locator("li.client", { hasText: "durante" }).waitFor({ timeout: 30000 });
+  let ticket;
+  for (let i = 0; i < 100 && !ticket; i++) {
+    ticket = (await api2("GET", `/api/v1/tickets?account_id=${acc.json.id}`)).json.items[0];
+    if (!ticket) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal((await api2("POST", `/api/v1/tickets/${ticket.id}/messages`, { text: "después" })).status, 201);
+  await w.locator("li.agent", { hasText: "después" }).waitFor({ timeout: 20000 });
+  const texts = (await api2("GET", `/api/v1/tickets/${ticket.id}/messages`)).json.items.map((m) => m.text);
+  assert.deepEqual(texts, ["antes", "durante", "después"], "stored once each, in order");
+  assert.deepEqual(await w.locator("li").evaluateAll((ls) => ls.map((l) => l.lastChild.textContent)), ["antes", "durante", "después"], "shown once each");
+  await ctx.close();
+  site.close();
+  srv.kill("SIGTERM");
+  rmSync(dir, { recursive: true, force: true });
 });

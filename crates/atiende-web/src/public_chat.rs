@@ -257,6 +257,8 @@ pub struct After {
     after: Option<String>,
     #[serde(default)]
     visitor_token: Option<String>,
+    #[serde(default)]
+    wait: Option<String>,
 }
 
 fn after_id(q: &After) -> Result<i64, ApiError> {
@@ -271,9 +273,12 @@ fn after_id(q: &After) -> Result<i64, ApiError> {
 }
 
 /// The visitor's conversation, oldest first: `{items: [{type, id, author_kind, text, created_at}]}`
-/// (`after`: a message id, for what came after it).
+/// (`after`: a message id, for what came after it). With `wait` (1–30 s) and nothing after
+/// `after`, the answer waits for the next message of the conversation — the long-poll the
+/// widget falls back to when WebSockets are blocked.
 #[utoipa::path(get, path = "/public/v1/chat/{token}/messages", tag = "chat",
-    params(("token" = String, Path, description = "The widget's token"), ("after" = Option<i64>, Query, description = "Only messages after this id")),
+    params(("token" = String, Path, description = "The widget's token"), ("after" = Option<i64>, Query, description = "Only messages after this id"),
+        ("wait" = Option<u64>, Query, description = "Seconds (1–30) to wait for a message when there is none yet")),
     responses((status = 200, description = "`{items: [{type, id, author_kind, text, created_at}]}`"), (status = 401, description = "No or a wrong visitor token"), (status = 403, description = "`forbidden_origin`")))]
 pub async fn list(
     State(web): State<Web>,
@@ -284,7 +289,29 @@ pub async fn list(
     let a = account(&web, &token, &headers).await?;
     let v = visitor(&web, &a, &headers).await?;
     let mut authors = chat::Authors::new(&web.app, &a).await?;
-    let items = chat::messages(&web.app, &v, &mut authors, after_id(&q)?, 500).await?;
+    let after = after_id(&q)?;
+    let wait = match q.wait.as_deref().filter(|w| !w.is_empty()) {
+        None => 0,
+        Some(w) => w
+            .parse::<u64>()
+            .ok()
+            .filter(|w| *w <= 30)
+            .ok_or_else(|| ApiError::invalid("wait", "must be 0 to 30 seconds"))?,
+    };
+    let mut items = chat::messages(&web.app, &v, &mut authors, after, 500).await?;
+    if items.is_empty() && wait > 0 {
+        // Join the hub, then read again (what committed in between is read), then wait.
+        let app = &web.app;
+        let mut member = app.chat_hub.join(app, v.account_id, v.id).await?;
+        let (client, tickets) =
+            atiende_store::chat::tickets(&app.db, &v).await.map_err(atiende_app::AppError::from)?;
+        member.track(client, &tickets);
+        items = chat::messages(app, &v, &mut authors, after, 500).await?;
+        if items.is_empty() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(wait), member.rx.recv()).await;
+            items = chat::messages(app, &v, &mut authors, after, 500).await?;
+        }
+    }
     Ok(Json(json!({"items": items})).into_response())
 }
 

@@ -319,9 +319,18 @@
       status.textContent = (r && (await r.json().catch(() => ({}))).error?.message) || T.error;
     });
 
-    async function poll(live = true) {
-      const r = await fetch(`${api}/messages?after=${lastId}`, { headers: { authorization: `Bearer ${state.visitor}` } }).catch(() => null);
+    async function poll(live = true, wait = 0) {
+      const r = await fetch(`${api}/messages?after=${lastId}${wait ? `&wait=${wait}` : ""}`, { headers: { authorization: `Bearer ${state.visitor}` } }).catch(() => null);
       if (r && r.ok) (await r.json()).items.forEach((m) => show(m, live));
+      return !!(r && r.ok);
+    }
+    // The long-poll, when WebSockets are blocked: each answer comes when there is news.
+    async function longPoll() {
+      for (;;) {
+        const ok = await poll(true, 25);
+        status.textContent = ok ? "" : T.offline;
+        if (!ok) await new Promise((done) => setTimeout(done, 3000));
+      }
     }
 
     // The conversation so far first (quietly), then the socket from the last message seen:
@@ -332,8 +341,7 @@
       if (!loaded) { loaded = true; await poll(false); }
       if (wsFailures >= 2) {
         // WebSockets blocked (a proxy, a firewall): long-poll instead.
-        if (!polling) polling = setInterval(poll, 3000);
-        poll();
+        if (!polling) { polling = true; longPoll(); }
         return;
       }
       const url = `${origin.replace(/^http/, "ws")}/public/v1/chat/${encodeURIComponent(token)}/ws?visitor_token=${encodeURIComponent(state.visitor)}&after=${lastId}`;

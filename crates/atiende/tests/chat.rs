@@ -867,3 +867,53 @@ async fn unread_replies_go_by_email_once() {
     drop(ws);
     t.stop().await;
 }
+
+/// The long-poll (the widget's fallback when WebSockets are blocked): with `wait`, an empty
+/// answer waits for the conversation's next message and brings it as soon as it is stored.
+#[tokio::test]
+async fn long_polling_brings_the_next_message_when_it_comes() {
+    let t = spawn_app().await;
+    let (_, token) = chat_account(&t, json!({"domain": "shop.example"})).await;
+    let v = visitor(&t, &token).await;
+    let (_, first, _) = public(
+        &t,
+        "POST",
+        &format!("{token}/messages"),
+        SITE,
+        Some(&v),
+        Some(json!({"client_message_id": "1", "text": "hola"})),
+    )
+    .await;
+    let after = first["id"].as_i64().unwrap();
+    let ticket = t.get_json("/api/v1/tickets").await["items"][0]["id"].as_i64().unwrap();
+    let (s, b, _) =
+        public(&t, "GET", &format!("{token}/messages?after={after}&wait=31"), SITE, Some(&v), None).await;
+    assert_eq!((s, b["error"]["field"].as_str()), (422, Some("wait")));
+    // Nothing comes: the answer is empty after the wait.
+    let t0 = std::time::Instant::now();
+    let (_, b, _) =
+        public(&t, "GET", &format!("{token}/messages?after={after}&wait=1"), SITE, Some(&v), None).await;
+    assert!(b["items"].as_array().unwrap().is_empty());
+    assert!(t0.elapsed() >= Duration::from_millis(900), "it waited");
+    // An agent answers while the poll waits: it comes back with the answer, well before its wait.
+    let poll = {
+        let (http, url, token, v) = (t.http.clone(), t.url.clone(), token.clone(), v.clone());
+        tokio::spawn(async move {
+            let t0 = std::time::Instant::now();
+            let r = http
+                .get(format!("{url}/public/v1/chat/{token}/messages?after={after}&wait=20"))
+                .header("origin", SITE)
+                .bearer_auth(v)
+                .send()
+                .await
+                .unwrap();
+            (r.json::<Value>().await.unwrap(), t0.elapsed())
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    t.post(&format!("/api/v1/tickets/{ticket}/messages"), json!({"text": "¡Hola! ¿En qué le ayudo?"})).await;
+    let (b, took) = poll.await.unwrap();
+    assert_eq!(b["items"][0]["text"], "¡Hola! ¿En qué le ayudo?", "{b}");
+    assert!(took < Duration::from_secs(10), "answered when the message came, not at the end: {took:?}");
+    t.stop().await;
+}
