@@ -7,7 +7,7 @@
 //!    delay visitor → agent's event stream (`message.created` on `/api/v1/events`) and agent
 //!    → visitor's socket, p50/p99. Every message carries its send time (microseconds since the
 //!    run started, one clock: everything runs on this machine).
-use crate::{Args, percentile, rss_kib, run_cli, start_with};
+use crate::{Args, admin_token, percentile, rss_kib, start_with};
 use anyhow::Context;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -42,29 +42,7 @@ impl Shared {
 }
 
 pub async fn run(args: &Args, bin: &PathBuf, dir: &std::path::Path, db_url: &str) -> anyhow::Result<()> {
-    run_cli(
-        bin,
-        dir,
-        db_url,
-        &[
-            "user",
-            "create",
-            "--org",
-            "Bench",
-            "--email",
-            "bench@example.com",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
-        Some("bench password\n"),
-    )?;
-    let token = run_cli(bin, dir, db_url, &["token", "create", "--email", "bench@example.com"], None)?
-        .lines()
-        .last()
-        .unwrap_or("")
-        .trim()
-        .to_string();
+    let token = admin_token(bin, dir, db_url)?;
     // The flood limits are per visitor and per address; the load here is one machine's.
     let server = start_with(
         bin,

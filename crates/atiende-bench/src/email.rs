@@ -1,7 +1,7 @@
 //! The email benchmark (issue 4): emails per second into tickets from the raw-MIME
 //! endpoint and from a Dovecot mailbox, on the shared corpus (`gen_eml.py`, seed 42),
 //! with the server's peak RSS. Dovecot runs on a loopback port (testkit's helper).
-use crate::{Args, rss_kib, run_cli, start_with};
+use crate::{Args, admin_token, rss_kib, start_with};
 use anyhow::{Context, bail};
 use atiende_testkit::mail::Dovecot;
 use serde_json::{Value, json};
@@ -62,29 +62,7 @@ pub async fn run(args: &Args, bin: &PathBuf, dir: &std::path::Path, db_url: &str
         mails.len(),
         bytes as f64 / (1 << 20) as f64
     );
-    run_cli(
-        bin,
-        dir,
-        db_url,
-        &[
-            "user",
-            "create",
-            "--org",
-            "Bench",
-            "--email",
-            "bench@example.com",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
-        Some("bench password\n"),
-    )?;
-    let token = run_cli(bin, dir, db_url, &["token", "create", "--email", "bench@example.com"], None)?
-        .lines()
-        .last()
-        .unwrap_or("")
-        .trim()
-        .to_string();
+    let token = admin_token(bin, dir, db_url)?;
     let server = start_with(
         bin,
         dir,

@@ -137,6 +137,29 @@ pub(crate) fn run_cli(
     Ok(String::from_utf8_lossy(&out.stdout).to_string())
 }
 
+/// Creates the benchmark's admin (organization "Bench") and returns an API token of theirs.
+pub(crate) fn admin_token(bin: &PathBuf, dir: &std::path::Path, db: &str) -> anyhow::Result<String> {
+    run_cli(
+        bin,
+        dir,
+        db,
+        &[
+            "user",
+            "create",
+            "--org",
+            "Bench",
+            "--email",
+            "bench@example.com",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        Some("bench password\n"),
+    )?;
+    let out = run_cli(bin, dir, db, &["token", "create", "--email", "bench@example.com"], None)?;
+    Ok(out.lines().last().unwrap_or("").trim().to_string())
+}
+
 pub(crate) fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -218,29 +241,7 @@ async fn run(args: &Args, bin: &PathBuf, dir: &std::path::Path, db_url: &str) ->
     if args.scenario == "chat" {
         return chat::run(args, bin, dir, db_url).await;
     }
-    run_cli(
-        bin,
-        dir,
-        db_url,
-        &[
-            "user",
-            "create",
-            "--org",
-            "Bench",
-            "--email",
-            "bench@example.com",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
-        Some("bench password\n"),
-    )?;
-    let token = run_cli(bin, dir, db_url, &["token", "create", "--email", "bench@example.com"], None)?
-        .lines()
-        .last()
-        .unwrap_or("")
-        .trim()
-        .to_string();
+    let token = admin_token(bin, dir, db_url)?;
     let server = start(bin, dir, db_url).await?;
     let pid = server.child.id();
     let http = reqwest::Client::builder().pool_max_idle_per_host(64).build()?;

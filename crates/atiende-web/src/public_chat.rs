@@ -142,6 +142,15 @@ pub async fn new_visitor(
     Ok((StatusCode::CREATED, Json(json!({"visitor_token": secret, "visitor_id": v.id}))).into_response())
 }
 
+/// 202 `{id, duplicate}` for a visitor's message (a repeated `client_message_id` is the same).
+fn accepted(o: Outcome) -> Response {
+    let (id, duplicate) = match o {
+        Outcome::Stored { message_id, .. } => (message_id, false),
+        Outcome::Duplicate { message_id, .. } => (message_id, true),
+    };
+    (StatusCode::ACCEPTED, Json(json!({"id": id, "duplicate": duplicate}))).into_response()
+}
+
 /// The address a request came from (behind the configured proxies), for rate limits.
 fn address(web: &Web, parts: &axum::http::request::Parts) -> String {
     parts
@@ -192,11 +201,7 @@ pub async fn send(
 ) -> ApiResult<Response> {
     let a = account(&web, &token, &headers).await?;
     let v = visitor(&web, &a, &headers).await?;
-    let (id, duplicate) = match chat::post(&web.app, &a, &v, &b.client_message_id, &b.text).await? {
-        Outcome::Stored { message_id, .. } => (message_id, false),
-        Outcome::Duplicate { message_id, .. } => (message_id, true),
-    };
-    Ok((StatusCode::ACCEPTED, Json(json!({"id": id, "duplicate": duplicate}))).into_response())
+    Ok(accepted(chat::post(&web.app, &a, &v, &b.client_message_id, &b.text).await?))
 }
 
 #[derive(Deserialize)]
@@ -228,11 +233,7 @@ pub async fn send_file(
     let content_type =
         parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let upload = atiende_app::tickets::Upload { filename: q.filename, content_type, data: data.to_vec() };
-    let (id, duplicate) = match chat::post_file(&web.app, &a, &v, &q.client_message_id, upload).await? {
-        Outcome::Stored { message_id, .. } => (message_id, false),
-        Outcome::Duplicate { message_id, .. } => (message_id, true),
-    };
-    Ok((StatusCode::ACCEPTED, Json(json!({"id": id, "duplicate": duplicate}))).into_response())
+    Ok(accepted(chat::post_file(&web.app, &a, &v, &q.client_message_id, upload).await?))
 }
 
 /// A file of the visitor's conversation (theirs or an agent's), as a download.
