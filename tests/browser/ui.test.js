@@ -14,9 +14,11 @@ const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = process.env.ATIENDE_BIN || join(ROOT, "target/debug/atiende");
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const SHOTS = process.env.ATIENDE_SCREENSHOTS || "";
+// The local identity provider the social login logs in at (atiende-testkit's fake-idp).
+const IDP_BIN = process.env.FAKE_IDP_BIN || join(BIN, "../fake-idp");
 const PASSWORD = "correct horse battery";
 
-let dataDir, server, base, token, browser, sink, sinkUrl;
+let dataDir, server, base, token, browser, sink, sinkUrl, idp, idpUrl;
 const received = [];
 let serverLog = "";
 
@@ -46,7 +48,15 @@ before(async () => {
   cli(["user", "create", "--org", "Acme", "--email", "ana@acme.test", "--role", "admin", "--password-stdin"], PASSWORD);
   cli(["user", "create", "--org", "Acme", "--email", "beto@acme.test", "--role", "agent", "--password-stdin"], PASSWORD);
   token = cli(["token", "create", "--email", "ana@acme.test"]).trim().split("\n").pop();
-  server = spawn(BIN, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir], { env: { ...process.env, RUST_LOG: "warn", ATIENDE_OUTBOUND_ALLOW: "127.0.0.0/8,::1,localhost" } });
+  idp = spawn(IDP_BIN, ["google", "browser-client", "browser-secret", "1101694844", "Camila Rojas Undurraga", "camila@gmail.example"]);
+  idpUrl = await new Promise((ok, fail) => {
+    let out = "";
+    idp.stdout.on("data", (d) => { out += d; const m = out.match(/listening at (\S+)/); if (m) ok(m[1]); });
+    idp.on("exit", (code) => fail(new Error("fake-idp exited " + code)));
+  });
+  const google = { ATIENDE_GOOGLE_CLIENT_ID: "browser-client", ATIENDE_GOOGLE_CLIENT_SECRET: "browser-secret", ATIENDE_GOOGLE_ISSUER: idpUrl,
+    ATIENDE_GOOGLE_AUTHORIZATION_URL: `${idpUrl}/authorize`, ATIENDE_GOOGLE_TOKEN_URL: `${idpUrl}/token`, ATIENDE_GOOGLE_JWKS_URL: `${idpUrl}/jwks` };
+  server = spawn(BIN, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir], { env: { ...process.env, RUST_LOG: "warn", ATIENDE_OUTBOUND_ALLOW: "127.0.0.0/8,::1,localhost", ...google } });
   server.stderr.on("data", (d) => (serverLog += d));
   base = await new Promise((ok, fail) => {
     let out = "";
@@ -63,6 +73,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.kill("SIGTERM");
+  idp?.kill("SIGTERM");
   sink?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -1134,4 +1145,63 @@ test("chat widget: the server is killed mid-conversation and restarts; nothing i
   site.close();
   srv.kill("SIGTERM");
   rmSync(dir, { recursive: true, force: true });
+});
+
+test("chat widget: a visitor logs in with Google in a small window (social login only), under the company's logo", async () => {
+  const { site, origin, domain } = await chatSite();
+  const acc = await api("POST", "/api/v1/accounts", { kind: "chat", name: "Chat con Google", settings: {
+    domain, login_google: true, social_login_only: true, ask_phone: true, chat_name: "Tienda Ñandú — atención al cliente",
+    identification_message: "Inicia sesión para que sepamos quién eres.", main_color: "#1a4d8f" } });
+  assert.equal(acc.status, 201, JSON.stringify(acc.json));
+  // The logo: a real 200×200 PNG, drawn by the browser.
+  const pngPage = await browser.newPage();
+  const png = Buffer.from(await pngPage.evaluate(() => {
+    const c = document.createElement("canvas"); c.width = c.height = 200;
+    const g = c.getContext("2d"); g.fillStyle = "#f5b400"; g.fillRect(0, 0, 200, 200);
+    g.fillStyle = "#1a4d8f"; g.beginPath(); g.arc(100, 100, 70, 0, 7); g.fill();
+    return c.toDataURL("image/png").split(",")[1];
+  }), "base64");
+  await pngPage.close();
+  const up = await fetch(`${base}/api/v1/accounts/${acc.json.id}/chat/logo`, { method: "PUT", headers: { authorization: "Bearer " + token }, body: png });
+  assert.equal(up.status, 200);
+  assert.equal((await up.json()).logo.ideal, true);
+
+  for (const [locale, button] of [["en-US", "Continue with Google"], ["es-CL", "Continuar con Google"]]) {
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale });
+    const page = await ctx.newPage();
+    await page.goto(`${origin}/?t=${acc.json.settings.token}`);
+    const w = page.locator("[data-atiende-widget]");
+    const logo = w.locator(".bubble img");
+    await logo.waitFor();
+    assert.equal(await logo.evaluate((i) => i.complete && i.naturalWidth), 200, "the bubble shows the uploaded image");
+    await w.locator(".bubble").click();
+    const google = w.getByRole("button", { name: button });
+    await google.waitFor();
+    // Social login only: no name or email to type, no "Start"; the phone the chat asks for stays.
+    assert.equal(await w.locator("form.ident input[name=email], form.ident input[name=name]").count(), 0);
+    assert.equal(await w.locator("form.ident button[type=submit]").count(), 0);
+    await w.locator("form.ident input[name=phone]").fill("+56 9 8765 4321");
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, `chat-social-login-${locale}.png`) });
+    if (locale === "en-US") { await ctx.close(); continue; }
+    const [popup] = await Promise.all([page.waitForEvent("popup"), google.click()]);
+    // The window goes to the provider, comes back, hands the visitor over and closes.
+    await popup.waitForEvent("close", { timeout: 15000 });
+    const text = w.locator("textarea");
+    await text.waitFor();
+    await text.fill("Hola, ¿tienen envío a Punta Arenas?");
+    await text.press("Enter");
+    await w.locator("li.client", { hasText: "Punta Arenas" }).waitFor();
+    const ticket = await ticketOf(acc.json.id);
+    const client = (await api("GET", `/api/v1/clients/${ticket.client_id}`)).json;
+    assert.equal(client.name, "Camila Rojas Undurraga");
+    // The agent sees how the visitor is known.
+    const agent = await ctx.newPage();
+    await login(agent, "ana@acme.test");
+    await agent.goto(`${base}/tickets/${ticket.id}`);
+    await agent.getByText("Inició sesión con Google").waitFor();
+    assert.match(await agent.locator("body").innerText(), /\+56987654321/);
+    if (SHOTS) await agent.screenshot({ path: join(SHOTS, "chat-social-login-ticket.png") });
+    await ctx.close();
+  }
+  site.close();
 });

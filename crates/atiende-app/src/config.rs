@@ -50,6 +50,28 @@ pub struct AppConfig {
     /// client address may start a minute on an account.
     pub chat_messages_per_minute: u32,
     pub chat_visitors_per_minute: u32,
+    /// The identity providers chat visitors may log in with (each off until its client is
+    /// configured).
+    pub chat_login: ChatLogin,
+}
+
+/// Social login of chat visitors (the deployment registers one client at each provider,
+/// whose redirect address is `{public_url}/public/v1/chat/login/callback`).
+#[derive(Debug, Clone, Default)]
+pub struct ChatLogin {
+    pub google: Option<atiende_channels::chat::oidc::Provider>,
+    pub facebook: Option<atiende_channels::chat::oidc::Provider>,
+}
+
+impl ChatLogin {
+    /// The provider of a name (`google`, `facebook`), when configured.
+    pub fn provider(&self, name: &str) -> Option<&atiende_channels::chat::oidc::Provider> {
+        match name {
+            "google" => self.google.as_ref(),
+            "facebook" => self.facebook.as_ref(),
+            _ => None,
+        }
+    }
 }
 
 /// The deployment's email settings (SPEC §11.1: the default sender lives here).
@@ -129,6 +151,7 @@ impl Default for AppConfig {
             email: EmailConfig::default(),
             chat_messages_per_minute: 30,
             chat_visitors_per_minute: 20,
+            chat_login: ChatLogin::default(),
         }
     }
 }

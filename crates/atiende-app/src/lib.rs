@@ -57,6 +57,8 @@ pub struct Inner {
     pub account_cache: cache::TtlCache<i64, atiende_store::accounts::AccountRow>,
     /// Web chat floods: messages per visitor, new visitors per address (one minute).
     pub chat_limits: auth::RateLimiter,
+    /// Chat social login: each provider's signing keys.
+    pub jwks_cache: channels::chat::login::JwksCache,
     /// The node's dispatcher of events to chat visitors' sockets.
     pub chat_hub: Arc<channels::chat::hub::Hub>,
 }
@@ -98,6 +100,7 @@ impl App {
             listeners_wake: Arc::default(),
             token_cache,
             account_cache,
+            jwks_cache: channels::chat::login::jwks_cache(),
             chat_limits: auth::RateLimiter::new(0, std::time::Duration::from_secs(60)),
             chat_hub: Arc::default(),
         }))

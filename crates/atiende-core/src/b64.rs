@@ -84,6 +84,40 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Base64url without padding (RFC 4648 §5; what JOSE, RFC 7515 §2, and PKCE use).
+pub fn encode_url(data: &[u8]) -> String {
+    encode(data)
+        .trim_end_matches('=')
+        .chars()
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            c => c,
+        })
+        .collect()
+}
+
+/// Decodes base64url without padding; `None` when it has characters outside the URL-safe
+/// alphabet, padding, or a length no encoding gives.
+pub fn decode_url(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 4 == 1 || text.bytes().any(|b| matches!(b, b'+' | b'/' | b'=') || b.is_ascii_whitespace())
+    {
+        return None;
+    }
+    let mut std: String = text
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    while !std.len().is_multiple_of(4) {
+        std.push('=');
+    }
+    decode(&std)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,5 +149,17 @@ mod tests {
         }
         let all: Vec<u8> = (0..=255).collect();
         assert_eq!(decode(&encode(&all)).unwrap(), all);
+    }
+
+    #[test]
+    fn base64url_without_padding() {
+        // RFC 7515 Appendix C: the octets 3, 236, 255, 224, 193.
+        assert_eq!(encode_url(&[3, 236, 255, 224, 193]), "A-z_4ME");
+        assert_eq!(decode_url("A-z_4ME").unwrap(), [3, 236, 255, 224, 193]);
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(decode_url(&encode_url(&all)).unwrap(), all);
+        for bad in ["A+z/4ME", "Zg==", "Z", "Zm 9v", "eyJ!!!"] {
+            assert!(decode_url(bad).is_none(), "{bad}");
+        }
     }
 }

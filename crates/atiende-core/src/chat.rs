@@ -22,6 +22,9 @@ pub const FLAGS: &[&str] = &[
     "welcome_message",
     "welcome_in_started",
     "contact_form",
+    "login_google",
+    "login_facebook",
+    "social_login_only",
 ];
 
 /// Whole-number options, each with its smallest and largest value.
@@ -273,6 +276,18 @@ pub fn check_settings(settings: &mut Map<String, Value>) -> Result<(), Validatio
         return Err(ValidationError::new(
             "settings.contact_email",
             "the contact form needs an address or an email account to send to",
+        ));
+    }
+    if on("social_login_only") && !on("login_google") && !on("login_facebook") {
+        return Err(ValidationError::new(
+            "settings.social_login_only",
+            "needs login with Google or with Facebook turned on",
+        ));
+    }
+    if on("social_login_only") && on("anonymous_visitors") {
+        return Err(ValidationError::new(
+            "settings.social_login_only",
+            "cannot go with anonymous visitors: a visitor who must log in is not anonymous",
         ));
     }
     if on("welcome_message")

@@ -10,6 +10,7 @@ pub mod chat;
 pub mod email;
 pub mod error;
 pub mod hours;
+pub mod image;
 pub mod inbound;
 pub mod keywords;
 pub mod settings;

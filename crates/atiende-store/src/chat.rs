@@ -303,3 +303,119 @@ pub async fn page_of(db: &Db, visitor_id: i64) -> Result<Option<String>, StoreEr
         .await)?
     .flatten())
 }
+
+/// A social login under way (see migration 0017).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LoginRow {
+    pub account_id: i64,
+    pub provider: String,
+    pub nonce: String,
+    pub verifier: String,
+    pub origin: String,
+    pub page_url: Option<String>,
+    pub rut: Option<String>,
+    pub phone: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: Micros,
+}
+
+/// Keeps a login that starts now, and forgets those started before `expired_before` (never
+/// finished: the visitor closed the window).
+pub async fn begin_login(
+    db: &Db,
+    state_hash: &str,
+    l: &LoginRow,
+    expired_before: Micros,
+) -> Result<(), StoreError> {
+    exec_db!(db, |c| sqlx::query("DELETE FROM chat_logins WHERE created_at < $1").bind(expired_before))?;
+    exec_db!(db, |c| sqlx::query(
+        "INSERT INTO chat_logins (state_hash, account_id, provider, nonce, verifier, origin, page_url, rut, \
+         phone, user_agent, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(state_hash)
+    .bind(l.account_id)
+    .bind(&l.provider)
+    .bind(&l.nonce)
+    .bind(&l.verifier)
+    .bind(&l.origin)
+    .bind(&l.page_url)
+    .bind(&l.rut)
+    .bind(&l.phone)
+    .bind(&l.user_agent)
+    .bind(l.created_at))?;
+    Ok(())
+}
+
+/// Takes a login by its state (once: a second callback with the same state finds nothing),
+/// if it started at or after `not_before`.
+pub async fn take_login(
+    db: &Db,
+    state_hash: &str,
+    not_before: Micros,
+) -> Result<Option<LoginRow>, StoreError> {
+    Ok(on_db!(db, |c| sqlx::query_as::<_, LoginRow>(
+        "DELETE FROM chat_logins WHERE state_hash = $1 AND created_at >= $2 RETURNING account_id, provider, \
+         nonce, verifier, origin, page_url, rut, phone, user_agent, created_at"
+    )
+    .bind(state_hash)
+    .bind(not_before)
+    .fetch_optional(c)
+    .await)?)
+}
+
+/// A chat account's bubble image.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LogoRow {
+    pub content_type: String,
+    pub data: Vec<u8>,
+    pub width: i64,
+    pub height: i64,
+    pub etag: String,
+    pub updated_at: Micros,
+}
+
+/// Sets (or, with `None`, removes) an account's bubble image.
+pub async fn set_logo(db: &Db, account_id: i64, logo: Option<&LogoRow>) -> Result<(), StoreError> {
+    match logo {
+        None => {
+            exec_db!(db, |c| sqlx::query("DELETE FROM chat_logos WHERE account_id = $1").bind(account_id))?;
+        }
+        Some(l) => {
+            exec_db!(db, |c| sqlx::query(
+                "INSERT INTO chat_logos (account_id, content_type, data, width, height, etag, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account_id) DO UPDATE SET \
+                 content_type = excluded.content_type, data = excluded.data, width = excluded.width, \
+                 height = excluded.height, etag = excluded.etag, updated_at = excluded.updated_at",
+            )
+            .bind(account_id)
+            .bind(&l.content_type)
+            .bind(&l.data)
+            .bind(l.width)
+            .bind(l.height)
+            .bind(&l.etag)
+            .bind(l.updated_at))?;
+        }
+    }
+    Ok(())
+}
+
+/// An account's bubble image.
+pub async fn logo(db: &Db, account_id: i64) -> Result<Option<LogoRow>, StoreError> {
+    Ok(on_db!(db, |c| sqlx::query_as::<_, LogoRow>(
+        "SELECT content_type, data, width, height, etag, updated_at FROM chat_logos WHERE account_id = $1"
+    )
+    .bind(account_id)
+    .fetch_optional(c)
+    .await)?)
+}
+
+/// The content hash of an account's bubble image (for its address in the widget's options),
+/// and its size in pixels.
+pub async fn logo_etag(db: &Db, account_id: i64) -> Result<Option<(String, i64, i64)>, StoreError> {
+    Ok(on_db!(db, |c| sqlx::query_as::<_, (String, i64, i64)>(
+        "SELECT etag, width, height FROM chat_logos WHERE account_id = $1"
+    )
+    .bind(account_id)
+    .fetch_optional(c)
+    .await)?)
+}

@@ -6,6 +6,7 @@
 // A test harness: failing loudly on a broken setup is what it is for.
 #![allow(clippy::unwrap_used)]
 
+pub mod idp;
 pub mod mail;
 pub mod process;
 pub mod sink;

@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         api::auth::login, api::auth::logout,
         api::accounts::create, api::accounts::list, api::accounts::show, api::accounts::update,
-        api::accounts::inbound, api::accounts::set_agent, api::accounts::agents, api::accounts::identity_secret, api::accounts::queue,
+        api::accounts::inbound, api::accounts::set_agent, api::accounts::agents, api::accounts::identity_secret, api::accounts::put_logo, api::accounts::delete_logo, api::accounts::queue,
         api::tickets::list, api::tickets::show, api::tickets::update, api::tickets::close, api::tickets::mass_close, api::tickets::reopen, api::tickets::assign,
         api::tickets::assignments, api::tickets::messages, api::tickets::reply,
         api::email::inbound_mime, api::email::validate, api::email::test_connection, api::email::attachment,
@@ -19,7 +19,7 @@ use utoipa::{Modify, OpenApi};
         api::users::me, api::users::list, api::users::show, api::users::create, api::users::update,
         api::users::statuses, api::users::create_status, api::users::create_token, api::users::status_times,
         api::events::stream,
-        crate::public_chat::new_visitor, crate::public_chat::send, crate::public_chat::list, crate::public_chat::contact, crate::public_chat::send_file, crate::public_chat::download,
+        crate::public_chat::new_visitor, crate::public_chat::send, crate::public_chat::list, crate::public_chat::contact, crate::public_chat::send_file, crate::public_chat::download, crate::public_chat::login_start, crate::public_chat::login_callback, crate::public_chat::logo,
         api::schedules::create, api::schedules::list, api::schedules::show, api::schedules::replace,
     ),
     modifiers(&Security, &Roles, &Contract),

@@ -33,7 +33,11 @@ pub fn routes() -> Router<Web> {
         .route("/public/v1/chat/{token}/files", post(send_file).options(preflight))
         .route("/public/v1/chat/{token}/attachments/{id}", get(download).options(preflight))
         .layer(axum::middleware::from_fn(cors))
+        .route("/public/v1/chat/{token}/login/{provider}", get(login_start))
+        .route("/public/v1/chat/login/callback", get(login_callback))
+        .route("/public/v1/chat/{token}/logo", get(logo))
         .route("/widget/atiende.js", get(widget))
+        .route("/widget/login.js", get(login_script))
 }
 
 /// The widget script (`static/widget.js`): cached by browsers, revalidated by its ETag.
@@ -427,4 +431,211 @@ async fn session(
             },
         }
     }
+}
+
+/// The script of the login window's last page: hands the result to the widget that opened
+/// it (only to the page's origin) and closes.
+const LOGIN_JS: &str = "(function(){var d=document.getElementById('atiende-login').dataset;\
+var w=window.opener;if(w&&d.origin){w.postMessage({type:'atiende:login',visitor_token:d.token||null,\
+error:d.error||null,field:d.field||null,cancelled:d.cancelled==='1'},d.origin);if(!d.error||d.cancelled==='1')window.close();}})();";
+
+async fn login_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        LOGIN_JS,
+    )
+        .into_response()
+}
+
+fn esc(t: &str) -> String {
+    t.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// What the login window shows last (and hands to the widget through `login.js`).
+struct LoginPage<'a> {
+    origin: Option<&'a str>,
+    token: Option<&'a str>,
+    error: Option<&'a str>,
+    field: Option<&'a str>,
+    cancelled: bool,
+}
+
+fn login_page(headers: &HeaderMap, status: StatusCode, p: LoginPage<'_>) -> Response {
+    let en = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|l| l.trim().to_ascii_lowercase().starts_with("en"));
+    let (title, text) = match (p.token.is_some(), p.cancelled, en) {
+        (true, _, false) => ("Sesión iniciada", "Ya puedes volver al chat. Esta ventana se cierra sola."),
+        (true, _, true) => ("Logged in", "You can go back to the chat. This window closes by itself."),
+        (false, true, false) => ("Inicio de sesión cancelado", "Puedes cerrar esta ventana."),
+        (false, true, true) => ("Login cancelled", "You can close this window."),
+        (false, false, false) => {
+            ("No se pudo iniciar sesión", "Cierra esta ventana e inténtalo de nuevo desde el chat.")
+        }
+        (false, false, true) => ("The login did not work", "Close this window and try again from the chat."),
+    };
+    let attr = |k: &str, v: Option<&str>| v.map(|v| format!(" data-{k}=\"{}\"", esc(v))).unwrap_or_default();
+    let detail = match (p.error, p.cancelled) {
+        (Some(e), false) => format!("<p class=\"detail\">{}</p>", esc(e)),
+        _ => String::new(),
+    };
+    let html = format!(
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width\"><title>{title}</title><style>body{{font:16px system-ui,sans-serif;\
+         margin:3rem auto;max-width:28rem;padding:0 1rem;color:#1f2328}}.detail{{color:#59636e;font-size:14px}}</style>\
+         </head><body><h1>{title}</h1><p>{text}</p>{detail}<div id=\"atiende-login\"{o}{t}{e}{f}{c}></div>\
+         <script src=\"/widget/login.js\"></script></body></html>",
+        lang = if en { "en" } else { "es" },
+        o = attr("origin", p.origin),
+        t = attr("token", p.token),
+        e = attr("error", p.error),
+        f = attr("field", p.field),
+        c = attr("cancelled", p.cancelled.then_some("1")),
+    );
+    let mut resp = (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
+    );
+    resp
+}
+
+#[utoipa::path(get, path = "/public/v1/chat/{token}/login/{provider}", tag = "chat",
+    params(("token" = String, Path, description = "The widget's token"), ("provider" = String, Path, description = "`google` or `facebook`"),
+        ("origin" = String, Query, description = "The page's origin, where the visitor token is handed back (the chat's domain)"),
+        ("page_url" = Option<String>, Query, description = "The page the widget runs on"),
+        ("rut" = Option<String>, Query, description = "When the chat asks for it"), ("phone" = Option<String>, Query, description = "When the chat asks for it")),
+    responses((status = 302, description = "To the provider's login"), (status = 403, description = "Another origin"), (status = 404, description = "The chat does not offer this provider")))]
+/// A login button's window: `GET /public/v1/chat/{token}/login/{google|facebook}?origin=…
+/// &page_url=…&rut=…&phone=…` → 302 to the provider (or a page saying why not, handed to the
+/// widget when the origin is the chat's).
+pub async fn login_start(
+    State(web): State<Web>,
+    Path((token, provider)): Path<(String, String)>,
+    Query(start): Query<chat::login::Start>,
+    req: axum::extract::Request,
+) -> Response {
+    let (parts, _) = req.into_parts();
+    let a = match chat::widget(&web.app, &token).await {
+        Ok(a) => a,
+        Err(_) => {
+            return login_page(
+                &parts.headers,
+                StatusCode::NOT_FOUND,
+                LoginPage {
+                    origin: None,
+                    token: None,
+                    error: Some("no such chat"),
+                    field: None,
+                    cancelled: false,
+                },
+            );
+        }
+    };
+    let agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    match chat::login::begin(&web.app, &a, &provider, &start, &address(&web, &parts), agent).await {
+        Ok(url) => {
+            let mut resp = StatusCode::FOUND.into_response();
+            if let Ok(v) = HeaderValue::from_str(&url) {
+                resp.headers_mut().insert(header::LOCATION, v);
+            }
+            resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            resp
+        }
+        Err(e) => {
+            let origin =
+                chat::origin_allowed(&a, Some(start.origin.as_str())).then_some(start.origin.as_str());
+            let api = ApiError::from(e);
+            login_page(
+                &parts.headers,
+                api.status,
+                LoginPage {
+                    origin,
+                    token: None,
+                    error: Some(&api.message),
+                    field: api.field.as_deref(),
+                    cancelled: false,
+                },
+            )
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/public/v1/chat/login/callback", tag = "chat",
+    params(("state" = String, Query, description = "The login's state"), ("code" = Option<String>, Query, description = "The authorization code"),
+        ("error" = Option<String>, Query, description = "The provider's error (`access_denied` when the visitor cancelled)")),
+    responses((status = 200, description = "A page that hands `{type: \"atiende:login\", visitor_token}` to the widget (postMessage) and closes"),
+        (status = 400, description = "A page saying the login failed")))]
+/// Where the providers send the login window back: `?state=…&code=…` (or `error=…`).
+pub async fn login_callback(
+    State(web): State<Web>,
+    Query(cb): Query<chat::login::Callback>,
+    headers: HeaderMap,
+) -> Response {
+    match chat::login::finish(&web.app, &cb).await {
+        Ok((token, origin)) => login_page(
+            &headers,
+            StatusCode::OK,
+            LoginPage {
+                origin: Some(&origin),
+                token: Some(&token),
+                error: None,
+                field: None,
+                cancelled: false,
+            },
+        ),
+        Err(f) => {
+            if !f.cancelled {
+                tracing::warn!(reason = %f.reason, "chat social login failed");
+            }
+            let shown = if f.cancelled { "cancelled" } else { "the login could not be completed" };
+            login_page(
+                &headers,
+                if f.cancelled { StatusCode::OK } else { StatusCode::BAD_REQUEST },
+                LoginPage {
+                    origin: f.origin.as_deref(),
+                    token: None,
+                    error: Some(shown),
+                    field: None,
+                    cancelled: f.cancelled,
+                },
+            )
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/public/v1/chat/{token}/logo", tag = "chat",
+    params(("token" = String, Path, description = "The widget's token")),
+    responses((status = 200, description = "The image"), (status = 304, description = "Unchanged (ETag)"), (status = 404, description = "No image")))]
+/// The chat's bubble image (public: it is shown on the company's site), cached by its hash.
+pub async fn logo(
+    State(web): State<Web>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let a = chat::widget(&web.app, &token).await?;
+    let l = chat::logo(&web.app, &a).await?.ok_or(ApiError::not_found())?;
+    let etag = format!("\"{}\"", l.etag);
+    let common = [
+        (header::ETAG, etag.clone()),
+        (header::CACHE_CONTROL, "public, max-age=86400".to_string()),
+        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*".to_string()),
+    ];
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return Ok((StatusCode::NOT_MODIFIED, common).into_response());
+    }
+    let mut resp = (common, [(header::CONTENT_TYPE, l.content_type)], l.data).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    Ok(resp)
 }

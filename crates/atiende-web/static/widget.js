@@ -16,13 +16,13 @@
   const es = !(navigator.language || "es").toLowerCase().startsWith("en");
   const T = es
     ? { open: "Abrir el chat", close: "Cerrar el chat", send: "Enviar", placeholder: "Escribe tu mensaje…", title: "Chat",
-        name: "Nombre", email: "Email", rut: "RUT", phone: "Teléfono", start: "Comenzar", them: "Nosotros",
+        name: "Nombre", email: "Email", rut: "RUT", phone: "Teléfono", start: "Comenzar", them: "Nosotros", with: "Continuar con", or: "o",
         error: "No se pudo enviar. Reintentando…", offline: "Sin conexión. Reconectando…", refused: "Este chat no está disponible en este sitio.",
         unread: "mensajes nuevos", attach: "Adjuntar un archivo", tooBig: "El archivo supera 1 MB.", dismiss: "Descartar", reply: "Responder…", message: "Mensaje",
         contactTitle: "Ahora no hay nadie en línea", contactText: "Déjanos tu mensaje y te responderemos por email.",
         contactOk: "¡Gracias! Te responderemos por email.", contactFail: "No se pudo enviar el formulario. Inténtalo de nuevo." }
     : { open: "Open the chat", close: "Close the chat", send: "Send", placeholder: "Write your message…", title: "Chat",
-        name: "Name", email: "Email", rut: "RUT", phone: "Phone", start: "Start", them: "Us",
+        name: "Name", email: "Email", rut: "RUT", phone: "Phone", start: "Start", them: "Us", with: "Continue with", or: "or",
         error: "Could not send. Retrying…", offline: "Offline. Reconnecting…", refused: "This chat is not available on this site.",
         unread: "new messages", attach: "Attach a file", tooBig: "The file is over 1 MB.", dismiss: "Dismiss", reply: "Reply…", message: "Message",
         contactTitle: "Nobody is online right now", contactText: "Leave us a message and we will answer by email.",
@@ -96,6 +96,11 @@
       form.ident input, form.contact input, form.contact textarea { flex: none; }
       .panel.asking ol { display: none; }
       .bubble svg { display: block; margin: auto; }
+      .bubble img { display: block; width: 56px; height: 56px; margin: 0 -18px; border-radius: 28px; object-fit: cover; }
+      .bubble.long img { width: 32px; height: 32px; margin: 0 8px 0 -8px; display: inline-block; vertical-align: middle; }
+      .social { display: flex; flex-direction: column; gap: 6px; }
+      form .social button { background: #fff; color: #1f2937; border: 1px solid #cbd5e1; }
+      .or { text-align: center; color: #475569; font-size: 12px; margin: 2px 0; }
       .preview form { padding: 0; border: 0; }
       textarea, input { flex: 1; border: 1px solid #cbd5e1; border-radius: 8px; padding: 8px; resize: none; color: #1f2937; background: #fff; }
       form button { background: ${main}; color: ${fg}; border: 0; border-radius: 8px; padding: 8px 12px; cursor: pointer; font-weight: 600; }
@@ -111,9 +116,10 @@
     ` }));
     const long = cfg.long_button && cfg.long_button_text;
     const badge = el("span", { class: "badge", "aria-hidden": "true" });
-    const bubble = el("button", { class: "bubble", type: "button", "aria-label": T.open, "aria-expanded": "false" }, badge);
+    const bubble = el("button", { class: long ? "bubble long" : "bubble", type: "button", "aria-label": T.open, "aria-expanded": "false" }, badge);
+    if (cfg.logo_url) bubble.append(el("img", { src: cfg.logo_url, alt: "" }));
     if (long) bubble.append(cfg.long_button_text);
-    else bubble.insertAdjacentHTML("beforeend", '<svg width="26" height="26" viewBox="0 0 24 24" aria-hidden="true" fill="currentColor"><path d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z"/></svg>');
+    else if (!cfg.logo_url) bubble.insertAdjacentHTML("beforeend", '<svg width="26" height="26" viewBox="0 0 24 24" aria-hidden="true" fill="currentColor"><path d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z"/></svg>');
     const list = el("ol", { "aria-live": "polite", "aria-label": cfg.chat_name || T.title, tabindex: "0" });
     const status = el("p", { class: "status", role: "status" });
     const closeBtn = el("button", { type: "button", "aria-label": T.close, text: "×" });
@@ -127,7 +133,12 @@
     const compose = el("form", { class: "compose" }, attach, picker, text, el("button", { type: "submit", text: T.send }));
 
     // The identification form: what the account asks for, under its identification message.
-    const asked = identity || cfg.anonymous_visitors ? [] : ["name", "email", "rut", "phone"].filter((k) => cfg[`ask_${k}`] || (k === "email" && cfg.email_as_identifier));
+    // Log in with Google / Facebook (what the account offers), or only that with "social login
+    // only": then the form asks just what the provider does not say (RUT, phone).
+    const logins = identity || cfg.anonymous_visitors ? [] : cfg.login || [];
+    const socialOnly = cfg.social_login_only && logins.length > 0;
+    const asked = identity || cfg.anonymous_visitors ? [] : ["name", "email", "rut", "phone"].filter((k) =>
+      (cfg[`ask_${k}`] || (k === "email" && cfg.email_as_identifier)) && !(socialOnly && (k === "name" || k === "email")));
     const field = (form, k, type, label) => {
       const attrs = { name: k, id: `atiende-${form.className}-${k}`, required: "" };
       const input = type === "textarea" ? el("textarea", Object.assign(attrs, { rows: "4", maxlength: "10000" })) : el("input", Object.assign(attrs, { type }));
@@ -135,8 +146,15 @@
     };
     const ident = el("form", { class: "ident", novalidate: "" });
     if (cfg.identification_message) ident.append(el("p", { class: "muted", "data-part": "identification", text: cfg.identification_message }));
+    if (logins.length) {
+      const names = { google: "Google", facebook: "Facebook" };
+      ident.append(el("div", { class: "social" }, ...logins.map((p) =>
+        el("button", { type: "button", "data-login": p, text: `${T.with} ${names[p] || p}` }))));
+      ident.append(el("span", { class: "err", "data-field": "login" }));
+      if (!socialOnly) ident.append(el("p", { class: "or", text: T.or }));
+    }
     for (const k of asked) field(ident, k, k === "email" ? "email" : "text", T[k]);
-    ident.append(el("button", { type: "submit", text: T.start }));
+    if (!socialOnly) ident.append(el("button", { type: "submit", text: T.start }));
 
     // The contact form, when nobody can answer now.
     const contact = el("form", { class: "contact", novalidate: "" },
@@ -146,7 +164,7 @@
     contact.querySelector("[name=name]").removeAttribute("required");
 
     const useContact = cfg.contact_form && !cfg.online && !state.visitor;
-    const first = useContact ? contact : state.visitor || asked.length === 0 ? compose : ident;
+    const first = useContact ? contact : state.visitor || (asked.length === 0 && logins.length === 0) ? compose : ident;
     panel.append(first);
     panel.classList.toggle("asking", first !== compose);
 
@@ -201,8 +219,29 @@
       const r = await post("visitors", Object.assign({ page_url: location.href }, Object.fromEntries(new FormData(ident)))).catch(() => null);
       const j = r ? await r.json().catch(() => ({})) : {};
       if (!r || r.status !== 201) return fieldErrors(ident, j);
-      state.visitor = j.visitor_token; state.identity = null; save();
+      begun(j.visitor_token);
+    });
+
+    const begun = (visitorToken) => {
+      state.visitor = visitorToken; state.identity = null; save();
       ident.replaceWith(compose); panel.classList.remove("asking"); text.focus(); connect();
+    };
+    // A login button opens the provider in a small window; its last page hands the visitor
+    // token back here (postMessage from Atiende's origin only).
+    ident.addEventListener("click", (e) => {
+      const p = e.target.closest && e.target.closest("[data-login]");
+      if (!p) return;
+      for (const s of ident.querySelectorAll(".err")) s.textContent = "";
+      const q = new URLSearchParams({ origin: location.origin, page_url: location.href });
+      for (const k of ["rut", "phone"]) { const i = ident.querySelector(`[name=${k}]`); if (i && i.value) q.set(k, i.value); }
+      const w = window.open(`${api}/login/${p.dataset.login}?${q}`, "atiende-login", "popup,width=480,height=640");
+      if (!w) status.textContent = T.error;
+    });
+    window.addEventListener("message", (e) => {
+      const d = e.data;
+      if (e.origin !== origin || !d || d.type !== "atiende:login" || state.visitor) return;
+      if (d.visitor_token) begun(d.visitor_token);
+      else if (!d.cancelled) fieldErrors(ident, { error: { field: d.field || "login", message: d.error } });
     });
 
     contact.addEventListener("submit", async (e) => {

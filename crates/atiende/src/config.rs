@@ -39,6 +39,19 @@ pub struct FileConfig {
     pub trusted_proxies: Option<String>,
     pub chat_messages_per_minute: Option<u32>,
     pub chat_visitors_per_minute: Option<u32>,
+    pub google_client_id: Option<String>,
+    pub google_client_secret: Option<String>,
+    pub google_issuer: Option<String>,
+    pub google_authorization_url: Option<String>,
+    pub google_token_url: Option<String>,
+    pub google_jwks_url: Option<String>,
+    pub facebook_app_id: Option<String>,
+    pub facebook_app_secret: Option<String>,
+    pub facebook_issuer: Option<String>,
+    pub facebook_authorization_url: Option<String>,
+    pub facebook_token_url: Option<String>,
+    pub facebook_jwks_url: Option<String>,
+    pub meta_graph_version: Option<String>,
     pub email_relay_host: Option<String>,
     pub email_relay_port: Option<u16>,
     pub email_relay_security: Option<String>,
@@ -117,6 +130,24 @@ pub const EXAMPLE: &str = r#"# Atiende configuration. Every setting is optional;
 # Web chat: messages one visitor may send a minute, visitors one address may start a minute.
 # chat_messages_per_minute = 30
 # chat_visitors_per_minute = 20
+# Web chat visitors may log in with Google and Facebook (OpenID Connect) when the account
+# turns it on and the deployment has a client at the provider, registered with the redirect
+# address {public_url}/public/v1/chat/login/callback. The endpoints default to the
+# providers' own; change them only for a proxy or a test double.
+# google_client_id = "1234-abc.apps.googleusercontent.com"
+# google_client_secret = "…"
+# google_issuer = "https://accounts.google.com"
+# google_authorization_url = "https://accounts.google.com/o/oauth2/v2/auth"
+# google_token_url = "https://oauth2.googleapis.com/token"
+# google_jwks_url = "https://www.googleapis.com/oauth2/v3/certs"
+# facebook_app_id = "1234567890"
+# facebook_app_secret = "…"
+# facebook_issuer = "https://www.facebook.com"
+# facebook_authorization_url = "https://www.facebook.com/v24.0/dialog/oauth"
+# facebook_token_url = "https://graph.facebook.com/v24.0/oauth/access_token"
+# facebook_jwks_url = "https://www.facebook.com/.well-known/oauth/openid/jwks/"
+# The Graph API version of Meta's endpoints.
+# meta_graph_version = "v24.0"
 
 # --- Email -----------------------------------------------------------------
 # The default sender: SMTP relay used by email accounts whose sending method is
@@ -221,6 +252,19 @@ impl FileConfig {
         env!(trusted_proxies, "ATIENDE_TRUSTED_PROXIES");
         env!(chat_messages_per_minute, "ATIENDE_CHAT_MESSAGES_PER_MINUTE");
         env!(chat_visitors_per_minute, "ATIENDE_CHAT_VISITORS_PER_MINUTE");
+        env!(google_client_id, "ATIENDE_GOOGLE_CLIENT_ID");
+        env!(google_client_secret, "ATIENDE_GOOGLE_CLIENT_SECRET");
+        env!(google_issuer, "ATIENDE_GOOGLE_ISSUER");
+        env!(google_authorization_url, "ATIENDE_GOOGLE_AUTHORIZATION_URL");
+        env!(google_token_url, "ATIENDE_GOOGLE_TOKEN_URL");
+        env!(google_jwks_url, "ATIENDE_GOOGLE_JWKS_URL");
+        env!(facebook_app_id, "ATIENDE_FACEBOOK_APP_ID");
+        env!(facebook_app_secret, "ATIENDE_FACEBOOK_APP_SECRET");
+        env!(facebook_issuer, "ATIENDE_FACEBOOK_ISSUER");
+        env!(facebook_authorization_url, "ATIENDE_FACEBOOK_AUTHORIZATION_URL");
+        env!(facebook_token_url, "ATIENDE_FACEBOOK_TOKEN_URL");
+        env!(facebook_jwks_url, "ATIENDE_FACEBOOK_JWKS_URL");
+        env!(meta_graph_version, "ATIENDE_META_GRAPH_VERSION");
         env!(email_relay_host, "ATIENDE_EMAIL_RELAY_HOST");
         env!(email_relay_port, "ATIENDE_EMAIL_RELAY_PORT");
         env!(email_relay_security, "ATIENDE_EMAIL_RELAY_SECURITY");
@@ -299,6 +343,54 @@ impl FileConfig {
                 .chat_visitors_per_minute
                 .unwrap_or(d.chat_visitors_per_minute)
                 .max(1),
+            chat_login: {
+                use atiende_channels::chat::oidc::Provider;
+                let graph_version = self.meta_graph_version.clone().unwrap_or_else(|| "v24.0".into());
+                let mut out = atiende_app::config::ChatLogin::default();
+                let endpoints = |mut p: Provider,
+                                 iss: &Option<String>,
+                                 a: &Option<String>,
+                                 t: &Option<String>,
+                                 j: &Option<String>| {
+                    for (field, value) in [
+                        (&mut p.issuer, iss),
+                        (&mut p.authorization_url, a),
+                        (&mut p.token_url, t),
+                        (&mut p.jwks_url, j),
+                    ] {
+                        if let Some(v) = value {
+                            *field = v.trim().to_string();
+                        }
+                    }
+                    p
+                };
+                if let (Some(id), Some(secret)) = (&self.google_client_id, &self.google_client_secret) {
+                    out.google = Some(endpoints(
+                        Provider::google(id.trim(), secret.trim()),
+                        &self.google_issuer,
+                        &self.google_authorization_url,
+                        &self.google_token_url,
+                        &self.google_jwks_url,
+                    ));
+                }
+                if let (Some(id), Some(secret)) = (&self.facebook_app_id, &self.facebook_app_secret) {
+                    out.facebook = Some(endpoints(
+                        Provider::facebook(id.trim(), secret.trim(), &graph_version),
+                        &self.facebook_issuer,
+                        &self.facebook_authorization_url,
+                        &self.facebook_token_url,
+                        &self.facebook_jwks_url,
+                    ));
+                }
+                for p in out.google.iter().chain(out.facebook.iter()) {
+                    for u in [&p.authorization_url, &p.token_url, &p.jwks_url] {
+                        if !(u.starts_with("https://") || u.starts_with("http://")) {
+                            bail!("the identity provider's endpoint {u:?} must be an http(s) address");
+                        }
+                    }
+                }
+                out
+            },
             email: {
                 let e = d.email;
                 let security = self.email_relay_security.unwrap_or(e.relay_security);

@@ -917,3 +917,325 @@ async fn long_polling_brings_the_next_message_when_it_comes() {
     assert!(took < Duration::from_secs(10), "answered when the message came, not at the end: {took:?}");
     t.stop().await;
 }
+
+/// What a login window's last page hands the widget: `data-*` attributes of `#atiende-login`.
+fn login_result(html: &str) -> std::collections::HashMap<String, String> {
+    let start = html.find("id=\"atiende-login\"").expect("the result element");
+    let tag = &html[start..start + html[start..].find('>').unwrap()];
+    let mut out = std::collections::HashMap::new();
+    for part in tag.split(" data-").skip(1) {
+        let (k, v) = part.split_once("=\"").unwrap();
+        out.insert(k.to_string(), v[..v.find('"').unwrap()].replace("&amp;", "&").replace("&quot;", "\""));
+    }
+    out
+}
+
+/// A whole login in a browser's window, redirect by redirect: Atiende → provider → callback.
+/// Gives the callback's status and what its page hands the widget.
+async fn social_login(
+    t: &TestApp,
+    token: &str,
+    provider: &str,
+    query: &str,
+) -> (u16, std::collections::HashMap<String, String>) {
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = browser
+        .get(format!("{}/public/v1/chat/{token}/login/{provider}?{query}", t.url))
+        .send()
+        .await
+        .unwrap();
+    if r.status() != 302 {
+        let s = r.status().as_u16();
+        return (s, login_result(&r.text().await.unwrap()));
+    }
+    let to_idp = r.headers()["location"].to_str().unwrap().to_string();
+    let r = browser.get(&to_idp).send().await.unwrap();
+    assert_eq!(r.status(), 302, "the provider sends the window back");
+    let back = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(back.starts_with(&format!("{}/public/v1/chat/login/callback?", t.url)), "{back}");
+    let r = browser.get(&back).send().await.unwrap();
+    let s = r.status().as_u16();
+    let html = r.text().await.unwrap();
+    if s == 200 && html.contains("data-token") {
+        // The same answer again (a reload, a replay): the login is used once.
+        let again = browser.get(&back).send().await.unwrap();
+        assert_eq!(again.status(), 400, "a state is used once");
+        assert!(!again.text().await.unwrap().contains("data-token"));
+    }
+    (s, login_result(&html))
+}
+
+fn ana() -> atiende_testkit::idp::IdpUser {
+    atiende_testkit::idp::IdpUser {
+        sub: "110169484474386276334".into(),
+        name: "Ana Pérez".into(),
+        email: Some("ana.perez@gmail.example".into()),
+        email_verified: true,
+    }
+}
+
+#[tokio::test]
+async fn visitors_log_in_with_google_and_see_their_history_anywhere() {
+    use atiende_channels::chat::oidc::TokenStyle;
+    let idp =
+        atiende_testkit::idp::FakeIdp::start(TokenStyle::PostForm, "google-client", "g-secret", ana()).await;
+    let provider = idp.provider();
+    let t = atiende_testkit::spawn_app_with(move |c| c.app.chat_login.google = Some(provider)).await;
+    // Facebook is not configured on this server: an account cannot offer it.
+    let r = t
+        .post("/api/v1/accounts", json!({"kind": "chat", "name": "C", "settings": {"domain": "shop.example", "login_facebook": true}}))
+        .await;
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(b["error"]["field"], "settings.login_facebook", "{b}");
+    let r = t
+        .post("/api/v1/accounts", json!({"kind": "chat", "name": "C", "settings": {"domain": "shop.example", "social_login_only": true}}))
+        .await;
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], "settings.social_login_only");
+    let (id, token) = chat_account(
+        &t,
+        json!({"domain": "shop.example", "login_google": true, "social_login_only": true, "ask_phone": true}),
+    )
+    .await;
+    let (_, cfg, _) = public(&t, "GET", &format!("{token}/config"), SITE, None, None).await;
+    assert_eq!(cfg["login"], json!(["google"]), "{cfg}");
+    assert_eq!(cfg["social_login_only"], true);
+    // Social login only: the name-and-email way is closed.
+    let (s, b, _) = public(
+        &t,
+        "POST",
+        &format!("{token}/visitors"),
+        SITE,
+        None,
+        Some(json!({"name": "Eve", "email": "eve@x.test", "phone": "+56912345678"})),
+    )
+    .await;
+    assert_eq!((s, b["error"]["field"].as_str()), (422, Some("login")), "{b}");
+    // What the account asks besides who the visitor is comes with the click, checked.
+    let (s, page) = social_login(&t, &token, "google", "origin=https%3A%2F%2Fshop.example&phone=12").await;
+    assert_eq!((s, page.get("field").map(String::as_str)), (422, Some("phone")), "{page:?}");
+    assert_eq!(page["origin"], SITE, "the error goes back to the widget");
+    // Another site cannot start a login for this chat, nor receive its answer.
+    let (s, page) =
+        social_login(&t, &token, "google", "origin=https%3A%2F%2Fevil.example&phone=%2B56912345678").await;
+    assert_eq!(s, 403);
+    assert!(!page.contains_key("origin"), "{page:?}");
+    let (s, _) = social_login(&t, &token, "facebook", "origin=https%3A%2F%2Fshop.example").await;
+    assert_eq!(s, 404, "a provider the chat does not offer");
+    // The whole flow.
+    let q = "origin=https%3A%2F%2Fshop.example&page_url=https%3A%2F%2Fshop.example%2Fpedido%2F7&phone=%2B56%209%201234%205678";
+    let (s, page) = social_login(&t, &token, "google", q).await;
+    assert_eq!(s, 200, "{page:?}");
+    assert_eq!(page["origin"], SITE, "handed only to the chat's site");
+    let v1 = page["token"].clone();
+    assert!(v1.starts_with("cv_"));
+    let (s, _, _) = public(
+        &t,
+        "POST",
+        &format!("{token}/messages"),
+        SITE,
+        Some(&v1),
+        Some(json!({"client_message_id": "1", "text": "¿Y mi pedido 7?"})),
+    )
+    .await;
+    assert_eq!(s, 202);
+    let ticket = &t.get_json("/api/v1/tickets").await["items"][0];
+    let client = t.get_json(&format!("/api/v1/clients/{}", ticket["client_id"])).await;
+    assert_eq!(client["name"], "Ana Pérez", "{client}");
+    assert!(
+        client.to_string().contains("110169484474386276334"),
+        "the provider's id is the client's: {client}"
+    );
+    let msgs = t.get_json(&format!("/api/v1/tickets/{}/messages", ticket["id"])).await;
+    let meta = &msgs["items"][0]["chat"];
+    assert_eq!(
+        (meta["login"].as_str(), meta["email"].as_str()),
+        (Some("google"), Some("ana.perez@gmail.example")),
+        "{meta}"
+    );
+    assert_eq!(
+        (meta["phone"].as_str(), meta["page_url"].as_str()),
+        (Some("+56912345678"), Some("https://shop.example/pedido/7"))
+    );
+    // Logged in again from another browser: the same client, with their history.
+    let (_, page) =
+        social_login(&t, &token, "google", "origin=https%3A%2F%2Fshop.example&phone=%2B56912345678").await;
+    let (_, b, _) = public(&t, "GET", &format!("{token}/messages"), SITE, Some(&page["token"]), None).await;
+    assert_eq!(b["items"][0]["text"], "¿Y mi pedido 7?", "{b}");
+    assert_eq!(idp.jwks_calls(), 1, "the provider's keys are kept");
+    // The provider rotates its keys: fetched again, the login still works.
+    idp.rotate("k2");
+    let (s, _) =
+        social_login(&t, &token, "google", "origin=https%3A%2F%2Fshop.example&phone=%2B56912345678").await;
+    assert_eq!((s, idp.jwks_calls()), (200, 2));
+    // A token whose nonce is not this login's (a replay): refused, nobody logged in.
+    idp.wrong_nonce(true);
+    let (s, page) =
+        social_login(&t, &token, "google", "origin=https%3A%2F%2Fshop.example&phone=%2B56912345678").await;
+    assert_eq!(s, 400);
+    assert!(!page.contains_key("token") && page["origin"] == SITE, "{page:?}");
+    idp.wrong_nonce(false);
+    // The visitor cancels at the provider.
+    idp.deny(true);
+    let (s, page) =
+        social_login(&t, &token, "google", "origin=https%3A%2F%2Fshop.example&phone=%2B56912345678").await;
+    assert_eq!((s, page.get("cancelled").map(String::as_str)), (200, Some("1")), "{page:?}");
+    idp.deny(false);
+    // An unverified address is not kept.
+    idp.set_user(atiende_testkit::idp::IdpUser { sub: "999".into(), email_verified: false, ..ana() });
+    let (_, page) =
+        social_login(&t, &token, "google", "origin=https%3A%2F%2Fshop.example&phone=%2B56912345678").await;
+    public(
+        &t,
+        "POST",
+        &format!("{token}/messages"),
+        SITE,
+        Some(&page["token"]),
+        Some(json!({"client_message_id": "1", "text": "hola"})),
+    )
+    .await;
+    let items = t.get_json("/api/v1/tickets").await["items"].clone();
+    let other =
+        items.as_array().unwrap().iter().find(|i| i["client_id"] != ticket["client_id"]).unwrap().clone();
+    let msgs = t.get_json(&format!("/api/v1/tickets/{}/messages", other["id"])).await;
+    assert_eq!(msgs["items"][0]["chat"]["email"], Value::Null, "{msgs}");
+    // Turned off: the button's address answers 404.
+    t.call(
+        reqwest::Method::PATCH,
+        &format!("/api/v1/accounts/{id}"),
+        &t.token,
+        Some(json!({"settings": {"login_google": false, "social_login_only": false}})),
+    )
+    .await;
+    let (s, _) = social_login(&t, &token, "google", "origin=https%3A%2F%2Fshop.example").await;
+    assert_eq!(s, 404);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn facebook_login_takes_the_code_as_a_graph_call() {
+    use atiende_channels::chat::oidc::TokenStyle;
+    let idp = atiende_testkit::idp::FakeIdp::start(
+        TokenStyle::GetQuery,
+        "1234567890",
+        "fb-secret",
+        atiende_testkit::idp::IdpUser {
+            sub: "10229871234".into(),
+            name: "Beto Soto".into(),
+            email: None,
+            email_verified: false,
+            ..ana()
+        },
+    )
+    .await;
+    let provider = idp.provider();
+    let t = atiende_testkit::spawn_app_with(move |c| c.app.chat_login.facebook = Some(provider)).await;
+    let (_, token) = chat_account(&t, json!({"domain": "shop.example", "login_facebook": true})).await;
+    let (s, page) = social_login(&t, &token, "facebook", "origin=https%3A%2F%2Fshop.example").await;
+    assert_eq!(s, 200, "{page:?}");
+    assert_eq!(idp.token_calls(), 1);
+    let (s, _, _) = public(
+        &t,
+        "POST",
+        &format!("{token}/messages"),
+        SITE,
+        Some(&page["token"]),
+        Some(json!({"client_message_id": "1", "text": "Hola"})),
+    )
+    .await;
+    assert_eq!(s, 202);
+    let ticket = &t.get_json("/api/v1/tickets").await["items"][0];
+    let client = t.get_json(&format!("/api/v1/clients/{}", ticket["client_id"])).await;
+    assert_eq!(client["name"], "Beto Soto");
+    // A wrong app secret: the provider's Graph error, and no visitor.
+    let mut wrong = idp.provider();
+    wrong.client_secret = "not-it".into();
+    t.stop().await;
+    let t = atiende_testkit::spawn_app_with(move |c| c.app.chat_login.facebook = Some(wrong)).await;
+    let (_, token) = chat_account(&t, json!({"domain": "shop.example", "login_facebook": true})).await;
+    let (s, page) = social_login(&t, &token, "facebook", "origin=https%3A%2F%2Fshop.example").await;
+    assert_eq!(s, 400);
+    assert!(!page.contains_key("token"));
+    t.stop().await;
+}
+
+/// A 1×1-pixel-per-side PNG header of `w`×`h` (what the size check reads), then filler.
+fn png(w: u32, h: u32, len: usize) -> Vec<u8> {
+    let mut d = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    d.extend(w.to_be_bytes());
+    d.extend(h.to_be_bytes());
+    d.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    d.resize(len.max(d.len()), 0);
+    d
+}
+
+#[tokio::test]
+async fn the_bubble_logo_is_checked_by_its_bytes_and_cached() {
+    let t = spawn_app().await;
+    let (id, token) = chat_account(&t, json!({"domain": "shop.example"})).await;
+    let put = |body: Vec<u8>, who: String| {
+        let req = t.http.put(format!("{}/api/v1/accounts/{id}/chat/logo", t.url)).bearer_auth(who).body(body);
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let agent = t.user("Acme", "beto@acme.test", &["agent"]).await;
+    assert_eq!(put(png(200, 200, 500), agent).await.0, 403, "admins only");
+    for (body, why) in [
+        (b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>".to_vec(), "an SVG"),
+        (b"GIF89a".to_vec(), "a cut header"),
+        (png(4000, 200, 500), "too wide"),
+        (b"%PDF-1.7 ...".to_vec(), "a PDF"),
+        (Vec::new(), "nothing"),
+    ] {
+        let (s, b) = put(body, t.token.clone()).await;
+        assert_eq!((s, b["error"]["field"].as_str()), (422, Some("logo")), "{why}: {b}");
+    }
+    assert_eq!(put(png(200, 200, 300 * 1024), t.token.clone()).await.0, 413, "over 256 KB");
+    let (_, cfg, _) = public(&t, "GET", &format!("{token}/config"), SITE, None, None).await;
+    assert_eq!(cfg["logo_url"], Value::Null, "nothing refused was kept");
+    let (s, b) = put(png(180, 120, 900), t.token.clone()).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        b["logo"],
+        json!({"content_type": "image/png", "width": 180, "height": 120, "bytes": 900, "ideal": false})
+    );
+    let (_, cfg, _) = public(&t, "GET", &format!("{token}/config"), SITE, None, None).await;
+    let url = cfg["logo_url"].as_str().unwrap().to_string();
+    assert!(url.starts_with(&format!("{}/public/v1/chat/{token}/logo?v=", t.url)), "{url}");
+    let r = t.http.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    let etag = r.headers()["etag"].to_str().unwrap().to_string();
+    assert_eq!(r.bytes().await.unwrap().len(), 900);
+    let r = t.http.get(&url).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(r.status(), 304);
+    // A new image: a new address, so caches take it at once.
+    let (_, b) = put(png(200, 200, 700), t.token.clone()).await;
+    assert_eq!(b["logo"]["ideal"], true);
+    let (_, cfg, _) = public(&t, "GET", &format!("{token}/config"), SITE, None, None).await;
+    assert_ne!(cfg["logo_url"].as_str().unwrap(), url);
+    // The settings screen shows it and its size.
+    let (cookie, _) = t.session("admin@acme.test").await;
+    let html = t
+        .http
+        .get(format!("{}/admin/accounts/{id}/settings", t.url))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("200×200 px") && html.contains("class=\"logo-preview\""),
+        "the settings page shows the logo"
+    );
+    let r =
+        t.call(reqwest::Method::DELETE, &format!("/api/v1/accounts/{id}/chat/logo"), &t.token, None).await;
+    assert_eq!(r.status(), 200);
+    let (_, cfg, _) = public(&t, "GET", &format!("{token}/config"), SITE, None, None).await;
+    assert_eq!(cfg["logo_url"], Value::Null);
+    assert_eq!(t.http.get(&url).send().await.unwrap().status(), 404);
+    t.stop().await;
+}

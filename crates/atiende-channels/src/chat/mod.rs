@@ -5,6 +5,8 @@
 //! `id + "\n" + email` (`email` empty when not given). The same scheme Intercom's and
 //! Chatwoot's identity verification use (an HMAC of the user's id), with the email inside
 //! the signature so a signed id cannot be paired with another address.
+pub mod oidc;
+
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 

@@ -21,6 +21,7 @@ pub fn routes() -> Router<Web> {
         .route("/accounts/{id}/agents", get(agents))
         .route("/accounts/{id}/agents/{user_id}", put(set_agent))
         .route("/accounts/{id}/identity-secret", post(identity_secret))
+        .route("/accounts/{id}/chat/logo", put(put_logo).delete(delete_logo))
         .route("/assignment/queue", get(queue))
 }
 
@@ -193,6 +194,35 @@ pub async fn identity_secret(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let secret = atiende_app::channels::chat::new_identity_secret(&web.app, &actor, id(&aid)?).await?;
     Ok((StatusCode::CREATED, Json(json!({"secret": secret}))))
+}
+
+/// Sets a chat account's bubble image (admins): the image's bytes as the body (PNG, JPEG,
+/// GIF or WebP, recognized by its bytes; at most 256 KB; 16 to 1,000 px a side, 200×200 ideal)
+/// → `{logo: {content_type, width, height, bytes, ideal}}`; 422 `logo` when refused.
+#[utoipa::path(put, path = "/api/v1/accounts/{id}/chat/logo", tag = "accounts",
+    request_body(content = Vec<u8>, content_type = "image/png"),
+    responses((status = 200, description = "`{logo}`"), (status = 404), (status = 409, description = "Not a chat account"),
+        (status = 413, description = "Over 256 KB"), (status = 422, description = "Not an image we take")))]
+pub async fn put_logo(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(aid): Path<String>,
+    body: axum::body::Body,
+) -> ApiResult<Json<Value>> {
+    let id = id(&aid)?;
+    let data = crate::extract::read_body(body, atiende_app::channels::chat::LOGO_BYTES).await?;
+    Ok(Json(atiende_app::channels::chat::set_logo(&web.app, &actor, id, Some(data.to_vec())).await?))
+}
+
+/// Removes a chat account's bubble image (admins): `{logo: null}`.
+#[utoipa::path(delete, path = "/api/v1/accounts/{id}/chat/logo", tag = "accounts",
+    responses((status = 200, description = "`{logo: null}`"), (status = 404), (status = 409, description = "Not a chat account")))]
+pub async fn delete_logo(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(aid): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(atiende_app::channels::chat::set_logo(&web.app, &actor, id(&aid)?, None).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -134,11 +134,14 @@ pub(crate) async fn settings_page_with(
         .collect();
     let accounts: Vec<_> =
         page.actor.reader(&web.app)?.accounts().await?.into_iter().map(|a| (a.id, a.name, a.kind)).collect();
-    let ctx = channels::SectionContext { test: test.as_ref(), accounts: &accounts };
     let channel_section = match channels::screens(a.kind) {
-        Some(screens) => screens
-            .settings_section(&c, &channels::AccountView::of(web, &a), &e, &ctx)
-            .map_err(|e| UiError::App(atiende_app::AppError::Internal(e.to_string())))?,
+        Some(screens) => {
+            let data = screens.section_data(web, a.id).await?;
+            let ctx = channels::SectionContext { test: test.as_ref(), accounts: &accounts, data: &data };
+            screens
+                .settings_section(&c, &channels::AccountView::of(web, &a), &e, &ctx)
+                .map_err(|e| UiError::App(atiende_app::AppError::Internal(e.to_string())))?
+        }
         None => String::new(),
     };
     let held = atiende_app::quarantine::list(&web.app, &page.actor, id)

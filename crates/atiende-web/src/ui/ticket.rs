@@ -459,8 +459,11 @@ mod tests {
 fn visitor_facts(chat: &serde_json::Value) -> Vec<(&'static str, String, Option<String>)> {
     let text = |k: &str| chat[k].as_str().filter(|v| !v.is_empty()).map(str::to_string);
     let mut out = Vec::new();
-    if chat["verified"].as_bool() == Some(true) {
-        out.push(("visitor.verified", String::new(), None));
+    match chat["login"].as_str() {
+        Some("google") => out.push(("visitor.login_google", String::new(), None)),
+        Some("facebook") => out.push(("visitor.login_facebook", String::new(), None)),
+        _ if chat["verified"].as_bool() == Some(true) => out.push(("visitor.verified", String::new(), None)),
+        _ => {}
     }
     if let Some(url) = text("page_url") {
         let link = (url.starts_with("https://") || url.starts_with("http://")).then(|| url.clone());

@@ -6,6 +6,7 @@
 //! replies are stored and reach the visitor's socket from the conversation's events, so
 //! delivering one only marks it sent.
 pub mod hub;
+pub mod login;
 
 use super::{BoxFut, Capabilities, Channel, Delivered, Outbound};
 use crate::{App, AppError};
@@ -58,6 +59,19 @@ impl Channel for Chat {
                 "settings.contact_email",
                 "no default sender is configured (email.relay_host) to mail it: choose an email account instead",
             ));
+        }
+        for p in login::PROVIDERS {
+            if s.get(&format!("login_{p}")).and_then(Value::as_bool) == Some(true)
+                && app.config.chat_login.provider(p).is_none()
+            {
+                return Err(AppError::invalid(
+                    format!("settings.login_{p}"),
+                    format!(
+                        "this server has no {} client configured ({p}_* settings): ask its administrator",
+                        if *p == "google" { "Google" } else { "Facebook" }
+                    ),
+                ));
+            }
         }
         Ok(())
     }
@@ -156,7 +170,96 @@ pub async fn widget_config(app: &App, account: &AccountRow) -> Result<Value, App
         out.insert(k.into(), s[k].clone());
     }
     out.insert("online".into(), json!(store::agents_online(&app.db, account.id).await?));
+    out.insert("login".into(), json!(login::offered(app, account)));
+    let token = account.inbound_address.as_deref().unwrap_or("");
+    let logo = store::logo_etag(&app.db, account.id).await?;
+    out.insert(
+        "logo_url".into(),
+        json!(logo.map(|(etag, _, _)| logo_url(&app.config.public_url, token, &etag))),
+    );
     Ok(Value::Object(out))
+}
+
+/// Largest bubble image (seed 000: 200×200 px is ideal; anything from 16 to 1,000 px a side
+/// is taken and shown at the bubble's size).
+pub const LOGO_BYTES: usize = 256 * 1024;
+const LOGO_SIDE: std::ops::RangeInclusive<u32> = 16..=1000;
+
+/// A chat's bubble image as its settings screen shows it: `{url, width, height}`, or null.
+pub async fn logo_facts(app: &App, account_id: i64) -> Result<Value, AppError> {
+    let Some(token) = atiende_store::accounts::inbound_address(&app.db, account_id).await? else {
+        return Ok(Value::Null);
+    };
+    Ok(match store::logo_etag(&app.db, account_id).await? {
+        Some((etag, w, h)) => json!({"url": logo_url("", &token, &etag), "width": w, "height": h}),
+        None => Value::Null,
+    })
+}
+
+/// The image's address under `base` (the public URL, or empty for a path), changing with
+/// its content so that caches take a new one at once.
+fn logo_url(base: &str, token: &str, etag: &str) -> String {
+    format!("{}/public/v1/chat/{token}/logo?v={}", base.trim_end_matches('/'), &etag[..12.min(etag.len())])
+}
+
+/// A chat's bubble image, with its bytes.
+pub async fn logo(app: &App, account: &AccountRow) -> Result<Option<store::LogoRow>, AppError> {
+    Ok(store::logo(&app.db, account.id).await?)
+}
+
+/// Sets (admins) a chat's bubble image from its bytes — PNG, JPEG, GIF or WebP by their
+/// header, whatever the file is called — or removes it (`None`). Answers the image's facts
+/// (`content_type`, `width`, `height`, `bytes`, and `ideal`: whether it is 200×200).
+pub async fn set_logo(
+    app: &App,
+    actor: &crate::auth::Actor,
+    account_id: i64,
+    data: Option<Vec<u8>>,
+) -> Result<Value, AppError> {
+    actor.require_admin()?;
+    let a = atiende_store::accounts::get(&app.db, actor.org_id, account_id).await?;
+    if a.kind != ChannelKind::Chat {
+        return Err(AppError::conflict("kind", "only chat accounts have a bubble image"));
+    }
+    let Some(data) = data else {
+        store::set_logo(&app.db, a.id, None).await?;
+        return Ok(json!({"logo": null}));
+    };
+    if data.is_empty() {
+        return Err(AppError::invalid("logo", "the file is empty"));
+    }
+    if data.len() > LOGO_BYTES {
+        return Err(AppError::invalid("logo", format!("must be at most {} KB", LOGO_BYTES / 1024)));
+    }
+    let info = atiende_core::image::probe(&data)
+        .filter(|i| i.content_type.starts_with("image/"))
+        .ok_or_else(|| AppError::invalid("logo", "must be a PNG, JPEG, GIF or WebP image"))?;
+    if !LOGO_SIDE.contains(&info.width) || !LOGO_SIDE.contains(&info.height) {
+        return Err(AppError::invalid(
+            "logo",
+            format!(
+                "is {}×{} px: each side must be 16 to 1,000 px (200×200 is ideal)",
+                info.width, info.height
+            ),
+        ));
+    }
+    let etag = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&data))
+    };
+    let row = store::LogoRow {
+        content_type: info.content_type.to_string(),
+        data,
+        width: info.width as i64,
+        height: info.height as i64,
+        etag,
+        updated_at: app.now(),
+    };
+    store::set_logo(&app.db, a.id, Some(&row)).await?;
+    Ok(json!({"logo": {
+        "content_type": row.content_type, "width": row.width, "height": row.height,
+        "bytes": row.data.len(), "ideal": row.width == 200 && row.height == 200,
+    }}))
 }
 
 /// Who the visitor sees as the author of a message: nobody for their own; the company for
@@ -274,20 +377,18 @@ pub async fn new_visitor(
         return Err(AppError::RateLimited);
     }
     let s = account.settings.json();
-    let page_url = input.page_url.as_deref().map(str::trim).filter(|u| !u.is_empty());
-    if let Some(u) = page_url
-        && (u.len() > MAX_PAGE_URL
-            || !(u.starts_with("https://") || u.starts_with("http://"))
-            || u.chars().any(char::is_control))
-    {
-        return Err(AppError::invalid("page_url", "must be an http(s) address of at most 2,000 characters"));
-    }
-    let user_agent =
-        user_agent.map(|u| u.chars().filter(|c| !c.is_control()).take(MAX_USER_AGENT).collect::<String>());
+    let page_url = check_page_url(input.page_url.as_deref())?;
+    let user_agent = clean_user_agent(user_agent);
     let (info, client_kind, client_value, sees_history) = match &input.identity {
         Some(identity) => {
             let (info, id) = signed(app, account, identity)?;
             (info, "chat", Some(format!("u:{id}")), true)
+        }
+        None if s["social_login_only"].as_bool() == Some(true) => {
+            return Err(AppError::invalid(
+                "login",
+                "this chat takes visitors who log in with Google or Facebook (or signed identities)",
+            ));
         }
         None => {
             let anonymous = s["anonymous_visitors"].as_bool().unwrap_or(false);
@@ -308,6 +409,49 @@ pub async fn new_visitor(
             }
         }
     };
+    create_visitor(
+        app,
+        account,
+        CreateVisitor { info, client_kind, client_value, sees_history, page_url, user_agent },
+    )
+    .await
+}
+
+/// A page address the widget reports: `None` when not given.
+pub(crate) fn check_page_url(page_url: Option<&str>) -> Result<Option<&str>, AppError> {
+    let page_url = page_url.map(str::trim).filter(|u| !u.is_empty());
+    if let Some(u) = page_url
+        && (u.len() > MAX_PAGE_URL
+            || !(u.starts_with("https://") || u.starts_with("http://"))
+            || u.chars().any(char::is_control))
+    {
+        return Err(AppError::invalid("page_url", "must be an http(s) address of at most 2,000 characters"));
+    }
+    Ok(page_url)
+}
+
+/// A browser's `User-Agent` as kept (cut, without control characters).
+pub(crate) fn clean_user_agent(user_agent: Option<&str>) -> Option<String> {
+    user_agent.map(|u| u.chars().filter(|c| !c.is_control()).take(MAX_USER_AGENT).collect::<String>())
+}
+
+/// Who a new visitor is, once checked.
+pub(crate) struct CreateVisitor<'a> {
+    pub info: atiende_core::chat::VisitorInfo,
+    pub client_kind: &'a str,
+    pub client_value: Option<String>,
+    pub sees_history: bool,
+    pub page_url: Option<&'a str>,
+    pub user_agent: Option<String>,
+}
+
+/// Keeps a new visitor and gives back their secret token (only its hash is kept).
+pub(crate) async fn create_visitor(
+    app: &App,
+    account: &AccountRow,
+    v: CreateVisitor<'_>,
+) -> Result<(VisitorRow, String), AppError> {
+    let CreateVisitor { info, client_kind, client_value, sees_history, page_url, user_agent } = v;
     let token = crate::auth::random_secret("cv_")?;
     let hash = crate::auth::secret_hash(&token);
     let now = app.now();
@@ -574,7 +718,8 @@ async fn store_message(
         thread: Vec::new(),
         sent_at: None,
         metadata: Some(json!({"chat": {"visitor_id": v.id, "email": v.email, "rut": v.rut, "phone": v.phone,
-            "page_url": v.page_url, "user_agent": v.user_agent, "verified": v.sees_history}})),
+            "page_url": v.page_url, "user_agent": v.user_agent, "verified": v.sees_history,
+            "login": login::PROVIDERS.contains(&v.client_kind.as_str()).then_some(v.client_kind.as_str())}})),
     };
     crate::inbound::receive(app, account, msg, false).await
 }

@@ -11,7 +11,7 @@ use atiende_core::ChannelKind;
 use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
 
@@ -48,6 +48,12 @@ struct Section<'a> {
     /// Whether the chat has an identity secret, and the one just made (shown this once).
     identity_set: bool,
     new_secret: Option<String>,
+    /// The bubble image: its address and size, when one is set.
+    logo: Option<(String, i64, i64)>,
+    /// Which providers this server has a client of (`google`, `facebook`).
+    providers: Vec<String>,
+    /// Where the providers send visitors back (to register with each client).
+    callback: String,
     e: &'a Errors,
 }
 
@@ -65,6 +71,13 @@ impl Section<'_> {
             Value::Number(n) => n.to_string(),
             _ => String::new(),
         }
+    }
+    fn logo_error(&self) -> &str {
+        if self.e.form == "chat_logo" { &self.e.message } else { "" }
+    }
+    fn offers(&self, flag: &str) -> bool {
+        let p = flag.strip_prefix("login_").unwrap_or("");
+        p.is_empty() || self.providers.iter().any(|x| x == p)
     }
     fn on(&self, key: &str) -> bool {
         self.v[key].as_bool().unwrap_or(false)
@@ -85,6 +98,7 @@ impl Section<'_> {
 const LOOK: &[&str] = &["hide", "position_left", "long_button", "write_as_company", "sound"];
 const VISITORS: &[&str] =
     &["anonymous_visitors", "email_as_identifier", "ask_name", "ask_email", "ask_rut", "ask_phone"];
+const LOGIN: &[&str] = &["login_google", "login_facebook", "social_login_only"];
 /// Every yes/no option the section edits.
 const FLAGS: &[&str] = &[
     "hide",
@@ -103,6 +117,9 @@ const FLAGS: &[&str] = &[
     "welcome_message",
     "welcome_in_started",
     "contact_form",
+    "login_google",
+    "login_facebook",
+    "social_login_only",
 ];
 /// Text options (numbers included: sent as typed, checked by the API).
 const TEXTS: &[&str] = &[
@@ -183,6 +200,18 @@ impl ChannelScreens for ChatScreens {
             low_contrast,
             identity_set: a.secret_set("identity.secret"),
             new_secret: ctx.test.and_then(|t| t["identity_secret"].as_str()).map(str::to_string),
+            logo: ctx.data["logo"]["url"].as_str().map(|u| {
+                (
+                    u.to_string(),
+                    ctx.data["logo"]["width"].as_i64().unwrap_or(0),
+                    ctx.data["logo"]["height"].as_i64().unwrap_or(0),
+                )
+            }),
+            providers: ctx.data["providers"]
+                .as_array()
+                .map(|l| l.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .unwrap_or_default(),
+            callback: ctx.data["callback"].as_str().unwrap_or("").to_string(),
             e,
         }
         .render()
@@ -217,8 +246,68 @@ impl ChannelScreens for ChatScreens {
         Some(p)
     }
 
+    fn section_data<'a>(
+        &'a self,
+        web: &'a Web,
+        account_id: i64,
+    ) -> super::BoxFut<'a, Result<Value, UiError>> {
+        Box::pin(async move {
+            let app = &web.app;
+            let logo = atiende_app::channels::chat::logo_facts(app, account_id).await?;
+            let providers: Vec<&str> = atiende_app::channels::chat::login::PROVIDERS
+                .iter()
+                .copied()
+                .filter(|p| app.config.chat_login.provider(p).is_some())
+                .collect();
+            let callback = atiende_app::channels::chat::login::callback_url(app);
+            Ok(json!({"logo": logo, "providers": providers, "callback": callback}))
+        })
+    }
+
     fn routes(&self) -> Router<Web> {
-        Router::new().route("/admin/accounts/{id}/chat/identity-secret", post(identity_secret))
+        Router::new()
+            .route("/admin/accounts/{id}/chat/identity-secret", post(identity_secret))
+            .route("/admin/accounts/{id}/chat/logo", post(logo))
+    }
+}
+
+/// The bubble image form: a new image (checked by its bytes) or "Remove".
+async fn logo(
+    State(web): State<Web>,
+    page: Page,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, UiError> {
+    let (form, files) = crate::ui::read_form_with_files(req).await?;
+    form.check_csrf(&page)?;
+    let data = if form.get("remove").is_empty() {
+        match files.into_iter().next() {
+            Some(f) => Some(f.data),
+            None => {
+                return Err(UiError::App(atiende_app::AppError::invalid("logo", "choose an image first")));
+            }
+        }
+    } else {
+        None
+    };
+    match atiende_app::channels::chat::set_logo(&web.app, &page.actor, id, data).await {
+        Ok(_) => {
+            Ok(axum::response::Redirect::to(&format!("/admin/accounts/{id}/settings?saved=1#chat-logo"))
+                .into_response())
+        }
+        Err(atiende_app::AppError::Invalid(v)) => {
+            let e = Errors {
+                form: "chat_logo".into(),
+                field: v.field,
+                message: v.message,
+                values: Default::default(),
+            };
+            Ok(render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &settings_page_with(&web, &page, id, false, None, e).await?,
+            ))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -7,7 +7,7 @@ pub mod chat;
 pub mod email;
 
 use super::admin::Errors;
-use super::{Chrome, Form};
+use super::{Chrome, Form, UiError};
 use crate::Web;
 use atiende_core::ChannelKind;
 use axum::Router;
@@ -63,7 +63,12 @@ pub struct SectionContext<'a> {
     pub test: Option<&'a Value>,
     /// (id, name, kind) of each account of the organization.
     pub accounts: &'a [(i64, String, ChannelKind)],
+    /// What the kind's [`ChannelScreens::section_data`] looked up for this account.
+    pub data: &'a Value,
 }
+
+/// A future a screen's lookup returns.
+pub type BoxFut<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
 /// The screens of one channel kind.
 pub trait ChannelScreens: Sync {
@@ -109,6 +114,12 @@ pub trait ChannelScreens: Sync {
     }
 
     /// Routes of the kind's own admin actions (a connection test, a validation).
+    /// What the settings section shows that is not in the account's view (looked up before
+    /// the page is drawn); nothing by default.
+    fn section_data<'a>(&'a self, _web: &'a Web, _account_id: i64) -> BoxFut<'a, Result<Value, UiError>> {
+        Box::pin(async { Ok(Value::Null) })
+    }
+
     fn routes(&self) -> Router<Web> {
         Router::new()
     }

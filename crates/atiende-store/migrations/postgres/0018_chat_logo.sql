@@ -1,0 +1,11 @@
+-- The image a chat account shows in its bubble (seed 000 "Logo para botón de chat"), checked
+-- by its bytes when uploaded; `etag` is its content hash, for caching.
+CREATE TABLE chat_logos (
+    account_id BIGINT PRIMARY KEY REFERENCES accounts(id),
+    content_type TEXT NOT NULL,
+    data BYTEA NOT NULL,
+    width BIGINT NOT NULL,
+    height BIGINT NOT NULL,
+    etag TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
