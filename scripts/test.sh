@@ -55,4 +55,5 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install --locked cargo-fuzz
 fi
 (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run -O mime corpus/mime ../tests/corpus/mime -- -max_total_time=60 -rss_limit_mb=2048 -timeout=10 \
-  && RUSTC_BOOTSTRAP=1 cargo fuzz run -O address corpus/address -- -max_total_time=20 -timeout=10)
+  && RUSTC_BOOTSTRAP=1 cargo fuzz run -O address corpus/address -- -max_total_time=20 -timeout=10 \
+  && RUSTC_BOOTSTRAP=1 cargo fuzz run -O meta corpus/meta -- -max_total_time=30 -timeout=10)

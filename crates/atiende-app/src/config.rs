@@ -53,6 +53,35 @@ pub struct AppConfig {
     /// The identity providers chat visitors may log in with (each off until its client is
     /// configured).
     pub chat_login: ChatLogin,
+    /// Meta's platforms (WhatsApp, Messenger, Instagram): the app's webhook secrets and the
+    /// Graph API.
+    pub meta: MetaConfig,
+}
+
+/// The deployment's Meta app (SPEC §11.2 `meta_*`).
+#[derive(Debug, Clone)]
+pub struct MetaConfig {
+    /// Signs every webhook (`X-Hub-Signature-256`); empty: webhooks are refused.
+    pub app_secret: String,
+    /// What Meta's verification request must carry (`hub.verify_token`).
+    pub verify_token: String,
+    pub graph: atiende_channels::meta::graph::Graph,
+    /// Largest media file downloaded from a message (bigger ones are listed without content).
+    pub max_media_bytes: usize,
+}
+
+impl Default for MetaConfig {
+    fn default() -> Self {
+        Self {
+            app_secret: String::new(),
+            verify_token: String::new(),
+            graph: atiende_channels::meta::graph::Graph {
+                url: "https://graph.facebook.com".into(),
+                version: "v24.0".into(),
+            },
+            max_media_bytes: 16 * 1024 * 1024,
+        }
+    }
 }
 
 /// Social login of chat visitors (the deployment registers one client at each provider,
@@ -152,6 +181,7 @@ impl Default for AppConfig {
             chat_messages_per_minute: 30,
             chat_visitors_per_minute: 20,
             chat_login: ChatLogin::default(),
+            meta: MetaConfig::default(),
         }
     }
 }

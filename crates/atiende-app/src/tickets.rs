@@ -167,6 +167,20 @@ pub async fn reply_with_files(
             }
         }
     }
+    if !note {
+        let t = tickets::get(&app.db, actor.org_id, ticket_id).await?;
+        let account = atiende_store::accounts::get_any(&app.db, t.account_id).await?;
+        if let Some(closed) = crate::channels::window_closed(app, &account, t.id).await? {
+            return Err(AppError::conflict(
+                "text",
+                format!(
+                    "the {} reply window closed at {} (24 hours after the client's last message): only an approved template can be sent now",
+                    account.kind,
+                    atiende_core::time::rfc3339(closed)
+                ),
+            ));
+        }
+    }
     let settings = account_settings(app, actor.org_id, ticket_id).await?;
     let mut tx = app.db.begin().await?;
     let t = tickets::get_tx(&mut tx, actor.org_id, ticket_id).await?;

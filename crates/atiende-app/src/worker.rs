@@ -134,6 +134,12 @@ async fn attempt(app: &App, job: &JobRow) -> Result<(), JobError> {
                 backoff(app.config.outbox_backoff, app.config.outbox_backoff_max, job.attempts),
             )
         }),
+        // Run again from the start after a failure: what was stored is found by its
+        // platform id and not stored twice.
+        crate::channels::meta::WEBHOOK => match crate::channels::meta::run_webhook(app, job).await {
+            Ok(()) => finish(app, job, None).await,
+            Err((reason, wait)) => Err(JobError::Retry(reason, wait)),
+        },
         crate::channels::email::MAIL => match crate::channels::email::run_mail(app, job).await {
             Ok(()) => finish(app, job, None).await,
             Err(e) if e.retryable && job.attempts < app.config.outbox_max_attempts => Err(JobError::Retry(

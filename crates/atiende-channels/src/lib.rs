@@ -5,6 +5,7 @@
 pub mod api;
 pub mod chat;
 pub mod email;
+pub mod meta;
 pub mod outbound;
 pub mod webhook;
 

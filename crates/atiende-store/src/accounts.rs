@@ -142,3 +142,23 @@ pub async fn inbound_address(db: &Db, account_id: i64) -> Result<Option<String>,
         .await)?
     .flatten())
 }
+
+/// Sets the account's connection status (`active`, `needs_reconnection`, `not_validated`);
+/// returns whether it changed.
+pub async fn set_status(
+    db: &Db,
+    account_id: i64,
+    status: &str,
+    reason: Option<&str>,
+    now: Micros,
+) -> Result<bool, StoreError> {
+    let n = exec_db!(db, |c| sqlx::query(
+        "UPDATE accounts SET status = $2, status_reason = $3, updated_at = $4 WHERE id = $1 \
+         AND (status <> $2 OR COALESCE(status_reason, '') <> COALESCE($3, ''))"
+    )
+    .bind(account_id)
+    .bind(status)
+    .bind(reason)
+    .bind(now))?;
+    Ok(n > 0)
+}

@@ -294,3 +294,72 @@ pub async fn set_metadata(tx: &mut Tx, id: i64, metadata: &str) -> Result<(), St
     exec_tx!(tx, |c| sqlx::query("UPDATE messages SET metadata = $2 WHERE id = $1").bind(id).bind(metadata))?;
     Ok(())
 }
+
+/// One of our messages on an account by the platform's id it went out as (a `wamid`).
+pub async fn outbound_by_external(
+    db: &Db,
+    account_id: i64,
+    external_id: &str,
+) -> Result<Option<MessageRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLS} FROM messages WHERE account_id = $1 AND direction = 'out' AND external_id = $2"
+    );
+    Ok(on_db!(db, |c| sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql))
+        .bind(account_id)
+        .bind(external_id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// Records what the platform later said of a sent message (`delivered`, `read`, `failed`),
+/// with the matching event; a state never goes back (a late `delivered` after `read` is
+/// ignored). Returns whether it changed.
+pub async fn set_delivery_state(
+    tx: &mut Tx,
+    id: i64,
+    state: &str,
+    error: Option<&str>,
+    now: Micros,
+) -> Result<bool, StoreError> {
+    let rank = |s: &str| match s {
+        "pending" => 0,
+        "sent" => 1,
+        "delivered" => 2,
+        "read" => 3,
+        "failed" => 4,
+        _ => -1,
+    };
+    let m = get_tx(tx, id).await?;
+    let current = m.delivery.as_deref().unwrap_or("");
+    if rank(state) <= rank(current) && !(state == "failed" && current != "failed") {
+        return Ok(false);
+    }
+    exec_tx!(tx, |c| sqlx::query(
+        "UPDATE messages SET delivery = $1, delivery_error = COALESCE($2, delivery_error) WHERE id = $3"
+    )
+    .bind(state)
+    .bind(error)
+    .bind(id))?;
+    let m = get_tx(tx, id).await?;
+    events::record(
+        tx,
+        m.org_id,
+        "message.delivery",
+        Some(m.ticket_id),
+        Some(id),
+        &json!({"message": m.to_json()}),
+        now,
+    )
+    .await?;
+    Ok(true)
+}
+
+/// When the client last wrote on a ticket (its newest inbound message), if ever.
+pub async fn last_inbound_at(db: &Db, ticket_id: i64) -> Result<Option<Micros>, StoreError> {
+    Ok(on_db!(db, |c| sqlx::query_scalar(
+        "SELECT MAX(created_at) FROM messages WHERE ticket_id = $1 AND direction = 'in'"
+    )
+    .bind(ticket_id)
+    .fetch_one(c)
+    .await)?)
+}

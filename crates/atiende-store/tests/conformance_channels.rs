@@ -65,9 +65,15 @@ async fn email_mailbox_marks_forwarding_addresses_and_validation() {
     assert!(email::validate_with_token(&db, acc, "tok", 6).await.unwrap());
     assert!(!email::validate_with_token(&db, acc, "tok", 7).await.unwrap(), "one use");
     assert_eq!(accounts::get_any(&db, acc).await.unwrap().status, "active");
-    assert!(email::set_status(&db, acc, "needs_reconnection", Some("login refused"), 8).await.unwrap());
     assert!(
-        !email::set_status(&db, acc, "needs_reconnection", Some("login refused"), 9).await.unwrap(),
+        atiende_store::accounts::set_status(&db, acc, "needs_reconnection", Some("login refused"), 8)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !atiende_store::accounts::set_status(&db, acc, "needs_reconnection", Some("login refused"), 9)
+            .await
+            .unwrap(),
         "unchanged"
     );
     let a = accounts::get_any(&db, acc).await.unwrap();

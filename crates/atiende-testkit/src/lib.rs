@@ -6,6 +6,7 @@
 // A test harness: failing loudly on a broken setup is what it is for.
 #![allow(clippy::unwrap_used)]
 
+pub mod graph;
 pub mod idp;
 pub mod mail;
 pub mod process;
@@ -274,6 +275,17 @@ impl TestApp {
                 return;
             }
         }
+    }
+
+    /// Waits (at most 20 s) until no job of `kind` is left, done by this call or by the
+    /// node's own worker.
+    pub async fn jobs_done(&self, kind: &str) {
+        self.eventually(20, || async {
+            self.drain_jobs().await;
+            let left = atiende_app::reads::job_depths(self.app()).await;
+            (!left.iter().any(|(k, n)| k == kind && *n > 0)).then_some(())
+        })
+        .await
     }
 
     /// Polls `check` until it returns Some, for at most `secs` seconds.

@@ -19,7 +19,7 @@ use utoipa::{Modify, OpenApi};
         api::users::me, api::users::list, api::users::show, api::users::create, api::users::update,
         api::users::statuses, api::users::create_status, api::users::create_token, api::users::status_times,
         api::events::stream,
-        crate::public_chat::new_visitor, crate::public_chat::send, crate::public_chat::list, crate::public_chat::contact, crate::public_chat::send_file, crate::public_chat::download, crate::public_chat::login_start, crate::public_chat::login_callback, crate::public_chat::logo,
+        crate::public_chat::new_visitor, crate::public_chat::send, crate::public_chat::list, crate::public_chat::contact, crate::public_chat::send_file, crate::public_chat::download, crate::public_chat::login_start, crate::public_chat::login_callback, crate::public_chat::logo, crate::webhooks::meta_verify, crate::webhooks::meta,
         api::schedules::create, api::schedules::list, api::schedules::show, api::schedules::replace,
     ),
     modifiers(&Security, &Roles, &Contract),

@@ -8,19 +8,70 @@ use crate::Web;
 use crate::error::{ApiError, ApiResult};
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::routing::{get, post};
 use serde_json::Value;
 
 /// Largest webhook body taken (platforms send small JSON documents).
 pub const MAX_BODY: usize = 1 << 20;
 
 pub fn routes() -> Router<Web> {
-    Router::new().route(
-        "/webhooks/{kind}/{id}",
-        post(receive).layer(axum::Extension(crate::extract::BodyLimit(MAX_BODY))),
-    )
+    Router::new()
+        .route(
+            "/webhooks/meta",
+            get(meta_verify).post(meta).layer(axum::Extension(crate::extract::BodyLimit(MAX_BODY))),
+        )
+        .route(
+            "/webhooks/{kind}/{id}",
+            post(receive).layer(axum::Extension(crate::extract::BodyLimit(MAX_BODY))),
+        )
+}
+
+#[derive(serde::Deserialize)]
+pub struct Handshake {
+    #[serde(rename = "hub.mode")]
+    mode: Option<String>,
+    #[serde(rename = "hub.verify_token")]
+    token: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    challenge: Option<String>,
+}
+
+/// Meta's verification request: the challenge echoed as the body when the token is ours.
+#[utoipa::path(get, path = "/webhooks/meta", tag = "webhooks",
+    params(("hub.mode" = String, Query, description = "`subscribe`"), ("hub.verify_token" = String, Query, description = "The deployment's `meta_verify_token`"),
+        ("hub.challenge" = String, Query, description = "Echoed back")),
+    responses((status = 200, description = "The challenge, as text"), (status = 403, description = "Another token")))]
+pub async fn meta_verify(State(web): State<Web>, Query(q): Query<Handshake>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match atiende_app::channels::meta::verify(
+        &web.app,
+        q.mode.as_deref(),
+        q.token.as_deref(),
+        q.challenge.as_deref(),
+    ) {
+        Some(challenge) => {
+            (StatusCode::OK, [(axum::http::header::CONTENT_TYPE, "text/plain")], challenge.to_string())
+                .into_response()
+        }
+        None => StatusCode::FORBIDDEN.into_response(),
+    }
+}
+
+/// Meta's webhooks (WhatsApp, Messenger, page feed, Instagram): 200 once the body is stored;
+/// 401 when `X-Hub-Signature-256` is wrong or missing (nothing stored); 404 when this
+/// deployment has no Meta app secret.
+#[utoipa::path(post, path = "/webhooks/meta", tag = "webhooks",
+    responses((status = 200, description = "Stored"), (status = 401, description = "Bad or missing signature"), (status = 404, description = "No Meta app configured")))]
+pub async fn meta(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    crate::extract::RawBody(body): crate::extract::RawBody,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let signature = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
+    atiende_app::channels::meta::receive(&web.app, signature, &body).await.map_err(ApiError::from)?;
+    Ok((StatusCode::OK, Json(serde_json::json!({"ok": true}))))
 }
 
 async fn receive(

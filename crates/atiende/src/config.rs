@@ -52,6 +52,9 @@ pub struct FileConfig {
     pub facebook_token_url: Option<String>,
     pub facebook_jwks_url: Option<String>,
     pub meta_graph_version: Option<String>,
+    pub meta_app_secret: Option<String>,
+    pub meta_verify_token: Option<String>,
+    pub meta_graph_url: Option<String>,
     pub email_relay_host: Option<String>,
     pub email_relay_port: Option<u16>,
     pub email_relay_security: Option<String>,
@@ -146,7 +149,15 @@ pub const EXAMPLE: &str = r#"# Atiende configuration. Every setting is optional;
 # facebook_authorization_url = "https://www.facebook.com/v24.0/dialog/oauth"
 # facebook_token_url = "https://graph.facebook.com/v24.0/oauth/access_token"
 # facebook_jwks_url = "https://www.facebook.com/.well-known/oauth/openid/jwks/"
-# The Graph API version of Meta's endpoints.
+
+# --- Meta (WhatsApp, Messenger, Instagram) ------------------------------------
+# The Meta app whose webhooks come to {public_url}/webhooks/meta: its app secret (every
+# webhook is checked against it; empty: they are refused) and the verify token typed in
+# the app's webhook settings.
+# meta_app_secret = "…"
+# meta_verify_token = "…"
+# The Graph API (a proxy or a test double may stand in) and its version.
+# meta_graph_url = "https://graph.facebook.com"
 # meta_graph_version = "v24.0"
 
 # --- Email -----------------------------------------------------------------
@@ -265,6 +276,9 @@ impl FileConfig {
         env!(facebook_token_url, "ATIENDE_FACEBOOK_TOKEN_URL");
         env!(facebook_jwks_url, "ATIENDE_FACEBOOK_JWKS_URL");
         env!(meta_graph_version, "ATIENDE_META_GRAPH_VERSION");
+        env!(meta_app_secret, "ATIENDE_META_APP_SECRET");
+        env!(meta_verify_token, "ATIENDE_META_VERIFY_TOKEN");
+        env!(meta_graph_url, "ATIENDE_META_GRAPH_URL");
         env!(email_relay_host, "ATIENDE_EMAIL_RELAY_HOST");
         env!(email_relay_port, "ATIENDE_EMAIL_RELAY_PORT");
         env!(email_relay_security, "ATIENDE_EMAIL_RELAY_SECURITY");
@@ -390,6 +404,24 @@ impl FileConfig {
                     }
                 }
                 out
+            },
+            meta: {
+                let m = d.meta;
+                let url =
+                    self.meta_graph_url.clone().unwrap_or(m.graph.url).trim_end_matches('/').to_string();
+                if !(url.starts_with("https://") || url.starts_with("http://")) {
+                    bail!("meta_graph_url must be an http(s) address, not {url:?}");
+                }
+                let version = self.meta_graph_version.clone().unwrap_or(m.graph.version);
+                if !version.starts_with('v') || version.len() > 10 {
+                    bail!("meta_graph_version must be like v24.0, not {version:?}");
+                }
+                atiende_app::config::MetaConfig {
+                    app_secret: self.meta_app_secret.clone().unwrap_or_default(),
+                    verify_token: self.meta_verify_token.clone().unwrap_or_default(),
+                    graph: atiende_channels::meta::graph::Graph { url, version },
+                    max_media_bytes: m.max_media_bytes,
+                }
             },
             email: {
                 let e = d.email;

@@ -9,6 +9,8 @@
 pub mod api;
 pub mod chat;
 pub mod email;
+pub mod meta;
+pub mod whatsapp;
 
 use crate::{App, AppError};
 use atiende_channels::DeliveryError;
@@ -173,9 +175,10 @@ pub trait Channel: Send + Sync {
 static API: api::Api = api::Api;
 static EMAIL: email::Email = email::Email;
 static CHAT: chat::Chat = chat::Chat;
+static WHATSAPP: whatsapp::Whatsapp = whatsapp::Whatsapp;
 
 /// Every channel kind this version carries: adding one is a module above and a line here.
-pub static REGISTRY: &[&dyn Channel] = &[&API, &EMAIL, &CHAT];
+pub static REGISTRY: &[&dyn Channel] = &[&API, &EMAIL, &CHAT, &WHATSAPP];
 
 /// The adapter of a kind, if this version carries it.
 pub fn adapter(kind: impl AsRef<str>) -> Option<&'static dyn Channel> {
@@ -188,6 +191,20 @@ pub fn of(account: &AccountRow) -> Result<&'static dyn Channel, AppError> {
     adapter(account.kind).ok_or_else(|| {
         AppError::conflict("kind", format!("the {} channel is not available in this version", account.kind))
     })
+}
+
+/// Whether a channel with a reply window (WhatsApp: 24 h) still takes a free-form message on
+/// a ticket: the client wrote within the window. `Ok(None)` when the channel has no window;
+/// `Ok(Some(closed_at))` when it has closed.
+pub async fn window_closed(
+    app: &App,
+    account: &AccountRow,
+    ticket_id: i64,
+) -> Result<Option<atiende_core::time::Micros>, AppError> {
+    let Some(window) = of(account)?.capabilities(app).reply_window else { return Ok(None) };
+    let last = atiende_store::messages::last_inbound_at(&app.db, ticket_id).await?.unwrap_or(0);
+    let closes = last + window.as_micros() as i64;
+    Ok((app.now() >= closes).then_some(closes))
 }
 
 /// A delivery that cannot succeed by trying again.

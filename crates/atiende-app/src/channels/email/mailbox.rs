@@ -34,8 +34,14 @@ pub async fn read(app: App, account_id: i64, mut stop: watch::Receiver<bool>) {
         if let Err(e) = r {
             failures += 1;
             tracing::warn!(account = account_id, reason = %e.reason, failures, "mailbox reader failed");
-            let _ = store::set_status(&app.db, account_id, "needs_reconnection", Some(&e.reason), app.now())
-                .await;
+            let _ = atiende_store::accounts::set_status(
+                &app.db,
+                account_id,
+                "needs_reconnection",
+                Some(&e.reason),
+                app.now(),
+            )
+            .await;
             app.account_cache.clear();
             app.realtime.wake();
             let wait = crate::worker::backoff(
@@ -75,7 +81,10 @@ async fn session(
         .await
         .map_err(|reason| ImapError { reason, needs_admin: true })?;
     let mut mb = imap::open(&icfg, &connector, timeout).await?;
-    if store::set_status(&app.db, account_id, "active", None, app.now()).await.unwrap_or(false) {
+    if atiende_store::accounts::set_status(&app.db, account_id, "active", None, app.now())
+        .await
+        .unwrap_or(false)
+    {
         tracing::info!(account = account_id, "mailbox reachable again");
         app.account_cache.clear();
         app.realtime.wake();

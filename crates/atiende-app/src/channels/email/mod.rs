@@ -456,7 +456,14 @@ impl Channel for Email {
                         } else {
                             AccountStatus::Active
                         };
-                        store::set_status(&app.db, account.id, status.as_str(), None, app.now()).await?;
+                        atiende_store::accounts::set_status(
+                            &app.db,
+                            account.id,
+                            status.as_str(),
+                            None,
+                            app.now(),
+                        )
+                        .await?;
                     }
                 }
             }
