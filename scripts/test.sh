@@ -45,7 +45,7 @@ ATIENDE_TEST_BACKEND=postgres cargo nextest run --workspace --no-fail-fast
 echo "== browser tests (Chromium) =="
 cargo build -p atiende -p atiende-testkit --bins
 target_dir=$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
-(cd tests/browser && npm ci --no-audit --no-fund --silent && ATIENDE_BIN="$target_dir/debug/atiende" FAKE_IDP_BIN="$target_dir/debug/fake-idp" node --test)
+(cd tests/browser && npm ci --no-audit --no-fund --silent && ATIENDE_BIN="$target_dir/debug/atiende" FAKE_IDP_BIN="$target_dir/debug/fake-idp" FAKE_GRAPH_BIN="$target_dir/debug/fake-graph" node --test)
 
 # A short, bounded fuzzing pass over the MIME and address parsers (cargo-fuzz on the
 # stable toolchain; RUSTC_BOOTSTRAP lets it use the sanitizer flags). Longer runs:

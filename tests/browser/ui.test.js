@@ -16,9 +16,13 @@ const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const SHOTS = process.env.ATIENDE_SCREENSHOTS || "";
 // The local identity provider the social login logs in at (atiende-testkit's fake-idp).
 const IDP_BIN = process.env.FAKE_IDP_BIN || join(BIN, "../fake-idp");
+// The local Graph API WhatsApp replies go to (atiende-testkit's fake-graph).
+const GRAPH_BIN = process.env.FAKE_GRAPH_BIN || join(BIN, "../fake-graph");
+const META_SECRET = "browser-meta-app-secret";
+const WA_TOKEN = "EAAG-browser-test-token-000001";
 const PASSWORD = "correct horse battery";
 
-let dataDir, server, base, token, browser, sink, sinkUrl, idp, idpUrl;
+let dataDir, server, base, token, browser, sink, sinkUrl, idp, idpUrl, graph, graphUrl;
 const received = [];
 let serverLog = "";
 
@@ -54,9 +58,16 @@ before(async () => {
     idp.stdout.on("data", (d) => { out += d; const m = out.match(/listening at (\S+)/); if (m) ok(m[1]); });
     idp.on("exit", (code) => fail(new Error("fake-idp exited " + code)));
   });
+  graph = spawn(GRAPH_BIN, [WA_TOKEN]);
+  graphUrl = await new Promise((ok, fail) => {
+    let out = "";
+    graph.stdout.on("data", (d) => { out += d; const m = out.match(/listening at (\S+)/); if (m) ok(m[1]); });
+    graph.on("exit", (code) => fail(new Error("fake-graph exited " + code)));
+  });
+  const meta = { ATIENDE_META_APP_SECRET: META_SECRET, ATIENDE_META_GRAPH_URL: graphUrl };
   const google = { ATIENDE_GOOGLE_CLIENT_ID: "browser-client", ATIENDE_GOOGLE_CLIENT_SECRET: "browser-secret", ATIENDE_GOOGLE_ISSUER: idpUrl,
     ATIENDE_GOOGLE_AUTHORIZATION_URL: `${idpUrl}/authorize`, ATIENDE_GOOGLE_TOKEN_URL: `${idpUrl}/token`, ATIENDE_GOOGLE_JWKS_URL: `${idpUrl}/jwks` };
-  server = spawn(BIN, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir], { env: { ...process.env, RUST_LOG: "warn", ATIENDE_OUTBOUND_ALLOW: "127.0.0.0/8,::1,localhost", ...google } });
+  server = spawn(BIN, ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir], { env: { ...process.env, RUST_LOG: "warn", ATIENDE_OUTBOUND_ALLOW: "127.0.0.0/8,::1,localhost", ...google, ...meta } });
   server.stderr.on("data", (d) => (serverLog += d));
   base = await new Promise((ok, fail) => {
     let out = "";
@@ -74,6 +85,7 @@ after(async () => {
   await browser?.close();
   server?.kill("SIGTERM");
   idp?.kill("SIGTERM");
+  graph?.kill("SIGTERM");
   sink?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -1204,4 +1216,45 @@ test("chat widget: a visitor logs in with Google in a small window (social login
     await ctx.close();
   }
   site.close();
+});
+
+// A webhook body posted as Meta posts it: signed with the app secret over the exact bytes.
+async function metaWebhook(body) {
+  const raw = JSON.stringify(body);
+  const { createHmac } = await import("node:crypto");
+  const sig = "sha256=" + createHmac("sha256", META_SECRET).update(raw).digest("hex");
+  const r = await fetch(base + "/webhooks/meta", { method: "POST", headers: { "content-type": "application/json", "x-hub-signature-256": sig }, body: raw });
+  assert.equal(r.status, 200);
+}
+
+test("whatsapp: a conversation with delivery ticks, live", async () => {
+  const acc = await api("POST", "/api/v1/accounts", { kind: "whatsapp", name: "WhatsApp Tienda Ñandú",
+    settings: { phone_number_id: "106540352242922", business_account_id: "102290129340398", access_token: WA_TOKEN } });
+  assert.equal(acc.status, 201, JSON.stringify(acc.json));
+  const change = (value) => ({ object: "whatsapp_business_account", entry: [{ id: "102290129340398", changes: [{ field: "messages", value: {
+    messaging_product: "whatsapp", metadata: { display_phone_number: "15550783881", phone_number_id: "106540352242922" }, ...value } }] }] });
+  await metaWebhook(change({ contacts: [{ profile: { name: "Valentina Andrea Hernández-Sepúlveda" }, wa_id: "56987654321" }],
+    messages: [{ from: "56987654321", id: "wamid.BROWSER1", timestamp: String(Math.floor(Date.now() / 1000)), type: "text",
+      text: { body: "Hola, ¿me confirman si el pedido https://tienda.example/pedidos/ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ya salió?" } }] }));
+  const ticket = await ticketOf(acc.json.id);
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "es-CL" });
+  const page = await ctx.newPage();
+  await login(page, "ana@acme.test");
+  await page.goto(`${base}/tickets/${ticket.id}`);
+  await page.getByText("ya salió?").waitFor();
+  await page.fill("#reply-text", "¡Hola Valentina! Sí, salió hoy en la mañana 🚚");
+  await page.click("#send");
+  const mine = page.locator(".msg.out", { hasText: "salió hoy" });
+  await mine.locator("[data-delivery=sent]").waitFor({ timeout: 15000 });
+  const sent = (await api("GET", `/api/v1/tickets/${ticket.id}/messages`)).json.items.find((m) => m.text.includes("salió hoy"));
+  assert.match(sent.external_id, /^wamid\./);
+  // WhatsApp says delivered, then read: the ticks move on the open page, without a reload.
+  const status = (s) => change({ statuses: [{ id: sent.external_id, status: s, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: "56987654321" }] });
+  await metaWebhook(status("delivered"));
+  await mine.locator("[data-delivery=delivered]").waitFor({ timeout: 15000 });
+  await metaWebhook(status("read"));
+  await mine.locator("[data-delivery=read]").waitFor({ timeout: 15000 });
+  assert.match(await mine.locator(".delivery").innerText(), /Leído/);
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, "whatsapp-ticket-ticks.png") });
+  await ctx.close();
 });

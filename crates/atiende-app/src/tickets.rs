@@ -139,6 +139,57 @@ pub async fn reply_with_files(
     note: bool,
     files: Vec<Upload>,
 ) -> Result<MessageRow, AppError> {
+    send_reply(app, actor, ticket_id, text, note, files, None).await
+}
+
+/// Which approved template to send, and its parameters (`{{1}}`, `{{2}}`… in order).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct TemplateChoice {
+    pub name: String,
+    pub language: String,
+    #[serde(default)]
+    pub parameters: Vec<String>,
+}
+
+/// Sends one of the account's approved templates (WhatsApp): allowed outside the 24-hour
+/// window; the parameters are each required and as many as the template takes.
+pub async fn reply_template(
+    app: &App,
+    actor: &Actor,
+    ticket_id: i64,
+    choice: &TemplateChoice,
+) -> Result<MessageRow, AppError> {
+    actor.require_worker()?;
+    let t = tickets::get(&app.db, actor.org_id, ticket_id).await?;
+    let account = atiende_store::accounts::get_any(&app.db, t.account_id).await?;
+    if account.kind != atiende_core::ChannelKind::Whatsapp {
+        return Err(AppError::conflict("template", format!("the {} channel has no templates", account.kind)));
+    }
+    let list = crate::channels::whatsapp::templates(&account);
+    let template = list
+        .iter()
+        .find(|x| x.name == choice.name.trim() && x.language == choice.language.trim())
+        .ok_or_else(|| {
+            AppError::invalid("template.name", "is not one of this account's templates in that language")
+        })?;
+    let text = atiende_core::templates::fill(template, &choice.parameters)?;
+    let params: Vec<String> = choice.parameters.iter().map(|p| p.trim().to_string()).collect();
+    let meta = serde_json::json!({"whatsapp": {"template": {
+        "name": template.name, "language": template.language, "parameters": params}}});
+    send_reply(app, actor, ticket_id, &text, false, Vec::new(), Some(meta.to_string())).await
+}
+
+/// A reply (or note); `template` is the metadata of an approved template, which may go out
+/// whatever the channel's reply window says.
+async fn send_reply(
+    app: &App,
+    actor: &Actor,
+    ticket_id: i64,
+    text: &str,
+    note: bool,
+    files: Vec<Upload>,
+    template: Option<String>,
+) -> Result<MessageRow, AppError> {
     actor.require_worker()?;
     let text = required_text(text, "text", MAX_TEXT)?;
     let files = check_files(files, app.config.email.max_attachment_bytes)?;
@@ -167,7 +218,7 @@ pub async fn reply_with_files(
             }
         }
     }
-    if !note {
+    if !note && template.is_none() {
         let t = tickets::get(&app.db, actor.org_id, ticket_id).await?;
         let account = atiende_store::accounts::get_any(&app.db, t.account_id).await?;
         if let Some(closed) = crate::channels::window_closed(app, &account, t.id).await? {
@@ -218,7 +269,7 @@ pub async fn reply_with_files(
             external_id: None,
             deliver: !note,
             auto_action: None,
-            metadata: None,
+            metadata: template.as_deref(),
         },
         now,
     )

@@ -15,9 +15,11 @@ pub mod inbound;
 pub mod keywords;
 pub mod settings;
 pub mod sla;
+pub mod templates;
 pub mod ticket;
 pub mod time;
 pub mod types;
+pub mod whatsapp;
 
 pub use error::ValidationError;
 pub use types::*;

@@ -31,6 +31,7 @@ struct Inner {
     sent: Vec<(String, Value)>,
     failures: VecDeque<GraphFailure>,
     media: HashMap<String, (String, Vec<u8>)>,
+    templates: Vec<Value>,
     next: u64,
 }
 
@@ -57,6 +58,7 @@ impl FakeGraph {
         let g = FakeGraph { url, inner };
         let app = Router::new()
             .route("/{version}/{node}/messages", post(send))
+            .route("/{version}/{node}/message_templates", get(templates))
             .route("/{version}/{node}", get(media_info))
             .route("/files/{id}", get(file))
             .with_state(g.clone());
@@ -83,6 +85,11 @@ impl FakeGraph {
     /// A file the media endpoint serves under `id`.
     pub fn media(&self, id: &str, mime: &str, data: &[u8]) {
         self.lock().media.insert(id.into(), (mime.into(), data.to_vec()));
+    }
+
+    /// The business account's templates, as Meta lists them (served two per page).
+    pub fn templates(&self, list: Vec<Value>) {
+        self.lock().templates = list;
     }
 
     /// Every accepted send: (phone number id, body).
@@ -204,4 +211,24 @@ async fn file(State(g): State<FakeGraph>, Path(id): Path<String>, headers: Heade
         Some((mime, data)) => ([(header::CONTENT_TYPE, mime)], data).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+async fn templates(
+    State(g): State<FakeGraph>,
+    Path((version, node)): Path<(String, String)>,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    if !g.authorized(&headers) {
+        return graph_error(&expired());
+    }
+    let all = g.lock().templates.clone();
+    let from: usize = q.get("after").and_then(|a| a.parse().ok()).unwrap_or(0);
+    let page: Vec<Value> = all.iter().skip(from).take(2).cloned().collect();
+    let mut paging = json!({"cursors": {"before": from.to_string(), "after": (from + 2).to_string()}});
+    if from + 2 < all.len() {
+        paging["next"] =
+            json!(format!("{}/{version}/{node}/message_templates?limit=2&after={}", g.url, from + 2));
+    }
+    axum::Json(json!({"data": page, "paging": paging})).into_response()
 }

@@ -375,10 +375,115 @@ async fn free_replies_only_within_24_hours_of_the_clients_last_message() {
     let b: Value = r.json().await.unwrap();
     assert_eq!((s.as_u16(), b["error"]["field"].as_str()), (409, Some("text")), "{b}");
     assert!(b["error"]["message"].as_str().unwrap().contains("template"), "{b}");
+    // Outside it: one of the account's approved templates, synced from Meta.
+    let tpl = |name: &str, status: &str, body: &str| {
+        json!({"name": name, "language": "es", "status": status, "category": "UTILITY", "id": "1",
+        "components": [{"type": "HEADER", "format": "TEXT", "text": "Aviso"}, {"type": "BODY", "text": body}]})
+    };
+    graph.templates(vec![
+        tpl("pedido_listo", "APPROVED", "Hola {{1}}, tu pedido {{2}} está listo"),
+        tpl("rechazada", "REJECTED", "x"),
+        tpl("seguimiento", "APPROVED", "¿Podemos ayudarte en algo más?"),
+    ]);
+    let acc_id = ticket["account_id"].as_i64().unwrap();
+    let r = t.post(&format!("/api/v1/accounts/{acc_id}/whatsapp/templates/sync"), json!({})).await;
+    let s = r.status();
+    let b: Value = r.json().await.unwrap();
+    assert_eq!((s.as_u16(), b["templates"].as_i64()), (200, Some(2)), "every page, approved only: {b}");
+    let acc = t.get_json(&format!("/api/v1/accounts/{acc_id}")).await;
+    assert_eq!(acc["settings"]["templates"][0]["name"], "pedido_listo", "{acc}");
+    let path = format!("/api/v1/tickets/{}/messages", ticket["id"]);
+    let send = |body: Value| t.post(&path, body);
+    for (body, field) in [
+        (
+            json!({"template": {"name": "pedido_listo", "language": "es", "parameters": ["Ana"]}}),
+            "template.parameters",
+        ),
+        (
+            json!({"template": {"name": "pedido_listo", "language": "es", "parameters": ["Ana", " "]}}),
+            "template.parameters[1]",
+        ),
+        (json!({"template": {"name": "rechazada", "language": "es", "parameters": []}}), "template.name"),
+        (
+            json!({"template": {"name": "pedido_listo", "language": "en", "parameters": ["Ana", "7"]}}),
+            "template.name",
+        ),
+    ] {
+        let r = send(body.clone()).await;
+        let b: Value = r.json().await.unwrap();
+        assert_eq!(b["error"]["field"], field, "{body}: {b}");
+    }
+    let r = send(json!({"template": {"name": "pedido_listo", "language": "es", "parameters": ["Ana", "7"]}}))
+        .await;
+    assert_eq!(r.status(), 201);
+    let m: Value = r.json().await.unwrap();
+    assert_eq!(m["text"], "Hola Ana, tu pedido 7 está listo");
+    t.eventually(10, || async { graph.sent().iter().any(|(_, b)| b["type"] == "template").then_some(()) })
+        .await;
+    let (_, body) = graph.sent().into_iter().find(|(_, b)| b["type"] == "template").unwrap();
+    assert_eq!(body["template"]["name"], "pedido_listo");
+    assert_eq!(body["template"]["components"][0]["parameters"][1]["text"], "7", "{body}");
     // Internal notes are not messages to the client: always possible.
     let r = t
         .post(&format!("/api/v1/tickets/{}/messages", ticket["id"]), json!({"text": "nota", "note": true}))
         .await;
     assert_eq!(r.status(), 201);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_options_screen_edits_templates_and_makes_the_click_to_chat_link() {
+    let graph = FakeGraph::start(TOKEN).await;
+    let t = app(&graph).await;
+    let id = account(&t).await;
+    let (cookie, csrf) = t.session("admin@acme.test").await;
+    let form = |body: &str| {
+        t.http
+            .post(format!("{}/admin/accounts/{id}/settings/whatsapp", t.url))
+            .header("cookie", &cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("_csrf={csrf}&phone_number_id={PHONE}&{body}"))
+            .send()
+    };
+    // A template numbered with a gap is refused next to its field; nothing stored.
+    let r = form("tpl_count=2&tpl_name_0=pedido_listo&tpl_language_0=es&tpl_text_0=Hola+%7B%7B2%7D%7D")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("data-field=\"templates\""));
+    let r = form("click_to_chat_phone=912345678&tpl_count=0").await.unwrap();
+    assert_eq!(r.status(), 422, "a number without its country code");
+    assert_eq!(t.get_json(&format!("/api/v1/accounts/{id}")).await["settings"]["templates"], Value::Null);
+    // Saved: the templates (empty rows skipped), the token kept, the link shown.
+    let r = form("tpl_count=3&tpl_name_0=pedido_listo&tpl_language_0=es&tpl_text_0=Hola+%7B%7B1%7D%7D&tpl_name_1=&tpl_language_1=&tpl_text_1=&click_to_chat_phone=%2B56+9+1234+5678&click_to_chat_text=Hola%2C+quiero+info").await.unwrap();
+    assert!(r.status().is_success() || r.status().is_redirection(), "{}", r.status());
+    let stored = t.get_json(&format!("/api/v1/accounts/{id}")).await;
+    assert_eq!(
+        stored["settings"]["templates"],
+        json!([{"name": "pedido_listo", "language": "es", "text": "Hola {{1}}"}]),
+        "{stored}"
+    );
+    assert!(stored["secrets_set"].to_string().contains("access_token"), "the token is kept: {stored}");
+    let html = t
+        .http
+        .get(format!("{}/admin/accounts/{id}/settings", t.url))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("https://wa.me/56912345678?text=Hola%2C%20quiero%20info"),
+        "the click-to-chat link"
+    );
+    let at = html.find("wa-ctc-snippet").unwrap();
+    assert!(
+        html[at..].contains("&#60;a href=&#34;https://wa.me/56912345678"),
+        "and its snippet, shown as text: {}",
+        &html[at..at + 300]
+    );
+    assert!(!html.contains("<a href=\"https://wa.me"), "never as a live link");
     t.stop().await;
 }

@@ -54,6 +54,18 @@ impl Channel for Whatsapp {
     ) -> Result<(), AppError> {
         digits(settings, "phone_number_id", true)?;
         digits(settings, "business_account_id", false)?;
+        if let Some(t) = settings.get("templates") {
+            atiende_core::templates::check_list(t, "settings.templates")?;
+        }
+        let text = |k: &str| settings.get(k).and_then(Value::as_str).unwrap_or("");
+        if !text("click_to_chat_phone").is_empty() || !text("click_to_chat_text").is_empty() {
+            atiende_core::whatsapp::click_to_chat(
+                text("click_to_chat_phone"),
+                text("click_to_chat_text"),
+                "",
+            )
+            .map_err(|e| AppError::invalid(format!("settings.{}", e.field.replace('.', "_")), e.message))?;
+        }
         if let Some(t) = secrets.get("access_token")
             && t.as_str()
                 .is_none_or(|t| t.trim().len() < 20 || t.len() > 1024 || t.contains(char::is_whitespace))
@@ -301,4 +313,75 @@ async fn take_status(app: &App, account: &AccountRow, s: &wire::Status) -> Resul
     atiende_store::messages::set_delivery_state(&mut tx, m.id, state, s.error.as_deref(), app.now()).await?;
     app.commit(tx).await?;
     Ok(())
+}
+
+/// The templates an account may send.
+pub fn templates(account: &AccountRow) -> Vec<atiende_core::templates::Template> {
+    let s = account.settings.json();
+    atiende_core::templates::check_list(&s["templates"], "templates").unwrap_or_default()
+}
+
+/// Replaces an account's templates (admins) with the approved ones of its WhatsApp Business
+/// Account (`GET /{version}/{business_account_id}/message_templates`, every page). Answers
+/// how many there are.
+pub async fn sync_templates(
+    app: &App,
+    actor: &crate::auth::Actor,
+    account_id: i64,
+) -> Result<usize, AppError> {
+    actor.require_admin()?;
+    let a = atiende_store::accounts::get(&app.db, actor.org_id, account_id).await?;
+    if a.kind != ChannelKind::Whatsapp {
+        return Err(AppError::conflict("kind", "only WhatsApp accounts have templates"));
+    }
+    let waba = a.settings.json()["business_account_id"].as_str().unwrap_or("").to_string();
+    if waba.is_empty() {
+        return Err(AppError::invalid(
+            "settings.business_account_id",
+            "is needed to read the account's templates from Meta",
+        ));
+    }
+    let secrets = crate::accounts::open_secrets(app, &a)?;
+    let token = secrets["access_token"].as_str().unwrap_or("").to_string();
+    let mut url =
+        app.config.meta.graph.at(&format!(
+            "{waba}/message_templates?fields=name,language,status,category,components&limit=100"
+        ));
+    let mut all = Vec::new();
+    for _ in 0..50 {
+        let page = match graph::get(&app.http, &url, &token).await {
+            Ok(p) => p,
+            Err(Failure::Reconnect(reason)) => {
+                needs_reconnection(app, &a, &reason).await;
+                return Err(AppError::conflict("access_token", reason));
+            }
+            Err(Failure::RateLimited(r, _) | Failure::Retry(r) | Failure::Final(r)) => {
+                return Err(AppError::conflict("templates", format!("Meta did not give the templates: {r}")));
+            }
+        };
+        let (list, next) = wire::templates_page(&page);
+        all.extend(list);
+        match next {
+            // Only to the Graph API it was asked of (the link is Meta's answer).
+            Some(n) if n.starts_with(&app.config.meta.graph.url) => url = n,
+            _ => break,
+        }
+    }
+    // Keep only what the account could send (a template with named parameters is left out).
+    let kept: Vec<Value> =
+        all.into_iter().filter(|t| atiende_core::templates::check_list(&json!([t]), "t").is_ok()).collect();
+    let n = kept.len();
+    crate::accounts::update(app, actor, account_id, None, Some(json!({"templates": kept}))).await?;
+    Ok(n)
+}
+
+/// Whether a ticket's free replies are closed by WhatsApp's window: when it closed and the
+/// templates the account may send instead. `None` while free replies are open, or on other
+/// channels.
+pub async fn closed_window(
+    app: &App,
+    ticket: &atiende_store::tickets::TicketRow,
+) -> Result<Option<(atiende_core::time::Micros, Vec<atiende_core::templates::Template>)>, AppError> {
+    let account = atiende_store::accounts::get_any(&app.db, ticket.account_id).await?;
+    Ok(super::window_closed(app, &account, ticket.id).await?.map(|at| (at, templates(&account))))
 }

@@ -251,22 +251,25 @@ pub fn media_info(answer: &Value) -> Option<(String, String, Option<u64>)> {
     Some((opt(&answer["url"])?, opt(&answer["mime_type"]).unwrap_or_default(), size))
 }
 
-/// The highest number of a `{{n}}` placeholder in a template's text (0 when it has none),
-/// and whether the placeholders are numbered 1…n without a gap.
-pub fn placeholders(text: &str) -> (usize, bool) {
-    let mut seen = Vec::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("{{") {
-        rest = &rest[i + 2..];
-        let Some(j) = rest.find("}}") else { break };
-        if let Ok(n) = rest[..j].trim().parse::<usize>() {
-            seen.push(n);
-        }
-        rest = &rest[j + 2..];
-    }
-    let max = seen.iter().copied().max().unwrap_or(0);
-    let whole = (1..=max).all(|n| seen.contains(&n));
-    (max, whole)
+/// One page of `GET /{version}/{waba-id}/message_templates`: the approved templates whose
+/// body is text (`{name, language, text}`; named-parameter and media-only ones are skipped),
+/// and the next page's address (`paging.next`; absent at the end).
+pub fn templates_page(answer: &Value) -> (Vec<Value>, Option<String>) {
+    let list = answer["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| t["status"].as_str().is_none_or(|s| s.eq_ignore_ascii_case("approved")))
+        .filter_map(|t| {
+            let body = t["components"]
+                .as_array()?
+                .iter()
+                .find(|c| c["type"].as_str().is_some_and(|k| k.eq_ignore_ascii_case("body")))?;
+            let text = opt(&body["text"])?;
+            Some(json!({"name": opt(&t["name"])?, "language": opt(&t["language"])?, "text": text}))
+        })
+        .collect();
+    (list, opt(&answer["paging"]["next"]))
 }
 
 #[cfg(test)]
@@ -274,11 +277,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn placeholders_are_counted() {
-        assert_eq!(placeholders("Hola {{1}}, tu pedido {{2}} llegó"), (2, true));
-        assert_eq!(placeholders("Sin variables"), (0, true));
-        assert_eq!(placeholders("{{1}} y {{3}}"), (3, false));
-        assert_eq!(placeholders("{{ 1 }} roto {{"), (1, true));
+    fn template_pages() {
+        let page = json!({"data": [
+            {"name": "pedido_listo", "language": "es", "status": "APPROVED", "category": "UTILITY", "id": "1",
+             "components": [{"type": "HEADER", "format": "TEXT", "text": "Pedido"}, {"type": "BODY", "text": "Hola {{1}}, tu pedido {{2}} está listo"}]},
+            {"name": "oferta", "language": "es", "status": "REJECTED", "components": [{"type": "BODY", "text": "x"}]},
+            {"name": "solo_imagen", "language": "es", "status": "APPROVED", "components": [{"type": "HEADER", "format": "IMAGE"}]}],
+            "paging": {"cursors": {"before": "A", "after": "B"}, "next": "https://graph.facebook.com/v24.0/1/message_templates?after=B"}});
+        let (list, next) = templates_page(&page);
+        assert_eq!(
+            list,
+            vec![
+                json!({"name": "pedido_listo", "language": "es", "text": "Hola {{1}}, tu pedido {{2}} está listo"})
+            ]
+        );
+        assert!(next.unwrap().ends_with("after=B"));
+        assert_eq!(templates_page(&json!({"data": []})).1, None);
     }
 
     #[test]

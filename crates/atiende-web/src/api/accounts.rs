@@ -22,6 +22,7 @@ pub fn routes() -> Router<Web> {
         .route("/accounts/{id}/agents/{user_id}", put(set_agent))
         .route("/accounts/{id}/identity-secret", post(identity_secret))
         .route("/accounts/{id}/chat/logo", put(put_logo).delete(delete_logo))
+        .route("/accounts/{id}/whatsapp/templates/sync", post(sync_templates))
         .route("/assignment/queue", get(queue))
 }
 
@@ -212,6 +213,19 @@ pub async fn put_logo(
     let id = id(&aid)?;
     let data = crate::extract::read_body(body, atiende_app::channels::chat::LOGO_BYTES).await?;
     Ok(Json(atiende_app::channels::chat::set_logo(&web.app, &actor, id, Some(data.to_vec())).await?))
+}
+
+/// Replaces a WhatsApp account's templates with the approved ones Meta has for its business
+/// account (admins): `{templates: n}`; 409 naming why Meta did not give them.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/whatsapp/templates/sync", tag = "accounts",
+    responses((status = 200, description = "`{templates}`: how many"), (status = 404), (status = 409, description = "Not WhatsApp, or Meta refused")))]
+pub async fn sync_templates(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(aid): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let n = atiende_app::channels::whatsapp::sync_templates(&web.app, &actor, id(&aid)?).await?;
+    Ok(Json(json!({"templates": n})))
 }
 
 /// Removes a chat account's bubble image (admins): `{logo: null}`.

@@ -281,7 +281,13 @@ pub async fn messages(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ReplyBody {
+    /// The reply (ignored with `template`).
+    #[serde(default)]
     pub text: String,
+    /// WhatsApp: one of the account's approved templates (`{name, language, parameters}`),
+    /// the only message WhatsApp takes outside its 24-hour window.
+    #[schema(value_type = Option<Object>)]
+    pub template: Option<tickets::TemplateChoice>,
     /// An internal note: stored on the ticket, never sent to the client.
     #[serde(default)]
     pub note: bool,
@@ -309,6 +315,10 @@ pub async fn reply(
     Path(tid): Path<String>,
     JsonBody(b): JsonBody<ReplyBody>,
 ) -> ApiResult<(StatusCode, Json<MessageView>)> {
+    if let Some(choice) = &b.template {
+        let m = tickets::reply_template(&web.app, &actor, id(&tid)?, choice).await?;
+        return Ok((StatusCode::CREATED, Json(m.view())));
+    }
     let mut files = Vec::with_capacity(b.attachments.len());
     for (i, f) in b.attachments.into_iter().enumerate() {
         let data = atiende_core::b64::decode(&f.data)

@@ -48,6 +48,7 @@ pub fn routes(max_upload: usize) -> Router<Web> {
             post(ticket::reply).layer(axum::extract::DefaultBodyLimit::max(max_upload)),
         )
         .route("/tickets/{id}/action", post(ticket::action))
+        .route("/tickets/{id}/template", post(ticket::template))
         .route("/messages/{id}/html", get(ticket::message_html))
         .route("/admin/users", get(admin::users_show).post(admin::users_create))
         .route("/admin/users/{id}", post(admin::users_update))
@@ -132,6 +133,9 @@ impl Form {
     }
     pub fn get(&self, name: &str) -> &str {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
     }
     pub fn all(&self, name: &str) -> Vec<&str> {
         self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()

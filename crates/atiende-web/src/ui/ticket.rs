@@ -156,6 +156,18 @@ struct TicketPage {
     overdue: bool,
     text: String,
     error: String,
+    /// WhatsApp: when its 24-hour window closed (empty: open), and the templates that may
+    /// be sent instead.
+    window_closed: String,
+    templates: Vec<TemplateOption>,
+}
+
+pub struct TemplateOption {
+    pub name: String,
+    pub language: String,
+    pub text: String,
+    /// Its parameters, numbered from 1.
+    pub params: Vec<usize>,
 }
 
 impl TicketPage {
@@ -275,8 +287,25 @@ async fn page_for(
         .find_map(|m| m.meta().get("chat").cloned())
         .map(|chat| visitor_facts(&chat))
         .unwrap_or_default();
+    let (window_closed, templates) =
+        match atiende_app::channels::whatsapp::closed_window(&web.app, &t).await? {
+            Some((at, list)) if t.state != atiende_core::TicketState::Closed => (
+                datetime(at),
+                list.into_iter()
+                    .map(|x| TemplateOption {
+                        params: (1..=atiende_core::templates::placeholders(&x.text).0).collect(),
+                        name: x.name,
+                        language: x.language,
+                        text: x.text,
+                    })
+                    .collect(),
+            ),
+            _ => (String::new(), Vec::new()),
+        };
     Ok(TicketPage {
         c,
+        window_closed,
+        templates,
         visitor,
         client: if client.name.is_empty() { format!("#{}", client.id) } else { client.name.clone() },
         influencer: client.influencer,
@@ -336,6 +365,42 @@ pub async fn reply(
         }
         Err(AppError::Conflict { message, .. }) => {
             let p = page_for(&web, &page, id, form.get("text").into(), page.tr.msg(&message)).await?;
+            Ok(render(StatusCode::CONFLICT, &p))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Sends a WhatsApp template from the ticket view (`name`, `language`, `p1`, `p2`…).
+pub async fn template(
+    State(web): State<Web>,
+    page: Page,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, UiError> {
+    let form = read_form(req.into_body()).await;
+    form.check_csrf(&page)?;
+    let mut parameters = Vec::new();
+    for i in 1..=20 {
+        let key = format!("p{i}");
+        if !form.has(&key) {
+            break;
+        }
+        parameters.push(form.get(&key).to_string());
+    }
+    let choice = uc::TemplateChoice {
+        name: form.get("name").into(),
+        language: form.get("language").into(),
+        parameters,
+    };
+    match uc::reply_template(&web.app, &page.actor, id, &choice).await {
+        Ok(_) => Ok(Redirect::to(&format!("/tickets/{id}")).into_response()),
+        Err(AppError::Invalid(v)) => {
+            let p = page_for(&web, &page, id, String::new(), page.tr.msg(&v.message)).await?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &p))
+        }
+        Err(AppError::Conflict { message, .. }) => {
+            let p = page_for(&web, &page, id, String::new(), page.tr.msg(&message)).await?;
             Ok(render(StatusCode::CONFLICT, &p))
         }
         Err(e) => Err(e.into()),
