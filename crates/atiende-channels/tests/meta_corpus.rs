@@ -86,3 +86,65 @@ fn envelopes_that_are_not_webhooks_are_refused_clearly() {
         assert!(c.messages.is_empty() && c.statuses.is_empty(), "{junk}");
     }
 }
+
+/// An event as the corpus writes it.
+fn event_json(e: &atiende_channels::meta::messenger::Event) -> Value {
+    use atiende_channels::meta::messenger::Event::*;
+    match e {
+        Message { owner, person, mid, text, attachments, reply_to, timestamp, echo, app_id, deleted } => {
+            serde_json::json!({
+            "type": "message", "owner": owner, "person": person, "mid": mid, "text": text, "reply_to": reply_to,
+            "timestamp": timestamp, "echo": echo, "app_id": app_id, "deleted": deleted,
+            "attachments": attachments.iter().map(|a| serde_json::json!({"kind": a.kind, "url": a.url})).collect::<Vec<_>>()})
+        }
+        Postback { owner, person, mid, title, payload, timestamp } => serde_json::json!({
+            "type": "postback", "owner": owner, "person": person, "mid": mid, "title": title, "payload": payload, "timestamp": timestamp}),
+        Read { owner, person, watermark, mid } => {
+            serde_json::json!({"type": "read", "owner": owner, "person": person, "watermark": watermark, "mid": mid})
+        }
+        Delivery { owner, person, mids, watermark } => {
+            serde_json::json!({"type": "delivery", "owner": owner, "person": person, "mids": mids, "watermark": watermark})
+        }
+        Comment { owner, verb, comment_id, post_id, parent_id, from_id, from_name, text, created_time } => {
+            serde_json::json!({
+            "type": "comment", "owner": owner, "verb": verb, "comment_id": comment_id, "post_id": post_id, "parent_id": parent_id,
+            "from_id": from_id, "from_name": from_name, "text": text, "created_time": created_time})
+        }
+        Mention { owner, media_id, comment_id } => {
+            serde_json::json!({"type": "mention", "owner": owner, "media_id": media_id, "comment_id": comment_id})
+        }
+    }
+}
+
+#[test]
+fn every_page_and_instagram_payload_of_the_corpus() {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/corpus/meta/pages"));
+    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 18);
+    let mut bad = Vec::new();
+    for f in files {
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        let case: Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
+        let body = serde_json::to_vec(&case["body"]).unwrap();
+        let events: Vec<Value> = entries(&body)
+            .unwrap()
+            .iter()
+            .flat_map(|e| atiende_channels::meta::messenger::parse_entry(&e.object, &e.body))
+            .map(|e| event_json(&e))
+            .collect();
+        let want = case["expect"].as_array().unwrap();
+        if want.len() != events.len() {
+            bad.push(format!("{name}: {} events, expected {}: {events:?}", events.len(), want.len()));
+            continue;
+        }
+        for (w, got) in want.iter().zip(&events) {
+            for (k, v) in w.as_object().unwrap() {
+                if &got[k] != v {
+                    bad.push(format!("{name}: {k} is {}, expected {v}", got[k]));
+                }
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}

@@ -69,6 +69,19 @@ pub struct MessageView {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chat: Option<serde_json::Value>,
+    /// Meta's channels: the platform's details (`whatsapp`: `{type, wamid, details?,
+    /// replying_to?, template?}`; `facebook` / `instagram`: `{kind: message|comment|postback,
+    /// mid | comment_id, post_id, parent_id, outside_atiende?, network?}` — `network`:
+    /// `edited`, `deleted` or `hidden` on the platform).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub whatsapp: Option<serde_json::Value>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facebook: Option<serde_json::Value>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instagram: Option<serde_json::Value>,
     /// Files that came with the message (download: `GET /api/v1/attachments/{id}`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<crate::attachments::AttachmentInfo>,
@@ -96,6 +109,9 @@ impl MessageRow {
             auto_action: self.auto_action.clone(),
             email: self.meta().get("email").cloned(),
             chat: self.meta().get("chat").cloned(),
+            whatsapp: self.meta().get("whatsapp").cloned(),
+            facebook: self.meta().get("facebook").cloned(),
+            instagram: self.meta().get("instagram").cloned(),
             attachments: Vec::new(),
         }
     }
@@ -362,4 +378,71 @@ pub async fn last_inbound_at(db: &Db, ticket_id: i64) -> Result<Option<Micros>, 
     .bind(ticket_id)
     .fetch_one(c)
     .await)?)
+}
+
+/// One of a client's messages on an account by the platform's id (a comment id, a `mid`).
+pub async fn inbound_by_external(
+    db: &Db,
+    account_id: i64,
+    external_id: &str,
+) -> Result<Option<MessageRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLS} FROM messages WHERE account_id = $1 AND direction = 'in' AND external_id = $2"
+    );
+    Ok(on_db!(db, |c| sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql))
+        .bind(account_id)
+        .bind(external_id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// The client's newest message on a ticket (what a reply answers).
+pub async fn last_inbound(db: &Db, ticket_id: i64) -> Result<Option<MessageRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLS} FROM messages WHERE ticket_id = $1 AND direction = 'in' ORDER BY id DESC LIMIT 1"
+    );
+    Ok(on_db!(db, |c| sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql))
+        .bind(ticket_id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// What the network later said of a client's message: its text edited, or it removed or
+/// hidden there (`metadata.<channel>.network` = `edited` / `deleted` / `hidden`), with a
+/// `message.updated` event. The text is replaced only when given.
+pub async fn mark_from_network(
+    tx: &mut Tx,
+    id: i64,
+    channel: &str,
+    state: &str,
+    text: Option<&str>,
+    now: Micros,
+) -> Result<MessageRow, StoreError> {
+    let m = get_tx(tx, id).await?;
+    let mut meta: serde_json::Value = serde_json::from_str(&m.metadata).unwrap_or_else(|_| json!({}));
+    if !meta.is_object() {
+        meta = json!({});
+    }
+    if !meta[channel].is_object() {
+        meta[channel] = json!({});
+    }
+    meta[channel]["network"] = json!(state);
+    exec_tx!(tx, |c| sqlx::query(
+        "UPDATE messages SET metadata = $2, text = COALESCE($3, text) WHERE id = $1"
+    )
+    .bind(id)
+    .bind(meta.to_string())
+    .bind(text))?;
+    let m = get_tx(tx, id).await?;
+    events::record(
+        tx,
+        m.org_id,
+        "message.updated",
+        Some(m.ticket_id),
+        Some(id),
+        &json!({"message": m.to_json()}),
+        now,
+    )
+    .await?;
+    Ok(m)
 }

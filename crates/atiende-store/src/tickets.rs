@@ -578,3 +578,26 @@ pub async fn set_tags(
     }
     get_tx(tx, org_id, id).await
 }
+
+/// The open ticket of the client with this identity on the account, if any.
+pub async fn open_of_identity(
+    db: &Db,
+    org_id: i64,
+    account_id: i64,
+    kind: &str,
+    value: &str,
+) -> Result<Option<TicketRow>, StoreError> {
+    let cols = COLS.split(", ").map(|c| format!("t.{}", c.trim())).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT {cols} FROM tickets t JOIN client_identities ci ON ci.client_id = t.client_id AND ci.org_id = t.org_id \
+         WHERE ci.org_id = $1 AND ci.kind = $2 AND ci.value = $3 AND t.account_id = $4 AND t.state = 'open' \
+         ORDER BY t.id DESC LIMIT 1"
+    );
+    Ok(on_db!(db, |c| sqlx::query_as::<_, TicketRow>(sqlx::AssertSqlSafe(sql))
+        .bind(org_id)
+        .bind(kind)
+        .bind(value)
+        .bind(account_id)
+        .fetch_optional(c)
+        .await)?)
+}

@@ -32,6 +32,7 @@ struct Inner {
     failures: VecDeque<GraphFailure>,
     media: HashMap<String, (String, Vec<u8>)>,
     templates: Vec<Value>,
+    profiles: HashMap<String, Value>,
     next: u64,
 }
 
@@ -59,6 +60,8 @@ impl FakeGraph {
         let app = Router::new()
             .route("/{version}/{node}/messages", post(send))
             .route("/{version}/{node}/message_templates", get(templates))
+            .route("/{version}/{node}/comments", post(comment))
+            .route("/{version}/{node}/replies", post(comment))
             .route("/{version}/{node}", get(media_info))
             .route("/files/{id}", get(file))
             .with_state(g.clone());
@@ -85,6 +88,11 @@ impl FakeGraph {
     /// A file the media endpoint serves under `id`.
     pub fn media(&self, id: &str, mime: &str, data: &[u8]) {
         self.lock().media.insert(id.into(), (mime.into(), data.to_vec()));
+    }
+
+    /// What the profile lookup (`GET /{version}/{person}?fields=…`) answers for a person.
+    pub fn profile(&self, person: &str, profile: Value) {
+        self.lock().profiles.insert(person.into(), profile);
     }
 
     /// The business account's templates, as Meta lists them (served two per page).
@@ -154,6 +162,30 @@ async fn send(
             retry_after: None,
         });
     };
+    // The Send API (Messenger, Instagram): `{recipient: {id} | {comment_id}, messaging_type, message}`.
+    if v.get("recipient").is_some() {
+        let ok_type = match v["messaging_type"].as_str() {
+            None => v["recipient"]["comment_id"].is_string(),
+            Some("RESPONSE" | "UPDATE") => true,
+            Some("MESSAGE_TAG") => v["tag"].is_string(),
+            Some(_) => false,
+        };
+        if !ok_type || v["message"]["text"].as_str().is_none_or(str::is_empty) {
+            return graph_error(&GraphFailure {
+                status: 400,
+                code: 100,
+                subcode: None,
+                message: "(#100) Invalid parameter".into(),
+                retry_after: None,
+            });
+        }
+        let mut i = g.lock();
+        i.next += 1;
+        let id = format!("m_FAKE{:06}", i.next);
+        let recipient = v["recipient"]["id"].clone();
+        i.sent.push((node, v));
+        return axum::Json(json!({"recipient_id": recipient, "message_id": id})).into_response();
+    }
     if v["messaging_product"] != "whatsapp"
         || v["to"].as_str().is_none_or(str::is_empty)
         || v["type"].as_str().is_none()
@@ -182,6 +214,9 @@ async fn media_info(
 ) -> Response {
     if !g.authorized(&headers) {
         return graph_error(&expired());
+    }
+    if let Some(p) = g.lock().profiles.get(&id).cloned() {
+        return axum::Json(p).into_response();
     }
     let Some((mime, data)) = g.lock().media.get(&id).cloned() else {
         return graph_error(&GraphFailure {
@@ -231,4 +266,37 @@ async fn templates(
             json!(format!("{}/{version}/{node}/message_templates?limit=2&after={}", g.url, from + 2));
     }
     axum::Json(json!({"data": page, "paging": paging})).into_response()
+}
+
+/// A reply under a comment (`POST /{comment-id}/comments` on Facebook, `/replies` on
+/// Instagram): `{message}` → `{id}`.
+async fn comment(
+    State(g): State<FakeGraph>,
+    Path((_v, node)): Path<(String, String)>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !g.authorized(&headers) {
+        return graph_error(&expired());
+    }
+    if let Some(f) = g.lock().failures.pop_front() {
+        return graph_error(&f);
+    }
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    if v["message"].as_str().is_none_or(str::is_empty) {
+        return graph_error(&GraphFailure {
+            status: 400,
+            code: 100,
+            subcode: None,
+            message: "(#100) The message is required".into(),
+            retry_after: None,
+        });
+    }
+    let mut i = g.lock();
+    i.next += 1;
+    let id = format!("{node}_REPLY{:06}", i.next);
+    let edge = uri.path().rsplit('/').next().unwrap_or("comments").to_string();
+    i.sent.push((format!("{node}/{edge}"), v));
+    axum::Json(json!({"id": id})).into_response()
 }

@@ -118,7 +118,7 @@
       }
     };
     ["ticket.created", "ticket.closed", "ticket.reopened", "ticket.assigned", "ticket.updated", "ticket.ignored",
-     "message.created", "message.delivery", "chat.seen", "lagged"].forEach((k) => es.addEventListener(k, onEvent));
+     "message.created", "message.delivery", "message.updated", "chat.seen", "lagged"].forEach((k) => es.addEventListener(k, onEvent));
     // A chat visitor typing on this ticket: shown for a few seconds after each signal.
     let typingTimer = null;
     es.addEventListener("chat.typing", (e) => {

@@ -85,7 +85,8 @@ async fn bad_account_and_user_bodies_name_the_field() {
     let t = spawn_app().await;
     let cases = [
         (json!({"kind": "fax", "name": "x"}), "kind"),
-        (json!({"kind": "whatsapp", "name": "x"}), "kind"),
+        (json!({"kind": "twitter", "name": "x"}), "kind"),
+        (json!({"kind": "whatsapp", "name": "x"}), "settings.phone_number_id"),
         (json!({"kind": "email", "name": "x"}), "settings.address"),
         (json!({"kind": "api", "name": ""}), "name"),
         (json!({"kind": "api", "name": "x", "settings": []}), "settings"),

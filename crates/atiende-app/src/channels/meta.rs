@@ -93,8 +93,26 @@ pub async fn run_webhook(app: &App, job: &atiende_store::jobs::JobRow) -> Result
                         .map_err(|f| retry(app, f, job.attempts))?;
                 }
             }
+            "page" | "instagram" => {
+                let p = if entry.object == "page" {
+                    &super::facebook::PLATFORM
+                } else {
+                    &super::instagram::PLATFORM
+                };
+                let events = meta::messenger::parse_entry(&entry.object, &entry.body);
+                if events.is_empty() {
+                    continue;
+                }
+                let Some(account) = account_for(app, &p.route(&entry.id)).await? else {
+                    tracing::info!(object = %entry.object, id = %entry.id, "Meta webhook for a page or Instagram account no account has");
+                    continue;
+                };
+                super::pages::take(app, p, &account, events)
+                    .await
+                    .map_err(|f| retry(app, f, job.attempts))?;
+            }
             other => {
-                tracing::info!(object = other, id = %entry.id, "Meta webhook for a platform not handled yet")
+                tracing::info!(object = other, id = %entry.id, "Meta webhook for a platform not handled")
             }
         }
     }
@@ -117,5 +135,44 @@ fn retry(app: &App, f: Failure, attempts: i64) -> (String, Duration) {
         Failure::RateLimited(r, wait) => (r, wait),
         Failure::Reconnect(r) => (r, backoff.max(Duration::from_secs(60))),
         Failure::Retry(r) | Failure::Final(r) => (r, backoff),
+    }
+}
+
+/// What a failed Graph call means for a delivery: a token or permission problem flags the
+/// account (admins see why) and waits; a rate limit waits its window; the rest as Meta says.
+pub async fn failure(
+    app: &App,
+    account: &atiende_store::accounts::AccountRow,
+    f: Failure,
+) -> atiende_channels::DeliveryError {
+    match f {
+        Failure::Reconnect(reason) => {
+            needs_reconnection(app, account, &reason).await;
+            // Tried again on the outbox's growing backoff, so the fix is picked up soon.
+            atiende_channels::DeliveryError { reason, retryable: true, retry_after: None }
+        }
+        Failure::RateLimited(reason, wait) => atiende_channels::DeliveryError {
+            reason: format!("rate limited by Meta: {reason}"),
+            retryable: true,
+            retry_after: Some(wait),
+        },
+        Failure::Retry(reason) => super::retry_error(reason),
+        Failure::Final(reason) => super::final_error(reason),
+    }
+}
+
+/// Flags the account "needs reconnection" with Meta's reason.
+pub async fn needs_reconnection(app: &App, account: &atiende_store::accounts::AccountRow, reason: &str) {
+    let changed = atiende_store::accounts::set_status(
+        &app.db,
+        account.id,
+        atiende_core::AccountStatus::NeedsReconnection.as_str(),
+        Some(reason),
+        app.now(),
+    )
+    .await;
+    if let Ok(true) = changed {
+        tracing::warn!(account = account.id, %reason, "Meta account needs reconnection");
+        app.account_cache.remove(&account.id);
     }
 }

@@ -9,7 +9,10 @@
 pub mod api;
 pub mod chat;
 pub mod email;
+pub mod facebook;
+pub mod instagram;
 pub mod meta;
+pub mod pages;
 pub mod whatsapp;
 
 use crate::{App, AppError};
@@ -176,9 +179,11 @@ static API: api::Api = api::Api;
 static EMAIL: email::Email = email::Email;
 static CHAT: chat::Chat = chat::Chat;
 static WHATSAPP: whatsapp::Whatsapp = whatsapp::Whatsapp;
+static FACEBOOK: facebook::Facebook = facebook::Facebook;
+static INSTAGRAM: instagram::Instagram = instagram::Instagram;
 
 /// Every channel kind this version carries: adding one is a module above and a line here.
-pub static REGISTRY: &[&dyn Channel] = &[&API, &EMAIL, &CHAT, &WHATSAPP];
+pub static REGISTRY: &[&dyn Channel] = &[&API, &EMAIL, &CHAT, &WHATSAPP, &FACEBOOK, &INSTAGRAM];
 
 /// The adapter of a kind, if this version carries it.
 pub fn adapter(kind: impl AsRef<str>) -> Option<&'static dyn Channel> {

@@ -153,7 +153,7 @@ impl Channel for Whatsapp {
                     let id = wire::sent_id(&answer);
                     Ok(Delivered { external_id: id, metadata: None })
                 }
-                Err(f) => Err(failure(app, out.account, f).await),
+                Err(f) => Err(super::meta::failure(app, out.account, f).await),
             }
         })
     }
@@ -166,41 +166,6 @@ fn template_of(m: &atiende_store::messages::MessageRow) -> Option<(String, Strin
     let t = &meta["whatsapp"]["template"];
     let params = t["parameters"].as_array()?.iter().filter_map(|p| p.as_str().map(str::to_string)).collect();
     Some((t["name"].as_str()?.to_string(), t["language"].as_str()?.to_string(), params))
-}
-
-/// What a failed Graph call means for a delivery: a token or permission problem flags the
-/// account (admins see why) and waits; a rate limit waits its window; the rest as Meta says.
-pub async fn failure(app: &App, account: &AccountRow, f: Failure) -> DeliveryError {
-    match f {
-        Failure::Reconnect(reason) => {
-            needs_reconnection(app, account, &reason).await;
-            // Tried again on the outbox's growing backoff, so the fix is picked up soon.
-            DeliveryError { reason, retryable: true, retry_after: None }
-        }
-        Failure::RateLimited(reason, wait) => DeliveryError {
-            reason: format!("rate limited by Meta: {reason}"),
-            retryable: true,
-            retry_after: Some(wait),
-        },
-        Failure::Retry(reason) => super::retry_error(reason),
-        Failure::Final(reason) => final_error(reason),
-    }
-}
-
-/// Flags the account "needs reconnection" with Meta's reason.
-pub async fn needs_reconnection(app: &App, account: &AccountRow, reason: &str) {
-    let changed = atiende_store::accounts::set_status(
-        &app.db,
-        account.id,
-        AccountStatus::NeedsReconnection.as_str(),
-        Some(reason),
-        app.now(),
-    )
-    .await;
-    if let Ok(true) = changed {
-        tracing::warn!(account = account.id, %reason, "Meta account needs reconnection");
-        app.account_cache.remove(&account.id);
-    }
 }
 
 /// Stores the messages and statuses of one webhook change for this account.
@@ -268,7 +233,7 @@ async fn fetch_media(
     let info = match graph::get(&app.http, &app.config.meta.graph.at(&media.id), token).await {
         Ok(v) => v,
         Err(Failure::Reconnect(reason)) => {
-            needs_reconnection(app, account, &reason).await;
+            super::meta::needs_reconnection(app, account, &reason).await;
             return Err(Failure::Reconnect(reason));
         }
         Err(f) => return Err(f),
@@ -352,7 +317,7 @@ pub async fn sync_templates(
         let page = match graph::get(&app.http, &url, &token).await {
             Ok(p) => p,
             Err(Failure::Reconnect(reason)) => {
-                needs_reconnection(app, &a, &reason).await;
+                super::meta::needs_reconnection(app, &a, &reason).await;
                 return Err(AppError::conflict("access_token", reason));
             }
             Err(Failure::RateLimited(r, _) | Failure::Retry(r) | Failure::Final(r)) => {

@@ -5,6 +5,7 @@
 //! API's error bodies and what each error means for a delivery, and the HTTP calls. Each
 //! platform's own payloads are in its module.
 pub mod graph;
+pub mod messenger;
 pub mod whatsapp;
 
 use serde_json::Value;
@@ -139,7 +140,18 @@ pub fn classify(status: u16, body: &[u8], retry_after: Option<Duration>) -> Fail
         };
     };
     let text = e.describe();
-    match e.code {
+    match (e.code, e.subcode) {
+        // Messenger: outside the messaging window (code 10 with these subcodes), or the person
+        // cannot be reached (551; 200/1545041): Meta's reason, not a permission problem.
+        (10, Some(2018278 | 2534022 | 2018108 | 2018065)) | (551, _) | (200, Some(1545041)) => {
+            Failure::Final(text)
+        }
+        _ => classify_code(e.code, status, text, retry_after),
+    }
+}
+
+fn classify_code(code: i64, status: u16, text: String, retry_after: Option<Duration>) -> Failure {
+    match code {
         190 | 102 => Failure::Reconnect(format!("the access token is no longer valid: {text}")),
         10 | 200..=299 => Failure::Reconnect(format!("a permission is missing: {text}")),
         4 | 17 | 32 | 613 | 80001..=80009 | 130429 | 131048 | 131056 => {
@@ -207,6 +219,15 @@ mod tests {
             matches!(classify(429, body(130429, None).as_bytes(), Some(Duration::from_secs(5))), Failure::RateLimited(_, d) if d.as_secs() == 5)
         );
         assert!(matches!(classify(400, body(131047, None).as_bytes(), None), Failure::Final(_)));
+        assert!(
+            matches!(classify(400, body(10, Some(2018278)).as_bytes(), None), Failure::Final(_)),
+            "outside the window"
+        );
+        assert!(
+            matches!(classify(400, body(10, None).as_bytes(), None), Failure::Reconnect(_)),
+            "a permission"
+        );
+        assert!(matches!(classify(400, body(551, Some(1545041)).as_bytes(), None), Failure::Final(_)));
         assert!(matches!(classify(500, body(2, None).as_bytes(), None), Failure::Retry(_)));
         assert!(matches!(classify(502, b"<html>", None), Failure::Retry(_)));
         assert!(matches!(classify(404, b"", None), Failure::Final(_)));

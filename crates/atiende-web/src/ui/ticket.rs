@@ -32,6 +32,34 @@ pub struct MessageView {
     pub summary: String,
     /// A chat visitor has seen it (agents' messages).
     pub seen: bool,
+    /// Social messages: marks from the network (label keys: a public comment, made outside
+    /// Atiende, edited / deleted / hidden on the network).
+    pub marks: Vec<&'static str>,
+}
+
+/// What the network says of a social message, as label keys of the ticket view.
+fn social_marks(m: &atiende_store::messages::MessageRow) -> Vec<&'static str> {
+    let meta = m.meta();
+    let mut out = Vec::new();
+    for key in ["facebook", "instagram"] {
+        let x = &meta[key];
+        if !x.is_object() {
+            continue;
+        }
+        if x["kind"] == "comment" {
+            out.push("social.public_comment");
+        }
+        if x["outside_atiende"] == true {
+            out.push("social.outside");
+        }
+        match x["network"].as_str() {
+            Some("deleted") => out.push("social.deleted"),
+            Some("edited") => out.push("social.edited"),
+            Some("hidden") => out.push("social.hidden"),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Emails older than the last few of the conversation start collapsed.
@@ -213,6 +241,7 @@ async fn page_for(
             collapsed: false,
             summary: m.text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect(),
             seen: false,
+            marks: social_marks(m),
         })
         .collect::<Vec<MessageView>>();
     // Chat: what the visitor has read shows on the agents' messages.

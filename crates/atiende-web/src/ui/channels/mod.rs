@@ -5,6 +5,7 @@
 pub mod api;
 pub mod chat;
 pub mod email;
+pub mod pages;
 pub mod whatsapp;
 
 use super::admin::Errors;
@@ -127,8 +128,14 @@ pub trait ChannelScreens: Sync {
 }
 
 /// Every kind with screens: one line per kind, in the order the accounts page shows them.
-pub static SCREENS: &[&dyn ChannelScreens] =
-    &[&api::ApiScreens, &email::EmailScreens, &chat::ChatScreens, &whatsapp::WhatsappScreens];
+pub static SCREENS: &[&dyn ChannelScreens] = &[
+    &api::ApiScreens,
+    &email::EmailScreens,
+    &chat::ChatScreens,
+    &whatsapp::WhatsappScreens,
+    &pages::FacebookScreens,
+    &pages::InstagramScreens,
+];
 
 pub fn screens(kind: impl AsRef<str>) -> Option<&'static dyn ChannelScreens> {
     SCREENS.iter().copied().find(|s| s.kind().as_str() == kind.as_ref())

@@ -1,0 +1,154 @@
+//! The Facebook and Instagram kinds' screens (SPEC §4.4, seeds 000/004): the creation form
+//! (the page — and the Instagram account — by id, with the page's token), the account's line
+//! with its connection status, and the options section (the token, the HUMAN_AGENT tag; "only
+//! admins publish" is among the general options).
+use super::{AccountView, ChannelScreens};
+use crate::ui::admin::Errors;
+use crate::ui::{Chrome, Form};
+use askama::Template;
+use atiende_core::ChannelKind;
+use serde_json::{Value, json};
+
+pub struct FacebookScreens;
+pub struct InstagramScreens;
+
+#[derive(Template)]
+#[template(path = "channels/pages_create.html")]
+struct Create<'a> {
+    c: &'a Chrome,
+    e: &'a Errors,
+    kind: &'static str,
+}
+
+impl Create<'_> {
+    fn form(&self) -> String {
+        format!("create-{}", self.kind)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "channels/pages_account.html")]
+struct Block<'a> {
+    c: &'a Chrome,
+    kind: &'static str,
+    page_id: String,
+    instagram_account_id: String,
+    status: String,
+    status_reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "channels/pages_settings.html")]
+struct Section<'a> {
+    c: &'a Chrome,
+    id: i64,
+    kind: &'static str,
+    v: Value,
+    token_set: bool,
+    e: &'a Errors,
+}
+
+impl Section<'_> {
+    fn text(&self, key: &str) -> &str {
+        self.v[key].as_str().unwrap_or("")
+    }
+    fn on(&self, key: &str) -> bool {
+        self.v[key].as_bool().unwrap_or(false)
+    }
+    fn under(&self, key: &str) -> &str {
+        if self.e.form == self.kind && self.e.field == format!("settings.{key}") {
+            &self.e.message
+        } else {
+            ""
+        }
+    }
+}
+
+fn create_settings(kind: &str, f: &Form) -> Value {
+    let mut s =
+        json!({"page_id": f.get("page_id").trim(), "page_access_token": f.get("page_access_token").trim()});
+    if kind == "instagram" {
+        s["instagram_account_id"] = json!(f.get("instagram_account_id").trim());
+    }
+    s
+}
+
+fn block(kind: &'static str, c: &Chrome, a: &AccountView) -> Result<String, askama::Error> {
+    let s = |k: &str| a.settings[k].as_str().unwrap_or("").to_string();
+    Block {
+        c,
+        kind,
+        page_id: s("page_id"),
+        instagram_account_id: s("instagram_account_id"),
+        status: a.status.clone(),
+        status_reason: a.status_reason.clone(),
+    }
+    .render()
+}
+
+fn section(kind: &'static str, c: &Chrome, a: &AccountView, e: &Errors) -> Result<String, askama::Error> {
+    let v = if e.form == kind {
+        let sent = Form(e.values.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+        patch(kind, &sent)
+    } else {
+        a.settings.clone()
+    };
+    Section { c, id: a.id, kind, v, token_set: a.secret_set("page_access_token"), e }.render()
+}
+
+fn patch(kind: &str, f: &Form) -> Value {
+    let mut p = json!({
+        "page_id": f.get("page_id").trim(),
+        "human_agent_tag": !f.get("human_agent_tag").is_empty(),
+    });
+    if kind == "instagram" {
+        p["instagram_account_id"] = json!(f.get("instagram_account_id").trim());
+    }
+    let token = f.get("page_access_token").trim();
+    if !token.is_empty() {
+        p["page_access_token"] = json!(token);
+    }
+    p
+}
+
+macro_rules! screens {
+    ($t:ty, $kind:expr, $channel:expr, $mark:expr) => {
+        impl ChannelScreens for $t {
+            fn kind(&self) -> ChannelKind {
+                $channel
+            }
+            fn mark(&self) -> &'static str {
+                $mark
+            }
+            fn create_form(&self, c: &Chrome, e: &Errors) -> Result<String, askama::Error> {
+                Create { c, e, kind: $kind }.render()
+            }
+            fn create_settings(&self, f: &Form) -> Value {
+                create_settings($kind, f)
+            }
+            fn account_block(
+                &self,
+                c: &Chrome,
+                a: &AccountView,
+                _e: &Errors,
+            ) -> Result<String, askama::Error> {
+                block($kind, c, a)
+            }
+            fn settings_section(
+                &self,
+                c: &Chrome,
+                a: &AccountView,
+                e: &Errors,
+                _ctx: &super::SectionContext,
+            ) -> Result<String, askama::Error> {
+                section($kind, c, a, e)
+            }
+            fn section_patch(&self, f: &Form) -> Option<Value> {
+                Some(patch($kind, f))
+            }
+        }
+    };
+}
+
+screens!(FacebookScreens, "facebook", ChannelKind::Facebook, "Facebook");
+screens!(InstagramScreens, "instagram", ChannelKind::Instagram, "Instagram");
