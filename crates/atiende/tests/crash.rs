@@ -92,3 +92,111 @@ async fn kill_during_inbound_stream_loses_and_doubles_nothing() {
     assert_eq!(open_per_client, 1, "one open ticket per client after the crash");
     store.close().await;
 }
+
+/// Meta's webhook: SIGKILL while WhatsApp messages pour in. Every body answered 200 was kept
+/// (its job runs after the restart), and when Meta sends again everything it may not have seen
+/// answered, each message is stored once.
+#[tokio::test]
+async fn kill_during_meta_webhooks_loses_and_doubles_nothing() {
+    let bin = Path::new(env!("CARGO_BIN_EXE_atiende"));
+    let db = TestDb::new().await;
+    let token = cli_admin(bin, &db, "Acme", "admin@acme.test");
+    let env = [
+        ("ATIENDE_META_APP_SECRET", "crash-secret"),
+        ("ATIENDE_SECRET_KEY", "5555555555555555555555555555555555555555555555555555555555555555"),
+    ];
+    let mut node = Node::start(bin, &db, &env).await;
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{}/api/v1/accounts", node.url))
+        .bearer_auth(&token)
+        .json(&json!({"kind": "whatsapp", "name": "wa", "settings": {"phone_number_id": "106540352242922", "access_token": "EAAG-crash-test-token-000001"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let body = |i: usize| {
+        serde_json::to_vec(&json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp", "metadata": {"display_phone_number": "1", "phone_number_id": "106540352242922"},
+            "contacts": [{"profile": {"name": format!("C{}", i % 40)}, "wa_id": format!("5691000{:04}", i % 40)}],
+            "messages": [{"from": format!("5691000{:04}", i % 40), "id": format!("wamid.CRASH{i}"), "timestamp": "1750000000", "type": "text", "text": {"body": format!("m{i}")}}]}}]}]}))
+        .unwrap()
+    };
+    let client = http.clone();
+    let post = move |url: String, raw: Vec<u8>| {
+        let http = client.clone();
+        async move {
+            let sig = atiende_testkit::graph::sign("crash-secret", &raw);
+            http.post(url)
+                .header("x-hub-signature-256", sig)
+                .body(raw)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0)
+        }
+    };
+    let acked = Arc::new(Mutex::new(Vec::<usize>::new()));
+    let mut senders = Vec::new();
+    for s in 0..8 {
+        let (url, acked, post) = (format!("{}/webhooks/meta", node.url), acked.clone(), post.clone());
+        let bodies: Vec<(usize, Vec<u8>)> = (0..2000).filter(|i| i % 8 == s).map(|i| (i, body(i))).collect();
+        senders.push(tokio::spawn(async move {
+            for (i, raw) in bodies {
+                if post(url.clone(), raw).await != 200 {
+                    return;
+                }
+                acked.lock().unwrap().push(i);
+            }
+        }));
+    }
+    while acked.lock().unwrap().len() < 300 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    node.kill();
+    for s in senders {
+        let _ = s.await;
+    }
+    let acked: Vec<usize> = acked.lock().unwrap().clone();
+    let node = Node::start(bin, &db, &env).await;
+    let store = atiende_store::Db::connect(&db.url, &Default::default()).await.unwrap();
+    let count = |sql: &'static str| {
+        let store = store.clone();
+        async move { atiende_store::inspect::int(&store, sql, &[]).await.unwrap() }
+    };
+    // What was answered 200 comes out of its job once the node is back.
+    for _ in 0..400 {
+        if count("SELECT COUNT(*) FROM jobs WHERE kind = 'meta_webhook'").await == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let stored: HashSet<String> =
+        atiende_store::inspect::texts(&store, "SELECT external_id FROM messages WHERE direction = 'in'", &[])
+            .await
+            .unwrap()
+            .into_iter()
+            .flatten()
+            .collect();
+    for i in &acked {
+        assert!(stored.contains(&format!("wamid.CRASH{i}")), "acknowledged webhook {i} was lost");
+    }
+    // Meta sends again every body it may not have seen answered (and some it did).
+    let last = acked.iter().max().copied().unwrap_or(0);
+    for i in (0..(last + 50).min(2000)).chain(acked.iter().take(30).copied()) {
+        assert_eq!(post(format!("{}/webhooks/meta", node.url), body(i)).await, 200);
+    }
+    for _ in 0..400 {
+        if count("SELECT COUNT(*) FROM jobs WHERE kind = 'meta_webhook'").await == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let total = count("SELECT COUNT(*) FROM messages WHERE direction = 'in'").await;
+    let distinct = count("SELECT COUNT(DISTINCT external_id) FROM messages WHERE direction = 'in'").await;
+    assert_eq!(total, distinct, "no message stored twice");
+    assert_eq!(total as usize, (last + 50).min(2000), "every body sent is stored");
+    let open_per_client = count("SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM tickets WHERE state <> 'closed' GROUP BY account_id, client_id) AS x").await;
+    assert_eq!(open_per_client, 1);
+    store.close().await;
+}

@@ -9,13 +9,19 @@ use std::path::Path;
 /// Two nodes on a fresh PostgreSQL database with one admin: (the database, kept alive while the
 /// nodes run; the admin's token; node A; node B).
 async fn two_nodes() -> (TestDb, String, Node, Node) {
+    two_nodes_with(&[]).await
+}
+
+async fn two_nodes_with(env: &[(&str, &str)]) -> (TestDb, String, Node, Node) {
     let bin = Path::new(env!("CARGO_BIN_EXE_atiende"));
     let db = TestDb::on(Backend::Postgres).await;
     let token = cli_admin(bin, &db, "Acme", "admin@acme.test");
     let key = "7".repeat(64);
     let node = |id: &'static str| {
-        let (db, key) = (&db, key.clone());
-        async move { Node::start(bin, db, &[("ATIENDE_SECRET_KEY", key.as_str()), ("ATIENDE_NODE_ID", id)]).await }
+        let mut all: Vec<(&str, &str)> = env.to_vec();
+        all.extend([("ATIENDE_SECRET_KEY", key.as_str()), ("ATIENDE_NODE_ID", id)]);
+        let db = &db;
+        async move { Node::start(bin, db, &all).await }
     };
     let a = node("node-a").await;
     let b = node("node-b").await;
@@ -300,5 +306,91 @@ async fn a_chat_visitor_on_one_node_and_an_agent_on_the_other_converse_live() {
     assert_eq!(r.status(), 201);
     let m = next(&mut ws).await;
     assert_eq!((m["author_kind"].as_str(), m["text"].as_str()), (Some("agent"), Some("respuesta desde B")));
+    drop((a, b));
+}
+
+/// Meta's webhooks for one WhatsApp number reach both nodes (its retries land anywhere behind
+/// a load balancer): every message is stored once, and each reply is sent once.
+#[tokio::test]
+async fn meta_webhooks_on_two_nodes_store_each_message_once() {
+    let graph = atiende_testkit::graph::FakeGraph::start("EAAG-two-nodes-token-000001").await;
+    let env =
+        [("ATIENDE_META_APP_SECRET", "two-node-secret"), ("ATIENDE_META_GRAPH_URL", graph.url.as_str())];
+    let (db, token, a, b) = two_nodes_with(&env).await;
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{}/api/v1/accounts", a.url))
+        .bearer_auth(&token)
+        .json(&json!({"kind": "whatsapp", "name": "wa", "settings": {"phone_number_id": "106540352242922", "access_token": "EAAG-two-nodes-token-000001"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let body = |i: usize| {
+        serde_json::to_vec(&json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp", "metadata": {"display_phone_number": "1", "phone_number_id": "106540352242922"},
+            "contacts": [{"profile": {"name": format!("C{}", i % 10)}, "wa_id": format!("5692000{:04}", i % 10)}],
+            "messages": [{"from": format!("5692000{:04}", i % 10), "id": format!("wamid.TWO{i}"), "timestamp": "1750000000", "type": "text", "text": {"body": format!("m{i}")}}]}}]}]}))
+        .unwrap()
+    };
+    let mut sends = Vec::new();
+    for i in 0..200 {
+        // Each body to both nodes at once.
+        for node in [&a.url, &b.url] {
+            let (http, url, raw) = (http.clone(), format!("{node}/webhooks/meta"), body(i));
+            sends.push(tokio::spawn(async move {
+                let sig = atiende_testkit::graph::sign("two-node-secret", &raw);
+                http.post(url)
+                    .header("x-hub-signature-256", sig)
+                    .body(raw)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }));
+        }
+    }
+    for s in sends {
+        assert_eq!(s.await.unwrap(), 200);
+    }
+    let store = atiende_store::Db::connect(&db.url, &Default::default()).await.unwrap();
+    let count = |sql: &'static str| {
+        let store = store.clone();
+        async move { atiende_store::inspect::int(&store, sql, &[]).await.unwrap() }
+    };
+    for _ in 0..400 {
+        if count("SELECT COUNT(*) FROM jobs WHERE kind = 'meta_webhook'").await == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(count("SELECT COUNT(*) FROM messages WHERE direction = 'in'").await, 200, "each message once");
+    assert_eq!(count("SELECT COUNT(*) FROM tickets").await, 10, "one ticket per client");
+    // Replies through both nodes' outboxes: each sent once to the Graph API.
+    let tickets = count("SELECT MIN(id) FROM tickets").await;
+    for i in 0..20 {
+        let node = if i % 2 == 0 { &a } else { &b };
+        let r = http
+            .post(format!("{}/api/v1/tickets/{tickets}/messages", node.url))
+            .bearer_auth(&token)
+            .json(&json!({"text": format!("respuesta {i}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    for _ in 0..400 {
+        if graph.sent().len() >= 20 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let texts: Vec<String> =
+        graph.sent().iter().map(|(_, b)| b["text"]["body"].as_str().unwrap_or("").to_string()).collect();
+    let unique: std::collections::HashSet<&String> = texts.iter().collect();
+    assert_eq!((texts.len(), unique.len()), (20, 20), "each reply sent once: {texts:?}");
+    store.close().await;
     drop((a, b));
 }
