@@ -9,6 +9,7 @@
 mod assign;
 mod chat;
 mod email;
+mod meta;
 
 use anyhow::{Context, bail};
 use clap::Parser;
@@ -43,7 +44,7 @@ pub(crate) struct Args {
     /// Requests per list latency figure.
     #[arg(long, default_value_t = 2_000)]
     list_requests: usize,
-    /// What to measure: all, ingest, assign, lists, email or chat (all: the first three and
+    /// What to measure: all, ingest, assign, lists, email, chat or meta (all: the first three and
     /// lists).
     #[arg(long, default_value = "all")]
     scenario: String,
@@ -68,6 +69,15 @@ pub(crate) struct Args {
     /// Chat: agent replies a second during the load.
     #[arg(long, default_value_t = 50)]
     chat_replies: usize,
+    /// Meta: connections of the throughput phase.
+    #[arg(long, default_value_t = 32)]
+    meta_connections: usize,
+    /// Meta: webhooks a second of the paced phase.
+    #[arg(long, default_value_t = 1_000)]
+    meta_rate: usize,
+    /// Meta: seconds of each phase.
+    #[arg(long, default_value_t = 10)]
+    meta_seconds: usize,
     /// The shared corpus generator.
     #[arg(long, default_value = "../shared/bench/gen_eml.py")]
     gen_eml: PathBuf,
@@ -241,6 +251,9 @@ async fn run(args: &Args, bin: &PathBuf, dir: &std::path::Path, db_url: &str) ->
     if args.scenario == "chat" {
         return chat::run(args, bin, dir, db_url).await;
     }
+    if args.scenario == "meta" {
+        return meta::run(args, bin, dir, db_url).await;
+    }
     let token = admin_token(bin, dir, db_url)?;
     let server = start(bin, dir, db_url).await?;
     let pid = server.child.id();
@@ -264,7 +277,7 @@ async fn run(args: &Args, bin: &PathBuf, dir: &std::path::Path, db_url: &str) ->
     let acc = acc["id"].as_i64().context("account id")?;
     let wants = |s: &str| args.scenario == "all" || args.scenario == s;
     if !["all", "ingest", "assign", "lists"].contains(&args.scenario.as_str()) {
-        bail!("--scenario is one of all, ingest, assign, lists, email, chat");
+        bail!("--scenario is one of all, ingest, assign, lists, email, chat, meta");
     }
     if wants("ingest") {
         for (run, conc) in [1usize, 32].into_iter().enumerate() {
