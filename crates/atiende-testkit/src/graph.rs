@@ -62,6 +62,7 @@ impl FakeGraph {
             .route("/{version}/{node}/message_templates", get(templates))
             .route("/{version}/{node}/comments", post(comment))
             .route("/{version}/{node}/replies", post(comment))
+            .route("/{version}/{node}/feed", post(comment))
             .route("/{version}/{node}", get(media_info))
             .route("/files/{id}", get(file))
             .with_state(g.clone());

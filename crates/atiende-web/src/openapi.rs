@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         api::auth::login, api::auth::logout,
         api::accounts::create, api::accounts::list, api::accounts::show, api::accounts::update,
-        api::accounts::inbound, api::accounts::set_agent, api::accounts::agents, api::accounts::identity_secret, api::accounts::put_logo, api::accounts::sync_templates, api::accounts::delete_logo, api::accounts::queue,
+        api::accounts::inbound, api::accounts::set_agent, api::accounts::agents, api::accounts::identity_secret, api::accounts::put_logo, api::accounts::sync_templates, api::accounts::publish, api::accounts::delete_logo, api::accounts::queue,
         api::tickets::list, api::tickets::show, api::tickets::update, api::tickets::close, api::tickets::mass_close, api::tickets::reopen, api::tickets::assign,
         api::tickets::assignments, api::tickets::messages, api::tickets::reply,
         api::email::inbound_mime, api::email::validate, api::email::test_connection, api::email::attachment,
@@ -60,6 +60,12 @@ const ROLES: &[(&str, &str, &[&str])] = {
         ("post", "/public/v1/chat/{token}/contact", &[]),
         ("post", "/public/v1/chat/{token}/files", &[]),
         ("get", "/public/v1/chat/{token}/attachments/{id}", &[]),
+        ("get", "/public/v1/chat/{token}/login/{provider}", &[]),
+        ("get", "/public/v1/chat/login/callback", &[]),
+        ("get", "/public/v1/chat/{token}/logo", &[]),
+        // Meta's webhook: its signature (the deployment's app secret), no user.
+        ("get", "/webhooks/meta", &[]),
+        ("post", "/webhooks/meta", &[]),
         ("post", "/api/v1/accounts", ADMIN),
         ("get", "/api/v1/accounts", ALL),
         ("get", "/api/v1/accounts/{id}", ALL),
@@ -68,6 +74,11 @@ const ROLES: &[(&str, &str, &[&str])] = {
         ("put", "/api/v1/accounts/{id}/agents/{user_id}", ADMIN),
         ("get", "/api/v1/accounts/{id}/agents", ADMIN),
         ("post", "/api/v1/accounts/{id}/identity-secret", ADMIN),
+        ("put", "/api/v1/accounts/{id}/chat/logo", ADMIN),
+        ("delete", "/api/v1/accounts/{id}/chat/logo", ADMIN),
+        ("post", "/api/v1/accounts/{id}/whatsapp/templates/sync", ADMIN),
+        // Admins only when the page's `admins_only_posts` is on.
+        ("post", "/api/v1/accounts/{id}/posts", WORK),
         ("get", "/api/v1/assignment/queue", ADMIN),
         ("post", "/api/v1/accounts/{id}/inbound/mime", ADMIN),
         ("post", "/api/v1/accounts/{id}/validate", ADMIN),

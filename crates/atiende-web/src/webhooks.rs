@@ -42,9 +42,12 @@ pub struct Handshake {
 #[utoipa::path(get, path = "/webhooks/meta", tag = "webhooks",
     params(("hub.mode" = String, Query, description = "`subscribe`"), ("hub.verify_token" = String, Query, description = "The deployment's `meta_verify_token`"),
         ("hub.challenge" = String, Query, description = "Echoed back")),
-    responses((status = 200, description = "The challenge, as text"), (status = 403, description = "Another token")))]
+    responses((status = 200, description = "The challenge, as text"), (status = 403, description = "Another token"), (status = 404, description = "No Meta app configured")))]
 pub async fn meta_verify(State(web): State<Web>, Query(q): Query<Handshake>) -> axum::response::Response {
     use axum::response::IntoResponse;
+    if web.app.config.meta.verify_token.is_empty() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     match atiende_app::channels::meta::verify(
         &web.app,
         q.mode.as_deref(),

@@ -258,3 +258,62 @@ async fn instagram_direct_and_comments() {
     assert_eq!(edge, "17865799348089039/replies", "the replies edge of the comment");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn new_posts_and_only_admins_publish() {
+    let (graph, t, _clock) = start().await;
+    let acc: Value = t
+        .post("/api/v1/accounts", json!({"kind": "facebook", "name": "Página", "settings": {"page_id": PAGE, "page_access_token": TOKEN}}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = acc["id"].as_i64().unwrap();
+    let agent = t.user("Acme", "beto@acme.test", &["agent"]).await;
+    let analyst = t.user("Acme", "carla@acme.test", &["analyst"]).await;
+    let path = format!("/api/v1/accounts/{id}/posts");
+    let post = |who: String, text: &'static str| {
+        let path = path.clone();
+        let t = &t;
+        async move { t.call(reqwest::Method::POST, &path, &who, Some(json!({"message": text}))).await }
+    };
+    let r = post(agent.clone(), "¡Nueva colección de invierno! ❄️").await;
+    assert_eq!(r.status(), 201);
+    let b: Value = r.json().await.unwrap();
+    assert!(b["id"].as_str().unwrap().starts_with(PAGE), "{b}");
+    let (edge, body) = graph.sent().pop().unwrap();
+    assert_eq!(
+        (edge, body["message"].as_str()),
+        (format!("{PAGE}/feed"), Some("¡Nueva colección de invierno! ❄️"))
+    );
+    assert_eq!(post(analyst.clone(), "x").await.status(), 403, "analysts only read");
+    let r = post(t.token.clone(), "   ").await;
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], "message");
+    // "Only admins publish": agents get 403, admins publish.
+    t.call(
+        reqwest::Method::PATCH,
+        &format!("/api/v1/accounts/{id}"),
+        &t.token,
+        Some(json!({"settings": {"general": {"admins_only_posts": true}}})),
+    )
+    .await;
+    let r = post(agent.clone(), "otra").await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(graph.sent().len(), 1, "nothing sent for the refused post");
+    assert_eq!(post(t.token.clone(), "Publicación de la administración").await.status(), 201);
+    // Meta refusing: its reason, and an expired token flags the account.
+    graph.fail_next(atiende_testkit::graph::GraphFailure {
+        status: 400,
+        code: 506,
+        subcode: None,
+        message: "Duplicate status message".into(),
+        retry_after: None,
+    });
+    let r = post(t.token.clone(), "Publicación de la administración").await;
+    assert_eq!(r.status(), 409);
+    assert!(r.json::<Value>().await.unwrap()["error"]["message"].as_str().unwrap().contains("Duplicate"));
+    graph.set_token("another-token-now");
+    assert_eq!(post(t.token.clone(), "x").await.status(), 409);
+    assert_eq!(t.get_json(&format!("/api/v1/accounts/{id}")).await["status"], "needs_reconnection");
+    t.stop().await;
+}

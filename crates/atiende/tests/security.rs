@@ -154,6 +154,7 @@ async fn roles_declared_in_the_openapi_document_are_enforced_on_every_operation(
                     json!({"name": "Oficina", "time_zone": "America/Santiago", "days": {"mon": [["09:00", "18:00"]]}})
                 }
                 ("post", "/api/v1/tickets/mass-close") => json!({"ids": [tid]}),
+                ("post", "/api/v1/accounts/{id}/posts") => json!({"message": "hola"}),
                 ("patch", "/api/v1/tickets/{id}") => json!({"important": true}),
                 ("post", "/api/v1/tickets/{id}/assign") => json!({"user_id": null}),
                 ("post", "/api/v1/tickets/{id}/messages") => json!({"text": "hola", "note": true}),

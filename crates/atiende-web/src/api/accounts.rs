@@ -23,6 +23,7 @@ pub fn routes() -> Router<Web> {
         .route("/accounts/{id}/identity-secret", post(identity_secret))
         .route("/accounts/{id}/chat/logo", put(put_logo).delete(delete_logo))
         .route("/accounts/{id}/whatsapp/templates/sync", post(sync_templates))
+        .route("/accounts/{id}/posts", post(publish))
         .route("/assignment/queue", get(queue))
 }
 
@@ -202,7 +203,7 @@ pub async fn identity_secret(
 /// → `{logo: {content_type, width, height, bytes, ideal}}`; 422 `logo` when refused.
 #[utoipa::path(put, path = "/api/v1/accounts/{id}/chat/logo", tag = "accounts",
     request_body(content = Vec<u8>, content_type = "image/png"),
-    responses((status = 200, description = "`{logo}`"), (status = 404), (status = 409, description = "Not a chat account"),
+    responses((status = 200, description = "`{logo}`"), (status = 403), (status = 404), (status = 409, description = "Not a chat account"),
         (status = 413, description = "Over 256 KB"), (status = 422, description = "Not an image we take")))]
 pub async fn put_logo(
     State(web): State<Web>,
@@ -218,7 +219,7 @@ pub async fn put_logo(
 /// Replaces a WhatsApp account's templates with the approved ones Meta has for its business
 /// account (admins): `{templates: n}`; 409 naming why Meta did not give them.
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/whatsapp/templates/sync", tag = "accounts",
-    responses((status = 200, description = "`{templates}`: how many"), (status = 404), (status = 409, description = "Not WhatsApp, or Meta refused")))]
+    responses((status = 200, description = "`{templates}`: how many"), (status = 403), (status = 404), (status = 409, description = "Not WhatsApp, or Meta refused")))]
 pub async fn sync_templates(
     State(web): State<Web>,
     Auth(actor): Auth,
@@ -228,9 +229,30 @@ pub async fn sync_templates(
     Ok(Json(json!({"templates": n})))
 }
 
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct PostBody {
+    /// The post's text.
+    pub message: String,
+}
+
+/// Publishes a new post on a Facebook page (admins and agents; admins only when the account's
+/// general option `admins_only_posts` is on): 201 `{id}` (Meta's post id); 409 with Meta's
+/// reason when it refuses.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/posts", tag = "accounts", request_body = PostBody,
+    responses((status = 201, description = "`{id}`"), (status = 403, description = "Only admins publish on this page"), (status = 404), (status = 409, description = "Not a page, or Meta refused"), (status = 422)))]
+pub async fn publish(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(aid): Path<String>,
+    JsonBody(b): JsonBody<PostBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let post = atiende_app::channels::facebook::publish(&web.app, &actor, id(&aid)?, &b.message).await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": post}))))
+}
+
 /// Removes a chat account's bubble image (admins): `{logo: null}`.
 #[utoipa::path(delete, path = "/api/v1/accounts/{id}/chat/logo", tag = "accounts",
-    responses((status = 200, description = "`{logo: null}`"), (status = 404), (status = 409, description = "Not a chat account")))]
+    responses((status = 200, description = "`{logo: null}`"), (status = 403), (status = 404), (status = 409, description = "Not a chat account")))]
 pub async fn delete_logo(
     State(web): State<Web>,
     Auth(actor): Auth,
