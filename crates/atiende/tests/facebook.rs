@@ -317,3 +317,45 @@ async fn new_posts_and_only_admins_publish() {
     assert_eq!(t.get_json(&format!("/api/v1/accounts/{id}")).await["status"], "needs_reconnection");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn the_new_post_screen_follows_who_may_publish() {
+    let (graph, t, _clock) = start().await;
+    let acc: Value = t
+        .post("/api/v1/accounts", json!({"kind": "facebook", "name": "Página Ñandú", "settings": {"page_id": PAGE, "page_access_token": TOKEN}}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    t.user("Acme", "beto@acme.test", &["agent"]).await;
+    let (cookie, csrf) = t.session("beto@acme.test").await;
+    let page = |path: &str| t.http.get(format!("{}{path}", t.url)).header("cookie", &cookie).send();
+    let board = page("/").await.unwrap().text().await.unwrap();
+    assert!(board.contains("id=\"nav-publish\""), "an agent may publish: the link shows");
+    let r = t
+        .http
+        .post(format!("{}/publish", t.url))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("_csrf={csrf}&account_id={}&message=Hola+a+todos", acc["id"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("id=\"published\""));
+    assert_eq!(graph.sent().len(), 1);
+    // Only admins publish: the link and the page's choice disappear for the agent.
+    let id = acc["id"].as_i64().unwrap();
+    t.call(
+        reqwest::Method::PATCH,
+        &format!("/api/v1/accounts/{id}"),
+        &t.token,
+        Some(json!({"settings": {"general": {"admins_only_posts": true}}})),
+    )
+    .await;
+    let board = page("/").await.unwrap().text().await.unwrap();
+    assert!(!board.contains("id=\"nav-publish\""), "hidden from agents");
+    let screen = page("/publish").await.unwrap().text().await.unwrap();
+    assert!(!screen.contains("Página Ñandú"), "the page is not offered");
+    t.stop().await;
+}

@@ -217,6 +217,17 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Sin él, Meta solo acepta respuestas dentro de las 24 horas siguientes al último mensaje del cliente; los comentarios públicos no tienen ese límite.",
         "Without it, Meta takes replies only within 24 hours of the client's last message; public comments have no such limit.",
     ),
+    ("nav.publish", "Publicar", "New post"),
+    ("publish.title", "Nueva publicación en Facebook", "New Facebook post"),
+    ("publish.page", "Página", "Page"),
+    ("publish.message", "Texto", "Text"),
+    ("publish.send", "Publicar", "Publish"),
+    ("publish.done", "Publicado en la página. Id de la publicación:", "Published on the page. Post id:"),
+    (
+        "publish.none",
+        "No hay páginas de Facebook en las que puedas publicar.",
+        "There are no Facebook pages you may publish on.",
+    ),
     ("wa.send_template", "Enviar plantilla", "Send template"),
     (
         "wa.no_templates",

@@ -195,6 +195,8 @@ pub struct Chrome {
     pub user_name: String,
     pub initials: String,
     pub admin: bool,
+    /// A Facebook page takes this user's new posts.
+    pub publish: bool,
     pub statuses: Vec<StatusOption>,
     pub version: &'static str,
     /// The newest event when the page was rendered: live updates resume after it.
@@ -250,7 +252,13 @@ impl Page {
                 selected: self.user.connection_status_id == Some(s.id),
             })
             .collect();
+        // "New post" shows when a Facebook page of the organization takes the user's posts.
+        let publish = r.accounts().await?.iter().any(|a| {
+            a.kind == atiende_core::ChannelKind::Facebook
+                && atiende_app::channels::facebook::may_publish(&self.actor, a)
+        });
         Ok(Chrome {
+            publish,
             tr: self.tr,
             csrf: self.actor.csrf.clone().unwrap_or_default(),
             user_name: display_name(&self.user),

@@ -146,9 +146,96 @@ macro_rules! screens {
             fn section_patch(&self, f: &Form) -> Option<Value> {
                 Some(patch($kind, f))
             }
+            fn routes(&self) -> axum::Router<crate::Web> {
+                if $kind == "facebook" {
+                    axum::Router::new().route("/publish", axum::routing::get(publish_show).post(publish_send))
+                } else {
+                    axum::Router::new()
+                }
+            }
         }
     };
 }
 
 screens!(FacebookScreens, "facebook", ChannelKind::Facebook, "Facebook");
+
+/// "New post": the Facebook pages the user may publish on, a text, and Meta's answer.
+#[derive(Template)]
+#[template(path = "publish.html")]
+struct PublishPage {
+    c: Chrome,
+    pages: Vec<(i64, String)>,
+    chosen: i64,
+    text: String,
+    done: String,
+    error: String,
+    field: String,
+}
+
+async fn publish_page(
+    web: &crate::Web,
+    page: &crate::ui::Page,
+    chosen: i64,
+    text: String,
+    done: String,
+    error: (String, String),
+) -> Result<PublishPage, crate::ui::UiError> {
+    let c = page.chrome(web).await?;
+    let pages = page
+        .actor
+        .reader(&web.app)?
+        .accounts()
+        .await?
+        .into_iter()
+        .filter(|a| {
+            a.kind == ChannelKind::Facebook && atiende_app::channels::facebook::may_publish(&page.actor, a)
+        })
+        .map(|a| (a.id, a.name))
+        .collect();
+    Ok(PublishPage { c, pages, chosen, text, done, error: error.1, field: error.0 })
+}
+
+async fn publish_show(
+    axum::extract::State(web): axum::extract::State<crate::Web>,
+    page: crate::ui::Page,
+) -> Result<axum::response::Response, crate::ui::UiError> {
+    let p = publish_page(&web, &page, 0, String::new(), String::new(), Default::default()).await?;
+    Ok(crate::ui::render(axum::http::StatusCode::OK, &p))
+}
+
+async fn publish_send(
+    axum::extract::State(web): axum::extract::State<crate::Web>,
+    page: crate::ui::Page,
+    req: axum::extract::Request,
+) -> Result<axum::response::Response, crate::ui::UiError> {
+    use atiende_app::AppError;
+    use axum::http::StatusCode;
+    let form = crate::ui::read_form(req.into_body()).await;
+    form.check_csrf(&page)?;
+    let id: i64 = form.get("account_id").parse().unwrap_or(0);
+    let text = form.get("message").to_string();
+    let (status, p) = match atiende_app::channels::facebook::publish(&web.app, &page.actor, id, &text).await {
+        Ok(post) => {
+            (StatusCode::OK, publish_page(&web, &page, id, String::new(), post, Default::default()).await?)
+        }
+        Err(AppError::Invalid(v)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            publish_page(&web, &page, id, text, String::new(), (v.field, page.tr.msg(&v.message))).await?,
+        ),
+        Err(AppError::Conflict { field, message }) => (
+            StatusCode::CONFLICT,
+            publish_page(
+                &web,
+                &page,
+                id,
+                text,
+                String::new(),
+                (field.unwrap_or_default(), page.tr.msg(&message)),
+            )
+            .await?,
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(crate::ui::render(status, &p))
+}
 screens!(InstagramScreens, "instagram", ChannelKind::Instagram, "Instagram");
