@@ -289,7 +289,7 @@ async fn html_and_svg_files_are_refused_by_name_and_by_bytes() {
     let file = |name: &str, ct: &str, data: &[u8]| json!({"filename": name, "content_type": ct, "data": atiende_core::b64::encode(data)});
     for (f, field) in [
         (file("evil.html", "text/plain", b"hola"), "attachments[0].filename"),
-        (file("logo.SVG", "image/png", b"\x89PNG....."), "attachments[0].filename"),
+        (file("logo.SVG", "image/png", b"\x89PNG\r\n\x1a\n....."), "attachments[0].filename"),
         (
             file("notes.txt", "text/plain", b"\xef\xbb\xbf  <html><script>alert(1)</script>"),
             "attachments[0].data",

@@ -234,6 +234,9 @@ mod tests {
         kinds.dedup();
         assert_eq!(kinds.len(), n, "one adapter per kind");
         assert!(adapter("api").is_some() && adapter("email").is_some() && adapter("chat").is_some());
-        assert!(adapter("whatsapp").is_none(), "not carried yet");
+        assert!(
+            adapter("whatsapp").is_some() && adapter("facebook").is_some() && adapter("instagram").is_some()
+        );
+        assert!(adapter("twitter").is_none(), "not carried yet");
     }
 }
