@@ -446,3 +446,26 @@ pub async fn mark_from_network(
     .await?;
     Ok(m)
 }
+
+/// The messages kept of one post's comments on an account, oldest first (the details written
+/// by the page channels hold `"post_id":"<id>"`).
+pub async fn of_post(
+    db: &Db,
+    account_id: i64,
+    channel: &str,
+    post_id: &str,
+) -> Result<Vec<MessageRow>, StoreError> {
+    // Ids are Meta's digits and underscores; anything else matches nothing.
+    if post_id.is_empty() || !post_id.chars().all(|c| c.is_ascii_digit() || c == '_') {
+        return Ok(Vec::new());
+    }
+    let needle = format!("%\"{channel}\":%\"post_id\":\"{post_id}\"%");
+    let sql = format!(
+        "SELECT {COLS} FROM messages WHERE account_id = $1 AND direction = 'in' AND metadata LIKE $2 ORDER BY id LIMIT 1000"
+    );
+    Ok(on_db!(db, |c| sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql))
+        .bind(account_id)
+        .bind(&needle)
+        .fetch_all(c)
+        .await)?)
+}

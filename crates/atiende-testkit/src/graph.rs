@@ -33,6 +33,7 @@ struct Inner {
     media: HashMap<String, (String, Vec<u8>)>,
     templates: Vec<Value>,
     profiles: HashMap<String, Value>,
+    posts: HashMap<String, (Value, Vec<Value>)>,
     next: u64,
 }
 
@@ -60,7 +61,7 @@ impl FakeGraph {
         let app = Router::new()
             .route("/{version}/{node}/messages", post(send))
             .route("/{version}/{node}/message_templates", get(templates))
-            .route("/{version}/{node}/comments", post(comment))
+            .route("/{version}/{node}/comments", post(comment).get(comments))
             .route("/{version}/{node}/replies", post(comment))
             .route("/{version}/{node}/feed", post(comment))
             .route("/{version}/{node}", get(media_info))
@@ -89,6 +90,12 @@ impl FakeGraph {
     /// A file the media endpoint serves under `id`.
     pub fn media(&self, id: &str, mime: &str, data: &[u8]) {
         self.lock().media.insert(id.into(), (mime.into(), data.to_vec()));
+    }
+
+    /// A post (`GET /{version}/{post}`) and its comments (`GET /{version}/{post}/comments`,
+    /// two per page).
+    pub fn post(&self, id: &str, head: Value, comments: Vec<Value>) {
+        self.lock().posts.insert(id.into(), (head, comments));
     }
 
     /// What the profile lookup (`GET /{version}/{person}?fields=…`) answers for a person.
@@ -219,6 +226,9 @@ async fn media_info(
     if let Some(p) = g.lock().profiles.get(&id).cloned() {
         return axum::Json(p).into_response();
     }
+    if let Some((head, _)) = g.lock().posts.get(&id).cloned() {
+        return axum::Json(head).into_response();
+    }
     let Some((mime, data)) = g.lock().media.get(&id).cloned() else {
         return graph_error(&GraphFailure {
             status: 400,
@@ -300,4 +310,32 @@ async fn comment(
     let edge = uri.path().rsplit('/').next().unwrap_or("comments").to_string();
     i.sent.push((format!("{node}/{edge}"), v));
     axum::Json(json!({"id": id})).into_response()
+}
+
+async fn comments(
+    State(g): State<FakeGraph>,
+    Path((version, node)): Path<(String, String)>,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    if !g.authorized(&headers) {
+        return graph_error(&expired());
+    }
+    let Some((_, all)) = g.lock().posts.get(&node).cloned() else {
+        return graph_error(&GraphFailure {
+            status: 400,
+            code: 100,
+            subcode: Some(33),
+            message: "Unsupported get request.".into(),
+            retry_after: None,
+        });
+    };
+    let from: usize = q.get("after").and_then(|a| a.parse().ok()).unwrap_or(0);
+    let page: Vec<Value> = all.iter().skip(from).take(2).cloned().collect();
+    let mut paging = json!({"cursors": {"before": from.to_string(), "after": (from + 2).to_string()}});
+    if from + 2 < all.len() {
+        paging["next"] =
+            json!(format!("{}/{version}/{node}/comments?filter=stream&after={}", g.url, from + 2));
+    }
+    axum::Json(json!({"data": page, "paging": paging})).into_response()
 }

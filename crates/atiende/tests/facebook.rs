@@ -359,3 +359,64 @@ async fn the_new_post_screen_follows_who_may_publish() {
     assert!(!screen.contains("Página Ñandú"), "the page is not offered");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn view_context_shows_the_post_and_its_comments_in_order() {
+    let (graph, t, _clock) = start().await;
+    t.post("/api/v1/accounts", json!({"kind": "facebook", "name": "Página", "settings": {"page_id": PAGE, "page_access_token": TOKEN}})).await;
+    webhook(&t, &comment("add", "111_900", &format!("{PAGE}_111"), "2220987654", "Jane", "¿Precio?")).await;
+    let ticket = tickets(&t).await[0]["id"].as_i64().unwrap();
+    let mid = messages(&t, ticket).await[0]["id"].as_i64().unwrap();
+    // Meta does not know the post (yet): what is kept here, and why.
+    let ctx = t.get_json(&format!("/api/v1/messages/{mid}/context")).await;
+    assert_eq!(ctx["source"], "stored", "{ctx}");
+    assert_eq!(ctx["comments"][0]["this"], true);
+    graph.post(&format!("{PAGE}_111"), json!({"id": format!("{PAGE}_111"), "message": "Nueva colección de invierno ❄️",
+        "created_time": "2027-01-15T12:00:00+0000", "from": {"name": "Página", "id": PAGE}, "permalink_url": "https://www.facebook.com/682498302938465/posts/111"}),
+        vec![
+            json!({"id": "111_899", "message": "¡Qué lindo!", "from": {"name": "Otro", "id": "3"}, "created_time": "2027-01-15T12:01:00+0000"}),
+            json!({"id": "111_900", "message": "¿Precio?", "from": {"name": "Jane", "id": "2220987654"}, "created_time": "2027-01-15T12:02:00+0000"}),
+            json!({"id": "111_903", "message": "$9.990", "from": {"name": "Página", "id": PAGE}, "created_time": "2027-01-15T12:03:00+0000", "parent": {"id": "111_900"}}),
+        ]);
+    let ctx = t.get_json(&format!("/api/v1/messages/{mid}/context")).await;
+    assert_eq!(ctx["source"], "graph", "{ctx}");
+    assert_eq!(ctx["post"]["text"], "Nueva colección de invierno ❄️");
+    let ids: Vec<&str> =
+        ctx["comments"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["111_899", "111_900", "111_903"], "every page, in order");
+    assert_eq!(ctx["comments"][1]["this"], true);
+    // The screen, from the ticket's link.
+    let (cookie, _) = t.session("admin@acme.test").await;
+    let html = t
+        .http
+        .get(format!("{}/tickets/{ticket}", t.url))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("href=\"/messages/{mid}/context\"")),
+        "the ticket links its comment's context"
+    );
+    let html = t
+        .http
+        .get(format!("{}/messages/{mid}/context", t.url))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Nueva colección de invierno") && html.contains("aria-current=\"true\""), "{html}");
+    // A private message has no context.
+    webhook(&t, &dm("page", PAGE, PSID, "m_X", "hola", 1_800_000_000_000)).await;
+    let other = tickets(&t).await.into_iter().find(|x| x["id"].as_i64() != Some(ticket)).unwrap();
+    let dm_id = messages(&t, other["id"].as_i64().unwrap()).await[0]["id"].as_i64().unwrap();
+    let r = t.call(reqwest::Method::GET, &format!("/api/v1/messages/{dm_id}/context"), &t.token, None).await;
+    assert_eq!(r.status(), 409);
+    t.stop().await;
+}

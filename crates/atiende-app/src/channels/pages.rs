@@ -214,12 +214,13 @@ pub async fn take(app: &App, p: &Platform, account: &AccountRow, events: Vec<Eve
                 "add" => {
                     // The page's own comments are its replies (ours, or made on the network).
                     let Some(from) = from_id.filter(|f| *f != owner) else { continue };
+                    let name = from_name.unwrap_or_default();
                     let msg = InboundMessage {
                         external_id: comment_id.clone(),
                         client: ClientIdentity {
                             kind: p.kind.as_str().into(),
                             value: from,
-                            name: from_name.unwrap_or_default(),
+                            name: name.clone(),
                         },
                         text,
                         private: false,
@@ -227,7 +228,7 @@ pub async fn take(app: &App, p: &Platform, account: &AccountRow, events: Vec<Eve
                         thread: parent_id.iter().cloned().collect(),
                         sent_at: created_time.map(|s| s * 1_000_000),
                         metadata: Some(
-                            json!({p.key(): {"kind": "comment", "comment_id": comment_id, "post_id": post_id, "parent_id": parent_id}}),
+                            json!({p.key(): {"kind": "comment", "comment_id": comment_id, "post_id": post_id, "parent_id": parent_id, "from": name}}),
                         ),
                         ..Default::default()
                     };
@@ -475,4 +476,91 @@ pub async fn deliver(app: &App, p: &Platform, out: Outbound<'_>) -> Result<Deliv
         Ok(answer) => Ok(Delivered { external_id: wire::sent_id(&answer), metadata: None }),
         Err(f) => Err(super::meta::failure(app, out.account, f).await),
     }
+}
+
+/// "View context" of a comment (SPEC §5.1): its post and all the post's comments in order, the
+/// ticket's one marked — read from the Graph API (`GET /{post}` and `GET /{post}/comments`,
+/// every reply, oldest first) with the page's token, or, when Meta does not answer, from the
+/// comments kept here (`source: "stored"`, with Meta's reason).
+pub async fn context(app: &App, actor: &crate::auth::Actor, message_id: i64) -> Result<Value, AppError> {
+    let m = atiende_store::messages::get(&app.db, message_id).await?;
+    if m.org_id != actor.org_id {
+        return Err(AppError::NotFound);
+    }
+    let account = atiende_store::accounts::get(&app.db, actor.org_id, m.account_id).await?;
+    let p = match account.kind {
+        ChannelKind::Facebook => &super::facebook::PLATFORM,
+        ChannelKind::Instagram => &super::instagram::PLATFORM,
+        _ => return Err(AppError::conflict("message", "only comments have a context")),
+    };
+    let meta = m.meta();
+    let info = &meta[p.key()];
+    if info["kind"] != "comment" {
+        return Err(AppError::conflict("message", "only comments have a context"));
+    }
+    let post = info["post_id"].as_str().unwrap_or("").to_string();
+    let this = info["comment_id"].as_str().unwrap_or("").to_string();
+    match from_graph(app, p, &account, &post, &this).await {
+        Ok(v) => Ok(v),
+        Err(reason) => {
+            let kept = atiende_store::messages::of_post(&app.db, account.id, p.key(), &post).await?;
+            let comments: Vec<Value> = kept
+                .iter()
+                .map(|k| {
+                    let km = k.meta();
+                    let id = km[p.key()]["comment_id"].as_str().unwrap_or("").to_string();
+                    json!({"id": id, "text": k.text, "from": km[p.key()]["from"], "created_time": atiende_core::time::rfc3339(k.created_at),
+                        "parent_id": km[p.key()]["parent_id"], "this": id == this, "message_id": k.id})
+                })
+                .collect();
+            Ok(json!({"source": "stored", "reason": reason, "post": {"id": post}, "comments": comments}))
+        }
+    }
+}
+
+async fn from_graph(
+    app: &App,
+    p: &Platform,
+    account: &AccountRow,
+    post: &str,
+    this: &str,
+) -> Result<Value, String> {
+    let token = token(app, account).map_err(|e| e.to_string())?;
+    let (post_fields, comment_fields) = if p.kind == ChannelKind::Instagram {
+        ("caption,timestamp,permalink,username", "id,text,username,timestamp,parent_id")
+    } else {
+        ("message,created_time,from,permalink_url", "id,message,from,created_time,parent")
+    };
+    let g = |path: String| app.config.meta.graph.at(&path);
+    let head = graph::get(&app.http, &g(format!("{post}?fields={post_fields}")), &token)
+        .await
+        .map_err(|f| format!("{f:?}"))?;
+    let mut comments = Vec::new();
+    let mut url =
+        g(format!("{post}/comments?fields={comment_fields}&filter=stream&order=chronological&limit=100"));
+    for _ in 0..10 {
+        let page = graph::get(&app.http, &url, &token).await.map_err(|f| format!("{f:?}"))?;
+        for c in page["data"].as_array().into_iter().flatten() {
+            let id = c["id"].as_str().unwrap_or("").to_string();
+            comments.push(json!({
+                "id": id,
+                "text": c["message"].as_str().or(c["text"].as_str()).unwrap_or(""),
+                "from": c["from"]["name"].as_str().or(c["username"].as_str()),
+                "created_time": c["created_time"].as_str().or(c["timestamp"].as_str()),
+                "parent_id": c["parent"]["id"].as_str().or(c["parent_id"].as_str()),
+                "this": id == this,
+            }));
+        }
+        match page["paging"]["next"].as_str() {
+            Some(n) if n.starts_with(&app.config.meta.graph.url) => url = n.to_string(),
+            _ => break,
+        }
+    }
+    Ok(json!({"source": "graph", "post": {
+        "id": post,
+        "text": head["message"].as_str().or(head["caption"].as_str()).unwrap_or(""),
+        "from": head["from"]["name"].as_str().or(head["username"].as_str()),
+        "created_time": head["created_time"].as_str().or(head["timestamp"].as_str()),
+        "permalink": head["permalink_url"].as_str().or(head["permalink"].as_str()),
+    }, "comments": comments}))
 }

@@ -27,6 +27,21 @@ pub fn routes(max_upload: usize) -> Router<Web> {
             "/tickets/{id}/messages",
             get(messages).post(reply).layer(axum::Extension(crate::extract::BodyLimit(max_upload))),
         )
+        .route("/messages/{id}/context", get(context))
+}
+
+/// "View context" of a Facebook or Instagram comment: `{source: "graph" | "stored", post: {id,
+/// text, from, created_time, permalink}, comments: [{id, text, from, created_time, parent_id,
+/// this}]}` — the post and all its comments in order, the message's own marked `this`
+/// (`stored`: Meta did not answer; `reason` says why, and the comments kept here are listed).
+#[utoipa::path(get, path = "/api/v1/messages/{id}/context", tag = "tickets",
+    responses((status = 200, description = "The post and its comments"), (status = 404), (status = 409, description = "Not a comment")))]
+pub async fn context(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(mid): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(atiende_app::channels::pages::context(&web.app, &actor, id(&mid)?).await?))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -148,7 +148,9 @@ macro_rules! screens {
             }
             fn routes(&self) -> axum::Router<crate::Web> {
                 if $kind == "facebook" {
-                    axum::Router::new().route("/publish", axum::routing::get(publish_show).post(publish_send))
+                    axum::Router::new()
+                        .route("/publish", axum::routing::get(publish_show).post(publish_send))
+                        .route("/messages/{id}/context", axum::routing::get(context_show))
                 } else {
                     axum::Router::new()
                 }
@@ -239,3 +241,58 @@ async fn publish_send(
     Ok(crate::ui::render(status, &p))
 }
 screens!(InstagramScreens, "instagram", ChannelKind::Instagram, "Instagram");
+
+pub struct ContextComment {
+    pub text: String,
+    pub from: String,
+    pub at: String,
+    pub reply: bool,
+    pub this: bool,
+}
+
+/// "View context": the post and its comments, the ticket's one highlighted.
+#[derive(Template)]
+#[template(path = "context.html")]
+struct ContextPage {
+    c: Chrome,
+    ticket_id: i64,
+    stored: bool,
+    post_text: String,
+    post_from: String,
+    permalink: String,
+    comments: Vec<ContextComment>,
+}
+
+async fn context_show(
+    axum::extract::State(web): axum::extract::State<crate::Web>,
+    page: crate::ui::Page,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<axum::response::Response, crate::ui::UiError> {
+    let v = atiende_app::channels::pages::context(&web.app, &page.actor, id).await?;
+    let m = page.actor.reader(&web.app)?.message(id).await?;
+    let c = page.chrome(&web).await?;
+    let text = |x: &Value, k: &str| x[k].as_str().unwrap_or("").to_string();
+    let post_id = text(&v["post"], "id");
+    let comments = v["comments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|x| ContextComment {
+            text: text(x, "text"),
+            from: text(x, "from"),
+            at: text(x, "created_time").replace('T', " ").chars().take(16).collect(),
+            reply: x["parent_id"].as_str().is_some_and(|p| p != post_id),
+            this: x["this"] == true,
+        })
+        .collect();
+    let p = ContextPage {
+        c,
+        ticket_id: m.ticket_id,
+        stored: v["source"] == "stored",
+        post_text: text(&v["post"], "text"),
+        post_from: text(&v["post"], "from"),
+        permalink: text(&v["post"], "permalink"),
+        comments,
+    };
+    Ok(crate::ui::render(axum::http::StatusCode::OK, &p))
+}
