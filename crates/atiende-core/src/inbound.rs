@@ -125,7 +125,14 @@ pub struct Intake {
 /// Applies the account's settings to a message. Stored settings were checked when saved;
 /// a part that no longer reads decides nothing.
 pub fn intake(settings: &Value, msg: &InboundMessage, important: bool) -> Intake {
-    let create_ignored = settings["general"]["create_ignored"].as_bool().unwrap_or(false);
+    // A post whose comments create no tickets to work (seed 001: a contest's hundreds of
+    // comments): they are kept, in tickets that start ignored and tell nobody.
+    let quiet_post = msg.parent.as_deref().is_some_and(|post| {
+        settings["posts_without_tickets"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|p| p.as_str() == Some(post)))
+    });
+    let create_ignored = quiet_post || settings["general"]["create_ignored"].as_bool().unwrap_or(false);
     let important =
         important || Keywords::from_settings(settings).map(|k| k.matches(&msg.text)).unwrap_or(false);
     let react = msg.private
@@ -139,7 +146,7 @@ pub fn intake(settings: &Value, msg: &InboundMessage, important: bool) -> Intake
         Some("important") => important,
         _ => false,
     };
-    let notify = if notify {
+    let notify = if notify && !quiet_post {
         n["emails"].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect()
     } else {
         Vec::new()
@@ -280,6 +287,12 @@ mod tests {
         // Public comments get no automatic reply; ignored tickets neither.
         let m = InboundMessage { text: "hola".into(), private: false, ..Default::default() };
         assert!(!intake(&s, &m, false).react);
+        let quiet = json!({"posts_without_tickets": ["1_111"], "general": {"notifications": {"mode": "all", "emails": ["a@b.c"]}}});
+        let comment = InboundMessage { parent: Some("1_111".into()), ..m.clone() };
+        let i = intake(&quiet, &comment, false);
+        assert!(i.create_ignored && i.notify.is_empty(), "a post without tickets");
+        let i = intake(&quiet, &InboundMessage { parent: Some("1_112".into()), ..m.clone() }, false);
+        assert!(!i.create_ignored && !i.notify.is_empty(), "another post");
         let ignored = json!({"general": {"create_ignored": true}, "auto_actions": {"new_client": {"enabled": true, "texts": ["Hola"]}}});
         let m = InboundMessage { text: "hola".into(), private: true, ..Default::default() };
         assert!(!intake(&ignored, &m, false).react);

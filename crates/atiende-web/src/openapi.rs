@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         api::auth::login, api::auth::logout,
         api::accounts::create, api::accounts::list, api::accounts::show, api::accounts::update,
-        api::accounts::inbound, api::accounts::set_agent, api::accounts::agents, api::accounts::identity_secret, api::accounts::put_logo, api::accounts::sync_templates, api::tickets::context, api::accounts::publish, api::accounts::delete_logo, api::accounts::queue,
+        api::accounts::inbound, api::accounts::set_agent, api::accounts::agents, api::accounts::identity_secret, api::accounts::put_logo, api::accounts::sync_templates, api::tickets::context, api::tickets::post_tickets, api::accounts::publish, api::accounts::delete_logo, api::accounts::queue,
         api::tickets::list, api::tickets::show, api::tickets::update, api::tickets::close, api::tickets::mass_close, api::tickets::reopen, api::tickets::assign,
         api::tickets::assignments, api::tickets::messages, api::tickets::reply,
         api::email::inbound_mime, api::email::validate, api::email::test_connection, api::email::attachment,
@@ -105,6 +105,7 @@ const ROLES: &[(&str, &str, &[&str])] = {
         ("get", "/api/v1/tickets/{id}/messages", ALL),
         ("post", "/api/v1/tickets/{id}/messages", WORK),
         ("get", "/api/v1/messages/{id}/context", ALL),
+        ("put", "/api/v1/messages/{id}/post-tickets", ADMIN),
         ("get", "/api/v1/me", ALL),
         ("get", "/api/v1/users", ALL),
         ("get", "/api/v1/users/{id}", ALL),

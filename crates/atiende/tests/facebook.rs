@@ -412,6 +412,61 @@ async fn view_context_shows_the_post_and_its_comments_in_order() {
         .await
         .unwrap();
     assert!(html.contains("Nueva colección de invierno") && html.contains("aria-current=\"true\""), "{html}");
+    // Ticket creation off for this post: later comments are kept, in ignored tickets.
+    let r = t
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/messages/{mid}/post-tickets"),
+            &t.token,
+            Some(json!({"enabled": false})),
+        )
+        .await;
+    assert_eq!(r.status(), 204);
+    assert_eq!(t.get_json(&format!("/api/v1/messages/{mid}/context")).await["tickets"], false);
+    webhook(&t, &comment("add", "111_950", &format!("{PAGE}_111"), "5550001", "Concursante", "¡Participo!"))
+        .await;
+    let quiet = tickets(&t).await;
+    let contest = t.get_json("/api/v1/tickets?state=ignored").await["items"].as_array().unwrap().clone();
+    assert_eq!(contest.len(), 1, "kept, ignored: {contest:?} {quiet:?}");
+    let html = t
+        .http
+        .get(format!("{}/messages/{mid}/context", t.url))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("id=\"post-tickets\"") && html.contains("no crean tickets"),
+        "the setting shows on the post"
+    );
+    let agent = t.user("Acme", "beto@acme.test", &["agent"]).await;
+    let r = t
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/messages/{mid}/post-tickets"),
+            &agent,
+            Some(json!({"enabled": true})),
+        )
+        .await;
+    assert_eq!(r.status(), 403, "admins only");
+    let r = t
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/messages/{mid}/post-tickets"),
+            &t.token,
+            Some(json!({"enabled": true})),
+        )
+        .await;
+    assert_eq!(r.status(), 204);
+    webhook(&t, &comment("add", "111_951", &format!("{PAGE}_111"), "5550002", "Otra", "¿Y yo?")).await;
+    assert_eq!(
+        t.get_json("/api/v1/tickets?state=ignored").await["items"].as_array().unwrap().len(),
+        1,
+        "on again: a ticket to work"
+    );
     // A private message has no context.
     webhook(&t, &dm("page", PAGE, PSID, "m_X", "hola", 1_800_000_000_000)).await;
     let other = tickets(&t).await.into_iter().find(|x| x["id"].as_i64() != Some(ticket)).unwrap();

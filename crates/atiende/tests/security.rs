@@ -155,6 +155,7 @@ async fn roles_declared_in_the_openapi_document_are_enforced_on_every_operation(
                 }
                 ("post", "/api/v1/tickets/mass-close") => json!({"ids": [tid]}),
                 ("post", "/api/v1/accounts/{id}/posts") => json!({"message": "hola"}),
+                ("put", "/api/v1/messages/{id}/post-tickets") => json!({"enabled": false}),
                 ("patch", "/api/v1/tickets/{id}") => json!({"important": true}),
                 ("post", "/api/v1/tickets/{id}/assign") => json!({"user_id": null}),
                 ("post", "/api/v1/tickets/{id}/messages") => json!({"text": "hola", "note": true}),

@@ -75,6 +75,20 @@ pub fn check_settings(settings: &Map<String, Value>, secrets: &Map<String, Value
             "must be the page's access token Meta gave",
         ));
     }
+    if let Some(v) = settings.get("posts_without_tickets") {
+        let field = "settings.posts_without_tickets";
+        let list = v.as_array().ok_or_else(|| AppError::invalid(field, "must be a list of post ids"))?;
+        if list.len() > 1000 {
+            return Err(AppError::invalid(field, "at most 1,000 posts"));
+        }
+        if list.iter().any(|p| {
+            p.as_str().is_none_or(|p| {
+                p.is_empty() || p.len() > 64 || !p.chars().all(|c| c.is_ascii_digit() || c == '_')
+            })
+        }) {
+            return Err(AppError::invalid(field, "must be a list of Meta's post ids"));
+        }
+    }
     for flag in ["human_agent_tag"] {
         if settings.get(flag).is_some_and(|v| !v.is_boolean() && !v.is_null()) {
             return Err(AppError::invalid(format!("settings.{flag}"), "must be true or false"));
@@ -500,8 +514,12 @@ pub async fn context(app: &App, actor: &crate::auth::Actor, message_id: i64) -> 
     }
     let post = info["post_id"].as_str().unwrap_or("").to_string();
     let this = info["comment_id"].as_str().unwrap_or("").to_string();
+    let tickets = !quiet(&account, &post);
     match from_graph(app, p, &account, &post, &this).await {
-        Ok(v) => Ok(v),
+        Ok(mut v) => {
+            v["tickets"] = json!(tickets);
+            Ok(v)
+        }
         Err(reason) => {
             let kept = atiende_store::messages::of_post(&app.db, account.id, p.key(), &post).await?;
             let comments: Vec<Value> = kept
@@ -513,7 +531,9 @@ pub async fn context(app: &App, actor: &crate::auth::Actor, message_id: i64) -> 
                         "parent_id": km[p.key()]["parent_id"], "this": id == this, "message_id": k.id})
                 })
                 .collect();
-            Ok(json!({"source": "stored", "reason": reason, "post": {"id": post}, "comments": comments}))
+            Ok(
+                json!({"source": "stored", "reason": reason, "post": {"id": post}, "comments": comments, "tickets": tickets}),
+            )
         }
     }
 }
@@ -563,4 +583,47 @@ async fn from_graph(
         "created_time": head["created_time"].as_str().or(head["timestamp"].as_str()),
         "permalink": head["permalink_url"].as_str().or(head["permalink"].as_str()),
     }, "comments": comments}))
+}
+
+/// Whether a post's comments create no tickets to work (the account's
+/// `posts_without_tickets`).
+fn quiet(account: &AccountRow, post: &str) -> bool {
+    account.settings.json()["posts_without_tickets"]
+        .as_array()
+        .is_some_and(|l| l.iter().any(|p| p.as_str() == Some(post)))
+}
+
+/// Turns ticket creation for the post of a comment off or on (admins; seed 001: "disable
+/// ticket creation for a post"): later comments on it are kept in tickets that start
+/// ignored, tell nobody and get no automatic reply.
+pub async fn set_post_tickets(
+    app: &App,
+    actor: &crate::auth::Actor,
+    message_id: i64,
+    enabled: bool,
+) -> Result<(), AppError> {
+    actor.require_admin()?;
+    let m = atiende_store::messages::get(&app.db, message_id).await?;
+    if m.org_id != actor.org_id {
+        return Err(AppError::NotFound);
+    }
+    let account = atiende_store::accounts::get(&app.db, actor.org_id, m.account_id).await?;
+    let key = account.kind.as_str();
+    let post = m.meta()[key]["post_id"].as_str().unwrap_or("").to_string();
+    if post.is_empty() {
+        return Err(AppError::conflict("message", "only comments are on a post"));
+    }
+    let mut list: Vec<String> = account.settings.json()["posts_without_tickets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.as_str().map(str::to_string))
+        .filter(|p| *p != post)
+        .collect();
+    if !enabled {
+        list.push(post);
+    }
+    crate::accounts::update(app, actor, account.id, None, Some(json!({"posts_without_tickets": list})))
+        .await?;
+    Ok(())
 }

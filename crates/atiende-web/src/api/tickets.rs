@@ -28,6 +28,28 @@ pub fn routes(max_upload: usize) -> Router<Web> {
             get(messages).post(reply).layer(axum::Extension(crate::extract::BodyLimit(max_upload))),
         )
         .route("/messages/{id}/context", get(context))
+        .route("/messages/{id}/post-tickets", axum::routing::put(post_tickets))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct PostTicketsBody {
+    /// Whether comments on the post create tickets to work.
+    pub enabled: bool,
+}
+
+/// Turns ticket creation on or off for the post of a comment (admins; seed 001): off, later
+/// comments on it are kept in tickets that start ignored, tell nobody and get no automatic
+/// reply. `{enabled}` → 204.
+#[utoipa::path(put, path = "/api/v1/messages/{id}/post-tickets", tag = "tickets", request_body = PostTicketsBody,
+    responses((status = 204), (status = 403), (status = 404), (status = 409, description = "Not a comment"), (status = 422)))]
+pub async fn post_tickets(
+    State(web): State<Web>,
+    Auth(actor): Auth,
+    Path(mid): Path<String>,
+    JsonBody(b): JsonBody<PostTicketsBody>,
+) -> ApiResult<StatusCode> {
+    atiende_app::channels::pages::set_post_tickets(&web.app, &actor, id(&mid)?, b.enabled).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// "View context" of a Facebook or Instagram comment: `{source: "graph" | "stored", post: {id,

@@ -217,6 +217,18 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Sin él, Meta solo acepta respuestas dentro de las 24 horas siguientes al último mensaje del cliente; los comentarios públicos no tienen ese límite.",
         "Without it, Meta takes replies only within 24 hours of the client's last message; public comments have no such limit.",
     ),
+    (
+        "context.tickets_on",
+        "Los comentarios de esta publicación crean tickets.",
+        "Comments on this post create tickets.",
+    ),
+    (
+        "context.tickets_off",
+        "Los comentarios de esta publicación no crean tickets: se guardan como ignorados.",
+        "Comments on this post create no tickets: they are kept as ignored.",
+    ),
+    ("context.turn_off", "Desactivar la creación de tickets", "Turn ticket creation off"),
+    ("context.turn_on", "Activar la creación de tickets", "Turn ticket creation on"),
     ("context.view", "Ver contexto", "View context"),
     ("context.title", "Publicación y comentarios", "Post and comments"),
     ("context.back", "Volver al ticket", "Back to the ticket"),

@@ -151,6 +151,7 @@ macro_rules! screens {
                     axum::Router::new()
                         .route("/publish", axum::routing::get(publish_show).post(publish_send))
                         .route("/messages/{id}/context", axum::routing::get(context_show))
+                        .route("/messages/{id}/post-tickets", axum::routing::post(post_tickets_send))
                 } else {
                     axum::Router::new()
                 }
@@ -261,6 +262,9 @@ struct ContextPage {
     post_from: String,
     permalink: String,
     comments: Vec<ContextComment>,
+    message_id: i64,
+    /// The post's comments create tickets to work.
+    tickets: bool,
 }
 
 async fn context_show(
@@ -293,6 +297,23 @@ async fn context_show(
         post_from: text(&v["post"], "from"),
         permalink: text(&v["post"], "permalink"),
         comments,
+        message_id: id,
+        tickets: v["tickets"] != false,
     };
     Ok(crate::ui::render(axum::http::StatusCode::OK, &p))
+}
+
+/// The context page's switch: this post's comments create tickets, or not.
+async fn post_tickets_send(
+    axum::extract::State(web): axum::extract::State<crate::Web>,
+    page: crate::ui::Page,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    req: axum::extract::Request,
+) -> Result<axum::response::Response, crate::ui::UiError> {
+    use axum::response::IntoResponse;
+    let form = crate::ui::read_form(req.into_body()).await;
+    form.check_csrf(&page)?;
+    atiende_app::channels::pages::set_post_tickets(&web.app, &page.actor, id, form.get("enabled") == "1")
+        .await?;
+    Ok(axum::response::Redirect::to(&format!("/messages/{id}/context")).into_response())
 }
