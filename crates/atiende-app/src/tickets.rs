@@ -179,6 +179,35 @@ pub async fn reply_template(
     send_reply(app, actor, ticket_id, &text, false, Vec::new(), Some(meta.to_string())).await
 }
 
+/// Answers a public comment privately (Facebook, Instagram: "private replies"): one message
+/// to the person's inbox, once per comment and within 7 days of it — the ticket's latest
+/// comment. Its conversation then goes on in private if the person answers.
+pub async fn reply_private(
+    app: &App,
+    actor: &Actor,
+    ticket_id: i64,
+    text: &str,
+) -> Result<MessageRow, AppError> {
+    actor.require_worker()?;
+    let t = tickets::get(&app.db, actor.org_id, ticket_id).await?;
+    let account = atiende_store::accounts::get_any(&app.db, t.account_id).await?;
+    let key = account.kind.as_str();
+    if !matches!(account.kind, atiende_core::ChannelKind::Facebook | atiende_core::ChannelKind::Instagram) {
+        return Err(AppError::conflict(
+            "private",
+            format!("the {key} channel has no private replies to comments"),
+        ));
+    }
+    let last = atiende_store::messages::last_inbound(&app.db, t.id).await?;
+    let comment = last
+        .as_ref()
+        .and_then(|m| m.meta()[key]["comment_id"].as_str().map(str::to_string))
+        .filter(|_| last.as_ref().is_some_and(|m| m.meta()[key]["kind"] == "comment"))
+        .ok_or_else(|| AppError::conflict("private", "the client's last message is not a comment"))?;
+    let meta = serde_json::json!({key: {"private_reply_to": comment}});
+    send_reply(app, actor, ticket_id, text, false, Vec::new(), Some(meta.to_string())).await
+}
+
 /// A reply (or note); `template` is the metadata of an approved template, which may go out
 /// whatever the channel's reply window says.
 async fn send_reply(

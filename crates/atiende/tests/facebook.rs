@@ -156,6 +156,20 @@ async fn messenger_conversations_and_page_comments() {
         ("111_900/comments", Some("$9.990, con envío gratis."))
     );
     assert_eq!(graph.sent().len(), sends + 1);
+    // Answered privately instead: one message to the commenter's inbox (recipient.comment_id).
+    let r = t
+        .post(
+            &format!("/api/v1/tickets/{c_ticket}/messages"),
+            json!({"text": "Te escribimos por interno 🙂", "private": true}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    sent(&t, c_ticket).await;
+    let (to, body) = graph.sent().pop().unwrap();
+    assert_eq!((to.as_str(), body["recipient"]["comment_id"].as_str()), (PAGE, Some("111_900")), "{body}");
+    let r =
+        t.post(&format!("/api/v1/tickets/{dm_ticket}/messages"), json!({"text": "x", "private": true})).await;
+    assert_eq!(r.status(), 409, "a private message's ticket has no comment to answer privately");
     // A reply to a reply is posted under the thread's first comment (one level on Facebook).
     webhook(&t, &comment("add", "111_901", "111_900", "2220987654", "Jane Ñandú", "¿Y a Arica?")).await;
     t.post(&format!("/api/v1/tickets/{c_ticket}/messages"), json!({"text": "También."})).await;
@@ -181,7 +195,7 @@ async fn messenger_conversations_and_page_comments() {
     assert_eq!(first["facebook"]["network"], "deleted", "{first}");
     // The page's own comment (our reply coming back) is not a client's.
     webhook(&t, &comment("add", "111_902", "111_900", PAGE, "Página Tienda", "También.")).await;
-    assert_eq!(messages(&t, c_ticket).await.len(), 4, "2 comments + 2 replies, nothing for the page's own");
+    assert_eq!(messages(&t, c_ticket).await.len(), 5, "2 comments + 3 replies, nothing for the page's own");
 
     // The messaging window: after 24 hours a reply fails with the reason; with the
     // HUMAN_AGENT tag turned on it goes out tagged, until 7 days.

@@ -456,7 +456,23 @@ pub async fn deliver(app: &App, p: &Platform, out: Outbound<'_>) -> Result<Deliv
         .ok_or_else(|| final_error("the client has not written on this ticket"))?;
     let meta: Value = serde_json::from_str(&last.metadata).unwrap_or(Value::Null);
     let info = &meta[p.key()];
-    let (url, body) = if info["kind"] == "comment" {
+    let mine: Value = serde_json::from_str(&out.message.metadata).unwrap_or(Value::Null);
+    let page = out.account.settings.json()["page_id"].as_str().unwrap_or("").to_string();
+    let (url, body) = if let Some(comment) = mine[p.key()]["private_reply_to"].as_str() {
+        // One private message to the commenter (Meta: once per comment, within 7 days).
+        let at = atiende_store::messages::inbound_by_external(&app.db, out.account.id, comment)
+            .await
+            .map_err(|e| super::retry_error(e.to_string()))?
+            .map(|m| m.created_at)
+            .unwrap_or(0);
+        if app.now() - at > HUMAN_AGENT_WINDOW.as_micros() as i64 {
+            return Err(final_error("not sent: a private reply must be sent within 7 days of the comment"));
+        }
+        (
+            app.config.meta.graph.at(&format!("{page}/messages")),
+            wire::private_reply_body(comment, &out.message.text),
+        )
+    } else if info["kind"] == "comment" {
         // Under the thread's first comment (Facebook shows one level of replies; Instagram
         // takes replies to top-level comments only).
         let root = info["parent_id"].as_str().or(info["comment_id"].as_str()).unwrap_or("");

@@ -325,6 +325,10 @@ pub struct ReplyBody {
     /// the only message WhatsApp takes outside its 24-hour window.
     #[schema(value_type = Option<Object>)]
     pub template: Option<tickets::TemplateChoice>,
+    /// Facebook and Instagram: answer the client's latest comment privately, in their inbox
+    /// (once per comment, within 7 days of it).
+    #[serde(default)]
+    pub private: bool,
     /// An internal note: stored on the ticket, never sent to the client.
     #[serde(default)]
     pub note: bool,
@@ -352,6 +356,10 @@ pub async fn reply(
     Path(tid): Path<String>,
     JsonBody(b): JsonBody<ReplyBody>,
 ) -> ApiResult<(StatusCode, Json<MessageView>)> {
+    if b.private && !b.note {
+        let m = tickets::reply_private(&web.app, &actor, id(&tid)?, &b.text).await?;
+        return Ok((StatusCode::CREATED, Json(m.view())));
+    }
     if let Some(choice) = &b.template {
         let m = tickets::reply_template(&web.app, &actor, id(&tid)?, choice).await?;
         return Ok((StatusCode::CREATED, Json(m.view())));
