@@ -101,9 +101,12 @@ async fn kill_during_meta_webhooks_loses_and_doubles_nothing() {
     let bin = Path::new(env!("CARGO_BIN_EXE_atiende"));
     let db = TestDb::new().await;
     let token = cli_admin(bin, &db, "Acme", "admin@acme.test");
+    // A job the killed node had claimed waits for its lease to end before another node takes
+    // it: a short lease keeps the test short.
     let env = [
         ("ATIENDE_META_APP_SECRET", "crash-secret"),
         ("ATIENDE_SECRET_KEY", "5555555555555555555555555555555555555555555555555555555555555555"),
+        ("ATIENDE_JOB_LEASE_SECS", "2"),
     ];
     let mut node = Node::start(bin, &db, &env).await;
     let http = reqwest::Client::new();
