@@ -22,6 +22,8 @@ use std::collections::HashSet;
 
 /// Largest frame a visitor's socket takes (it only carries pings and acknowledgements).
 const MAX_FRAME: usize = 4096;
+/// Bytes a visitor's socket reads into at first.
+const READ_BUFFER: usize = 256;
 
 pub fn routes() -> Router<Web> {
     Router::new()
@@ -337,7 +339,9 @@ async fn ws(
     let upgrade = upgrade
         .max_frame_size(MAX_FRAME)
         .max_message_size(MAX_FRAME)
-        .read_buffer_size(MAX_FRAME)
+        // The read buffer starts small and grows for the rare larger frame (a signal is a
+        // few dozen bytes).
+        .read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
         .max_write_buffer_size(1 << 20);
     Ok(upgrade.on_upgrade(move |socket| async move {

@@ -34,6 +34,12 @@ pub async fn receive(app: &App, signature: Option<&str>, body: &[u8]) -> Result<
         return Err(AppError::Unauthenticated);
     }
     let text = std::str::from_utf8(body).map_err(|_| AppError::invalid("body", "must be UTF-8 JSON"))?;
+    // What needs no other server (WhatsApp texts and statuses) is stored at once, through the
+    // ingest's group commit, before the answer; the rest — media to download, profiles to look
+    // up, or a failure here — is kept as a job first.
+    if inline(text.as_bytes()) && take_body(app, text.as_bytes(), 0).await.is_ok() {
+        return Ok(());
+    }
     // A body Meta sends again (its retry) is one job while the first is waiting.
     let key = {
         use sha2::Digest;
@@ -49,7 +55,21 @@ pub async fn receive(app: &App, signature: Option<&str>, body: &[u8]) -> Result<
 /// Runs one kept webhook: every entry to its account. An error means "try again later"
 /// (what was stored already is not stored twice).
 pub async fn run_webhook(app: &App, job: &atiende_store::jobs::JobRow) -> Result<(), (String, Duration)> {
-    let entries = match meta::entries(job.payload.as_bytes()) {
+    take_body(app, job.payload.as_bytes(), job.attempts).await
+}
+
+/// Whether a body can be taken while Meta waits for the answer: WhatsApp only, and no media.
+fn inline(body: &[u8]) -> bool {
+    let Ok(entries) = meta::entries(body) else { return false };
+    entries.iter().all(|e| {
+        e.object == "whatsapp_business_account"
+            && meta::whatsapp::parse_entry(&e.body).messages.iter().all(|m| m.media.is_none())
+    })
+}
+
+/// Every entry of a body to its account.
+async fn take_body(app: &App, body: &[u8], attempts: i64) -> Result<(), (String, Duration)> {
+    let entries = match meta::entries(body) {
         Ok(e) => e,
         Err(reason) => {
             tracing::warn!(%reason, "Meta webhook dropped: not a webhook body");
@@ -88,9 +108,7 @@ pub async fn run_webhook(app: &App, job: &atiende_store::jobs::JobRow) -> Result
                             .cloned()
                             .collect(),
                     };
-                    super::whatsapp::take(app, &account, part)
-                        .await
-                        .map_err(|f| retry(app, f, job.attempts))?;
+                    super::whatsapp::take(app, &account, part).await.map_err(|f| retry(app, f, attempts))?;
                 }
             }
             "page" | "instagram" => {
@@ -107,9 +125,7 @@ pub async fn run_webhook(app: &App, job: &atiende_store::jobs::JobRow) -> Result
                     tracing::info!(object = %entry.object, id = %entry.id, "Meta webhook for a page or Instagram account no account has");
                     continue;
                 };
-                super::pages::take(app, p, &account, events)
-                    .await
-                    .map_err(|f| retry(app, f, job.attempts))?;
+                super::pages::take(app, p, &account, events).await.map_err(|f| retry(app, f, attempts))?;
             }
             other => {
                 tracing::info!(object = other, id = %entry.id, "Meta webhook for a platform not handled")
