@@ -1258,3 +1258,31 @@ test("whatsapp: a conversation with delivery ticks, live", async () => {
   if (SHOTS) await page.screenshot({ path: join(SHOTS, "whatsapp-ticket-ticks.png") });
   await ctx.close();
 });
+
+test("facebook: a comment thread on a ticket, its context, a comment removed on the network", async () => {
+  const acc = await api("POST", "/api/v1/accounts", { kind: "facebook", name: "Página Tienda",
+    settings: { page_id: "682498302938465", page_access_token: WA_TOKEN } });
+  assert.equal(acc.status, 201, JSON.stringify(acc.json));
+  const comment = (verb, id, parent, text) => ({ object: "page", entry: [{ id: "682498302938465", time: 1, changes: [{ field: "feed", value: {
+    from: { id: "2220987654", name: "Jane Ñandú" }, item: "comment", verb, comment_id: id, post_id: "682498302938465_111",
+    parent_id: parent, created_time: Math.floor(Date.now() / 1000), message: text } }] }] });
+  await metaWebhook(comment("add", "111_900", "682498302938465_111", "¿Precio de las zapatillas?"));
+  await metaWebhook(comment("add", "111_901", "111_900", "¿Y envían a Arica?"));
+  const ticket = await ticketOf(acc.json.id);
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 1024 }, locale: "es-CL" });
+  const page = await ctx.newPage();
+  await login(page, "ana@acme.test");
+  await page.goto(`${base}/tickets/${ticket.id}`);
+  await page.getByText("¿Y envían a Arica?").waitFor();
+  assert.equal(await page.locator("[data-mark='social.public_comment']").count(), 2);
+  // Removed on Facebook: the mark appears on the open page.
+  await metaWebhook(comment("remove", "111_901", "111_900", ""));
+  await page.locator("[data-mark='social.deleted']").waitFor({ timeout: 15000 });
+  // The first comment's context: the thread, its own comment highlighted.
+  await page.locator(".msg", { hasText: "zapatillas" }).locator("[data-context]").click();
+  await page.locator(".context-comments li[aria-current=true]", { hasText: "zapatillas" }).waitFor();
+  assert.equal(await page.locator(".context-comments li").count(), 2);
+  assert.equal(await page.locator(".context-comments li.reply", { hasText: "Arica" }).count(), 1, "the answer shows under its comment");
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, "facebook-context.png") });
+  await ctx.close();
+});

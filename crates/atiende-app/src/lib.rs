@@ -57,6 +57,8 @@ pub struct Inner {
     pub account_cache: cache::TtlCache<i64, atiende_store::accounts::AccountRow>,
     /// Web chat floods: messages per visitor, new visitors per address (one minute).
     pub chat_limits: auth::RateLimiter,
+    /// Facebook and Instagram: people's names from the profile lookup (account, person).
+    pub profile_cache: cache::TtlCache<(i64, String), String>,
     /// Chat social login: each provider's signing keys.
     pub jwks_cache: channels::chat::login::JwksCache,
     /// The node's dispatcher of events to chat visitors' sockets.
@@ -101,6 +103,7 @@ impl App {
             token_cache,
             account_cache,
             jwks_cache: channels::chat::login::jwks_cache(),
+            profile_cache: cache::TtlCache::new(std::time::Duration::from_secs(24 * 3600), 50_000),
             chat_limits: auth::RateLimiter::new(0, std::time::Duration::from_secs(60)),
             chat_hub: Arc::default(),
         }))

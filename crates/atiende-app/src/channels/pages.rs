@@ -265,12 +265,21 @@ pub async fn take(app: &App, p: &Platform, account: &AccountRow, events: Vec<Eve
 /// A person's name from the profile lookup (`GET /{id}?fields=…` with the page's token);
 /// empty when Meta does not give it.
 async fn name_of(app: &App, p: &Platform, account: &AccountRow, person: &str) -> String {
+    // Known names are kept a day, so a conversation costs one lookup, not one per message.
+    let key = (account.id, person.to_string());
+    if let Some(name) = app.profile_cache.get(&key) {
+        return name;
+    }
     let Ok(token) = token(app, account) else { return String::new() };
     let url = app.config.meta.graph.at(&format!("{person}?fields={}", p.profile_fields));
-    match graph::get(&app.http, &url, &token).await {
+    let name: String = match graph::get(&app.http, &url, &token).await {
         Ok(v) => v["name"].as_str().or(v["username"].as_str()).unwrap_or("").chars().take(120).collect(),
         Err(_) => String::new(),
+    };
+    if !name.is_empty() {
+        app.profile_cache.put(key, name.clone());
     }
+    name
 }
 
 /// Downloads an image, video, audio or file a person sent (Meta's CDN addresses need no
