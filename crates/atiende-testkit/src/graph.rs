@@ -64,6 +64,7 @@ impl FakeGraph {
             .route("/{version}/{node}/comments", post(comment).get(comments))
             .route("/{version}/{node}/replies", post(comment))
             .route("/{version}/{node}/feed", post(comment))
+            .route("/{version}/{node}/media", post(upload))
             .route("/{version}/{node}", get(media_info))
             .route("/files/{id}", get(file))
             .with_state(g.clone());
@@ -338,4 +339,71 @@ async fn comments(
             json!(format!("{}/{version}/{node}/comments?filter=stream&after={}", g.url, from + 2));
     }
     axum::Json(json!({"data": page, "paging": paging})).into_response()
+}
+
+/// A media upload (`POST /{version}/{phone-number-id}/media`, multipart: `messaging_product`,
+/// `type`, `file`): the file is kept (and served back by the media endpoint) → `{id}`.
+async fn upload(State(g): State<FakeGraph>, headers: HeaderMap, body: Bytes) -> Response {
+    if !g.authorized(&headers) {
+        return graph_error(&expired());
+    }
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let Some(boundary) = ct.strip_prefix("multipart/form-data; boundary=") else {
+        return graph_error(&GraphFailure {
+            status: 400,
+            code: 100,
+            subcode: None,
+            message: "(#100) Param file must be a file upload".into(),
+            retry_after: None,
+        });
+    };
+    let marker = format!("--{boundary}");
+    let text = body.to_vec();
+    let find = |hay: &[u8], needle: &[u8], from: usize| {
+        hay[from..].windows(needle.len()).position(|w| w == needle).map(|i| i + from)
+    };
+    let mut fields = HashMap::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut at = 0;
+    while let Some(start) = find(&text, marker.as_bytes(), at) {
+        let head_start = start + marker.len() + 2;
+        let Some(head_end) = find(&text, b"\r\n\r\n", head_start) else { break };
+        let Some(next) = find(&text, format!("\r\n{marker}").as_bytes(), head_end) else { break };
+        let head = String::from_utf8_lossy(&text[head_start..head_end]).to_string();
+        let value = text[head_end + 4..next].to_vec();
+        let name = head.split("name=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_string();
+        if head.contains("filename=") {
+            let ctype = head
+                .lines()
+                .find_map(|l| l.strip_prefix("Content-Type: "))
+                .unwrap_or("application/octet-stream")
+                .to_string();
+            file = Some((ctype, value));
+        } else {
+            fields.insert(name, String::from_utf8_lossy(&value).to_string());
+        }
+        at = next + 2;
+    }
+    let (Some((ctype, data)), Some("whatsapp")) = (file, fields.get("messaging_product").map(String::as_str))
+    else {
+        return graph_error(&GraphFailure {
+            status: 400,
+            code: 100,
+            subcode: None,
+            message: "(#100) The parameter messaging_product is required.".into(),
+            retry_after: None,
+        });
+    };
+    let mut i = g.lock();
+    i.next += 1;
+    let id = format!("media{:06}", i.next);
+    i.media.insert(id.clone(), (ctype, data));
+    axum::Json(json!({"id": id})).into_response()
+}
+
+impl FakeGraph {
+    /// A file uploaded (or given with [`FakeGraph::media`]) by its id.
+    pub fn uploaded(&self, id: &str) -> Option<(String, Vec<u8>)> {
+        self.lock().media.get(id).cloned()
+    }
 }

@@ -228,6 +228,26 @@ async fn messages_arrive_once_with_their_media_and_replies_go_out_with_ticks() {
     t.jobs_done("meta_webhook").await;
     let last = messages_of(&t, &ticket).await.into_iter().last().unwrap();
     assert_eq!(last["delivery"], "read", "{last}");
+    // A file goes up to the media endpoint, then out by its id with the text as its caption.
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0 una imagen".to_vec();
+    let r = t
+        .post(&format!("/api/v1/tickets/{}/messages", ticket["id"]), json!({"text": "Esta es la M", "attachments": [
+            {"filename": "talla-m.png", "content_type": "image/png", "data": atiende_core::b64::encode(&png)}]}))
+        .await;
+    assert_eq!(r.status(), 201);
+    t.eventually(10, || async {
+        let m = messages_of(&t, &ticket).await.into_iter().last()?;
+        (m["delivery"] == "sent").then_some(())
+    })
+    .await;
+    let (_, body) = graph.sent().pop().unwrap();
+    assert_eq!(
+        (body["type"].as_str(), body["image"]["caption"].as_str()),
+        (Some("image"), Some("Esta es la M")),
+        "{body}"
+    );
+    let (ct, data) = graph.uploaded(body["image"]["id"].as_str().unwrap()).unwrap();
+    assert_eq!((ct.as_str(), data), ("image/png", png), "the same bytes went up");
     // A failure Meta reports later, with its reason.
     let r =
         t.post(&format!("/api/v1/tickets/{}/messages", ticket["id"]), json!({"text": "¿Algo más?"})).await;

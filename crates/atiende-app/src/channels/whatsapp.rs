@@ -78,10 +78,15 @@ impl Channel for Whatsapp {
         Ok(())
     }
 
-    fn capabilities(&self, _app: &App) -> Capabilities {
-        // Files on replies wait for the media upload (`POST /{phone}/media`): until then the
-        // reply box offers them on internal notes only, so none is taken and dropped.
-        Capabilities { private_messages: true, files: None, reply_window: Some(WINDOW), ..Default::default() }
+    fn capabilities(&self, app: &App) -> Capabilities {
+        // One file a message (uploaded, then sent with the text as its caption).
+        let files = super::FileLimits { max_files: 1, max_bytes: app.config.meta.max_media_bytes };
+        Capabilities {
+            private_messages: true,
+            files: Some(files),
+            reply_window: Some(WINDOW),
+            ..Default::default()
+        }
     }
 
     fn account_changed<'a>(
@@ -148,6 +153,41 @@ impl Channel for Whatsapp {
                 }
             };
             let url = app.config.meta.graph.at(&format!("{phone}/messages"));
+            let files = atiende_store::attachments::with_data(&app.db, out.message.org_id, out.message.id)
+                .await
+                .map_err(|e| super::retry_error(e.to_string()))?;
+            let body = match (files.into_iter().next(), body["type"] == "text") {
+                (Some((info, data)), true) => {
+                    // The file goes up first (`POST /{phone}/media`), then out by its id, with the
+                    // text as its caption (a longer text goes first, on its own).
+                    let boundary = format!("atiende-{}", out.message.id);
+                    let upload = wire::upload_body(&boundary, &info.filename, &info.content_type, &data);
+                    let media_url = app.config.meta.graph.at(&format!("{phone}/media"));
+                    let media =
+                        match graph::post_multipart(&app.http, &media_url, &token, &boundary, upload).await {
+                            Ok(v) => v["id"]
+                                .as_str()
+                                .map(str::to_string)
+                                .ok_or_else(|| final_error("the media upload gave no id"))?,
+                            Err(f) => return Err(super::meta::failure(app, out.account, f).await),
+                        };
+                    let text = out.message.text.trim();
+                    let kind = wire::media_kind(&info.content_type);
+                    let captioned = matches!(kind, "image" | "video" | "document");
+                    let caption = if captioned && text.chars().count() <= 1024 {
+                        Some(text)
+                    } else if text.is_empty() {
+                        None
+                    } else {
+                        if let Err(f) = graph::post(&app.http, &url, &token, &body).await {
+                            return Err(super::meta::failure(app, out.account, f).await);
+                        }
+                        None
+                    };
+                    wire::media_body(&to, kind, &media, caption, Some(&info.filename))
+                }
+                _ => body,
+            };
             match graph::post(&app.http, &url, &token, &body).await {
                 Ok(answer) => {
                     let id = wire::sent_id(&answer);

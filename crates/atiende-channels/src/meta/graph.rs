@@ -48,6 +48,22 @@ pub async fn post(http: &reqwest::Client, url: &str, token: &str, body: &Value) 
     json(answer(req.send().await).await?).await
 }
 
+/// `POST` a `multipart/form-data` body (a media upload).
+pub async fn post_multipart(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    boundary: &str,
+    body: Vec<u8>,
+) -> Result<Value, Failure> {
+    let req = http
+        .post(url)
+        .bearer_auth(token)
+        .header(reqwest::header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .body(body);
+    json(answer(req.send().await).await?).await
+}
+
 /// `GET` a JSON answer.
 pub async fn get(http: &reqwest::Client, url: &str, token: &str) -> Result<Value, Failure> {
     json(answer(http.get(url).bearer_auth(token).send().await).await?).await

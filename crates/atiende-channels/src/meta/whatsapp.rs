@@ -217,7 +217,8 @@ pub fn media_body(
     filename: Option<&str>,
 ) -> Value {
     let mut m = json!({"id": media_id});
-    if let Some(c) = caption.filter(|c| !c.is_empty()) {
+    // Audio and stickers take no caption.
+    if let Some(c) = caption.filter(|c| !c.is_empty() && matches!(kind, "image" | "video" | "document")) {
         m["caption"] = json!(c);
     }
     if let Some(f) = filename.filter(|_| kind == "document") {
@@ -235,6 +236,38 @@ pub fn template_body(to: &str, name: &str, language: &str, parameters: &[String]
         template["components"] = json!([{"type": "body", "parameters": params}]);
     }
     json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "template", "template": template})
+}
+
+/// The kind of media message a file goes out as (by its type): image, video, audio, or a
+/// document for anything else WhatsApp takes.
+pub fn media_kind(content_type: &str) -> &'static str {
+    let ct = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match ct.as_str() {
+        "image/jpeg" | "image/png" => "image",
+        "video/mp4" | "video/3gpp" => "video",
+        "audio/aac" | "audio/amr" | "audio/mpeg" | "audio/mp4" | "audio/ogg" => "audio",
+        _ => "document",
+    }
+}
+
+/// The multipart body of a media upload (`POST /{version}/{phone-number-id}/media`: the
+/// fields `messaging_product=whatsapp`, `type` and the `file`), with its boundary.
+pub fn upload_body(boundary: &str, filename: &str, content_type: &str, data: &[u8]) -> Vec<u8> {
+    let safe: String =
+        filename.chars().map(|c| if c == '"' || c == '\\' || c.is_control() { '_' } else { c }).collect();
+    let mut out = Vec::with_capacity(data.len() + 512);
+    for (name, value) in [("messaging_product", "whatsapp"), ("type", content_type)] {
+        out.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    out.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{safe}\"\r\nContent-Type: {content_type}\r\n\r\n").as_bytes(),
+    );
+    out.extend_from_slice(data);
+    out.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    out
 }
 
 /// The `wamid` of a sent message, from the send endpoint's answer
