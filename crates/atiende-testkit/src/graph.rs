@@ -65,6 +65,7 @@ impl FakeGraph {
             .route("/{version}/{node}/replies", post(comment))
             .route("/{version}/{node}/feed", post(comment))
             .route("/{version}/{node}/media", post(upload))
+            .route("/{version}/{node}/mentions", post(comment))
             .route("/{version}/{node}", get(media_info))
             .route("/files/{id}", get(file))
             .with_state(g.clone());

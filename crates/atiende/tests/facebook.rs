@@ -270,6 +270,26 @@ async fn instagram_direct_and_comments() {
     sent(&t, c["id"].as_i64().unwrap()).await;
     let (edge, _) = graph.sent().pop().unwrap();
     assert_eq!(edge, "17865799348089039/replies", "the replies edge of the comment");
+    // A mention in a comment: its text read from the Graph API, answered where it was made.
+    graph.profile(IG, json!({"id": IG, "mentioned_comment": {"id": "17894227972186120", "text": "@tienda ¿tienen tienda física?",
+        "username": "mencion.cl", "timestamp": "2027-01-01T10:00:00+0000"}}));
+    webhook(&t, &json!({"object": "instagram", "entry": [{"id": IG, "time": 1520622968, "changes": [{"field": "mentions",
+        "value": {"comment_id": "17894227972186120", "media_id": "17918195224117851"}}]}]})).await;
+    let list = tickets(&t).await;
+    let m = list
+        .iter()
+        .find(|x| x["excerpt"].as_str().unwrap_or("").contains("tienda física"))
+        .expect("the mention's ticket");
+    let client = t.get_json(&format!("/api/v1/clients/{}", m["client_id"])).await;
+    assert_eq!(client["name"], "mencion.cl");
+    t.post(&format!("/api/v1/tickets/{}/messages", m["id"]), json!({"text": "¡Sí! En Providencia."})).await;
+    sent(&t, m["id"].as_i64().unwrap()).await;
+    let (edge, body) = graph.sent().pop().unwrap();
+    assert_eq!(
+        (edge, body["comment_id"].as_str()),
+        (format!("{IG}/mentions"), Some("17894227972186120")),
+        "{body}"
+    );
     t.stop().await;
 }
 

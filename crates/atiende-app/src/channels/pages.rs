@@ -254,11 +254,73 @@ pub async fn take(app: &App, p: &Platform, account: &AccountRow, events: Vec<Eve
                 "unhide" => network(app, p, account, &comment_id, "visible", None).await?,
                 _ => {}
             },
-            Event::Mention { media_id, .. } => {
-                tracing::info!(account = account.id, %media_id, "Instagram mention (not taken yet)");
+            Event::Mention { owner, media_id, comment_id } => {
+                mention(app, p, account, &owner, &media_id, comment_id.as_deref()).await?
             }
         }
     }
+    Ok(())
+}
+
+/// The account was mentioned (Instagram): in a comment, or in a post's caption. The webhook
+/// carries only ids; the text and the author's username are read with
+/// `GET /{ig-id}?fields=mentioned_comment.comment_id(…){…}` (or `mentioned_media.media_id(…)`).
+/// The author is the client `instagram`/`@<username>` (Meta gives no id for them here); the
+/// message is public and answered with `POST /{ig-id}/mentions`.
+async fn mention(
+    app: &App,
+    p: &Platform,
+    account: &AccountRow,
+    owner: &str,
+    media: &str,
+    comment: Option<&str>,
+) -> Result<(), Failure> {
+    let token = token(app, account).map_err(retry)?;
+    let (fields, key) = match comment {
+        Some(c) => {
+            (format!("mentioned_comment.comment_id({c}){{id,text,username,timestamp}}"), "mentioned_comment")
+        }
+        None => {
+            (format!("mentioned_media.media_id({media}){{id,caption,username,timestamp}}"), "mentioned_media")
+        }
+    };
+    let url = app.config.meta.graph.at(&format!("{owner}?fields={fields}"));
+    let v = match graph::get(&app.http, &url, &token).await {
+        Ok(v) => v,
+        Err(Failure::Reconnect(reason)) => {
+            super::meta::needs_reconnection(app, account, &reason).await;
+            return Err(Failure::Reconnect(reason));
+        }
+        Err(Failure::Final(reason)) => {
+            // Deleted since, or not visible to us: nothing to keep.
+            tracing::info!(account = account.id, %reason, "Instagram mention not readable");
+            return Ok(());
+        }
+        Err(f) => return Err(f),
+    };
+    let m = &v[key];
+    let username = m["username"].as_str().unwrap_or("").trim().to_string();
+    if username.is_empty() {
+        return Ok(());
+    }
+    let text = m["text"].as_str().or(m["caption"].as_str()).unwrap_or("").to_string();
+    let id = comment.map(str::to_string).unwrap_or_else(|| format!("mention:{media}"));
+    let msg = InboundMessage {
+        external_id: id,
+        client: ClientIdentity {
+            kind: p.kind.as_str().into(),
+            value: format!("@{username}"),
+            name: username.clone(),
+        },
+        text,
+        private: false,
+        parent: Some(media.to_string()),
+        metadata: Some(
+            json!({p.key(): {"kind": "mention", "comment_id": comment, "post_id": media, "from": username}}),
+        ),
+        ..Default::default()
+    };
+    crate::inbound::receive(app, account, msg, false).await.map_err(retry)?;
     Ok(())
 }
 
@@ -481,6 +543,14 @@ pub async fn deliver(app: &App, p: &Platform, out: Outbound<'_>) -> Result<Deliv
             app.config.meta.graph.at(&format!("{page}/messages")),
             wire::private_reply_body(comment, &out.message.text),
         )
+    } else if info["kind"] == "mention" {
+        // A public answer where the account was mentioned.
+        let owner = out.account.settings.json()[p.id_setting].as_str().unwrap_or("").to_string();
+        let mut body = json!({"media_id": info["post_id"], "message": out.message.text});
+        if let Some(c) = info["comment_id"].as_str() {
+            body["comment_id"] = json!(c);
+        }
+        (app.config.meta.graph.at(&format!("{owner}/mentions")), body)
     } else if info["kind"] == "comment" {
         // Under the thread's first comment (Facebook shows one level of replies; Instagram
         // takes replies to top-level comments only).
