@@ -311,17 +311,19 @@ pub async fn set_metadata(tx: &mut Tx, id: i64, metadata: &str) -> Result<(), St
     Ok(())
 }
 
-/// One of our messages on an account by the platform's id it went out as (a `wamid`).
-pub async fn outbound_by_external(
+/// A message on an account by the platform's id, in one direction: one of ours by the id it
+/// went out as (a `wamid`), or a client's (a comment id, a `mid`).
+pub async fn by_external(
     db: &Db,
     account_id: i64,
+    direction: Direction,
     external_id: &str,
 ) -> Result<Option<MessageRow>, StoreError> {
-    let sql = format!(
-        "SELECT {COLS} FROM messages WHERE account_id = $1 AND direction = 'out' AND external_id = $2"
-    );
+    let sql =
+        format!("SELECT {COLS} FROM messages WHERE account_id = $1 AND direction = $2 AND external_id = $3");
     Ok(on_db!(db, |c| sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql))
         .bind(account_id)
+        .bind(direction.as_str())
         .bind(external_id)
         .fetch_optional(c)
         .await)?)
@@ -378,22 +380,6 @@ pub async fn last_inbound_at(db: &Db, ticket_id: i64) -> Result<Option<Micros>, 
     .bind(ticket_id)
     .fetch_one(c)
     .await)?)
-}
-
-/// One of a client's messages on an account by the platform's id (a comment id, a `mid`).
-pub async fn inbound_by_external(
-    db: &Db,
-    account_id: i64,
-    external_id: &str,
-) -> Result<Option<MessageRow>, StoreError> {
-    let sql = format!(
-        "SELECT {COLS} FROM messages WHERE account_id = $1 AND direction = 'in' AND external_id = $2"
-    );
-    Ok(on_db!(db, |c| sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(sql))
-        .bind(account_id)
-        .bind(external_id)
-        .fetch_optional(c)
-        .await)?)
 }
 
 /// The client's newest message on a ticket (what a reply answers).

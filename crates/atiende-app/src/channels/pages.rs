@@ -396,7 +396,10 @@ async fn echo(
     mid: &str,
     text: &str,
 ) -> Result<(), Failure> {
-    if atiende_store::messages::outbound_by_external(&app.db, account.id, mid).await.map_err(retry)?.is_some()
+    if atiende_store::messages::by_external(&app.db, account.id, atiende_core::Direction::Out, mid)
+        .await
+        .map_err(retry)?
+        .is_some()
     {
         return Ok(());
     }
@@ -453,7 +456,9 @@ async fn network(
     text: Option<&str>,
 ) -> Result<(), Failure> {
     let Some(m) =
-        atiende_store::messages::inbound_by_external(&app.db, account.id, external).await.map_err(retry)?
+        atiende_store::messages::by_external(&app.db, account.id, atiende_core::Direction::In, external)
+            .await
+            .map_err(retry)?
     else {
         return Ok(());
     };
@@ -466,7 +471,9 @@ async fn network(
 
 async fn state(app: &App, account: &AccountRow, mid: &str, to: &str) -> Result<(), Failure> {
     let Some(m) =
-        atiende_store::messages::outbound_by_external(&app.db, account.id, mid).await.map_err(retry)?
+        atiende_store::messages::by_external(&app.db, account.id, atiende_core::Direction::Out, mid)
+            .await
+            .map_err(retry)?
     else {
         return Ok(());
     };
@@ -531,11 +538,16 @@ pub async fn deliver(app: &App, p: &Platform, out: Outbound<'_>) -> Result<Deliv
     let page = out.account.settings.json()["page_id"].as_str().unwrap_or("").to_string();
     let (url, body) = if let Some(comment) = mine[p.key()]["private_reply_to"].as_str() {
         // One private message to the commenter (Meta: once per comment, within 7 days).
-        let at = atiende_store::messages::inbound_by_external(&app.db, out.account.id, comment)
-            .await
-            .map_err(|e| super::retry_error(e.to_string()))?
-            .map(|m| m.created_at)
-            .unwrap_or(0);
+        let at = atiende_store::messages::by_external(
+            &app.db,
+            out.account.id,
+            atiende_core::Direction::In,
+            comment,
+        )
+        .await
+        .map_err(|e| super::retry_error(e.to_string()))?
+        .map(|m| m.created_at)
+        .unwrap_or(0);
         if app.now() - at > HUMAN_AGENT_WINDOW.as_micros() as i64 {
             return Err(final_error("not sent: a private reply must be sent within 7 days of the comment"));
         }

@@ -301,7 +301,10 @@ async fn fetch_media(
 
 /// A delivery status of one of ours: the message's state moves on (never back), live.
 async fn take_status(app: &App, account: &AccountRow, s: &wire::Status) -> Result<(), AppError> {
-    let Some(m) = atiende_store::messages::outbound_by_external(&app.db, account.id, &s.id).await? else {
+    let Some(m) =
+        atiende_store::messages::by_external(&app.db, account.id, atiende_core::Direction::Out, &s.id)
+            .await?
+    else {
         // Sent from elsewhere (the WhatsApp Business app), or a status before our send
         // recorded its id: nothing of ours to move.
         return Ok(());
